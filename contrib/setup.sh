@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# contrib/setup.sh — the one entry point on a fresh Debian 12 machine.
+#
+#   contrib/setup.sh run [GONET ARGS...]   install what is missing, build, start gonet
+#   contrib/setup.sh check                 install what is missing, build, run every test
+#   contrib/setup.sh build                 install what is missing, build
+#
+# Installs only Debian packages that are missing (needs root or sudo for that).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Build and test dependencies, all Debian 12 packages.
+PKGS_BUILD="build-essential autoconf automake pkg-config libsodium-dev libevent-dev
+	libmsgpack-dev libopendht-c-dev libb2-dev libreadline-dev"
+# What the tests start for real: DHT nodes, wireguard-go, NAT lab, fuzzers.
+PKGS_TEST="dhtnode wireguard-go wireguard-tools iproute2 nftables iptables conntrack
+	socat coturn tmux clang libclang-rt-14-dev procps psmisc util-linux"
+
+install_missing() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "setup: installing ${missing[*]}" >&2
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2
+}
+
+build() {
+	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ ! -f Makefile.in ]; then
+		autoreconf -fi
+	fi
+	[ -f Makefile ] || ./configure ${GONET_CONFIGURE_FLAGS:-}
+	make -j"$(nproc)"
+}
+
+cmd=${1:-run}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+build)
+	install_missing $PKGS_BUILD
+	build
+	;;
+run)
+	install_missing $PKGS_BUILD
+	build
+	exec ./gonet "$@"
+	;;
+check)
+	install_missing $PKGS_BUILD $PKGS_TEST
+	build
+	make -j"$(nproc)" check || { cat test-suite.log 2>/dev/null | tail -n 200; exit 1; }
+	;;
+*)
+	echo "usage: $0 run [ROOM...] | check | build" >&2
+	exit 2
+	;;
+esac
