@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# tests/fuzz/fuzz.sh — build and run the libFuzzer targets.
+#
+#   fuzz.sh build [NAME...]           build tests/fuzz/bin/fuzz_NAME
+#   fuzz.sh run SECONDS [NAME...]     build, then fuzz each target for SECONDS
+#
+# A target is tests/fuzz/fuzz_NAME.c; its first lines carry one comment
+#   /* fuzz-sources: tunnel/a.c tunnel/b.c */
+# naming the project sources it links. Seeds live in tests/fuzz/corpus/NAME/;
+# findings are written to tests/fuzz/bin/ and fail the run.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=${FUZZ_BIN:-$here/bin}
+CC=${FUZZ_CC:-clang}
+mkdir -p "$bin"
+
+targets() {
+	if [ $# -gt 0 ]; then printf '%s\n' "$@"; return; fi
+	for f in "$here"/fuzz_*.c; do [ -e "$f" ] || continue; basename "$f" .c | sed 's/^fuzz_//'; done
+}
+
+build_one() {
+	local name=$1 src="$here/fuzz_$1.c" srcs
+	srcs=$(sed -n 's@.*fuzz-sources:\(.*\)\*/.*@\1@p' "$src" | head -n1)
+	local files=() s
+	for s in $srcs; do files+=("$top/$s"); done
+	# shellcheck disable=SC2046
+	$CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-std=gnu11 -D_GNU_SOURCE -DFUZZING -I"$top" -I"$top/tunnel" -I"$top/dht" -I"$top/src" \
+		$(pkg-config --cflags libsodium libevent msgpack libb2) \
+		"$src" "${files[@]}" -o "$bin/fuzz_$name" \
+		$(pkg-config --libs libsodium libevent msgpack libb2) -lpthread
+}
+
+cmd=${1:-build}; shift || true
+case "$cmd" in
+build)
+	for t in $(targets "$@"); do echo "fuzz: building $t"; build_one "$t"; done
+	;;
+run)
+	secs=${1:?seconds}; shift
+	rc=0
+	for t in $(targets "$@"); do
+		build_one "$t"
+		corpus="$bin/corpus-$t"; mkdir -p "$corpus"
+		seeds=()
+		[ -d "$here/corpus/$t" ] && seeds=("$here/corpus/$t")
+		echo "fuzz: running $t for ${secs}s"
+		if ! (cd "$bin" && timeout -k 10 $((secs + 60)) "./fuzz_$t" -max_total_time="$secs" \
+			-max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			"$corpus" "${seeds[@]}" >"$bin/fuzz_$t.log" 2>&1); then
+			echo "fuzz: $t FAILED, see $bin/fuzz_$t.log"; tail -n 40 "$bin/fuzz_$t.log"; rc=1
+		else
+			grep -E '^stat::number_of_executed_units' "$bin/fuzz_$t.log" | sed "s/^/fuzz: $t /" || true
+		fi
+	done
+	exit $rc
+	;;
+*) echo "usage: $0 build|run SECONDS [NAME...]" >&2; exit 2 ;;
+esac
