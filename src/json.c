@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* json.c — JSON object lines with strict escaping of untrusted strings. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "json.h"
+
+static void
+put(struct json *j, const char *s, size_t n)
+{
+	/* Keep room for the closing brace and the NUL. */
+	if (j->overflow || n > sizeof(j->buf) - 2 - j->len) {
+		j->overflow = 1;
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void
+putf(struct json *j, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		j->overflow = 1;
+		return;
+	}
+	put(j, tmp, (size_t)n);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static void
+key(struct json *j, const char *k)
+{
+	if (j->fields++)
+		put(j, ",", 1);
+	json_strn(j, NULL, k, strlen(k));
+	put(j, ":", 1);
+}
+
+void
+json_begin(struct json *j)
+{
+	j->len = 0;
+	j->fields = 0;
+	j->overflow = 0;
+	put(j, "{", 1);
+}
+
+void
+json_strn(struct json *j, const char *k, const char *val, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)val;
+	size_t i = 0, l;
+
+	if (k != NULL)
+		key(j, k);
+	put(j, "\"", 1);
+	while (i < n) {
+		if (s[i] == '"' || s[i] == '\\') {
+			put(j, "\\", 1);
+			put(j, (const char *)s + i, 1);
+			i++;
+		} else if (s[i] < 0x20 || s[i] == 0x7f) {
+			putf(j, "\\u%04x", s[i]);
+			i++;
+		} else if ((l = utf8_seq(s + i, n - i)) == 0) {
+			put(j, "\\ufffd", 6);
+			i++;
+		} else if (l == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
+			/* C1 controls: escaped, so no terminal ever acts on them. */
+			putf(j, "\\u%04x", s[i + 1]);
+			i += 2;
+		} else {
+			put(j, (const char *)s + i, l);
+			i += l;
+		}
+	}
+	put(j, "\"", 1);
+}
+
+void
+json_str(struct json *j, const char *k, const char *val)
+{
+	json_strn(j, k, val, strlen(val));
+}
+
+void
+json_int(struct json *j, const char *k, int64_t val)
+{
+	key(j, k);
+	putf(j, "%" PRId64, val);
+}
+
+void
+json_uint(struct json *j, const char *k, uint64_t val)
+{
+	key(j, k);
+	putf(j, "%" PRIu64, val);
+}
+
+void
+json_bool(struct json *j, const char *k, int val)
+{
+	key(j, k);
+	put(j, val ? "true" : "false", val ? 4 : 5);
+}
+
+void
+json_double(struct json *j, const char *k, double val)
+{
+	key(j, k);
+	if (val != val || val > 1e300 || val < -1e300)
+		put(j, "null", 4);
+	else
+		putf(j, "%.3f", val);
+}
+
+void
+json_raw(struct json *j, const char *k, const char *raw)
+{
+	key(j, k);
+	put(j, raw, strlen(raw));
+}
+
+const char *
+json_end(struct json *j)
+{
+	static const char err[] = "{\"event\":\"error\",\"what\":\"json-overflow\"}";
+
+	if (j->overflow) {
+		memcpy(j->buf, err, sizeof(err));
+		j->len = sizeof(err) - 1;
+		return j->buf;
+	}
+	j->buf[j->len++] = '}';
+	j->buf[j->len] = '\0';
+	return j->buf;
+}
+
+void
+json_print(struct json *j, FILE *f)
+{
+	fputs(json_end(j), f);
+	fputc('\n', f);
+	fflush(f);
+}
