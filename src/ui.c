@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ui.c — dispatch to the front end chosen at start-up. */
+#include <stdlib.h>
+
+#include "ui.h"
+#include "ui_impl.h"
+
+void
+ui_emit(struct ui *ui, const struct ui_event *ev)
+{
+	if (ui != NULL)
+		ui->ops->emit(ui, ev);
+}
+
+void
+ui_set_prompt(struct ui *ui, const char *prompt)
+{
+	if (ui != NULL && ui->ops->set_prompt != NULL)
+		ui->ops->set_prompt(ui, prompt);
+}
+
+void
+ui_free(struct ui *ui)
+{
+	if (ui != NULL)
+		ui->ops->free(ui);
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ui_batch.c — --batch: stdin lines in, one JSON object per event out.
+ * Every object has "event"; the other keys depend on it (see gonet(1)).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "json.h"
+#include "ui.h"
+#include "ui_impl.h"
+
+enum {
+	BATCH_LINE_MAX = 4096		/* longer input lines are refused, not split */
+};
+
+struct ui_batch {
+	struct ui ui;
+	struct event *ev;
+	char buf[BATCH_LINE_MAX + 1];
+	size_t len;
+	int discarding;			/* inside an over-long line */
+};
+
+static const char *const kind_names[] = {
+	[UI_EV_STATUS] = "status",
+	[UI_EV_ERROR] = "error",
+	[UI_EV_PEER_FOUND] = "peer",
+	[UI_EV_PEER_PUNCHING] = "punching",
+	[UI_EV_PATH_UP] = "path-up",
+	[UI_EV_PATH_DOWN] = "path-down",
+	[UI_EV_PEER_FAILED] = "peer-failed",
+	[UI_EV_PEER_LEFT] = "peer-left",
+	[UI_EV_NICK] = "nick",
+	[UI_EV_MESSAGE] = "message",
+	[UI_EV_SENT] = "sent",
+	[UI_EV_DELIVERED] = "delivered",
+	[UI_EV_UNDELIVERED] = "undelivered",
+	[UI_EV_WHO] = "who",
+	[UI_EV_INFO] = "info"
+};
+
+static void
+batch_emit(struct ui *ui, const struct ui_event *ev)
+{
+	struct json j;
+
+	(void)ui;
+	json_begin(&j);
+	json_str(&j, "event", kind_names[ev->kind]);
+	if (ev->what != NULL)
+		json_str(&j, "what", ev->what);
+	if (ev->nick != NULL)
+		json_str(&j, "nick", ev->nick);
+	if (ev->old != NULL)
+		json_str(&j, "old", ev->old);
+	if (ev->fp != NULL)
+		json_str(&j, "fp", ev->fp);
+	if (ev->text != NULL)
+		json_strn(&j, "text", ev->text, ev->text_len ? ev->text_len : strlen(ev->text));
+	if (ev->path != NULL)
+		json_str(&j, "path", ev->path);
+	if (ev->endpoint != NULL)
+		json_str(&j, "endpoint", ev->endpoint);
+	if (ev->hint != NULL)
+		json_str(&j, "hint", ev->hint);
+	switch (ev->kind) {
+	case UI_EV_PEER_FOUND:
+	case UI_EV_PEER_PUNCHING:
+		json_int(&j, "count", ev->count);
+		break;
+	case UI_EV_PATH_UP:
+		json_int(&j, "rtt_ms", ev->rtt_ms);
+		break;
+	case UI_EV_WHO:
+		json_int(&j, "rtt_ms", ev->rtt_ms);
+		json_int(&j, "last_seen_s", ev->last_seen_s);
+		break;
+	case UI_EV_MESSAGE:
+		json_uint(&j, "unix_ms", ev->unix_ms);
+		break;
+	case UI_EV_SENT:
+	case UI_EV_DELIVERED:
+	case UI_EV_UNDELIVERED:
+		json_uint(&j, "seq", ev->seq);
+		break;
+	default:
+		break;
+	}
+	if (ev->flagged)
+		json_bool(&j, "key_changed", 1);
+	json_print(&j, stdout);
+}
+
+static void
+batch_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ui_batch *b = arg;
+	char chunk[1024];
+	ssize_t n, i;
+
+	(void)what;
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		event_del(b->ev);
+		if (b->len > 0 && !b->discarding)
+			b->ui.in.line(b->ui.in.arg, b->buf, b->len);
+		b->len = 0;
+		b->ui.in.eof(b->ui.in.arg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (chunk[i] == '\n') {
+			if (!b->discarding)
+				b->ui.in.line(b->ui.in.arg, b->buf, b->len);
+			b->len = 0;
+			b->discarding = 0;
+		} else if (b->discarding) {
+			continue;
+		} else if (b->len == BATCH_LINE_MAX) {
+			struct ui_event ev = { .kind = UI_EV_ERROR,
+			    .text = "input line too long, discarded" };
+
+			batch_emit(&b->ui, &ev);
+			b->discarding = 1;
+			b->len = 0;
+		} else {
+			b->buf[b->len++] = chunk[i];
+		}
+	}
+}
+
+static void
+batch_free(struct ui *ui)
+{
+	struct ui_batch *b = (struct ui_batch *)ui;
+
+	if (b->ev != NULL)
+		event_free(b->ev);
+	free(b);
+}
+
+static const struct ui_ops batch_ops = { batch_emit, NULL, batch_free };
+
+struct ui *
+ui_batch_new(struct event_base *base, const struct ui_input *in)
+{
+	struct ui_batch *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->ui.ops = &batch_ops;
+	b->ui.in = *in;
+	b->ev = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, batch_read, b);
+	if (b->ev == NULL)
+		goto fail;
+	if (event_add(b->ev, NULL) != 0) {
+		/*
+		 * Regular files and /dev/null cannot be polled, and never block:
+		 * read them a chunk per loop turn instead.
+		 */
+		struct timeval tick = { 0, 1000 };
+
+		event_free(b->ev);
+		b->ev = event_new(base, STDIN_FILENO, EV_PERSIST, batch_read, b);
+		if (b->ev == NULL || event_add(b->ev, &tick) != 0)
+			goto fail;
+	}
+	return &b->ui;
+fail:
+	batch_free(&b->ui);
+	return NULL;
+}

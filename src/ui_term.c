@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ui_term.c — the terminal front end: GNU readline's callback interface on
+ * the libevent loop. An incoming line is printed by saving the line being
+ * edited, clearing it, printing, and redrawing prompt and line with the
+ * cursor where it was, so typing is never garbled. Every string from the
+ * network goes through sanitize before it reaches the terminal.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "sanitize.h"
+#include "ui.h"
+#include "ui_impl.h"
+
+enum {
+	TERM_LINE_MAX = 8192,
+	HISTORY_MAX = 500
+};
+
+struct ui_term {
+	struct ui ui;
+	struct event *ev;
+	char *prompt;
+};
+
+/* readline's line handler has no argument: there is one terminal. */
+static struct ui_term *the_term;
+
+/* Untrusted text, neutralised, appended at *pos. */
+static void
+put_safe(char *buf, size_t *pos, const char *s, size_t n)
+{
+	if (s == NULL || *pos >= TERM_LINE_MAX)
+		return;
+	if (n == 0)
+		n = strlen(s);
+	*pos += sanitize_text(buf + *pos, TERM_LINE_MAX - *pos, s, n);
+}
+
+static void
+put_fmt(char *buf, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+put_fmt(char *buf, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*pos >= TERM_LINE_MAX)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *pos, TERM_LINE_MAX - *pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos += (size_t)n < TERM_LINE_MAX - *pos ? (size_t)n : TERM_LINE_MAX - *pos - 1;
+}
+
+static void
+who(char *buf, size_t *pos, const struct ui_event *ev)
+{
+	put_safe(buf, pos, ev->nick != NULL && ev->nick[0] ? ev->nick : "(no nick)", 0);
+	if (ev->fp != NULL)
+		put_fmt(buf, pos, " [%s]", ev->fp);
+	if (ev->flagged)
+		put_fmt(buf, pos, " (NEW KEY for a known nick!)");
+}
+
+static void
+format(char *buf, const struct ui_event *ev)
+{
+	char stamp[16];
+	size_t pos = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M", &tm);
+	put_fmt(buf, &pos, "%s ", stamp);
+	switch (ev->kind) {
+	case UI_EV_STATUS:
+		put_fmt(buf, &pos, "-- %s", ev->what != NULL ? ev->what : "");
+		if (ev->text != NULL) {
+			put_fmt(buf, &pos, ": ");
+			put_safe(buf, &pos, ev->text, ev->text_len);
+		}
+		break;
+	case UI_EV_ERROR:
+		put_fmt(buf, &pos, "!! ");
+		put_safe(buf, &pos, ev->text, ev->text_len);
+		break;
+	case UI_EV_PEER_FOUND:
+		put_fmt(buf, &pos, "-- found ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, ", %lld candidates", (long long)ev->count);
+		break;
+	case UI_EV_PEER_PUNCHING:
+		put_fmt(buf, &pos, "-- punching to ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, " (%lld candidate pairs)", (long long)ev->count);
+		break;
+	case UI_EV_PATH_UP:
+		put_fmt(buf, &pos, "-- connected to ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, ": %s, %s", ev->path != NULL ? ev->path : "?",
+		    ev->endpoint != NULL ? ev->endpoint : "?");
+		if (ev->rtt_ms >= 0)
+			put_fmt(buf, &pos, ", rtt %lld ms", (long long)ev->rtt_ms);
+		break;
+	case UI_EV_PATH_DOWN:
+		put_fmt(buf, &pos, "-- path to ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, " lost");
+		if (ev->text != NULL) {
+			put_fmt(buf, &pos, ": ");
+			put_safe(buf, &pos, ev->text, ev->text_len);
+		}
+		break;
+	case UI_EV_PEER_FAILED:
+		put_fmt(buf, &pos, "!! cannot reach ");
+		who(buf, &pos, ev);
+		if (ev->text != NULL) {
+			put_fmt(buf, &pos, ": ");
+			put_safe(buf, &pos, ev->text, ev->text_len);
+		}
+		if (ev->hint != NULL)
+			put_fmt(buf, &pos, " (%s)", ev->hint);
+		break;
+	case UI_EV_PEER_LEFT:
+		put_fmt(buf, &pos, "<- ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, " left");
+		break;
+	case UI_EV_NICK:
+		put_fmt(buf, &pos, "-- ");
+		put_safe(buf, &pos, ev->old != NULL ? ev->old : "", 0);
+		put_fmt(buf, &pos, " is now ");
+		who(buf, &pos, ev);
+		break;
+	case UI_EV_MESSAGE:
+		put_fmt(buf, &pos, "<");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, "> ");
+		put_safe(buf, &pos, ev->text, ev->text_len);
+		break;
+	case UI_EV_SENT:
+	case UI_EV_DELIVERED:
+		return;		/* the user sees their own line as typed */
+	case UI_EV_UNDELIVERED:
+		put_fmt(buf, &pos, "!! not delivered to ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, ": ");
+		put_safe(buf, &pos, ev->text, ev->text_len);
+		break;
+	case UI_EV_WHO:
+		put_fmt(buf, &pos, "   ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, "  %s %s", ev->path != NULL ? ev->path : "-",
+		    ev->endpoint != NULL ? ev->endpoint : "-");
+		if (ev->rtt_ms >= 0)
+			put_fmt(buf, &pos, " rtt %lld ms", (long long)ev->rtt_ms);
+		if (ev->last_seen_s >= 0)
+			put_fmt(buf, &pos, " seen %llds ago", (long long)ev->last_seen_s);
+		break;
+	case UI_EV_INFO:
+		put_safe(buf, &pos, ev->text, ev->text_len);
+		break;
+	}
+	buf[pos < TERM_LINE_MAX ? pos : TERM_LINE_MAX - 1] = '\0';
+}
+
+static void
+term_print(const char *line)
+{
+	int point = rl_point;
+	char *saved = rl_copy_text(0, rl_end);
+
+	rl_save_prompt();
+	rl_replace_line("", 0);
+	rl_redisplay();
+	fprintf(rl_outstream, "\r%s\n", line);
+	rl_restore_prompt();
+	rl_replace_line(saved != NULL ? saved : "", 0);
+	rl_point = point;
+	rl_redisplay();
+	free(saved);
+}
+
+static void
+term_emit(struct ui *ui, const struct ui_event *ev)
+{
+	static char buf[TERM_LINE_MAX];
+
+	(void)ui;
+	buf[0] = '\0';
+	format(buf, ev);
+	if (buf[0] != '\0' && ev->kind != UI_EV_SENT && ev->kind != UI_EV_DELIVERED)
+		term_print(buf);
+}
+
+static void
+on_line(char *line)
+{
+	struct ui_term *t = the_term;
+
+	if (line == NULL) {
+		t->ui.in.eof(t->ui.in.arg);
+		return;
+	}
+	if (*line != '\0') {
+		add_history(line);
+		t->ui.in.line(t->ui.in.arg, line, strlen(line));
+	}
+	free(line);
+}
+
+static void
+term_read(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	rl_callback_read_char();
+}
+
+static void
+term_set_prompt(struct ui *ui, const char *prompt)
+{
+	struct ui_term *t = (struct ui_term *)ui;
+	char *p = strdup(prompt);
+
+	if (p == NULL)
+		return;
+	free(t->prompt);
+	t->prompt = p;
+	rl_set_prompt(t->prompt);
+	rl_redisplay();
+}
+
+static void
+term_free(struct ui *ui)
+{
+	struct ui_term *t = (struct ui_term *)ui;
+
+	rl_callback_handler_remove();
+	fputc('\n', rl_outstream);
+	if (t->ev != NULL)
+		event_free(t->ev);
+	free(t->prompt);
+	free(t);
+	the_term = NULL;
+}
+
+static const struct ui_ops term_ops = { term_emit, term_set_prompt, term_free };
+
+struct ui *
+ui_term_new(struct event_base *base, const struct ui_input *in, const char *prompt)
+{
+	struct ui_term *t;
+
+	if (the_term != NULL || (t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->ui.ops = &term_ops;
+	t->ui.in = *in;
+	if ((t->prompt = strdup(prompt)) == NULL)
+		goto fail;
+	t->ev = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, term_read, t);
+	if (t->ev == NULL || event_add(t->ev, NULL) != 0)
+		goto fail;
+	the_term = t;
+	stifle_history(HISTORY_MAX);
+	rl_callback_handler_install(t->prompt, on_line);
+	return &t->ui;
+fail:
+	if (t->ev != NULL)
+		event_free(t->ev);
+	free(t->prompt);
+	free(t);
+	return NULL;
+}
