@@ -43,6 +43,13 @@ enum room_error room_validate(const char *room, size_t len);
 /* Validates, then derives. keys is wiped on failure. */
 enum room_error room_derive(const char *room, size_t len, struct room_keys *keys);
 void room_keys_wipe(struct room_keys *keys);
+/*
+ * The two halves of room_derive(), for test vectors and cross-checks:
+ * room_secret() validates and runs Argon2id (secret is wiped on failure; the
+ * caller wipes it after use), room_keys_from_secret() derives the subkeys.
+ */
+enum room_error room_secret(const char *room, size_t len, uint8_t secret[ROOM_KEY_LEN]);
+void room_keys_from_secret(const uint8_t secret[ROOM_KEY_LEN], struct room_keys *keys);
 
 uint64_t room_epoch(uint64_t unix_seconds);
 void room_infohash(const struct room_keys *keys, uint64_t epoch, uint8_t out[ROOM_INFOHASH_LEN]);
