@@ -64,6 +64,15 @@ enum record_reject {
 	REC__COUNT
 };
 
+/*
+ * 1 if c is worth probing: a known kind, port not 0, and an address that is
+ * not unspecified, multicast, link-local or broadcast (IPv4 0/8, 224/3,
+ * 169.254/16; IPv6 ::, ff00::/8, fe80::/10, and v4-mapped forms of those).
+ * record_open() drops candidates for which this is 0; publishers may use it
+ * to filter before record_seal().
+ */
+int record_cand_usable(const struct cand *c);
+
 /* "size", "magic", ... as shown by --dht-dump and used by tests. */
 const char *record_reject_name(enum record_reject r);
 
