@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * device.h — struct wg_device: our static identity, the peers, the index
+ * table, the cookie checker, the rate limiter, load detection and stats.
+ */
+#ifndef GONET_TUNNEL_DEVICE_H
+#define GONET_TUNNEL_DEVICE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "tunnel/cookie.h"
+#include "tunnel/index.h"
+#include "tunnel/noise.h"
+#include "tunnel/ratelimiter.h"
+#include "tunnel/wg.h"
+
+enum device_load {
+	/* More handshake messages than this within one second: under load. */
+	UNDER_LOAD_HANDSHAKES_PER_SECOND = 64,
+	/* Stay under load this long after the last overload (Linux: 1 s). */
+	UNDER_LOAD_LINGER_SECONDS = 1
+};
+
+struct wg_device {
+	struct wg_io			 io;
+	struct wg_noise_static_identity	 static_identity;
+	struct wg_cookie_checker	 cookie_checker;
+	struct wg_ratelimiter		 ratelimiter;
+	struct wg_index_table		 index_table;
+	struct wg_peer			*peers;
+	size_t				 npeers;
+	struct wg_stats			 stats;
+	int				 force_under_load;	/* -1 auto, 0, 1 */
+	uint64_t			 load_window_start;
+	unsigned			 load_window_count;
+	uint64_t			 last_under_load;
+	int				 was_under_load;
+};
+
+uint64_t wg_device_now(const struct wg_device *dev);
+void wg_device_wall(const struct wg_device *dev, struct timespec *ts);
+void wg_device_event(struct wg_device *dev, struct wg_peer *peer, enum wg_event ev);
+void wg_device_count_drop(struct wg_device *dev, enum wg_drop why);
+/* Should be called for each handshake message received; returns 1 when under load. */
+int wg_device_handshake_load(struct wg_device *dev, uint64_t now);
+void wg_device_unlink_peer(struct wg_device *dev, struct wg_peer *peer);
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* peer.c — the peer half of the wg.h API: lifetime, configuration, sending. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <sodium.h>
+
+#include "tunnel/allowedips.h"
+#include "tunnel/device.h"
+#include "tunnel/noise.h"
+#include "tunnel/peer.h"
+#include "tunnel/send.h"
+#include "tunnel/timers.h"
+
+struct wg_peer *
+wg_peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
+    const uint8_t psk[WG_KEY_LEN])
+{
+	struct wg_peer	*peer;
+
+	if (dev == NULL || public_key == NULL)
+		return NULL;
+	/* Our own key or a duplicate is refused, as Linux silently ignores them. */
+	if (sodium_memcmp(public_key, dev->static_identity.static_public, WG_KEY_LEN) == 0 ||
+	    wg_device_peer_lookup(dev, public_key) != NULL)
+		return NULL;
+	if ((peer = calloc(1, sizeof *peer)) == NULL)
+		return NULL;
+	peer->dev = dev;
+	memcpy(peer->public_key, public_key, WG_KEY_LEN);
+	wg_noise_handshake_init(&peer->handshake, &dev->static_identity, peer, public_key, psk);
+	wg_cookie_init(&peer->latest_cookie, public_key);
+	wg_timers_init(&peer->timers);
+	wg_allowedips_init(&peer->allowedips);
+	/* As if the last initiation were long ago: the first one may go at once. */
+	peer->last_sent_handshake = wg_device_now(dev) -
+	    (uint64_t)(REKEY_TIMEOUT + 1) * WG_NS_PER_SEC;
+
+	peer->next = dev->peers;
+	dev->peers = peer;
+	dev->npeers++;
+	return peer;
+}
+
+void
+wg_peer_free(struct wg_peer *peer)
+{
+	struct wg_device	*dev;
+
+	if (peer == NULL)
+		return;
+	dev = peer->dev;
+	wg_device_unlink_peer(dev, peer);
+	wg_timers_stop(peer);
+	wg_noise_handshake_clear(&peer->handshake, &dev->index_table);
+	wg_noise_keypairs_clear(&peer->keypairs, &dev->index_table);
+	wg_send_purge_staged_packets(peer);
+	wg_allowedips_free(&peer->allowedips);
+	sodium_memzero(peer, sizeof *peer);
+	free(peer);
+}
+
+void
+wg_peer_public_key(const struct wg_peer *peer, uint8_t out[WG_KEY_LEN])
+{
+	memcpy(out, peer->public_key, WG_KEY_LEN);
+}
+
+/* Copies an AF_INET/AF_INET6 address into the endpoint; returns 1 if it changed. */
+static int
+set_endpoint(struct wg_peer *peer, const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 want;
+
+	if (addr == NULL)
+		return 0;
+	if (addr->sa_family == AF_INET)
+		want = sizeof(struct sockaddr_in);
+	else if (addr->sa_family == AF_INET6)
+		want = sizeof(struct sockaddr_in6);
+	else
+		return 0;
+	if (len < want)
+		return 0;
+	memset(&ss, 0, sizeof ss);
+	memcpy(&ss, addr, want);
+	if (peer->endpoint_len == want && memcmp(&peer->endpoint, &ss, want) == 0)
+		return 0;
+	peer->endpoint = ss;
+	peer->endpoint_len = want;
+	return 1;
+}
+
+void
+wg_peer_set_endpoint(struct wg_peer *peer, const struct sockaddr *addr, socklen_t len)
+{
+	set_endpoint(peer, addr, len);
+}
+
+void
+wg_peer_update_endpoint(struct wg_peer *peer, const struct sockaddr *from, socklen_t len)
+{
+	if (set_endpoint(peer, from, len))
+		wg_device_event(peer->dev, peer, WG_EV_ENDPOINT_CHANGED);
+}
+
+socklen_t
+wg_peer_endpoint(const struct wg_peer *peer, struct sockaddr_storage *out)
+{
+	if (peer->endpoint_len == 0)
+		return 0;
+	memcpy(out, &peer->endpoint, sizeof *out);
+	return peer->endpoint_len;
+}
+
+void
+wg_peer_set_persistent_keepalive(struct wg_peer *peer, unsigned seconds)
+{
+	unsigned	 old = peer->timers.persistent_keepalive_interval;
+
+	if (seconds > 65535)
+		seconds = 65535;
+	peer->timers.persistent_keepalive_interval = seconds;
+	if (seconds == 0) {
+		peer->timers.armed &= ~(1U << WG_TIMER_PERSISTENT_KEEPALIVE);
+		return;
+	}
+	/* As Linux: turning it on sends a keepalive (or a handshake) at once. */
+	if (old == 0 && peer->endpoint_len != 0)
+		wg_send_keepalive(peer);
+}
+
+int
+wg_peer_allow_ip(struct wg_peer *peer, int family, const void *addr, unsigned cidr)
+{
+	return wg_allowedips_add(&peer->allowedips, family, addr, cidr);
+}
+
+void
+wg_peer_set_user(struct wg_peer *peer, void *user)
+{
+	peer->user = user;
+}
+
+void *
+wg_peer_user(const struct wg_peer *peer)
+{
+	return peer->user;
+}
+
+uint64_t
+wg_peer_last_handshake(const struct wg_peer *peer)
+{
+	return peer->last_handshake;
+}
+
+int
+wg_peer_keypair_can_send(const struct wg_peer *peer, const struct wg_noise_keypair *kp)
+{
+	return kp != NULL && kp->sending.is_valid &&
+	    !wg_time_has_passed(kp->sending.birthdate, (uint64_t)REJECT_AFTER_TIME * WG_NS_PER_SEC,
+	    wg_device_now(peer->dev)) &&
+	    kp->sending_counter < (uint64_t)REJECT_AFTER_MESSAGES;
+}
+
+int
+wg_peer_has_session(const struct wg_peer *peer)
+{
+	return wg_peer_keypair_can_send(peer, peer->keypairs.current_keypair);
+}
+
+int
+wg_peer_send(struct wg_peer *peer, const uint8_t *pkt, size_t len)
+{
+	int		 r;
+
+	if (pkt == NULL || len == 0)
+		return -EINVAL;
+	if (len > WG_MTU)
+		return -EMSGSIZE;
+	if (peer->endpoint_len == 0)
+		return -ENOTCONN;
+	if ((r = wg_send_stage(peer, pkt, len)) != 0)
+		return r;
+	wg_send_staged_packets(peer);
+	return 0;
+}
+
+int
+wg_peer_initiate(struct wg_peer *peer)
+{
+	if (peer->endpoint_len == 0)
+		return -ENOTCONN;
+	return wg_send_handshake_initiation(peer, 0);
+}
