@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * runner.c — OpenDHT's threaded runner behind a libevent-friendly interface.
+ *
+ * Threads: OpenDHT calls every callback below whose name ends in _cb on its
+ * own thread. Those only copy into a struct runner_msg, append it to r->queue
+ * under r->lock and event_active() r->wake; on_wake() then runs on the loop's
+ * thread and is the only place that touches ops and user callbacks.
+ *
+ * Op lifetime: OpenDHT keeps a pointer to the op (its user data) until it is
+ * done with it, so an op is freed only when the user released it AND OpenDHT
+ * said it will not call back again:
+ *   get, ping    the done callback is the last one;
+ *   listen       the shutdown callback runs when OpenDHT drops the listener;
+ *   put          OpenDHT gives no such signal, so released puts stay on the
+ *                list until runner_free() (a few dozen bytes per republish).
+ * runner_free() deletes the OpenDHT runner first (joining its thread), then
+ * frees whatever is left.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <opendht/opendht_c.h>
+
+#include "runner.h"
+
+enum {
+	QUEUE_MAX = 4096,		/* messages waiting for the loop; values beyond are dropped */
+	NODE_FILE_MAX = 256
+};
+
+#define NODE_FILE "dht-node"
+
+enum op_kind {
+	OP_PUT,
+	OP_LISTEN,
+	OP_GET,
+	OP_PING
+};
+
+struct runner_op {
+	struct runner *r;
+	enum op_kind kind;
+	dht_infohash hash;
+	dht_value *value;		/* OP_PUT: our reference */
+	dht_op_token *token;		/* OP_LISTEN */
+	uint64_t value_id;		/* OP_PUT: OpenDHT assigns it; known after done */
+	size_t boot;			/* OP_PING: index in r->boots */
+	struct timespec sent;		/* OP_PING */
+	atomic_bool released;		/* the user let go: no more user callbacks */
+	bool finished;			/* OpenDHT will not call back again (loop only) */
+	bool cancel_on_done;		/* OP_PUT cancelled before its id was known */
+	void (*value_cb)(void *, const uint8_t *, size_t, uint64_t, bool);
+	void (*done_cb)(void *, bool);
+	void *arg;
+	TAILQ_ENTRY(runner_op) entry;
+};
+
+enum msg_kind {
+	MSG_VALUE,
+	MSG_DONE,
+	MSG_GONE			/* OP_LISTEN: OpenDHT dropped the listener */
+};
+
+struct runner_msg {
+	STAILQ_ENTRY(runner_msg) entry;
+	struct runner_op *op;
+	enum msg_kind kind;
+	bool flag;			/* MSG_VALUE: expired; MSG_DONE: ok */
+	uint64_t value_id;
+	size_t len;
+	uint8_t data[];
+};
+
+STAILQ_HEAD(runner_msgq, runner_msg);
+
+struct runner {
+	dht_runner *dht;
+	struct event_base *base;
+	struct event *wake;
+
+	pthread_mutex_t lock;		/* protects queue, queued, dropped */
+	struct runner_msgq queue;
+	size_t queued;
+	uint64_t dropped;
+
+	TAILQ_HEAD(, runner_op) ops;	/* loop only */
+
+	struct runner_boot boots[RUNNER_MAX_BOOT_ADDRS];
+	size_t nboots;
+	void (*boot_cb)(void *, bool);
+	void *boot_arg;
+};
+
+static void op_maybe_free(struct runner_op *op);
+
+/* --- runner thread side: copy, enqueue, wake ----------------------------- */
+
+static void
+enqueue(struct runner *r, struct runner_op *op, enum msg_kind kind, bool flag, uint64_t value_id,
+    const uint8_t *data, size_t len)
+{
+	struct runner_msg *m;
+
+	pthread_mutex_lock(&r->lock);
+	if (kind == MSG_VALUE && r->queued >= QUEUE_MAX) {
+		/* A flood of values must not eat our memory; done/gone always pass. */
+		r->dropped++;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	pthread_mutex_unlock(&r->lock);
+
+	if ((m = malloc(sizeof(*m) + len)) == NULL)
+		return;			/* lost a value; OpenDHT will offer it again */
+	m->op = op;
+	m->kind = kind;
+	m->flag = flag;
+	m->value_id = value_id;
+	m->len = len;
+	if (len > 0)
+		memcpy(m->data, data, len);
+
+	pthread_mutex_lock(&r->lock);
+	STAILQ_INSERT_TAIL(&r->queue, m, entry);
+	r->queued++;
+	pthread_mutex_unlock(&r->lock);
+	event_active(r->wake, EV_READ, 0);
+}
+
+static bool
+value_cb(const dht_value *v, bool expired, void *user)
+{
+	struct runner_op *op = user;
+	dht_data_view d;
+
+	if (atomic_load(&op->released))
+		return false;		/* tells OpenDHT to stop this listen or get */
+	d = dht_value_get_data(v);
+	enqueue(op->r, op, MSG_VALUE, expired, dht_value_get_id(v), d.data, d.size);
+	return true;
+}
+
+static bool
+get_cb(const dht_value *v, void *user)
+{
+	return value_cb(v, false, user);
+}
+
+static void
+done_cb(bool ok, void *user)
+{
+	struct runner_op *op = user;
+	uint64_t id = 0;
+
+	/* OpenDHT gave the value its id on this thread, before announcing it. */
+	if (op->kind == OP_PUT)
+		id = dht_value_get_id(op->value);
+	enqueue(op->r, op, MSG_DONE, ok, id, NULL, 0);
+}
+
+static void
+gone_cb(void *user)
+{
+	struct runner_op *op = user;
+
+	enqueue(op->r, op, MSG_GONE, false, 0, NULL, 0);
+}
+
+/* --- loop side ------------------------------------------------------------- */
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void
+deliver(struct runner *r, struct runner_msg *m)
+{
+	struct runner_op *op = m->op;
+	bool live = !atomic_load(&op->released);
+
+	switch (m->kind) {
+	case MSG_VALUE:
+		if (live && op->value_cb != NULL)
+			op->value_cb(op->arg, m->data, m->len, m->value_id, m->flag);
+		break;
+	case MSG_DONE:
+		if (op->kind == OP_PUT) {
+			op->value_id = m->value_id;
+			if (op->cancel_on_done && op->value_id != 0) {
+				dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
+				op->cancel_on_done = false;
+			}
+		} else if (op->kind == OP_PING) {
+			struct runner_boot *b = &r->boots[op->boot];
+
+			b->state = m->flag ? RUNNER_BOOT_OK : RUNNER_BOOT_FAILED;
+			b->rtt_ms = ms_since(&op->sent);
+			if (r->boot_cb != NULL)
+				r->boot_cb(r->boot_arg, m->flag);
+		}
+		if (live && op->done_cb != NULL)
+			op->done_cb(op->arg, m->flag);
+		if (op->kind == OP_GET || op->kind == OP_PING) {
+			op->finished = true;
+			atomic_store(&op->released, true);
+		}
+		break;
+	case MSG_GONE:
+		op->finished = true;
+		break;
+	}
+	op_maybe_free(op);
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct runner *r = arg;
+	struct runner_msgq q = STAILQ_HEAD_INITIALIZER(q);
+	struct runner_msg *m;
+
+	pthread_mutex_lock(&r->lock);
+	STAILQ_CONCAT(&q, &r->queue);
+	r->queued = 0;
+	pthread_mutex_unlock(&r->lock);
+
+	while ((m = STAILQ_FIRST(&q)) != NULL) {
+		STAILQ_REMOVE_HEAD(&q, entry);
+		deliver(r, m);
+		free(m);
+	}
+}
+
+static struct runner_op *
+op_new(struct runner *r, enum op_kind kind, const uint8_t *hash)
+{
+	struct runner_op *op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return NULL;
+	op->r = r;
+	op->kind = kind;
+	atomic_init(&op->released, false);
+	if (hash != NULL)
+		memcpy(op->hash.d, hash, RUNNER_HASH_LEN);
+	TAILQ_INSERT_TAIL(&r->ops, op, entry);
+	return op;
+}
+
+static void
+op_free(struct runner_op *op)
+{
+	if (op == NULL)
+		return;
+	TAILQ_REMOVE(&op->r->ops, op, entry);
+	if (op->value != NULL)
+		dht_value_unref(op->value);
+	if (op->token != NULL)
+		dht_op_token_delete(op->token);
+	free(op);
+}
+
+static void
+op_maybe_free(struct runner_op *op)
+{
+	if (op->finished && atomic_load(&op->released))
+		op_free(op);
+}
+
+/* --- persisted node identity ---------------------------------------------- */
+
+static int
+mkdir_p(const char *dir)
+{
+	char buf[1024], *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -1;
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Reads "node_id HEX" and "port N"; missing or malformed lines leave zeros. */
+static void
+node_load(const char *dir, dht_infohash *id, uint16_t *port)
+{
+	char path[1024], line[NODE_FILE_MAX], hex[2 * RUNNER_HASH_LEN + 1];
+	unsigned p;
+	FILE *f;
+
+	dht_infohash_zero(id);
+	*port = 0;
+	if (dir == NULL || snprintf(path, sizeof(path), "%s/" NODE_FILE, dir) >= (int)sizeof(path))
+		return;
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "node_id %40[0-9a-f]", hex) == 1 && strlen(hex) == 2 * RUNNER_HASH_LEN)
+			dht_infohash_from_hex(id, hex);
+		else if (sscanf(line, "port %u", &p) == 1 && p > 0 && p <= 65535)
+			*port = (uint16_t)p;
+	}
+	fclose(f);
+}
+
+static void
+node_save(const char *dir, const dht_infohash *id, uint16_t port)
+{
+	char path[1024], tmp[1100];
+	size_t i;
+	FILE *f;
+
+	if (dir == NULL || mkdir_p(dir) == -1)
+		return;
+	snprintf(path, sizeof(path), "%s/" NODE_FILE, dir);
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL)
+		return;
+	fprintf(f, "node_id ");
+	for (i = 0; i < RUNNER_HASH_LEN; i++)
+		fprintf(f, "%02x", id->d[i]);
+	fprintf(f, "\nport %u\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		unlink(tmp);
+}
+
+/* --- bootstrap -------------------------------------------------------------- */
+
+int
+runner_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon, *end;
+	size_t n;
+	char *ep;
+	unsigned long p = RUNNER_DEFAULT_PORT;
+
+	if (s[0] == '[') {
+		/* [V6]:PORT or [V6] */
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		n = (size_t)(end - s - 1);
+		if (end[1] == ':')
+			colon = end + 1;
+		else if (end[1] == '\0')
+			colon = NULL;
+		else
+			return -1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon != NULL && strchr(s, ':') != colon)
+			colon = NULL;	/* a bare IPv6 address: no port */
+		n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	}
+	if (n == 0 || n >= hostlen)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (colon != NULL) {
+		errno = 0;
+		p = strtoul(colon + 1, &ep, 10);
+		if (errno != 0 || ep == colon + 1 || *ep != '\0' || p == 0 || p > 65535)
+			return -1;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static void
+ping_boot(struct runner *r, size_t i)
+{
+	struct runner_op *op;
+
+	if ((op = op_new(r, OP_PING, NULL)) == NULL)
+		return;
+	op->boot = i;
+	atomic_store(&op->released, true);	/* no user callbacks; freed after done */
+	clock_gettime(CLOCK_MONOTONIC, &op->sent);
+	r->boots[i].state = RUNNER_BOOT_PENDING;
+	dht_runner_ping(r->dht, (struct sockaddr *)&r->boots[i].addr, r->boots[i].addrlen,
+	    done_cb, op);
+}
+
+/*
+ * Resolve HOST[:PORT] (blocking: runs once at start), hand the name to
+ * OpenDHT (which keeps retrying while we have no nodes) and ping each address
+ * so that --dht-dump can say which answered and how fast.
+ */
+static void
+bootstrap_one(struct runner *r, const char *spec)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char host[256], service[8];
+	uint16_t port;
+	int e;
+
+	if (runner_parse_hostport(spec, host, sizeof(host), &port) == -1) {
+		warnx("bootstrap: cannot parse \"%s\" (want HOST[:PORT])", spec);
+		return;
+	}
+	snprintf(service, sizeof(service), "%u", port);
+	dht_runner_bootstrap(r->dht, host, service);
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((e = getaddrinfo(host, service, &hints, &res)) != 0) {
+		warnx("bootstrap: %s: %s", host, gai_strerror(e));
+		return;
+	}
+	for (ai = res; ai != NULL && r->nboots < RUNNER_MAX_BOOT_ADDRS; ai = ai->ai_next) {
+		struct runner_boot *b = &r->boots[r->nboots];
+
+		if (ai->ai_addrlen > sizeof(b->addr))
+			continue;
+		snprintf(b->host, sizeof(b->host), "%s", host);
+		b->port = port;
+		memcpy(&b->addr, ai->ai_addr, ai->ai_addrlen);
+		b->addrlen = ai->ai_addrlen;
+		ping_boot(r, r->nboots++);
+	}
+	freeaddrinfo(res);
+}
+
+/* --- public interface ----------------------------------------------------- */
+
+struct runner *
+runner_new(struct event_base *base, const struct runner_config *cfg)
+{
+	struct runner *r;
+	dht_runner_config dc;
+	dht_infohash saved_id;
+	uint16_t saved_port, port;
+	const char *const *b;
+	bool persist = cfg->cache_dir != NULL;
+	int e;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->base = base;
+	STAILQ_INIT(&r->queue);
+	TAILQ_INIT(&r->ops);
+	pthread_mutex_init(&r->lock, NULL);
+	if (evthread_make_base_notifiable(base) == -1) {
+		warnx("dht: the event base is not thread-aware (evthread_use_pthreads first)");
+		goto err_lock;
+	}
+	if ((r->wake = event_new(base, -1, 0, on_wake, r)) == NULL)
+		goto err_lock;
+	if ((r->dht = dht_runner_new()) == NULL)
+		goto err_wake;
+
+	node_load(cfg->cache_dir, &saved_id, &saved_port);
+	port = cfg->port != 0 ? cfg->port : saved_port;
+
+	dht_runner_config_default(&dc);
+	dc.threaded = true;
+	dc.peer_discovery = cfg->lan_discovery;
+	dc.peer_publish = cfg->lan_discovery;
+	dc.log = cfg->log;
+	dc.dht_config.node_config.node_id = saved_id;	/* zero: OpenDHT picks one */
+	dc.dht_config.node_config.maintain_storage = false;
+
+	if ((e = dht_runner_run_config(r->dht, port, &dc)) != 0 && cfg->port == 0 && port != 0) {
+		/*
+		 * The saved port is taken, most likely by another gonet with the
+		 * same cache dir: take any port, and a fresh node id so that two
+		 * nodes never share one.
+		 */
+		dht_runner_delete(r->dht);
+		if ((r->dht = dht_runner_new()) == NULL)
+			goto err_wake;
+		dht_infohash_zero(&dc.dht_config.node_config.node_id);
+		persist = false;
+		port = 0;
+		e = dht_runner_run_config(r->dht, 0, &dc);
+	}
+	if (e != 0) {
+		warnx("dht: cannot start on port %u: %s", port, strerror(e < 0 ? -e : e));
+		goto err_dht;
+	}
+	if (persist) {
+		dht_infohash id = dht_runner_get_node_id(r->dht);
+
+		node_save(cfg->cache_dir, &id, dht_runner_get_bound_port(r->dht, AF_INET));
+	}
+	for (b = cfg->bootstrap; b != NULL && *b != NULL; b++)
+		bootstrap_one(r, *b);
+	return r;
+
+err_dht:
+	dht_runner_delete(r->dht);
+err_wake:
+	event_free(r->wake);
+err_lock:
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	return NULL;
+}
+
+void
+runner_free(struct runner *r)
+{
+	struct runner_op *op;
+	struct runner_msg *m;
+
+	if (r == NULL)
+		return;
+	/* Joins OpenDHT's thread: no callback runs after this. */
+	dht_runner_delete(r->dht);
+	r->dht = NULL;
+	while ((m = STAILQ_FIRST(&r->queue)) != NULL) {
+		STAILQ_REMOVE_HEAD(&r->queue, entry);
+		free(m);
+	}
+	while ((op = TAILQ_FIRST(&r->ops)) != NULL)
+		op_free(op);
+	event_free(r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+struct runner_op *
+runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len,
+    void (*done)(void *, bool), void *arg)
+{
+	struct runner_op *op;
+
+	if ((op = op_new(r, OP_PUT, hash)) == NULL)
+		return NULL;
+	if ((op->value = dht_value_new(data, len)) == NULL) {
+		op_free(op);
+		return NULL;
+	}
+	op->done_cb = done;
+	op->arg = arg;
+	dht_runner_put(r->dht, &op->hash, op->value, done_cb, op, true);
+	return op;
+}
+
+void
+runner_cancel_put(struct runner *r, struct runner_op *op)
+{
+	if (op == NULL)
+		return;
+	atomic_store(&op->released, true);
+	if (op->value_id != 0)
+		dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
+	else
+		op->cancel_on_done = true;
+	/* Not freed: OpenDHT may still hold op (see the top of this file). */
+}
+
+struct runner_op *
+runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
+{
+	struct runner_op *op;
+
+	if ((op = op_new(r, OP_LISTEN, hash)) == NULL)
+		return NULL;
+	op->value_cb = value;
+	op->arg = arg;
+	op->token = dht_runner_listen(r->dht, &op->hash, value_cb, gone_cb, op);
+	if (op->token == NULL) {
+		/* Never registered: nothing will call back. */
+		op_free(op);
+		return NULL;
+	}
+	return op;
+}
+
+void
+runner_cancel_listen(struct runner *r, struct runner_op *op)
+{
+	if (op == NULL)
+		return;
+	atomic_store(&op->released, true);
+	dht_runner_cancel_listen(r->dht, &op->hash, op->token);
+	op_maybe_free(op);
+}
+
+int
+runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void (*done)(void *, bool),
+    void *arg)
+{
+	struct runner_op *op;
+
+	if ((op = op_new(r, OP_GET, hash)) == NULL)
+		return -1;
+	op->value_cb = value;
+	op->done_cb = done;
+	op->arg = arg;
+	dht_runner_get(r->dht, &op->hash, get_cb, done_cb, op);
+	return 0;
+}
+
+void
+runner_set_boot_cb(struct runner *r, void (*fn)(void *, bool), void *arg)
+{
+	r->boot_cb = fn;
+	r->boot_arg = arg;
+}
+
+void
+runner_node_id(const struct runner *r, uint8_t out[RUNNER_HASH_LEN])
+{
+	dht_infohash id = dht_runner_get_node_id(r->dht);
+
+	memcpy(out, id.d, RUNNER_HASH_LEN);
+}
+
+uint16_t
+runner_bound_port(const struct runner *r, int family)
+{
+	return dht_runner_get_bound_port(r->dht, (sa_family_t)family);
+}
+
+size_t
+runner_public_addrs(const struct runner *r, struct sockaddr_storage *out, size_t max)
+{
+	struct sockaddr **addrs, **a;
+	size_t n = 0;
+
+	if ((addrs = dht_runner_get_public_address(r->dht)) == NULL)
+		return 0;
+	for (a = addrs; *a != NULL; a++) {
+		socklen_t len = (*a)->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in);
+
+		if (n < max && ((*a)->sa_family == AF_INET || (*a)->sa_family == AF_INET6)) {
+			memset(&out[n], 0, sizeof(out[n]));
+			memcpy(&out[n++], *a, len);
+		}
+		free(*a);
+	}
+	free(addrs);
+	return n;
+}
+
+const struct runner_boot *
+runner_boots(const struct runner *r, size_t *n)
+{
+	*n = r->nboots;
+	return r->boots;
+}
+
+size_t
+runner_boots_ok(const struct runner *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nboots; i++)
+		n += r->boots[i].state == RUNNER_BOOT_OK;
+	return n;
+}

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * rendezvous.c — publish our record, listen for the room's (rendezvous.h).
+ *
+ * Schedule: one timer. Each tick reads the clock and
+ *   1. republishes (fresh seq, every copy re-sealed) when the publish set
+ *      room_publish_epochs(now) changed, the candidates changed, or
+ *      RENDEZVOUS_REPUBLISH s passed since the last publication;
+ *   2. moves the listens to room_listen_epochs(now), keeping the ones that
+ *      are still wanted (a listen is never dropped and re-made needlessly:
+ *      OpenDHT would send every value again);
+ *   3. re-arms at the earliest of: the next republish, the start of the
+ *      publish-ahead window (boundary - ROOM_PUBLISH_AHEAD), the boundary.
+ * A value is handled when it arrives (listen callback), never on "done".
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "record.h"
+#include "rendezvous.h"
+#include "room.h"
+#include "runner.h"
+
+enum {
+	MAX_EPOCHS = 2
+};
+
+struct rv_put {
+	struct rendezvous *rv;
+	struct runner_op *op;
+	uint64_t epoch;
+	uint64_t seq;
+};
+
+struct rv_listen {
+	struct rendezvous *rv;
+	struct runner_op *op;		/* NULL: slot unused */
+	uint64_t epoch;
+	uint8_t infohash[ROOM_INFOHASH_LEN];
+};
+
+struct rendezvous {
+	struct rendezvous_config cfg;
+	struct event *timer;
+	struct record_seen *seen;
+
+	struct cand cand[RECORD_MAX_CANDIDATES];
+	unsigned ncand;
+
+	uint64_t seq;			/* last published */
+	uint64_t published_s;		/* when (injected clock, s); 0: never */
+	bool dirty;			/* candidates changed since */
+	struct rv_put puts[MAX_EPOCHS];
+	int nputs;
+
+	struct rv_listen listens[MAX_EPOCHS];
+	uint64_t next_tick_s;
+
+	uint64_t counters[REC__COUNT];
+};
+
+static uint64_t
+real_clock_ms(void *arg)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+now_ms(const struct rendezvous *rv)
+{
+	return rv->cfg.clock_ms(rv->cfg.clock_arg);
+}
+
+/* --- seq persistence ---------------------------------------------------------- */
+
+/* One file per signing key: two identities sharing a cache dir keep apart. */
+static int
+seq_path(const struct rendezvous *rv, char *buf, size_t len)
+{
+	const uint8_t *id = rv->cfg.self.id;
+
+	if (rv->cfg.state_dir == NULL)
+		return -1;
+	if (snprintf(buf, len, "%s/seq-%02x%02x%02x%02x%02x%02x%02x%02x", rv->cfg.state_dir,
+	    id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7]) >= (int)len)
+		return -1;
+	return 0;
+}
+
+static uint64_t
+seq_load(const struct rendezvous *rv)
+{
+	char path[1024];
+	unsigned long long v = 0;
+	FILE *f;
+
+	if (seq_path(rv, path, sizeof(path)) == -1 || (f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/* Written before the record leaves, so a crash cannot reuse a seq. */
+static void
+seq_save(const struct rendezvous *rv, uint64_t seq)
+{
+	char path[1024], tmp[1100];
+	FILE *f;
+
+	if (seq_path(rv, path, sizeof(path)) == -1)
+		return;
+	(void)mkdir(rv->cfg.state_dir, 0700);
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL)
+		return;
+	fprintf(f, "%llu\n", (unsigned long long)seq);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		unlink(tmp);
+}
+
+/* --- publishing ----------------------------------------------------------------- */
+
+static void
+put_done(void *arg, bool ok)
+{
+	struct rv_put *p = arg;
+	struct rendezvous *rv = p->rv;
+
+	if (rv->cfg.on_published != NULL)
+		rv->cfg.on_published(rv->cfg.arg, p->epoch, p->seq, ok);
+}
+
+static void
+cancel_puts(struct rendezvous *rv)
+{
+	int i;
+
+	for (i = 0; i < rv->nputs; i++) {
+		runner_cancel_put(rv->cfg.runner, rv->puts[i].op);
+		rv->puts[i].op = NULL;
+	}
+	rv->nputs = 0;
+}
+
+static void
+publish(struct rendezvous *rv, uint64_t ms)
+{
+	uint64_t now = ms / 1000, epochs[MAX_EPOCHS];
+	uint8_t ih[ROOM_INFOHASH_LEN], value[RECORD_MAX_VALUE];
+	struct record rec;
+	int i, n, len;
+
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, rv->cfg.self.id, RECORD_ID_LEN);
+	memcpy(rec.wg, rv->cfg.self.wg, RECORD_WG_LEN);
+	snprintf(rec.nick, sizeof(rec.nick), "%s", rv->cfg.self.nick != NULL ? rv->cfg.self.nick : "");
+	/* seq = max(unix ms, last + 1): strictly increasing even if the clock steps back. */
+	rec.seq = ms > rv->seq ? ms : rv->seq + 1;
+	rec.exp = now + RECORD_TTL;
+	rec.ncand = rv->ncand;
+	memcpy(rec.cand, rv->cand, sizeof(rec.cand));
+	rv->seq = rec.seq;
+	seq_save(rv, rv->seq);
+
+	/* Old copies linger on the nodes until they expire; readers keep the highest seq. */
+	cancel_puts(rv);
+	n = room_publish_epochs(now, epochs);
+	for (i = 0; i < n; i++) {
+		struct rv_put *p = &rv->puts[rv->nputs];
+
+		room_infohash(rv->cfg.keys, epochs[i], ih);
+		if ((len = record_seal(&rec, rv->cfg.keys->record, ih, rv->cfg.self.sign_sk, value,
+		    sizeof(value))) < 0)
+			continue;	/* cannot happen with RECORD_MAX_* inputs */
+		p->rv = rv;
+		p->epoch = epochs[i];
+		p->seq = rec.seq;
+		p->op = runner_put(rv->cfg.runner, ih, value, (size_t)len, put_done, p);
+		if (p->op != NULL)
+			rv->nputs++;
+	}
+	rv->published_s = now;
+	rv->dirty = false;
+}
+
+/* The epochs our current puts cover equal room_publish_epochs(now)? */
+static bool
+publish_set_same(const struct rendezvous *rv, const uint64_t *epochs, int n)
+{
+	int i;
+
+	if (n != rv->nputs)
+		return false;
+	for (i = 0; i < n; i++)
+		if (rv->puts[i].epoch != epochs[i])
+			return false;
+	return true;
+}
+
+/* --- listening ------------------------------------------------------------------ */
+
+static void
+on_value(void *arg, const uint8_t *data, size_t len, uint64_t value_id, bool expired)
+{
+	struct rv_listen *l = arg;
+	struct rendezvous *rv = l->rv;
+	uint64_t now = now_ms(rv) / 1000;
+	enum record_reject why;
+	struct record rec;
+
+	if (expired)
+		return;		/* a value went away; the peer's own expiry handles it */
+	why = record_open(data, len, rv->cfg.keys->record, l->infohash, now, &rec);
+	if (why == REC_OK)
+		why = record_accept(rv->seen, &rec, now);
+	rv->counters[why]++;
+	if (why == REC_OK) {
+		if (rv->cfg.on_peer != NULL)
+			rv->cfg.on_peer(rv->cfg.arg, &rec, l->epoch);
+	} else if (rv->cfg.on_reject != NULL) {
+		rv->cfg.on_reject(rv->cfg.arg, why, len, l->epoch);
+	}
+}
+
+static void
+relisten(struct rendezvous *rv, uint64_t now)
+{
+	uint64_t want[MAX_EPOCHS];
+	bool have[MAX_EPOCHS] = { false, false };
+	int i, j;
+
+	room_listen_epochs(now, want);
+	/* Drop the listens no longer wanted. */
+	for (i = 0; i < MAX_EPOCHS; i++) {
+		struct rv_listen *l = &rv->listens[i];
+
+		if (l->op == NULL)
+			continue;
+		for (j = 0; j < MAX_EPOCHS; j++)
+			if (l->epoch == want[j])
+				have[j] = true;
+		if (!(l->epoch == want[0] || l->epoch == want[1])) {
+			runner_cancel_listen(rv->cfg.runner, l->op);
+			l->op = NULL;
+		}
+	}
+	/* Start the missing ones in the freed slots. */
+	for (j = 0; j < MAX_EPOCHS; j++) {
+		if (have[j])
+			continue;
+		for (i = 0; i < MAX_EPOCHS && rv->listens[i].op != NULL; i++)
+			;
+		if (i == MAX_EPOCHS)
+			break;
+		rv->listens[i].rv = rv;
+		rv->listens[i].epoch = want[j];
+		room_infohash(rv->cfg.keys, want[j], rv->listens[i].infohash);
+		rv->listens[i].op = runner_listen(rv->cfg.runner, rv->listens[i].infohash, on_value,
+		    &rv->listens[i]);
+	}
+}
+
+/* --- schedule ---------------------------------------------------------------------- */
+
+static void
+schedule(struct rendezvous *rv, uint64_t now)
+{
+	uint64_t boundary = (room_epoch(now) + 1) * ROOM_EPOCH_SECONDS;
+	uint64_t ahead = boundary - ROOM_PUBLISH_AHEAD;
+	uint64_t next = rv->published_s + RENDEZVOUS_REPUBLISH;
+	struct timeval tv;
+
+	if (now < ahead && ahead < next)
+		next = ahead;
+	if (boundary < next)
+		next = boundary;
+	if (next < now)
+		next = now;
+	rv->next_tick_s = next;
+	tv.tv_sec = (time_t)(next - now);
+	tv.tv_usec = 0;
+	evtimer_add(rv->timer, &tv);
+}
+
+void
+rendezvous_tick(struct rendezvous *rv)
+{
+	uint64_t ms = now_ms(rv), now = ms / 1000, epochs[MAX_EPOCHS];
+	int n;
+
+	n = room_publish_epochs(now, epochs);
+	if (rv->dirty || rv->published_s == 0 || !publish_set_same(rv, epochs, n) ||
+	    now >= rv->published_s + RENDEZVOUS_REPUBLISH || now < rv->published_s)
+		publish(rv, ms);
+	relisten(rv, now);
+	schedule(rv, now);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	rendezvous_tick(arg);
+}
+
+/* --- interface ----------------------------------------------------------------------- */
+
+struct rendezvous *
+rendezvous_new(const struct rendezvous_config *cfg)
+{
+	struct rendezvous *rv;
+
+	if ((rv = calloc(1, sizeof(*rv))) == NULL)
+		return NULL;
+	rv->cfg = *cfg;
+	if (rv->cfg.clock_ms == NULL)
+		rv->cfg.clock_ms = real_clock_ms;
+	rv->ncand = cfg->ncand < RECORD_MAX_CANDIDATES ? cfg->ncand : RECORD_MAX_CANDIDATES;
+	if (rv->ncand > 0)
+		memcpy(rv->cand, cfg->cand, rv->ncand * sizeof(rv->cand[0]));
+	if ((rv->seen = record_seen_new(cfg->self.id)) == NULL)
+		goto err_rv;
+	if ((rv->timer = evtimer_new(cfg->base, on_timer, rv)) == NULL)
+		goto err_seen;
+	rv->seq = seq_load(rv);
+	rendezvous_tick(rv);
+	return rv;
+
+err_seen:
+	record_seen_free(rv->seen);
+err_rv:
+	free(rv);
+	return NULL;
+}
+
+void
+rendezvous_free(struct rendezvous *rv)
+{
+	int i;
+
+	if (rv == NULL)
+		return;
+	cancel_puts(rv);
+	for (i = 0; i < MAX_EPOCHS; i++)
+		runner_cancel_listen(rv->cfg.runner, rv->listens[i].op);
+	event_free(rv->timer);
+	record_seen_free(rv->seen);
+	free(rv);
+}
+
+void
+rendezvous_set_candidates(struct rendezvous *rv, const struct cand *cand, unsigned n)
+{
+	if (n > RECORD_MAX_CANDIDATES)
+		n = RECORD_MAX_CANDIDATES;
+	if (n == rv->ncand && (n == 0 || memcmp(cand, rv->cand, n * sizeof(*cand)) == 0))
+		return;
+	memset(rv->cand, 0, sizeof(rv->cand));
+	if (n > 0)
+		memcpy(rv->cand, cand, n * sizeof(*cand));
+	rv->ncand = n;
+	rv->dirty = true;
+	rendezvous_tick(rv);
+}
+
+void
+rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT])
+{
+	memcpy(out, rv->counters, sizeof(rv->counters));
+}
+
+uint64_t
+rendezvous_seq(const struct rendezvous *rv)
+{
+	return rv->seq;
+}
+
+int
+rendezvous_publishing(const struct rendezvous *rv, uint64_t out[2])
+{
+	int i;
+
+	for (i = 0; i < rv->nputs; i++)
+		out[i] = rv->puts[i].epoch;
+	return rv->nputs;
+}
+
+int
+rendezvous_listening(const struct rendezvous *rv, uint64_t out[2])
+{
+	int i, n = 0;
+
+	for (i = 0; i < MAX_EPOCHS; i++)
+		if (rv->listens[i].op != NULL)
+			out[n++] = rv->listens[i].epoch;
+	return n;
+}
+
+uint64_t
+rendezvous_next_tick(const struct rendezvous *rv)
+{
+	return rv->next_tick_s;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * rendezvous.h — meeting the room on the DHT: publish our endpoint record
+ * under the room's infohashes and listen there for everyone else's.
+ *
+ *   publish  under room_publish_epochs(now): epoch e, and e+1 in the last
+ *            ROOM_PUBLISH_AHEAD s of e; each copy sealed for its infohash;
+ *            a new seq every RENDEZVOUS_REPUBLISH s, when the set of epochs
+ *            changes, and when the candidates change;
+ *   listen   on room_listen_epochs(now) = e and e+1, moved at each rollover;
+ *   accept   every value goes through record_open() and record_accept();
+ *            accepted records go to on_peer, the rest are counted per reason.
+ *
+ * The clock is injected (clock_ms) so tests can move time across epochs;
+ * rendezvous_tick() re-reads it. Everything runs on the libevent loop.
+ */
+#ifndef GONET_RENDEZVOUS_H
+#define GONET_RENDEZVOUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "room.h"
+
+struct event_base;
+struct runner;
+struct rendezvous;
+
+enum {
+	RENDEZVOUS_REPUBLISH = 300	/* seconds between publications of a fresh seq */
+};
+
+/* Who we are, as far as the record goes. The caller keeps it alive. */
+struct rendezvous_self {
+	const uint8_t *sign_sk;		/* 64-byte libsodium Ed25519 secret key */
+	const uint8_t *id;		/* 32-byte Ed25519 public key */
+	const uint8_t *wg;		/* 32-byte X25519 public key */
+	const char *nick;		/* at most RECORD_MAX_NICK bytes of UTF-8 */
+};
+
+struct rendezvous_config {
+	struct event_base *base;
+	struct runner *runner;
+	const struct room_keys *keys;	/* the caller keeps it alive */
+	struct rendezvous_self self;
+	const char *state_dir;		/* last seq persisted here; NULL: not persisted */
+	const struct cand *cand;	/* initial candidates (copied) */
+	unsigned ncand;
+
+	/* Unix time in ms; NULL means the real clock. */
+	uint64_t (*clock_ms)(void *clock_arg);
+	void *clock_arg;
+
+	/* Callbacks on the loop; any may be NULL. */
+	void (*on_peer)(void *arg, const struct record *rec, uint64_t epoch);
+	void (*on_reject)(void *arg, enum record_reject why, size_t len, uint64_t epoch);
+	/* A put under epoch was acknowledged (ok) or failed. */
+	void (*on_published)(void *arg, uint64_t epoch, uint64_t seq, bool ok);
+	void *arg;
+};
+
+/* Publishes and starts listening at once. NULL on failure. */
+struct rendezvous *rendezvous_new(const struct rendezvous_config *cfg);
+/* Cancels our puts and listens. NULL is fine. */
+void rendezvous_free(struct rendezvous *rv);
+
+/* New candidate list (copied, at most RECORD_MAX_CANDIDATES): republishes if it changed. */
+void rendezvous_set_candidates(struct rendezvous *rv, const struct cand *cand, unsigned n);
+/* Re-read the clock and do whatever is due; the internal timer calls it too. */
+void rendezvous_tick(struct rendezvous *rv);
+
+/* For --dht-dump, tests and /who. */
+void rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT]);
+uint64_t rendezvous_seq(const struct rendezvous *rv);
+/* The epochs we publish under / listen on now; returns how many. */
+int rendezvous_publishing(const struct rendezvous *rv, uint64_t out[2]);
+int rendezvous_listening(const struct rendezvous *rv, uint64_t out[2]);
+/* Unix seconds (on the injected clock) of the next scheduled tick. */
+uint64_t rendezvous_next_tick(const struct rendezvous *rv);
+
+#endif
