@@ -2,44 +2,353 @@
 /* main.c — command line; wires the parts together and exits. */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <sodium.h>
+
+#include "dump.h"
+#include "identity.h"
+#include "record.h"
+#include "rendezvous.h"
+#include "room.h"
+#include "runner.h"
+#include "rvbatch.h"
+
+enum {
+	MAX_BOOTSTRAP = RUNNER_MAX_BOOTSTRAP,
+	DEFAULT_DATA_PORT = 51820	/* placeholder data port until tunnel/ binds one */
+};
+
+enum mode {
+	MODE_CHAT,
+	MODE_BATCH,
+	MODE_DUMP
+};
+
+enum long_only {
+	OPT_DHT_DUMP = 256,
+	OPT_BATCH,
+	OPT_JSON,
+	OPT_WATCH,
+	OPT_BOOTSTRAP,
+	OPT_PORT,
+	OPT_DHT_PORT,
+	OPT_IDENTITY,
+	OPT_NICK,
+	OPT_NO_LAN
+};
+
+struct options {
+	enum mode mode;
+	bool json, watch, lan;
+	int verbose;			/* -1 quiet, 0 normal, 1+ more */
+	const char *bootstrap[MAX_BOOTSTRAP + 1];
+	int nbootstrap;
+	char *bootstrap_env;		/* owns the strings from GONET_BOOTSTRAP */
+	uint16_t port, dht_port;
+	const char *identity, *nick, *room;
+	int64_t time_offset;		/* GONET_FAKE_TIME_OFFSET, seconds */
+};
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: gonet [options] ROOM\n"
-	    "       gonet --dht-dump [ROOM]\n"
+	    "       gonet --batch [options] ROOM\n"
+	    "       gonet --dht-dump [--json] [--watch] [options] [ROOM]\n"
 	    "\n"
-	    "  -h, --help       this text\n"
-	    "  -V, --version    print the version\n");
+	    "  --batch                publish our record, print events as JSON lines\n"
+	    "  --dht-dump             show our DHT node and, with ROOM, every value there\n"
+	    "  --json                 --dht-dump: JSON lines (one object per line)\n"
+	    "  --watch                --dht-dump: keep listening, print new values\n"
+	    "  --bootstrap HOST[:PORT]\n"
+	    "                         DHT bootstrap node, repeatable; \"none\" for none\n"
+	    "                         (default: $GONET_BOOTSTRAP, else " RUNNER_DEFAULT_BOOTSTRAP ")\n"
+	    "  --port PORT            data port to publish (placeholder for now)\n"
+	    "  --dht-port PORT        DHT port (default: the last one used, else random)\n"
+	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
+	    "  --nick NICK            name shown to the room (default $USER)\n"
+	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
+	    "  -v, --verbose          more messages (twice: OpenDHT's log too)\n"
+	    "  -q, --quiet            fewer messages\n"
+	    "  -h, --help             this text\n"
+	    "  -V, --version          print the version\n");
+}
+
+static int
+parse_port(const char *s, uint16_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* --bootstrap, else GONET_BOOTSTRAP (comma or space separated), else the default. */
+static void
+bootstrap_defaults(struct options *o)
+{
+	const char *env = getenv("GONET_BOOTSTRAP");
+	char *s, *tok, *save = NULL;
+
+	if (o->nbootstrap > 0)
+		goto out;
+	if (env != NULL && (o->bootstrap_env = strdup(env)) != NULL) {
+		for (s = o->bootstrap_env; (tok = strtok_r(s, ", \t", &save)) != NULL; s = NULL)
+			if (o->nbootstrap < MAX_BOOTSTRAP)
+				o->bootstrap[o->nbootstrap++] = tok;
+	}
+	if (o->nbootstrap == 0)
+		o->bootstrap[o->nbootstrap++] = RUNNER_DEFAULT_BOOTSTRAP;
+out:
+	if (o->nbootstrap == 1 && strcmp(o->bootstrap[0], "none") == 0)
+		o->nbootstrap = 0;
+	o->bootstrap[o->nbootstrap] = NULL;
+}
+
+/* $XDG_CACHE_HOME/gonet, else ~/.cache/gonet; created (0700). */
+static int
+cache_dir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char parent[1024];
+
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(parent, sizeof(parent), "%s", xdg);
+	else if (home != NULL && home[0] == '/')
+		snprintf(parent, sizeof(parent), "%s/.cache", home);
+	else
+		return -1;
+	if (snprintf(buf, len, "%s/gonet", parent) >= (int)len)
+		return -1;
+	(void)mkdir(parent, 0700);
+	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* The rendezvous clock: real time plus GONET_FAKE_TIME_OFFSET (for tests). */
+static uint64_t
+offset_clock_ms(void *arg)
+{
+	const struct options *o = arg;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + o->time_offset * 1000);
+}
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "dht-dump", no_argument, NULL, OPT_DHT_DUMP },
+		{ "batch", no_argument, NULL, OPT_BATCH },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "watch", no_argument, NULL, OPT_WATCH },
+		{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "dht-port", required_argument, NULL, OPT_DHT_PORT },
+		{ "identity", required_argument, NULL, OPT_IDENTITY },
+		{ "nick", required_argument, NULL, OPT_NICK },
+		{ "no-lan-discovery", no_argument, NULL, OPT_NO_LAN },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *env;
+	int c;
+
+	o->lan = true;
+	o->port = DEFAULT_DATA_PORT;
+	while ((c = getopt_long(argc, argv, "hVvq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("gonet %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'v':
+			o->verbose++;
+			break;
+		case 'q':
+			o->verbose = -1;
+			break;
+		case OPT_DHT_DUMP:
+			o->mode = MODE_DUMP;
+			break;
+		case OPT_BATCH:
+			o->mode = MODE_BATCH;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_WATCH:
+			o->watch = true;
+			break;
+		case OPT_BOOTSTRAP:
+			if (o->nbootstrap == MAX_BOOTSTRAP) {
+				fprintf(stderr, "gonet: at most %d --bootstrap\n", MAX_BOOTSTRAP);
+				return -1;
+			}
+			o->bootstrap[o->nbootstrap++] = optarg;
+			break;
+		case OPT_PORT:
+		case OPT_DHT_PORT:
+			if (parse_port(optarg, c == OPT_PORT ? &o->port : &o->dht_port) == -1) {
+				fprintf(stderr, "gonet: bad port \"%s\"\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_IDENTITY:
+			o->identity = optarg;
+			break;
+		case OPT_NICK:
+			if (strlen(optarg) > RECORD_MAX_NICK) {
+				fprintf(stderr, "gonet: nick is over %d bytes\n", RECORD_MAX_NICK);
+				return -1;
+			}
+			o->nick = optarg;
+			break;
+		case OPT_NO_LAN:
+			o->lan = false;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind < argc)
+		o->room = argv[optind++];
+	if (optind < argc || (o->room == NULL && o->mode != MODE_DUMP))
+		return -1;
+	if ((env = getenv("GONET_FAKE_TIME_OFFSET")) != NULL)
+		o->time_offset = strtoll(env, NULL, 10);
+	if (o->nick == NULL) {
+		env = getenv("USER");
+		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK ? env : "";
+	}
+	bootstrap_defaults(o);
+	return 0;
+}
+
+/* --dht-dump and --batch: the DHT node, the room keys, the identity, then the mode. */
+static int
+run_dht(struct options *o)
+{
+	char cache[1024], err[IDENTITY_ERR_LEN], path[1024];
+	struct room_keys keys;
+	struct runner_config rc;
+	struct event_base *base;
+	struct identity *id = NULL;
+	struct runner *r;
+	enum room_error re;
+	bool have_cache;
+	int status = 1;
+
+	if (o->room != NULL &&
+	    (re = room_derive(o->room, strlen(o->room), &keys)) != ROOM_OK) {
+		fprintf(stderr, "gonet: %s\n", room_strerror(re));
+		return 2;
+	}
+	if (o->mode == MODE_BATCH) {
+		if ((id = identity_load_or_create(o->identity, NULL, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "gonet: %s\n", err);
+			goto out_keys;
+		}
+	} else if (o->identity != NULL) {
+		/* --dht-dump never creates an identity; it only uses one for "ownid". */
+		if ((id = identity_load(o->identity, err, sizeof(err))) == NULL)
+			fprintf(stderr, "gonet: %s\n", err);
+	} else if (identity_default_path(path, sizeof(path), err, sizeof(err)) == 0 &&
+	    access(path, F_OK) == 0) {
+		id = identity_load(path, err, sizeof(err));
+	}
+
+	have_cache = cache_dir(cache, sizeof(cache)) == 0;
+	evthread_use_pthreads();
+	if ((base = event_base_new()) == NULL)
+		goto out_id;
+	memset(&rc, 0, sizeof(rc));
+	rc.port = o->dht_port;
+	rc.cache_dir = have_cache ? cache : NULL;
+	rc.bootstrap = o->bootstrap;
+	rc.lan_discovery = o->lan;
+	rc.log = o->verbose >= 2;
+	if ((r = runner_new(base, &rc)) == NULL)
+		goto out_base;
+
+	if (o->mode == MODE_DUMP) {
+		struct dump_config dc = {
+			.base = base, .runner = r, .keys = o->room != NULL ? &keys : NULL,
+			.own_id = id != NULL ? identity_sign_pk(id) : NULL,
+			.json = o->json, .watch = o->watch,
+			.clock_ms = offset_clock_ms, .clock_arg = o
+		};
+
+		status = dump_run(&dc);
+	} else {
+		struct rvbatch_config bc = {
+			.base = base, .runner = r, .keys = &keys,
+			.self = { identity_sign_sk(id), identity_sign_pk(id), identity_wg_public(id),
+			    o->nick },
+			.state_dir = have_cache ? cache : NULL, .data_port = o->port,
+			.clock_ms = offset_clock_ms, .clock_arg = o
+		};
+
+		status = rvbatch_run(&bc);
+	}
+	runner_free(r);
+out_base:
+	event_base_free(base);
+out_id:
+	identity_free(id);
+out_keys:
+	if (o->room != NULL)
+		room_keys_wipe(&keys);
+	return status;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
+	struct options o;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("gonet %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	memset(&o, 0, sizeof(o));
+	if (parse_args(argc, argv, &o) == -1) {
+		usage(stderr);
+		return 2;
 	}
-	usage(stderr);
-	return 2;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "gonet: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (o.mode == MODE_CHAT) {
+		fprintf(stderr, "gonet: the chat is not built yet; try --batch or --dht-dump\n");
+		status = 2;
+	} else {
+		status = run_dht(&o);
+	}
+	free(o.bootstrap_env);
+	return status;
 }
