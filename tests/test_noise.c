@@ -306,8 +306,6 @@ test_replayed_initiation(void)
 	/* After 20 ms it is accepted, and roams the endpoint to node 2. */
 	wgt_advance_ns(50000000ULL);
 	wgt_flush();
-	CHECK_EQ(wg_peer_initiate(p2), -EAGAIN);	/* rate limited: 5 s */
-	wgt_advance_ns(5000000000ULL);
 	CHECK_EQ(wg_peer_initiate(p2), 0);
 	CHECK(wgt_pop(&init2));
 	CHECK_EQ(wgt_input(1, &init2), WG_RX_HANDSHAKE);

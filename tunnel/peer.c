@@ -198,5 +198,8 @@ wg_peer_initiate(struct wg_peer *peer)
 {
 	if (peer->endpoint_len == 0)
 		return -ENOTCONN;
+	/* An explicit request skips our REKEY_TIMEOUT limit (the responder still floods-checks). */
+	peer->last_sent_handshake = wg_device_now(peer->dev) -
+	    (uint64_t)(REKEY_TIMEOUT + 1) * WG_NS_PER_SEC;
 	return wg_send_handshake_initiation(peer, 0);
 }
