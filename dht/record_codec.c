@@ -593,7 +593,7 @@ record_decode_body(const uint8_t *buf, size_t len, struct record *rec, const cha
 		fail(&r, "trailing bytes after body");
 		goto shape;
 	}
-	*rec = out;
+	memcpy(rec, &out, sizeof(*rec));
 	if (why != NULL)
 		*why = NULL;
 	return REC_OK;
