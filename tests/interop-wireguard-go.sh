@@ -105,6 +105,14 @@ wgpeer_bg() {
 	WLOG=$T_TMP/$log.log
 }
 
+# echo_bg ADDR:PORT COUNT: udpcheck echo in ns B, returned once it is bound
+# (a datagram arriving earlier would draw an ICMP error); sets EPID.
+echo_bg() {
+	t_bg "echo-$SCN" "${RUN_B[@]}" timeout -k 2 60 "$UDPCHECK" echo --bind "$1" --count "$2" --timeout 50
+	EPID=$T_PID
+	t_wait_for 10 grep -q listening "$T_TMP/echo-$SCN.log"
+}
+
 handshake_seen() { [ "$(in_b wg show "$WGIF" latest-handshakes | awk '{print $2}')" != 0 ]; }
 
 show_logs() {
@@ -123,8 +131,7 @@ scenario_initiator() {
 	fi
 	# No endpoint on the wireguard-go side: it learns ours from the handshake.
 	wg_conf "$PUB_A" "$ADDR_A/128" "${psk_b[@]}" || { fail "$name: wg set"; wg_down; return; }
-	t_bg "echo-$SCN" "${RUN_B[@]}" timeout -k 2 60 "$UDPCHECK" echo --bind "[$ADDR_B]:7001" --count "$N" --timeout 50
-	local epid=$T_PID
+	echo_bg "[$ADDR_B]:7001" "$N" || { fail "$name: udpcheck echo"; wg_down; return; }
 	wgpeer_bg "wgpeer-$SCN" --bind 10.77.0.1:$APORT --endpoint 10.77.0.2:$BPORT "${psk_a[@]}" \
 		--keepalive 25 --initiate --send "$N" --to "[$ADDR_B]:7001" \
 		--echo 7002 --echo-count "$N" --timeout 45
@@ -136,7 +143,7 @@ scenario_initiator() {
 		--count "$N" --timeout 40 >"$T_TMP/send-$SCN.log" 2>&1
 	rc_s=$?
 	wait "$WPID"; rc_w=$?
-	wait "$epid"; rc_e=$?
+	wait "$EPID"; rc_e=$?
 	if [ $rc_w -eq 0 ] && [ $rc_s -eq 0 ] && [ $rc_e -eq 0 ] && grep -q 'wgpeer: OK' "$WLOG"; then
 		pass "$name ($(grep -o 'sent [0-9]* back [0-9]* of [0-9]*; echoed [0-9]*' "$WLOG"))"
 	else
@@ -152,8 +159,7 @@ scenario_responder() {
 	scenario_setup || { fail "$name: setup"; return; }
 	wg_conf "$PUB_A" "$ADDR_A/128" endpoint 10.77.0.1:$APORT preshared-key "$T_TMP/psk" ||
 		{ fail "$name: wg set"; wg_down; return; }
-	t_bg "echo-$SCN" "${RUN_B[@]}" timeout -k 2 60 "$UDPCHECK" echo --bind "[$ADDR_B]:7001" --count "$N" --timeout 50
-	local epid=$T_PID
+	echo_bg "[$ADDR_B]:7001" "$N" || { fail "$name: udpcheck echo"; wg_down; return; }
 	# No --endpoint, no --initiate: wgpeer can only learn the path from wireguard-go.
 	wgpeer_bg "wgpeer-$SCN" --bind 10.77.0.1:$APORT --psk "$T_TMP/psk" --after-handshake \
 		--send "$N" --to "[$ADDR_B]:7001" --echo 7002 --echo-count "$N" --timeout 45
@@ -162,7 +168,7 @@ scenario_responder() {
 		--count "$N" --timeout 40 >"$T_TMP/send-$SCN.log" 2>&1
 	rc_s=$?
 	wait "$WPID"; rc_w=$?
-	wait "$epid"; rc_e=$?
+	wait "$EPID"; rc_e=$?
 	if [ $rc_w -eq 0 ] && [ $rc_s -eq 0 ] && [ $rc_e -eq 0 ] &&
 	    grep -q 'handshakes initiated=0 ' "$WLOG" && grep -q 'wgpeer: OK' "$WLOG"; then
 		pass "$name (wgpeer was responder only; $(grep -o 'endpoint changed to [^ ]*' "$WLOG" | head -n1))"
@@ -175,22 +181,21 @@ scenario_responder() {
 
 # (c): a second handshake forced mid-stream; every datagram still comes back.
 scenario_rekey() {
-	local total=$((3 * N)) name rc_w rc_s rc_e hs1 hs2
-	name="rekey at $((3 * N / 2)) of $total with traffic both ways, psk"
+	local total=$((4 * N)) at=$((5 * N / 2)) name rc_w rc_s rc_e hs1 hs2
+	name="rekey at $at of $total (50/s) with traffic both ways, psk"
 	scenario_setup || { fail "$name: setup"; return; }
 	wg_conf "$PUB_A" "$ADDR_A/128" preshared-key "$T_TMP/psk" || { fail "$name: wg set"; wg_down; return; }
-	t_bg "echo-$SCN" "${RUN_B[@]}" timeout -k 2 60 "$UDPCHECK" echo --bind "[$ADDR_B]:7001" --count "$total" --timeout 50
-	local epid=$T_PID
+	echo_bg "[$ADDR_B]:7001" "$total" || { fail "$name: udpcheck echo"; wg_down; return; }
 	wgpeer_bg "wgpeer-$SCN" --bind 10.77.0.1:$APORT --endpoint 10.77.0.2:$BPORT --psk "$T_TMP/psk" \
-		--initiate --after-handshake --send "$total" --to "[$ADDR_B]:7001" --rekey-at $((3 * N / 2)) \
+		--initiate --after-handshake --send "$total" --rate 50 --to "[$ADDR_B]:7001" --rekey-at "$at" \
 		--echo 7002 --echo-count "$N" --expect-handshakes 2 --timeout 45
 	t_wait_for 15 handshake_seen || true
 	hs1=$(in_b wg show "$WGIF" latest-handshakes | awk '{print $2}')
 	in_b timeout -k 2 60 "$UDPCHECK" send --bind "[$ADDR_B]:7003" --to "[$ADDR_A]:7002" \
-		--count "$N" --window 4 --timeout 40 >"$T_TMP/send-$SCN.log" 2>&1
+		--count "$N" --rate 15 --timeout 40 >"$T_TMP/send-$SCN.log" 2>&1
 	rc_s=$?
 	wait "$WPID"; rc_w=$?
-	wait "$epid"; rc_e=$?
+	wait "$EPID"; rc_e=$?
 	hs2=$(in_b wg show "$WGIF" latest-handshakes | awk '{print $2}')
 	if [ $rc_w -eq 0 ] && [ $rc_s -eq 0 ] && [ $rc_e -eq 0 ] && grep -q 'handshake done (2)' "$WLOG"; then
 		pass "$name (2 handshakes; wireguard-go latest-handshake $hs1 -> $hs2)"
@@ -217,7 +222,7 @@ scenario_wrong_psk() {
 	WLOG=$T_TMP/wgpeer-$SCN.log
 	if [ $rc_w -eq 1 ] && grep -q 'wgpeer: FAIL: timeout: no handshake completed' "$WLOG" &&
 	    grep -Eq 'drops.* handshake=[1-9]' "$WLOG" && ! grep -q 'handshake done' "$WLOG"; then
-		pass "$name (exit 1 after ${elapsed}s; $(grep -o 'handshake=[0-9]*' "$WLOG"))"
+		pass "$name (exit 1 after ${elapsed}s, drops $(grep -o 'handshake=[0-9]*' "$WLOG"): $(grep -o 'FAIL: .*' "$WLOG")"
 	else
 		fail "$name (wgpeer rc=$rc_w after ${elapsed}s; 124 = hung)"
 		show_logs "wgpeer-$SCN" "wireguard-go-$WGIF"
@@ -233,8 +238,7 @@ scenario_v4_inner() {
 		{ fail "$name: wg set"; wg_down; return; }
 	ip -n "$NSB" addr add 10.99.0.2/32 dev "$WGIF"
 	ip -n "$NSB" route add 10.99.0.1/32 dev "$WGIF"
-	t_bg "echo-$SCN" "${RUN_B[@]}" timeout -k 2 60 "$UDPCHECK" echo --bind 10.99.0.2:7001 --count "$N" --timeout 50
-	local epid=$T_PID
+	echo_bg 10.99.0.2:7001 "$N" || { fail "$name: udpcheck echo"; wg_down; return; }
 	wgpeer_bg "wgpeer-$SCN" --bind "[fd00:77::1]:$APORT" --endpoint "[fd00:77::2]:$BPORT" \
 		--psk "$T_TMP/psk" --addr 10.99.0.1 --peer-addr 10.99.0.2 --initiate \
 		--send "$N" --to 10.99.0.2:7001 --echo 7002 --echo-count "$N" --timeout 45
@@ -246,7 +250,7 @@ scenario_v4_inner() {
 		--count "$N" --timeout 40 >"$T_TMP/send-$SCN.log" 2>&1
 	rc_s=$?
 	wait "$WPID"; rc_w=$?
-	wait "$epid"; rc_e=$?
+	wait "$EPID"; rc_e=$?
 	if [ $rc_w -eq 0 ] && [ $rc_s -eq 0 ] && [ $rc_e -eq 0 ] && grep -q 'wgpeer: OK' "$WLOG"; then
 		pass "$name"
 	else

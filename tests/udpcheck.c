@@ -4,11 +4,12 @@
  *
  *   udpcheck echo --bind ADDR:PORT [--count N] [--timeout SEC]
  *	send every datagram back to its source; with --count, exit 0 after N.
- *   udpcheck send --bind ADDR:PORT --to ADDR:PORT --count N [--window W] [--timeout SEC]
+ *   udpcheck send --bind ADDR:PORT --to ADDR:PORT --count N [--window W] [--rate PPS] [--timeout SEC]
  *	send N deterministic datagrams (1..1200 bytes), at most W (16) unanswered
- *	at a time, and check that each comes back exactly once, byte for byte.
+ *	at a time and at most PPS a second, and check that each comes back exactly once, byte for byte.
  *	Nothing is retransmitted: a lost datagram is a failure.
  *
+ * Both print "listening" once bound, so scripts can wait for it.
  * ADDR:PORT is 1.2.3.4:5 or [fd00::1]:5. Exit 0 only when everything expected
  * arrived intact; 1 otherwise; 2 on usage errors.
  */
@@ -107,7 +108,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: udpcheck echo --bind ADDR:PORT [--count N] [--timeout SEC]\n"
-	    "       udpcheck send --bind ADDR:PORT --to ADDR:PORT --count N [--window W] [--timeout SEC]\n");
+	    "       udpcheck send --bind ADDR:PORT --to ADDR:PORT --count N [--window W] [--rate PPS]\n"
+	    "                     [--timeout SEC]\n");
 	exit(2);
 }
 
@@ -146,8 +148,9 @@ run_echo(int fd, long count, double deadline)
 
 static int
 run_send(int fd, const struct sockaddr_storage *to, socklen_t tolen, long count, long window,
-    double deadline)
+    double rate, double deadline)
 {
+	double next = 0;
 	uint8_t buf[65536], want[PAYLOAD_MAX];
 	uint8_t *back = calloc((size_t)count + 1, 1);
 	long sent = 0, received = 0, bad = 0, low = 0, i;
@@ -157,10 +160,20 @@ run_send(int fd, const struct sockaddr_storage *to, socklen_t tolen, long count,
 		return 1;
 	while (received < count) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		double left = deadline - mono();
+		double left = deadline - mono(), wait;
 
 		while (sent < count && sent - received < window) {
 			size_t len = payload_fill((uint32_t)sent, want);
+
+			if (rate > 0) {
+				double now = mono();
+
+				if (now < next)
+					break;
+				next = (next > 0 ? next : now) + 1 / rate;
+				if (next < now)
+					next = now;
+			}
 
 			if (sendto(fd, want, len, 0, (const struct sockaddr *)to, tolen) != (ssize_t)len) {
 				perror("udpcheck send: sendto");
@@ -171,7 +184,10 @@ run_send(int fd, const struct sockaddr_storage *to, socklen_t tolen, long count,
 		}
 		if (left <= 0)
 			break;
-		if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+		wait = left;
+		if (rate > 0 && sent < count && sent - received < window && next - mono() < wait)
+			wait = next - mono() > 0 ? next - mono() : 0;
+		if (poll(&p, 1, (int)(wait * 1000) + 1) <= 0)
 			continue;
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0)
@@ -204,7 +220,7 @@ main(int argc, char **argv)
 	struct sockaddr_storage bind_ss, to_ss;
 	socklen_t bind_len = 0, to_len = 0;
 	long count = -1, window = WINDOW_DEFAULT;
-	double timeout = TIMEOUT_DEFAULT;
+	double timeout = TIMEOUT_DEFAULT, rate = 0;
 	const char *mode;
 	int i, fd, one = 1, rc;
 
@@ -226,6 +242,8 @@ main(int argc, char **argv)
 			count = atol(v);
 		} else if (strcmp(a, "--window") == 0) {
 			window = atol(v);
+		} else if (strcmp(a, "--rate") == 0) {
+			rate = atof(v);
 		} else if (strcmp(a, "--timeout") == 0) {
 			timeout = atof(v);
 		} else {
@@ -249,12 +267,14 @@ main(int argc, char **argv)
 		}
 		usleep(100000);
 	}
+	printf("udpcheck %s: listening\n", mode);
+	fflush(stdout);
 	if (strcmp(mode, "echo") == 0) {
 		rc = run_echo(fd, count, mono() + timeout);
 	} else if (strcmp(mode, "send") == 0) {
 		if (to_len == 0 || count < 1 || to_ss.ss_family != bind_ss.ss_family)
 			usage();
-		rc = run_send(fd, &to_ss, to_len, count, window, mono() + timeout);
+		rc = run_send(fd, &to_ss, to_len, count, window, rate, mono() + timeout);
 	} else {
 		usage();
 	}

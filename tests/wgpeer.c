@@ -8,7 +8,7 @@
  *   wgpeer --key FILE --peer PUB [--psk FILE] --bind ADDR:PORT [--endpoint ADDR:PORT]
  *	[--keepalive SEC] [--addr ADDR]... [--peer-addr ADDR]...
  *	[--initiate] [--after-handshake]
- *	[--send N --to ADDR:PORT [--sport PORT] [--window W] [--rekey-at K]]
+ *	[--send N --to ADDR:PORT [--sport PORT] [--window W] [--rate PPS] [--rekey-at K]]
  *	[--echo PORT [--echo-count N]] [--expect-handshakes N] [--timeout SEC]
  *   wgpeer --print-addr PUB		the tunnel address of a public key
  *
@@ -20,8 +20,9 @@
  * --send: N datagrams with the deterministic payloads of tests/udpcheck.c,
  * each sent once, at most W (16) unanswered, and at most 1 before a session
  * exists (so the handshake queue never overflows); each must come back
- * exactly once, byte for byte. --echo: inner datagrams to PORT go back to
- * their source. The run succeeds (exit 0) when all sends came back, at least
+ * exactly once, byte for byte; --rate spreads them out in time, and
+ * --rekey-at forces a new handshake (retried while initiations are
+ * rate-limited). --echo: inner datagrams to PORT go back to their source. The run succeeds (exit 0) when all sends came back, at least
  * --echo-count were echoed and --expect-handshakes handshakes completed, with
  * no malformed or unexpected inner packet; anything else by --timeout is a
  * failure (exit 1), with the reason and the drop counters printed.
@@ -77,7 +78,10 @@ struct wgpeer {
 	long count;			/* datagrams to send, 0 = none */
 	long window;
 	long rekey_at;			/* -1 = never */
-	int rekeyed;
+	int rekeyed, rekey_deferred;
+	long rate;			/* datagrams per second, 0 = as the window allows */
+	uint64_t next_send;		/* monotonic ns: --rate pacing */
+	struct event *ev_pace;
 	int after_handshake;
 	struct inner_addr to;
 	uint16_t to_port, sport;
@@ -333,11 +337,37 @@ pump(struct wgpeer *w)
 	self = self_for(w, w->to.family);
 	while (w->sent < w->count && w->sent - w->back < window) {
 		if (w->rekey_at >= 0 && !w->rekeyed && w->sent >= w->rekey_at) {
-			w->rekeyed = 1;
-			printf("wgpeer: %.3f rekey after %ld datagrams\n", elapsed(w), w->sent);
 			rc = wg_peer_initiate(w->peer);
-			if (rc < 0)
+			if (rc == 0) {
+				w->rekeyed = 1;
+				printf("wgpeer: %.3f rekey after %ld datagrams\n", elapsed(w), w->sent);
+			} else if (rc == -EAGAIN) {
+				/* Initiations are spaced REKEY_TIMEOUT apart: try again later. */
+				if (!w->rekey_deferred)
+					printf("wgpeer: %.3f rekey deferred: %s\n", elapsed(w), strerror(-rc));
+				w->rekey_deferred = 1;
+			} else {
 				fprintf(stderr, "wgpeer: wg_peer_initiate: %s\n", strerror(-rc));
+				w->failed = 1;
+				w->fail_reason = "wg_peer_initiate failed";
+				return;
+			}
+		}
+		if (w->rate > 0) {
+			uint64_t now = io_now(w);
+
+			if (now < w->next_send) {
+				uint64_t d = w->next_send - now;
+				struct timeval tv = { (time_t)(d / WG_NS_PER_SEC),
+				    (suseconds_t)(d % WG_NS_PER_SEC / 1000) };
+
+				if (!evtimer_pending(w->ev_pace, NULL))
+					evtimer_add(w->ev_pace, &tv);
+				return;
+			}
+			w->next_send = (w->next_send ? w->next_send : now) + WG_NS_PER_SEC / (uint64_t)w->rate;
+			if (w->next_send < now)
+				w->next_send = now;
 		}
 		memset(&u, 0, sizeof(u));
 		u.family = w->to.family;
@@ -398,6 +428,14 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	after(w);
 }
 
+static void
+on_pace(evutil_socket_t fd, short what, void *arg)
+{
+	struct wgpeer *w = arg;
+
+	after(w);
+}
+
 static int
 is_wireguard(const uint8_t *b, size_t n)
 {
@@ -449,7 +487,7 @@ usage(void)
 	    "usage: wgpeer --key FILE --peer PUB [--psk FILE] --bind ADDR:PORT [--endpoint ADDR:PORT]\n"
 	    "              [--keepalive SEC] [--addr ADDR]... [--peer-addr ADDR]...\n"
 	    "              [--initiate] [--after-handshake]\n"
-	    "              [--send N --to ADDR:PORT [--sport PORT] [--window W] [--rekey-at K]]\n"
+	    "              [--send N --to ADDR:PORT [--sport PORT] [--window W] [--rate PPS] [--rekey-at K]]\n"
 	    "              [--echo PORT [--echo-count N]] [--expect-handshakes N] [--timeout SEC]\n"
 	    "       wgpeer --print-addr PUB\n");
 	exit(2);
@@ -686,6 +724,8 @@ main(int argc, char **argv)
 			w.sport = (uint16_t)parse_long(v, 1, 65535);
 		} else if (strcmp(a, "--window") == 0) {
 			w.window = parse_long(v, 1, 4096);
+		} else if (strcmp(a, "--rate") == 0) {
+			w.rate = parse_long(v, 0, 1000000);
 		} else if (strcmp(a, "--rekey-at") == 0) {
 			w.rekey_at = parse_long(v, 0, 10000000);
 		} else if (strcmp(a, "--echo") == 0) {
@@ -812,7 +852,8 @@ main(int argc, char **argv)
 	w.ev_sock = event_new(w.base, w.fd, EV_READ | EV_PERSIST, on_read, &w);
 	w.ev_timer = evtimer_new(w.base, on_timer, &w);
 	w.ev_deadline = evtimer_new(w.base, on_deadline, &w);
-	if (w.ev_sock == NULL || w.ev_timer == NULL || w.ev_deadline == NULL)
+	w.ev_pace = evtimer_new(w.base, on_pace, &w);
+	if (w.ev_sock == NULL || w.ev_timer == NULL || w.ev_deadline == NULL || w.ev_pace == NULL)
 		return 1;
 	event_add(w.ev_sock, NULL);
 	tv.tv_sec = timeout;
@@ -821,7 +862,10 @@ main(int argc, char **argv)
 
 	if (initiate) {
 		rc = wg_peer_initiate(w.peer);
-		if (rc < 0) {
+		/* EAGAIN: one is already under way (setting a keepalive starts one). */
+		if (rc == -EAGAIN) {
+			printf("wgpeer: %.3f handshake already under way\n", elapsed(&w));
+		} else if (rc < 0) {
 			fprintf(stderr, "wgpeer: wg_peer_initiate: %s\n", strerror(-rc));
 			return 1;
 		}
@@ -850,7 +894,9 @@ main(int argc, char **argv)
 	event_free(w.ev_sock);
 	event_free(w.ev_timer);
 	event_free(w.ev_deadline);
+	event_free(w.ev_pace);
 	event_base_free(w.base);
+	wg_peer_free(w.peer);
 	wg_device_free(w.dev);
 	free(w.got);
 	close(w.fd);
