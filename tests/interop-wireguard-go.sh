@@ -222,7 +222,7 @@ scenario_wrong_psk() {
 	WLOG=$T_TMP/wgpeer-$SCN.log
 	if [ $rc_w -eq 1 ] && grep -q 'wgpeer: FAIL: timeout: no handshake completed' "$WLOG" &&
 	    grep -Eq 'drops.* handshake=[1-9]' "$WLOG" && ! grep -q 'handshake done' "$WLOG"; then
-		pass "$name (exit 1 after ${elapsed}s, drops $(grep -o 'handshake=[0-9]*' "$WLOG"): $(grep -o 'FAIL: .*' "$WLOG")"
+		pass "$name: exit 1 after ${elapsed}s, drops $(grep -o 'handshake=[0-9]*' "$WLOG"); wgpeer said $(grep -o 'FAIL: .*' "$WLOG")"
 	else
 		fail "$name (wgpeer rc=$rc_w after ${elapsed}s; 124 = hung)"
 		show_logs "wgpeer-$SCN" "wireguard-go-$WGIF"

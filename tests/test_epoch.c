@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_epoch — the rendezvous schedule on an injected clock, against an
+ * in-memory DHT.
+ *
+ * This file defines runner_put/_cancel_put/_listen/_cancel_listen itself, so
+ * the linker takes them from here and never pulls dht/runner.o (and OpenDHT)
+ * out of libdht.a: src/rendezvous.c runs unchanged on a fake DHT where "time"
+ * is a variable. Values put stay stored after a cancel, as on a real DHT
+ * (they linger until they expire). fake_flush() plays the event loop: it
+ * hands every listener each stored value under its hash it has not seen.
+ *
+ * Checks:
+ *   - publish under e only, then e and e+1 from boundary - ROOM_PUBLISH_AHEAD,
+ *     then e+1 only at the boundary; re-listen e+1, e+2 at rollover; the next
+ *     tick lands on exactly those instants and on each RENDEZVOUS_REPUBLISH;
+ *   - two peers whose clocks differ by 5 minutes across a boundary find each
+ *     other, and keep finding each other's new records as time goes on;
+ *   - seq strictly increases, survives a restart with the clock stepped back
+ *     (persisted), and a candidate change republishes at once.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "record.h"
+#include "rendezvous.h"
+#include "room.h"
+#include "runner.h"
+
+static int failures;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+/* --- the fake DHT ------------------------------------------------------------ */
+
+enum {
+	MAX_VALUES = 512,
+	MAX_OPS = 256
+};
+
+struct runner {
+	int unused;
+};
+
+struct fake_value {
+	uint8_t hash[RUNNER_HASH_LEN];
+	uint8_t data[RECORD_MAX_VALUE];
+	size_t len;
+};
+
+struct runner_op {
+	bool listen, cancelled;
+	uint8_t hash[RUNNER_HASH_LEN];
+	void (*value)(void *, const uint8_t *, size_t, uint64_t, bool);
+	void *arg;
+	bool seen[MAX_VALUES];
+};
+
+static struct fake_value store[MAX_VALUES];
+static size_t nstore;
+static struct runner_op ops[MAX_OPS];
+static size_t nops;
+static unsigned puts_made, listens_made;
+
+struct runner_op *
+runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len,
+    void (*done)(void *, bool), void *arg)
+{
+	struct runner_op *op = &ops[nops++];
+
+	if (nops > MAX_OPS || nstore == MAX_VALUES || len > RECORD_MAX_VALUE)
+		abort();
+	memset(op, 0, sizeof(*op));
+	memcpy(op->hash, hash, RUNNER_HASH_LEN);
+	memcpy(store[nstore].hash, hash, RUNNER_HASH_LEN);
+	memcpy(store[nstore].data, data, len);
+	store[nstore++].len = len;
+	puts_made++;
+	return op;
+}
+
+void
+runner_cancel_put(struct runner *r, struct runner_op *op)
+{
+	if (op != NULL)
+		op->cancelled = true;
+}
+
+struct runner_op *
+runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
+{
+	struct runner_op *op = &ops[nops++];
+
+	if (nops > MAX_OPS)
+		abort();
+	memset(op, 0, sizeof(*op));
+	op->listen = true;
+	memcpy(op->hash, hash, RUNNER_HASH_LEN);
+	op->value = value;
+	op->arg = arg;
+	listens_made++;
+	return op;
+}
+
+void
+runner_cancel_listen(struct runner *r, struct runner_op *op)
+{
+	if (op != NULL)
+		op->cancelled = true;
+}
+
+static void
+fake_flush(void)
+{
+	size_t i, j;
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (i = 0; i < nops; i++) {
+			struct runner_op *op = &ops[i];
+
+			for (j = 0; j < nstore && op->listen && !op->cancelled; j++) {
+				if (op->seen[j] || memcmp(op->hash, store[j].hash, RUNNER_HASH_LEN) != 0)
+					continue;
+				op->seen[j] = true;
+				op->value(op->arg, store[j].data, store[j].len, j + 1, false);
+				again = true;
+			}
+		}
+	}
+}
+
+/* --- peers on skewed clocks ---------------------------------------------------- */
+
+static int64_t world;			/* the true time, unix seconds */
+
+struct peer {
+	const char *name;
+	int64_t offset;			/* this peer's clock = world + offset */
+	uint8_t pk[32], sk[64], wg[32];
+	struct rendezvous *rv;
+	unsigned peers_seen;
+	uint8_t last_id[32];
+	uint64_t last_seq;
+	unsigned published;
+};
+
+static uint64_t
+peer_clock(void *arg)
+{
+	const struct peer *p = arg;
+
+	return (uint64_t)(world + p->offset) * 1000;
+}
+
+static void
+on_peer(void *arg, const struct record *rec, uint64_t epoch)
+{
+	struct peer *p = arg;
+
+	p->peers_seen++;
+	memcpy(p->last_id, rec->id, 32);
+	p->last_seq = rec->seq;
+}
+
+static void
+on_reject(void *arg, enum record_reject why, size_t len, uint64_t epoch)
+{
+	struct peer *p = arg;
+
+	/*
+	 * Besides the peers' records this DHT holds our own, second copies, and
+	 * old versions that linger (as on OpenDHT) until they expire.
+	 */
+	if (why != REC_OWNID && why != REC_DUPLICATE && why != REC_SEQ && why != REC_EXP) {
+		fprintf(stderr, "%s: unexpected reject %s\n", p->name, record_reject_name(why));
+		failures++;
+	}
+}
+
+static struct runner fake_runner;
+
+static void
+peer_start(struct peer *p, struct event_base *base, const struct room_keys *keys,
+    const char *state_dir)
+{
+	struct rendezvous_config c;
+	struct cand cand = { .kind = CAND_HOST, .family = 4, .addr = { 192, 0, 2, 1 },
+	    .port = 51820 };
+
+	memset(&c, 0, sizeof(c));
+	c.base = base;
+	c.runner = &fake_runner;
+	c.keys = keys;
+	c.self.sign_sk = p->sk;
+	c.self.id = p->pk;
+	c.self.wg = p->wg;
+	c.self.nick = p->name;
+	c.state_dir = state_dir;
+	c.cand = &cand;
+	c.ncand = 1;
+	c.clock_ms = peer_clock;
+	c.clock_arg = p;
+	c.on_peer = on_peer;
+	c.on_reject = on_reject;
+	c.arg = p;
+	p->rv = rendezvous_new(&c);
+	CHECK(p->rv != NULL);
+}
+
+static void
+peer_init(struct peer *p, const char *name, int64_t offset)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->offset = offset;
+	crypto_sign_keypair(p->pk, p->sk);
+	randombytes_buf(p->wg, sizeof(p->wg));
+}
+
+static int
+epochs_are(struct rendezvous *rv, int (*get)(const struct rendezvous *, uint64_t *), int n,
+    uint64_t e0, uint64_t e1)
+{
+	uint64_t e[2];
+	int got = get(rv, e);
+
+	if (got != n)
+		return 0;
+	if (n == 1)
+		return e[0] == e0;
+	return (e[0] == e0 && e[1] == e1) || (e[0] == e1 && e[1] == e0);
+}
+
+/* --- the cases ------------------------------------------------------------------ */
+
+static void
+test_schedule(struct event_base *base, const struct room_keys *keys)
+{
+	const int64_t E = 500000, B = (E + 1) * ROOM_EPOCH_SECONDS;	/* boundary e -> e+1 */
+	struct peer a;
+	uint64_t seq;
+	unsigned puts;
+
+	peer_init(&a, "a", 0);
+	world = B - 1000;
+	peer_start(&a, base, keys, NULL);
+
+	/* Early in e: publish under e only, listen on e and e+1. */
+	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E, 0));
+	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E, E + 1));
+	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - 1000 + RENDEZVOUS_REPUBLISH));
+
+	/* The republish at +300 s: a new seq, still e only; next: the ahead window. */
+	seq = rendezvous_seq(a.rv);
+	world = B - 700;
+	rendezvous_tick(a.rv);
+	CHECK(rendezvous_seq(a.rv) > seq);
+	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E, 0));
+	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - ROOM_PUBLISH_AHEAD));
+
+	/* A tick with nothing due publishes nothing. */
+	puts = puts_made;
+	world = B - 650;
+	rendezvous_tick(a.rv);
+	CHECK(puts_made == puts);
+
+	/* The last 600 s of e: also under e+1, each copy its own put. */
+	world = B - ROOM_PUBLISH_AHEAD;
+	seq = rendezvous_seq(a.rv);
+	rendezvous_tick(a.rv);
+	CHECK(rendezvous_seq(a.rv) > seq);
+	CHECK(epochs_are(a.rv, rendezvous_publishing, 2, E, E + 1));
+	CHECK(puts_made == puts + 2);
+	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E, E + 1));
+	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - ROOM_PUBLISH_AHEAD + RENDEZVOUS_REPUBLISH));
+
+	world = B - ROOM_PUBLISH_AHEAD + RENDEZVOUS_REPUBLISH;
+	rendezvous_tick(a.rv);
+	CHECK(epochs_are(a.rv, rendezvous_publishing, 2, E, E + 1));
+	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)B);
+
+	/* Rollover: publish under e+1 only, listen on e+1 and e+2. */
+	listens_made = 0;
+	world = B;
+	rendezvous_tick(a.rv);
+	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E + 1, 0));
+	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E + 1, E + 2));
+	CHECK(listens_made == 1);	/* e+1 kept, only e+2 is new */
+	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B + RENDEZVOUS_REPUBLISH));
+
+	/* A candidate change republishes at once. */
+	{
+		struct cand c2 = { .kind = CAND_SRFLX, .family = 4, .addr = { 198, 51, 100, 9 },
+		    .port = 4000 };
+
+		seq = rendezvous_seq(a.rv);
+		world = B + 10;
+		rendezvous_set_candidates(a.rv, &c2, 1);
+		CHECK(rendezvous_seq(a.rv) > seq);
+		CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B + 10 + RENDEZVOUS_REPUBLISH));
+		seq = rendezvous_seq(a.rv);
+		rendezvous_set_candidates(a.rv, &c2, 1);	/* unchanged: nothing */
+		CHECK(rendezvous_seq(a.rv) == seq);
+	}
+	rendezvous_free(a.rv);
+}
+
+static void
+test_skew(struct event_base *base, const struct room_keys *keys)
+{
+	const int64_t E = 600000, B = (E + 1) * ROOM_EPOCH_SECONDS;
+	struct peer c, d;
+	unsigned c_seen, d_seen;
+	int step;
+
+	/* C runs 150 s slow, D 150 s fast: 5 minutes apart, straddling B. */
+	peer_init(&c, "c", -150);
+	peer_init(&d, "d", +150);
+	world = B - 20;		/* C at B - 170 (ahead window of e), D at B + 130 (epoch e+1) */
+	peer_start(&c, base, keys, NULL);
+	peer_start(&d, base, keys, NULL);
+	CHECK(epochs_are(c.rv, rendezvous_publishing, 2, E, E + 1));
+	CHECK(epochs_are(d.rv, rendezvous_publishing, 1, E + 1, 0));
+	CHECK(epochs_are(d.rv, rendezvous_listening, 2, E + 1, E + 2));
+	fake_flush();
+	CHECK(c.peers_seen >= 1 && memcmp(c.last_id, d.pk, 32) == 0);
+	CHECK(d.peers_seen >= 1 && memcmp(d.last_id, c.pk, 32) == 0);
+
+	/* An hour and a half of ticks every 50 s: each keeps seeing the other's new records. */
+	c_seen = c.peers_seen;
+	d_seen = d.peers_seen;
+	for (step = 1; step <= 110; step++) {
+		world += 50;
+		rendezvous_tick(c.rv);
+		rendezvous_tick(d.rv);
+		fake_flush();
+		if (step % 7 == 0) {	/* 350 s > RENDEZVOUS_REPUBLISH: each saw a new record */
+			CHECK(c.peers_seen > c_seen);
+			CHECK(d.peers_seen > d_seen);
+			c_seen = c.peers_seen;
+			d_seen = d.peers_seen;
+		}
+	}
+	CHECK(c.last_seq == rendezvous_seq(d.rv));
+	CHECK(d.last_seq == rendezvous_seq(c.rv));
+	rendezvous_free(c.rv);
+	rendezvous_free(d.rv);
+}
+
+static void
+test_seq_persisted(struct event_base *base, const struct room_keys *keys)
+{
+	char dir[] = "/tmp/gonet-test-epoch.XXXXXX", path[128];
+	struct peer p;
+	uint64_t seq;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		failures++;
+		return;
+	}
+	peer_init(&p, "p", 0);
+	world = 1800000000;
+	peer_start(&p, base, keys, dir);
+	seq = rendezvous_seq(&*p.rv);
+	CHECK(seq == (uint64_t)world * 1000);
+	rendezvous_free(p.rv);
+
+	/* Restart with the clock an hour back: seq must still go up. */
+	world -= 3600;
+	peer_start(&p, base, keys, dir);
+	CHECK(rendezvous_seq(p.rv) == seq + 1);
+	rendezvous_free(p.rv);
+
+	snprintf(path, sizeof(path), "%s/seq-%02x%02x%02x%02x%02x%02x%02x%02x", dir, p.pk[0],
+	    p.pk[1], p.pk[2], p.pk[3], p.pk[4], p.pk[5], p.pk[6], p.pk[7]);
+	CHECK(access(path, F_OK) == 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	struct event_base *base;
+	struct room_keys keys;
+	uint8_t secret[ROOM_KEY_LEN];
+
+	if (sodium_init() < 0)
+		return 1;
+	/* Fixed keys: Argon2id is room.c's business and test_room's. */
+	memset(secret, 0x42, sizeof(secret));
+	room_keys_from_secret(secret, &keys);
+	if ((base = event_base_new()) == NULL)
+		return 1;
+
+	test_schedule(base, &keys);
+	test_skew(base, &keys);
+	test_seq_persisted(base, &keys);
+
+	event_base_free(base);
+	if (failures > 0) {
+		fprintf(stderr, "test_epoch: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_epoch: ok\n");
+	return 0;
+}
