@@ -115,7 +115,7 @@ receive_handshake(struct wg_device *dev, const struct sockaddr *from, socklen_t 
 }
 
 static enum wg_rx
-receive_cookie(struct wg_device *dev, const uint8_t *buf, size_t len)
+receive_cookie(struct wg_device *dev, const uint8_t *buf)
 {
 	struct message_handshake_cookie	 msg;
 	struct wg_index_entry		*entry;
@@ -272,7 +272,7 @@ wg_device_input(struct wg_device *dev, const struct sockaddr *from, socklen_t fr
 	case MESSAGE_HANDSHAKE_COOKIE:
 		if (len != MESSAGE_COOKIE_LEN)
 			return drop(dev, WG_DROP_SHORT);
-		return receive_cookie(dev, buf, len);
+		return receive_cookie(dev, buf);
 	case MESSAGE_DATA:
 		/* Too small to hold a tag, or lying about a size no peer sends. */
 		if (len < MESSAGE_DATA_MIN_LEN || len > MESSAGE_MAX_LEN)
