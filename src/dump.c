@@ -68,6 +68,7 @@ struct dump {
 	size_t nvalues;
 	uint64_t counts[REC__COUNT];
 	uint64_t overflow;
+	bool boot_shortened;
 };
 
 static uint64_t
@@ -489,9 +490,16 @@ on_boot(void *arg, bool ok)
 	boots = runner_boots(d->cfg.runner, &n);
 	for (i = 0; i < n; i++)
 		if (boots[i].state == RUNNER_BOOT_PENDING)
-			return;
-	evtimer_del(d->timer);
-	boot_over(d);
+			break;
+	if (i == n) {
+		evtimer_del(d->timer);
+		boot_over(d);
+	} else if (ok && !d->boot_shortened) {
+		/* One node answered: give the others DUMP_BOOT_GRACE more, not the full wait. */
+		d->boot_shortened = true;
+		evtimer_del(d->timer);
+		arm(d, DUMP_BOOT_GRACE);
+	}
 }
 
 static void
@@ -540,7 +548,7 @@ dump_run(const struct dump_config *cfg)
 	/* No bootstrap address at all: LAN discovery may still find nodes; give it a moment. */
 	arm(&d, nboots > 0 ? DUMP_BOOT_TIMEOUT : 1);
 	if (nboots > 0)
-		on_boot(&d, true);	/* every ping may already be done */
+		on_boot(&d, false);	/* every ping may already be done */
 
 	event_base_dispatch(cfg->base);
 	status = 0;

@@ -28,6 +28,7 @@ struct room_keys;
 
 enum {
 	DUMP_BOOT_TIMEOUT = 5,		/* s to wait for bootstrap pings */
+	DUMP_BOOT_GRACE = 1,		/* s more for the others once one answered */
 	DUMP_GET_TIMEOUT = 10		/* s to wait for the gets' "done" */
 };
 
