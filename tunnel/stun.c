@@ -170,6 +170,7 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 	size_t off, alen, padded;
 	uint16_t atype;
 	int after_integrity = 0, have_error = 0;
+	unsigned unknown_seen = 0;
 	struct endpoint ep;
 
 	memset(res, 0, sizeof(*res));
@@ -282,23 +283,21 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 		case STUN_ATTR_RESPONSE_PORT:
 			break;			/* known, not needed by a Binding client */
 		default:
-			if (atype < STUN_ATTR_COMPREHENSION_OPTIONAL && res->n_unknown < STUN_MAX_UNKNOWN)
+			if (atype >= STUN_ATTR_COMPREHENSION_OPTIONAL)
+				break;		/* comprehension-optional: ignored */
+			unknown_seen++;
+			if (res->n_unknown < STUN_MAX_UNKNOWN)	/* keep the first few, for logs */
 				res->unknown[res->n_unknown++] = atype;
-			else if (atype < STUN_ATTR_COMPREHENSION_OPTIONAL)
-				res->n_unknown++;	/* counted, not kept */
-			break;		/* comprehension-optional: ignored */
+			break;
 		}
 	}
-	if (res->n_unknown > STUN_MAX_UNKNOWN)
-		res->n_unknown = STUN_MAX_UNKNOWN;
-
 	if (res->type == STUN_BINDING_ERROR) {
 		if (!have_error)
 			return STUN_ERR_ATTR;	/* an error response must carry ERROR-CODE */
 		return STUN_ERR_ERROR_RESPONSE;
 	}
 	/* RFC 8489 section 6.3.3: unknown comprehension-required attributes fail the transaction. */
-	if (res->n_unknown > 0)
+	if (unknown_seen > 0)
 		return STUN_ERR_UNKNOWN_ATTR;
 	if (!res->have_mapped)
 		return STUN_ERR_NO_ADDRESS;

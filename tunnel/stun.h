@@ -120,7 +120,7 @@ struct stun_response {
 	int fingerprint;		/* 1 if FINGERPRINT was present (and verified) */
 	int integrity;			/* 1 if MESSAGE-INTEGRITY was present (not verified) */
 	uint16_t error_code;		/* 300..699 for an error response, else 0 */
-	unsigned n_unknown;		/* unknown comprehension-required attributes */
+	unsigned n_unknown;		/* unknown comprehension-required attributes kept (the first ones) */
 	uint16_t unknown[STUN_MAX_UNKNOWN];
 };
 
