@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "sanitize.h"
 
 static void
 put(struct json *j, const char *s, size_t n)
@@ -35,36 +36,6 @@ putf(struct json *j, const char *fmt, ...)
 	put(j, tmp, (size_t)n);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void
 key(struct json *j, const char *k)
 {
@@ -87,7 +58,7 @@ void
 json_strn(struct json *j, const char *k, const char *val, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)val;
-	size_t i = 0, l;
+	size_t i = 0;
 
 	if (k != NULL)
 		key(j, k);
@@ -100,16 +71,17 @@ json_strn(struct json *j, const char *k, const char *val, size_t n)
 		} else if (s[i] < 0x20 || s[i] == 0x7f) {
 			putf(j, "\\u%04x", s[i]);
 			i++;
-		} else if ((l = utf8_seq(s + i, n - i)) == 0) {
-			put(j, "\\ufffd", 6);
-			i++;
-		} else if (l == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
-			/* C1 controls: escaped, so no terminal ever acts on them. */
-			putf(j, "\\u%04x", s[i + 1]);
-			i += 2;
 		} else {
-			put(j, (const char *)s + i, l);
-			i += l;
+			size_t off = i;
+			uint32_t cp;
+
+			if (sanitize_utf8_next(s, n, &off, &cp) != 0)
+				put(j, "\\ufffd", 6);
+			else if (cp >= 0x80 && cp < 0xa0)
+				putf(j, "\\u%04x", cp);	/* C1: no terminal acts on it */
+			else
+				put(j, (const char *)s + i, off - i);
+			i = off;
 		}
 	}
 	put(j, "\"", 1);

@@ -43,7 +43,7 @@ put_safe(char *buf, size_t *pos, const char *s, size_t n)
 		return;
 	if (n == 0)
 		n = strlen(s);
-	*pos += sanitize_text(buf + *pos, TERM_LINE_MAX - *pos, s, n);
+	*pos += sanitize_text(buf + *pos, TERM_LINE_MAX - *pos, (const uint8_t *)s, n);
 }
 
 static void

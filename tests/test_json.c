@@ -40,7 +40,7 @@ main(void)
 	expect_str("\xc3\xa9", 2, "{\"t\":\"\xc3\xa9\"}");		/* é kept */
 	expect_str("\xed\xa0\x80", 3, "{\"t\":\"\\ufffd\\ufffd\\ufffd\"}");	/* surrogate */
 	expect_str("\xc0\xaf", 2, "{\"t\":\"\\ufffd\\ufffd\"}");		/* overlong */
-	expect_str("\xf0\x9f\x98", 3, "{\"t\":\"\\ufffd\\ufffd\\ufffd\"}");	/* truncated */
+	expect_str("\xf0\x9f\x98", 3, "{\"t\":\"\\ufffd\"}");	/* truncated: one maximal subpart */
 	expect_str("a\0b", 3, "{\"t\":\"a\\u0000b\"}");
 
 	json_begin(&j);
