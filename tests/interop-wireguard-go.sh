@@ -181,18 +181,19 @@ scenario_responder() {
 
 # (c): a second handshake forced mid-stream; every datagram still comes back.
 scenario_rekey() {
-	local total=$((4 * N)) at=$((5 * N / 2)) name rc_w rc_s rc_e hs1 hs2
-	name="rekey at $at of $total (50/s) with traffic both ways, psk"
+	# Paced to last ~8 s whatever N is, so the rekey (at ~5 s) lands mid-stream.
+	local total=$((4 * N)) at=$((5 * N / 2)) rate=$((N / 2)) brate=$((N * 15 / 100 + 1)) name rc_w rc_s rc_e hs1 hs2
+	name="rekey at $at of $total ($rate/s) with traffic both ways, psk"
 	scenario_setup || { fail "$name: setup"; return; }
 	wg_conf "$PUB_A" "$ADDR_A/128" preshared-key "$T_TMP/psk" || { fail "$name: wg set"; wg_down; return; }
 	echo_bg "[$ADDR_B]:7001" "$total" || { fail "$name: udpcheck echo"; wg_down; return; }
 	wgpeer_bg "wgpeer-$SCN" --bind 10.77.0.1:$APORT --endpoint 10.77.0.2:$BPORT --psk "$T_TMP/psk" \
-		--initiate --after-handshake --send "$total" --rate 50 --to "[$ADDR_B]:7001" --rekey-at "$at" \
+		--initiate --after-handshake --send "$total" --rate "$rate" --to "[$ADDR_B]:7001" --rekey-at "$at" \
 		--echo 7002 --echo-count "$N" --expect-handshakes 2 --timeout 45
 	t_wait_for 15 handshake_seen || true
 	hs1=$(in_b wg show "$WGIF" latest-handshakes | awk '{print $2}')
 	in_b timeout -k 2 60 "$UDPCHECK" send --bind "[$ADDR_B]:7003" --to "[$ADDR_A]:7002" \
-		--count "$N" --rate 15 --timeout 40 >"$T_TMP/send-$SCN.log" 2>&1
+		--count "$N" --rate "$brate" --timeout 40 >"$T_TMP/send-$SCN.log" 2>&1
 	rc_s=$?
 	wait "$WPID"; rc_w=$?
 	wait "$EPID"; rc_e=$?
