@@ -15,7 +15,8 @@ PKGS_BUILD="build-essential autoconf automake pkg-config libsodium-dev libevent-
 	libmsgpack-dev libopendht-c-dev libb2-dev libreadline-dev"
 # What the tests start for real: DHT nodes, wireguard-go, NAT lab, fuzzers.
 PKGS_TEST="dhtnode wireguard-go wireguard-tools iproute2 nftables iptables conntrack
-	socat coturn tmux clang libclang-rt-14-dev procps psmisc util-linux"
+	socat coturn tmux clang libclang-rt-14-dev procps psmisc util-linux
+	libnetfilter-queue-dev"
 
 install_missing() {
 	local missing=() p
