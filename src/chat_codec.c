@@ -186,7 +186,8 @@ chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 	if (len == 0 || len > CHAT_FRAME_MAX)
 		return CHAT_DROP_SIZE;
 
-	take(&r, 1, &b);
+	if (take(&r, 1, &b) != 0)
+		return CHAT_DROP_SIZE;
 	if (*b >= 0x90 && *b <= 0x9f)
 		count = *b & 0x0f;
 	else if (*b == 0xdc || *b == 0xdd) {
