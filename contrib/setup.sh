@@ -56,7 +56,16 @@ run)
 check)
 	install_missing $PKGS_BUILD $PKGS_TEST
 	build
-	make -j"$(nproc)" check || { cat test-suite.log 2>/dev/null | tail -n 200; exit 1; }
+	rc=0
+	make -j"$(nproc)" check || rc=$?
+	[ $rc -eq 0 ] || tail -n 200 test-suite.log 2>/dev/null || true
+	# One plain closing line for whoever reads the log.
+	pass=$(sed -n 's/^# PASS: *//p' test-suite.log | head -n1)
+	fail=$(sed -n 's/^# FAIL: *//p' test-suite.log | head -n1)
+	err=$(sed -n 's/^# ERROR: *//p' test-suite.log | head -n1)
+	skip=$(sed -n 's/^# SKIP: *//p' test-suite.log | head -n1)
+	echo "check: ${pass:-0} passed, $(( ${fail:-0} + ${err:-0} )) failed, ${skip:-0} skipped"
+	exit $rc
 	;;
 *)
 	echo "usage: $0 run [ROOM...] | check | build" >&2
