@@ -360,12 +360,13 @@ node_save(const char *dir, const dht_infohash *id, uint16_t port)
 /* --- bootstrap -------------------------------------------------------------- */
 
 int
-runner_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
+runner_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t default_port,
+    uint16_t *port)
 {
 	const char *colon, *end;
 	size_t n;
 	char *ep;
-	unsigned long p = RUNNER_DEFAULT_PORT;
+	unsigned long p = default_port;
 
 	if (s[0] == '[') {
 		/* [V6]:PORT or [V6] */
@@ -427,7 +428,7 @@ bootstrap_one(struct runner *r, const char *spec)
 	uint16_t port;
 	int e;
 
-	if (runner_parse_hostport(spec, host, sizeof(host), &port) == -1) {
+	if (runner_parse_hostport(spec, host, sizeof(host), RUNNER_DEFAULT_PORT, &port) == -1) {
 		warnx("bootstrap: cannot parse \"%s\" (want HOST[:PORT])", spec);
 		return;
 	}

@@ -73,8 +73,12 @@ struct runner *runner_new(struct event_base *base, const struct runner_config *c
 /* Stops the node, waits for its thread, frees every pending operation. NULL is fine. */
 void runner_free(struct runner *r);
 
-/* Parse "HOST[:PORT]", "[V6]:PORT" or "V6"; port defaults to RUNNER_DEFAULT_PORT. 0 on success. */
-int runner_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
+/*
+ * Parse "HOST[:PORT]", "[V6]:PORT" or "V6"; without a port, *port is
+ * default_port. 0 on success. (Also used for --stun and --nat-check.)
+ */
+int runner_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t default_port,
+    uint16_t *port);
 
 /*
  * Put a permanent value (OpenDHT refreshes it until cancelled). done (may be
