@@ -389,3 +389,57 @@ lab_conntrack_flush() {
 	done
 	return 0
 }
+
+# --- gonet peers in the lab ------------------------------------------------------
+LAB_GONET=${LAB_GONET:-$T_BUILD/gonet}
+declare -A LAB_FD LAB_GPID
+
+# lab_gonet NS NAME ROOM [BOOTSTRAP [OPTION...]]: start a `gonet --batch` in
+# NS with its own HOME and XDG dirs under $T_TMP/NAME, bootstrapping from
+# BOOTSTRAP (default $LAB_DHT) and asking the lab's coturn. Its stdin is a
+# FIFO this shell holds open (lab_say NAME TEXT writes a line, lab_hangup
+# NAME closes it); events go to $T_TMP/NAME.log, stderr to NAME.err. Bounded
+# by LAB_GONET_LIMIT seconds. Sets LAB_PID.
+lab_gonet() {
+	local ns=$1 name=$2 room=$3 boot=${4:-$LAB_DHT} d=$T_TMP/$2 fd
+	shift 3
+	[ $# -gt 0 ] && shift
+	mkdir -p "$d/config" "$d/cache" && rm -f "$d/in" && mkfifo "$d/in" || return 1
+	exec {fd}<>"$d/in"
+	LAB_FD[$name]=$fd
+	ip netns exec "$ns" env HOME="$d" XDG_CONFIG_HOME="$d/config" XDG_CACHE_HOME="$d/cache" \
+		GONET_BOOTSTRAP= timeout -k 2 "${LAB_GONET_LIMIT:-120}" "$LAB_GONET" --batch \
+		--nick "$name" --no-lan-discovery --bootstrap "$boot" --stun "$LAB_STUN" "$@" "$room" \
+		<"$d/in" >"$T_TMP/$name.log" 2>"$T_TMP/$name.err" &
+	LAB_PID=$!
+	LAB_GPID[$name]=$LAB_PID
+	disown "$LAB_PID"
+}
+
+# lab_stop NAME: close its stdin (gonet quits on EOF), then stop it (its
+# timeout wrapper passes SIGTERM on) if it is still there after 2 s.
+lab_stop() {
+	local pid=${LAB_GPID[$1]:-}
+	lab_hangup "$1"
+	[ -n "$pid" ] || return 0
+	t_wait_for 2 sh -c "! kill -0 $pid" || kill -TERM "$pid" 2>/dev/null
+	return 0
+}
+
+lab_say() { printf '%s\n' "$2" >&"${LAB_FD[$1]}"; }
+
+lab_hangup() {
+	local fd=${LAB_FD[$1]:-}
+	[ -n "$fd" ] && exec {fd}>&-
+	LAB_FD[$1]=
+}
+
+# lab_event NAME EVENT: the first line of that event in NAME's log.
+lab_event() { grep -m1 "\"event\":\"$2\"" "$T_TMP/$1.log" 2>/dev/null; }
+
+# lab_field JSON KEY: a string or number field of one JSON line (flat events only).
+lab_field() {
+	printf '%s\n' "$1" | sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p; t; s/.*\"$2\":\\([-0-9.]*\\).*/\\1/p"
+}
+
+lab_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# tests/test_nat_matrix.sh — two gonet peers for every pair of NAT types.
+#
+#   internet ── dht1 dht2 dht3, stun (coturn), refl (reflector)
+#      ├─ PnA (type a) ── hosts      one fresh pair of sites per pair of types,
+#      └─ PnB (type b) ── hosts      so pairs can run side by side
+#   samenat: one prc router, both peers behind it (no hairpin)
+#
+# Every site is measured first (lab_check_site); a site that does not behave
+# as named stops the test before any gonet runs. Then, per pair, A and B run
+# `gonet --batch` in a fresh room; each must print "path-up" for the other,
+# then each sends 3 lines and must receive the other's 3, in order.
+# Expected: direct connection whenever a side is none or cone, or both are
+# port-restricted (prc, double, samenat); sym with sym, prc or double cannot
+# be punched without a relay: both sides must say "peer-failed" within
+# MATRIX_FAIL_S seconds (no hang). Prints a table: pair, expected, result,
+# path kinds, time from start to path-up and to first message received.
+# MATRIX_JOBS pairs run at once (default 4); MATRIX_ONLY="prc-prc sym-cone"
+# runs a subset. Root, and a gonet with the session (--stun), else SKIP.
+. "${top_srcdir:-.}/tests/lib.sh"
+t_need_root
+. "$T_SRC/tests/lab/lab.sh"
+
+[ -x "$LAB_GONET" ] || t_fail "no $LAB_GONET"
+"$LAB_GONET" --help 2>&1 | grep -q -- '--stun' || t_skip "gonet has no session yet (no --stun)"
+MATRIX_JOBS=${MATRIX_JOBS:-4}
+MATRIX_OK_S=${MATRIX_OK_S:-30}		# connect and exchange, when it should work
+MATRIX_FAIL_S=${MATRIX_FAIL_S:-35}	# report peer-failed, when it cannot
+LAB_GONET_LIMIT=$((MATRIX_FAIL_S + 20))
+NMSG=3
+
+TYPES="none cone prc sym double"
+PAIRS=()
+set -- $TYPES
+while [ $# -gt 0 ]; do
+	for b in "$@"; do PAIRS+=("$1-$b"); done
+	shift
+done
+PAIRS+=("samenat-samenat")
+if [ -n "${MATRIX_ONLY:-}" ]; then
+	PAIRS=()
+	for p in $MATRIX_ONLY; do PAIRS+=("$p"); done
+fi
+
+# expect A B: "direct" or "fail" (sym against any port-restricted kind).
+expect() {
+	case "$1-$2" in
+	sym-sym | sym-prc | prc-sym | sym-double | double-sym) echo fail ;;
+	*) echo direct ;;
+	esac
+}
+
+start=$SECONDS
+lab_init || t_fail "lab_init"
+declare -A HA HB
+for i in "${!PAIRS[@]}"; do
+	a=${PAIRS[$i]%-*} b=${PAIRS[$i]#*-}
+	if [ "$a" = samenat ]; then
+		lab_site "P${i}" samenat || t_fail "lab_site P$i samenat"
+		HA[$i]=$(lab_host "P$i" 1) HB[$i]=$(lab_host "P$i" 2)
+	else
+		lab_site "P${i}a" "$a" || t_fail "lab_site P${i}a $a"
+		lab_site "P${i}b" "$b" || t_fail "lab_site P${i}b $b"
+		HA[$i]=$(lab_host "P${i}a") HB[$i]=$(lab_host "P${i}b")
+	fi
+done
+
+# --- refuse to run on a lab that lies ----------------------------------------
+pids=()
+for i in "${!PAIRS[@]}"; do
+	a=${PAIRS[$i]%-*} b=${PAIRS[$i]#*-}
+	if [ "$a" = samenat ]; then
+		lab_check_site "P$i" samenat >"$T_TMP/check-P$i.out" 2>&1 & pids+=($!)
+	else
+		lab_check_site "P${i}a" "$a" >"$T_TMP/check-P${i}a.out" 2>&1 & pids+=($!)
+		lab_check_site "P${i}b" "$b" >"$T_TMP/check-P${i}b.out" 2>&1 & pids+=($!)
+	fi
+done
+bad=0
+for p in "${pids[@]}"; do wait "$p" || bad=1; done
+[ "$bad" -eq 0 ] || { cat "$T_TMP"/check-*.out >&2; t_fail "a site does not behave as named: no matrix on it"; }
+t_log "$(cat "$T_TMP"/check-*.out | grep -c ': OK$') sites verified in $((SECONDS - start)) s"
+
+# run_pair I: one pair, in the background; writes $T_TMP/pair-I.result as
+# "result|pathA|pathB|up_ms|msg_ms|note".
+run_pair() {
+	local i=$1 a=${PAIRS[$1]%-*} b=${PAIRS[$1]#*-} A=p$1A B=p$1B
+	local exp room t0 deadline now upA= upB= msgA= msgB= failA= failB= saidA= saidB= res note=
+	local first= n got
+	exp=$(expect "$a" "$b")
+	room="lab/$T_ID/pair$i/$RANDOM$RANDOM"
+	t0=$(lab_ms)
+	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222
+	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222"
+	if [ "$exp" = direct ]; then deadline=$((t0 + MATRIX_OK_S * 1000)); else deadline=$((t0 + MATRIX_FAIL_S * 1000)); fi
+	while :; do
+		now=$(lab_ms)
+		[ -z "$upA" ] && lab_event "$A" path-up >/dev/null && upA=$((now - t0))
+		[ -z "$upB" ] && lab_event "$B" path-up >/dev/null && upB=$((now - t0))
+		if [ -n "$upA" ] && [ -z "$saidA" ]; then
+			for ((n = 1; n <= NMSG; n++)); do lab_say "$A" "msg $n from A"; done
+			saidA=1
+		fi
+		if [ -n "$upB" ] && [ -z "$saidB" ]; then
+			for ((n = 1; n <= NMSG; n++)); do lab_say "$B" "msg $n from B"; done
+			saidB=1
+		fi
+		if [ -z "$first" ] && grep -q '"event":"message"' "$T_TMP/$A.log" "$T_TMP/$B.log" 2>/dev/null; then
+			first=$((now - t0))
+		fi
+		[ -z "$msgA" ] && [ "$(grep '"event":"message"' "$T_TMP/$A.log" | grep -c 'msg [0-9]* from B')" -ge $NMSG ] && msgA=$((now - t0))
+		[ -z "$msgB" ] && [ "$(grep '"event":"message"' "$T_TMP/$B.log" | grep -c 'msg [0-9]* from A')" -ge $NMSG ] && msgB=$((now - t0))
+		[ -z "$failA" ] && lab_event "$A" peer-failed >/dev/null && failA=$((now - t0))
+		[ -z "$failB" ] && lab_event "$B" peer-failed >/dev/null && failB=$((now - t0))
+		[ -n "$msgA" ] && [ -n "$msgB" ] && break
+		[ -n "$failA" ] && [ -n "$failB" ] && [ -z "$upA$upB" ] && break
+		[ "$now" -lt "$deadline" ] || break
+		sleep 0.1
+	done
+	if [ -n "$msgA" ] && [ -n "$msgB" ]; then
+		res=ok
+		# In order: A's lines arrive at B as 1, 2, 3 (and the reverse).
+		got=$(grep '"event":"message"' "$T_TMP/$B.log" | grep -o 'msg [0-9]* from A' | tr '\n' ' ')
+		[ "$got" = "msg 1 from A msg 2 from A msg 3 from A " ] || { res=disorder; note="B got: $got"; }
+		got=$(grep '"event":"message"' "$T_TMP/$A.log" | grep -o 'msg [0-9]* from B' | tr '\n' ' ')
+		[ "$got" = "msg 1 from B msg 2 from B msg 3 from B " ] || { res=disorder; note="$note A got: $got"; }
+	elif [ -n "$failA" ] && [ -n "$failB" ]; then
+		res=failed note="peer-failed after ${failA}/${failB} ms"
+	elif [ -n "$upA$upB" ]; then
+		res=partial note="path-up ${upA:--}/${upB:--}, messages ${msgA:--}/${msgB:--}, peer-failed ${failA:--}/${failB:--}"
+	else
+		res=hang note="nothing by the deadline; peer-failed ${failA:--}/${failB:--}; peer events $(grep -c '"event":"peer"' "$T_TMP/$A.log")/$(grep -c '"event":"peer"' "$T_TMP/$B.log")"
+	fi
+	echo "$res|$(lab_field "$(lab_event "$A" path-up)" path)|$(lab_field "$(lab_event "$B" path-up)" path)|$(lab_field "$(lab_event "$A" path-up)" endpoint)|$(lab_field "$(lab_event "$B" path-up)" endpoint)|${upA:-}/${upB:-}|${first:-}|$note" >"$T_TMP/pair-$i.result"
+	lab_stop "$A"
+	lab_stop "$B"
+	return 0
+}
+
+# --- run, MATRIX_JOBS pairs at a time ----------------------------------------
+for i in "${!PAIRS[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$MATRIX_JOBS" ]; do sleep 0.2; done
+	run_pair "$i" &
+done
+wait
+
+# --- the table -------------------------------------------------------------------
+fail=0
+printf '%-18s %-7s %-9s %-22s %-13s %-9s %s\n' pair expect result "path A / B" "path-up ms" "1st msg" note
+for i in "${!PAIRS[@]}"; do
+	a=${PAIRS[$i]%-*} b=${PAIRS[$i]#*-}
+	exp=$(expect "$a" "$b")
+	IFS='|' read -r res pa pb ea eb up first note <"$T_TMP/pair-$i.result" || res=lost
+	verdict=
+	case "$exp/$res" in
+	direct/ok)
+		case "$pa$pb" in *relay*) verdict=" (RELAYED)"; fail=1 ;; esac
+		if [ "$a" = samenat ]; then
+			case "$ea" in 192.168.*) ;; *) verdict=" (not via host candidates: $ea / $eb)"; fail=1 ;; esac
+		fi
+		;;
+	fail/failed) ;;
+	fail/ok) verdict=" (connected where no direct path was expected)" ;;
+	*) verdict=" (UNEXPECTED)"; fail=1 ;;
+	esac
+	printf '%-18s %-7s %-9s %-22s %-13s %-9s %s%s\n' "${PAIRS[$i]}" "$exp" "$res" "${pa:--} / ${pb:--}" \
+		"$up" "${first:--}" "$note" "$verdict"
+done
+t_log "matrix done in $((SECONDS - start)) s"
+if [ "$fail" -ne 0 ]; then
+	for i in "${!PAIRS[@]}"; do
+		grep -q '^ok|' "$T_TMP/pair-$i.result" 2>/dev/null && continue
+		t_log "--- ${PAIRS[$i]}: p${i}A"; tail -n 15 "$T_TMP/p${i}A.log" "$T_TMP/p${i}A.err" >&2
+		t_log "--- ${PAIRS[$i]}: p${i}B"; tail -n 15 "$T_TMP/p${i}B.log" "$T_TMP/p${i}B.err" >&2
+	done
+	t_fail "pairs above did not behave as expected"
+fi
+echo "ok: every pair as expected"
