@@ -36,7 +36,8 @@ enum ui_event_kind {
 
 struct ui_event {
 	enum ui_event_kind kind;
-	const char *what;		/* UI_EV_STATUS step name */
+	const char *what;		/* UI_EV_STATUS step name; INFO topic; PATH_UP "better", "roamed" */
+	const char *reason;		/* short machine-readable cause (path-down, peer-failed, ...) */
 	const char *nick;		/* untrusted, may be NULL */
 	const char *old;		/* untrusted, may be NULL */
 	const char *fp;			/* fingerprint, "3f2a-91c0-7be4-0d15" */
@@ -50,6 +51,7 @@ struct ui_event {
 	int64_t last_seen_s;		/* -1 unknown */
 	uint64_t seq;
 	uint64_t unix_ms;
+	uint64_t epoch;			/* DHT epoch (published, reject); 0: none */
 	int flagged;			/* identity pinning: a known nick with a new key */
 };
 

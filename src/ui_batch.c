@@ -54,6 +54,8 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 	json_str(&j, "event", kind_names[ev->kind]);
 	if (ev->what != NULL)
 		json_str(&j, "what", ev->what);
+	if (ev->reason != NULL)
+		json_str(&j, "reason", ev->reason);
 	if (ev->nick != NULL)
 		json_str(&j, "nick", ev->nick);
 	if (ev->old != NULL)
@@ -83,6 +85,13 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 	case UI_EV_MESSAGE:
 		json_uint(&j, "unix_ms", ev->unix_ms);
 		break;
+	case UI_EV_STATUS:
+	case UI_EV_INFO:
+		if (ev->seq != 0)
+			json_uint(&j, "seq", ev->seq);
+		if (ev->count != 0)
+			json_int(&j, "count", ev->count);
+		break;
 	case UI_EV_SENT:
 	case UI_EV_DELIVERED:
 	case UI_EV_UNDELIVERED:
@@ -91,6 +100,8 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 	default:
 		break;
 	}
+	if (ev->epoch != 0)
+		json_uint(&j, "epoch", ev->epoch);
 	if (ev->flagged)
 		json_bool(&j, "key_changed", 1);
 	json_print(&j, stdout);

@@ -155,6 +155,11 @@ format(char *buf, const struct ui_event *ev)
 	case UI_EV_DELIVERED:
 		return;		/* the user sees their own line as typed */
 	case UI_EV_UNDELIVERED:
+		if (ev->fp == NULL) {		/* sent to nobody */
+			put_fmt(buf, &pos, "!! not sent (%s): ", ev->hint != NULL ? ev->hint : "no peer");
+			put_safe(buf, &pos, ev->text, ev->text_len);
+			break;
+		}
 		put_fmt(buf, &pos, "!! not delivered to ");
 		who(buf, &pos, ev);
 		put_fmt(buf, &pos, ": ");
