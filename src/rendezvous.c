@@ -378,6 +378,13 @@ rendezvous_set_candidates(struct rendezvous *rv, const struct cand *cand, unsign
 }
 
 void
+rendezvous_republish(struct rendezvous *rv)
+{
+	rv->dirty = true;
+	rendezvous_tick(rv);
+}
+
+void
 rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT])
 {
 	memcpy(out, rv->counters, sizeof(rv->counters));

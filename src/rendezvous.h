@@ -67,6 +67,8 @@ void rendezvous_free(struct rendezvous *rv);
 
 /* New candidate list (copied, at most RECORD_MAX_CANDIDATES): republishes if it changed. */
 void rendezvous_set_candidates(struct rendezvous *rv, const struct cand *cand, unsigned n);
+/* Publish a fresh seq now (e.g. the nick in self.nick changed in place). */
+void rendezvous_republish(struct rendezvous *rv);
 /* Re-read the clock and do whatever is due; the internal timer calls it too. */
 void rendezvous_tick(struct rendezvous *rv);
 
