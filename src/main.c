@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* main.c — command line; wires the parts together and exits. */
+/*
+ * main.c — the command line: parse options, then run the session (gonet ROOM,
+ * gonet --batch ROOM) or --dht-dump. Exit status: 0 ok, 1 runtime failure,
+ * 2 usage error.
+ */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -23,11 +27,20 @@
 #include "rendezvous.h"
 #include "room.h"
 #include "runner.h"
-#include "rvbatch.h"
+#include "sanitize.h"
+#include "session.h"
 
 enum {
 	MAX_BOOTSTRAP = RUNNER_MAX_BOOTSTRAP,
-	DEFAULT_DATA_PORT = 51820	/* placeholder data port until tunnel/ binds one */
+	MAX_STUN = SESSION_MAX_STUN,
+	MAX_LINGER = 86400
+};
+
+/* Public STUN servers asked by default; unreachable ones cost nothing. */
+static const char *const default_stun[] = {
+	"stun.l.google.com:19302",
+	"stun.cloudflare.com:3478",
+	NULL
 };
 
 enum mode {
@@ -46,16 +59,23 @@ enum long_only {
 	OPT_DHT_PORT,
 	OPT_IDENTITY,
 	OPT_NICK,
-	OPT_NO_LAN
+	OPT_NO_LAN,
+	OPT_STUN,
+	OPT_NO_STUN,
+	OPT_LOOPBACK,
+	OPT_LINGER
 };
 
 struct options {
 	enum mode mode;
-	bool json, watch, lan;
+	bool json, watch, lan, no_stun, loopback;
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
 	const char *bootstrap[MAX_BOOTSTRAP + 1];
 	int nbootstrap;
 	char *bootstrap_env;		/* owns the strings from GONET_BOOTSTRAP */
+	const char *stun[MAX_STUN + 1];
+	int nstun;
+	unsigned linger;
 	uint16_t port, dht_port;
 	const char *identity, *nick, *room;
 	int64_t time_offset;		/* GONET_FAKE_TIME_OFFSET, seconds */
@@ -69,22 +89,34 @@ usage(FILE *f)
 	    "       gonet --batch [options] ROOM\n"
 	    "       gonet --dht-dump [--json] [--watch] [options] [ROOM]\n"
 	    "\n"
-	    "  --batch                publish our record, print events as JSON lines\n"
+	    "Everyone who runs gonet with the same ROOM string meets in one encrypted chat.\n"
+	    "\n"
+	    "  --batch                no terminal UI: stdin lines are sent, events are\n"
+	    "                         printed as JSON lines; at EOF, wait until every\n"
+	    "                         message is delivered or reported (at most 60 s)\n"
+	    "  --linger SECONDS       --batch: keep running this long after EOF on stdin\n"
 	    "  --dht-dump             show our DHT node and, with ROOM, every value there\n"
 	    "  --json                 --dht-dump: JSON lines (one object per line)\n"
 	    "  --watch                --dht-dump: keep listening, print new values\n"
 	    "  --bootstrap HOST[:PORT]\n"
 	    "                         DHT bootstrap node, repeatable; \"none\" for none\n"
 	    "                         (default: $GONET_BOOTSTRAP, else " RUNNER_DEFAULT_BOOTSTRAP ")\n"
-	    "  --port PORT            data port to publish (placeholder for now)\n"
+	    "  --port PORT            data (WireGuard) UDP port (default 0: any free port)\n"
 	    "  --dht-port PORT        DHT port (default: the last one used, else random)\n"
+	    "  --stun HOST[:PORT]     STUN server, repeatable (default: %s, %s)\n"
+	    "  --no-stun              ask no STUN server\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
+	    "  --loopback             publish loopback addresses too (peers on one host)\n"
 	    "  -v, --verbose          more messages (twice: OpenDHT's log too)\n"
 	    "  -q, --quiet            fewer messages\n"
 	    "  -h, --help             this text\n"
-	    "  -V, --version          print the version\n");
+	    "  -V, --version          print the version\n"
+	    "\n"
+	    "Commands: /who, /nick NEW, /quit, /help; \"//\" starts a line with \"/\".\n"
+	    "Exit status: 0 ok, 1 runtime failure, 2 usage error. See gonet(1).\n",
+	    default_stun[0], default_stun[1]);
 }
 
 static int
@@ -173,13 +205,16 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "identity", required_argument, NULL, OPT_IDENTITY },
 		{ "nick", required_argument, NULL, OPT_NICK },
 		{ "no-lan-discovery", no_argument, NULL, OPT_NO_LAN },
+		{ "stun", required_argument, NULL, OPT_STUN },
+		{ "no-stun", no_argument, NULL, OPT_NO_STUN },
+		{ "loopback", no_argument, NULL, OPT_LOOPBACK },
+		{ "linger", required_argument, NULL, OPT_LINGER },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
 	int c;
 
 	o->lan = true;
-	o->port = DEFAULT_DATA_PORT;
 	while ((c = getopt_long(argc, argv, "hVvq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -224,8 +259,10 @@ parse_args(int argc, char **argv, struct options *o)
 			o->identity = optarg;
 			break;
 		case OPT_NICK:
-			if (strlen(optarg) > RECORD_MAX_NICK) {
-				fprintf(stderr, "gonet: nick is over %d bytes\n", RECORD_MAX_NICK);
+			if (strlen(optarg) > RECORD_MAX_NICK ||
+			    !sanitize_utf8_valid((const uint8_t *)optarg, strlen(optarg))) {
+				fprintf(stderr, "gonet: a nick is at most %d bytes of UTF-8\n",
+				    RECORD_MAX_NICK);
 				return -1;
 			}
 			o->nick = optarg;
@@ -233,6 +270,33 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_NO_LAN:
 			o->lan = false;
 			break;
+		case OPT_STUN:
+			if (o->nstun == MAX_STUN) {
+				fprintf(stderr, "gonet: at most %d --stun\n", MAX_STUN);
+				return -1;
+			}
+			o->stun[o->nstun++] = optarg;
+			break;
+		case OPT_NO_STUN:
+			o->no_stun = true;
+			break;
+		case OPT_LOOPBACK:
+			o->loopback = true;
+			break;
+		case OPT_LINGER: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || v > MAX_LINGER) {
+				fprintf(stderr, "gonet: bad --linger \"%s\" (seconds, at most %d)\n",
+				    optarg, MAX_LINGER);
+				return -1;
+			}
+			o->linger = (unsigned)v;
+			break;
+		}
 		default:
 			return -1;
 		}
@@ -245,15 +309,16 @@ parse_args(int argc, char **argv, struct options *o)
 		o->time_offset = strtoll(env, NULL, 10);
 	if (o->nick == NULL) {
 		env = getenv("USER");
-		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK ? env : "";
+		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK &&
+		    sanitize_utf8_valid((const uint8_t *)env, strlen(env)) ? env : "";
 	}
 	bootstrap_defaults(o);
 	return 0;
 }
 
-/* --dht-dump and --batch: the DHT node, the room keys, the identity, then the mode. */
+/* --dht-dump: the DHT node, the room keys (with ROOM), an existing identity for "ownid". */
 static int
-run_dht(struct options *o)
+run_dump(struct options *o)
 {
 	char cache[1024], err[IDENTITY_ERR_LEN], path[1024];
 	struct room_keys keys;
@@ -268,14 +333,9 @@ run_dht(struct options *o)
 	if (o->room != NULL &&
 	    (re = room_derive(o->room, strlen(o->room), &keys)) != ROOM_OK) {
 		fprintf(stderr, "gonet: %s\n", room_strerror(re));
-		return 2;
+		return re == ROOM_NOMEM ? 1 : 2;
 	}
-	if (o->mode == MODE_BATCH) {
-		if ((id = identity_load_or_create(o->identity, NULL, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "gonet: %s\n", err);
-			goto out_keys;
-		}
-	} else if (o->identity != NULL) {
+	if (o->identity != NULL) {
 		/* --dht-dump never creates an identity; it only uses one for "ownid". */
 		if ((id = identity_load(o->identity, err, sizeof(err))) == NULL)
 			fprintf(stderr, "gonet: %s\n", err);
@@ -294,10 +354,7 @@ run_dht(struct options *o)
 	rc.bootstrap = o->bootstrap;
 	rc.lan_discovery = o->lan;
 	rc.log = o->verbose >= 2;
-	if ((r = runner_new(base, &rc)) == NULL)
-		goto out_base;
-
-	if (o->mode == MODE_DUMP) {
+	if ((r = runner_new(base, &rc)) != NULL) {
 		struct dump_config dc = {
 			.base = base, .runner = r, .keys = o->room != NULL ? &keys : NULL,
 			.own_id = id != NULL ? identity_sign_pk(id) : NULL,
@@ -306,26 +363,47 @@ run_dht(struct options *o)
 		};
 
 		status = dump_run(&dc);
-	} else {
-		struct rvbatch_config bc = {
-			.base = base, .runner = r, .keys = &keys,
-			.self = { identity_sign_sk(id), identity_sign_pk(id), identity_wg_public(id),
-			    o->nick },
-			.state_dir = have_cache ? cache : NULL, .data_port = o->port,
-			.clock_ms = offset_clock_ms, .clock_arg = o
-		};
-
-		status = rvbatch_run(&bc);
+		runner_free(r);
 	}
-	runner_free(r);
-out_base:
 	event_base_free(base);
 out_id:
 	identity_free(id);
-out_keys:
 	if (o->room != NULL)
 		room_keys_wipe(&keys);
 	return status;
+}
+
+/* gonet ROOM and gonet --batch ROOM. */
+static int
+run_session(struct options *o)
+{
+	char cache[1024];
+	struct session_config sc;
+	enum room_error re;
+
+	/* Argon2id comes later, timed; a bad room string is a usage error now. */
+	if ((re = room_validate(o->room, strlen(o->room))) != ROOM_OK) {
+		fprintf(stderr, "gonet: %s\n", room_strerror(re));
+		return 2;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.batch = o->mode == MODE_BATCH;
+	sc.room = o->room;
+	sc.identity_path = o->identity;
+	sc.nick = o->nick;
+	sc.cache_dir = cache_dir(cache, sizeof(cache)) == 0 ? cache : NULL;
+	sc.port = o->port;
+	sc.dht_port = o->dht_port;
+	sc.bootstrap = o->bootstrap;
+	o->stun[o->nstun] = NULL;
+	sc.stun = o->no_stun ? NULL : o->nstun > 0 ? o->stun : default_stun;
+	sc.lan_discovery = o->lan;
+	sc.loopback = o->loopback;
+	sc.verbose = o->verbose;
+	sc.linger_s = o->linger;
+	sc.clock_ms = offset_clock_ms;
+	sc.clock_arg = o;
+	return session_run(&sc);
 }
 
 int
@@ -343,12 +421,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "gonet: libsodium failed to initialise\n");
 		return 1;
 	}
-	if (o.mode == MODE_CHAT) {
-		fprintf(stderr, "gonet: the chat is not built yet; try --batch or --dht-dump\n");
-		status = 2;
-	} else {
-		status = run_dht(&o);
-	}
+	if (o.mode == MODE_DUMP)
+		status = run_dump(&o);
+	else
+		status = run_session(&o);
 	free(o.bootstrap_env);
 	return status;
 }

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * session_impl.h — the session's internals, shared by its files and by
+ * nothing else:
+ *
+ *   session.c        set-up, tear-down, clocks, timers, UI helpers, shutdown
+ *   session_net.c    the data socket: demux to WireGuard, STUN and probes;
+ *                    the WireGuard device's I/O and its one timer
+ *   session_cand.c   our own candidates (host, STUN, DHT-observed, peer-
+ *                    reflexive) and republishing them
+ *   session_stun.c   resolving STUN servers and running the STUN client
+ *   session_pins.c   identity pinning: nick -> fingerprint in known_peers
+ *   peer.c           the per-peer state machine (record, WireGuard, liveness)
+ *   peer_chat.c      per-peer chat: inner IPv6/UDP packets, chat_peer glue
+ *   path.c           punching towards a peer and choosing its endpoint
+ *   commands.c       what the user types: lines and /commands
+ *
+ * Everything runs on the loop's thread. Monotonic time is in ns for
+ * WireGuard and in ms for everything else (the same CLOCK_MONOTONIC).
+ */
+#ifndef GONET_SESSION_IMPL_H
+#define GONET_SESSION_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cand.h"
+#include "chat_reliable.h"
+#include "demux.h"
+#include "endpoint.h"
+#include "identity.h"
+#include "probe.h"
+#include "punch.h"
+#include "record.h"
+#include "room.h"
+#include "session.h"
+#include "sock.h"
+#include "stun.h"
+#include "ui.h"
+
+struct event;
+struct event_base;
+struct evdns_base;
+struct rendezvous;
+struct runner;
+struct wg_device;
+struct wg_peer;
+
+enum {
+	SESSION_KEEPALIVE_S = 25,	/* WireGuard persistent keepalive */
+	/*
+	 * Liveness: with nothing authenticated from a peer for IDLE ms we send
+	 * it a HELLO (a data packet: WireGuard answers it within
+	 * KEEPALIVE_TIMEOUT = 10 s with at least a keepalive); with nothing for
+	 * DEAD ms (keepalive 25 s + rekey timeout 5 s + margin) the path is down.
+	 */
+	PEER_IDLE_PROBE_MS = 25000,
+	PEER_DEAD_MS = 40000,
+	PEER_RESPONDER_GRACE_MS = 3000,	/* the larger key initiates too after this */
+	PEER_HANDSHAKE_TIMEOUT_MS = 15000,
+	PEER_HELLO_FIRST_MS = 1000,	/* HELLO repeats: 1, 2, 4, ... 30 s */
+	PEER_HELLO_MAX_MS = 30000,
+	PEER_HELLO_REPLY_GUARD_MS = 1000, /* answer a HELLO unless we sent one this recently */
+	SESSION_DRAIN_MAX_MS = CHAT_UNDELIVERED_MS + 5000,
+	SESSION_BOOT_WAIT_MS = 5000,	/* report the DHT bootstrap by then at the latest */
+	SESSION_STUN_BUDGET_MS = 10000,
+	SESSION_PRFLX_MAX = 6,		/* reflexive addresses of ours (STUN, pongs) */
+	SESSION_LINE_MAX = 4096
+};
+
+/* Why a datagram or inner packet was dropped by the session (not by a module). */
+enum session_drop {
+	SDROP_OTHER,			/* demux: not STUN, WireGuard or probe */
+	SDROP_RECV,			/* truncated or failed read */
+	SDROP_PROBE,			/* probe rejected (probe_stats has the reason) */
+	SDROP_PONG_PEER,		/* verified pong from no known peer */
+	SDROP_PONG_TXID,		/* verified pong to no ping of ours */
+	SDROP_STUN,			/* STUN response not used (stun client counts why) */
+	SDROP_INNER,			/* inner packet not IPv6/UDP or malformed */
+	SDROP_INNER_PORT,		/* inner UDP not port 7777 to 7777, or not to our address */
+	SDROP_CHAT,			/* chat frame dropped (chat_peer stats have why) */
+	SDROP_NOT_UP,			/* chat frame to a peer whose path is not up */
+	SDROP__COUNT
+};
+
+const char *session_drop_name(enum session_drop d);
+
+enum peer_state {
+	PEER_NEW,			/* record known, nothing tried yet */
+	PEER_PUNCHING,			/* pinging candidate pairs */
+	PEER_HANDSHAKE,			/* a pair works; waiting for WireGuard */
+	PEER_UP,			/* WireGuard session: chat flows */
+	PEER_FAILED,			/* nothing worked; waits for a newer record or a ping */
+	PEER_LEFT			/* said BYE; waits for a newer record or a ping */
+};
+
+const char *peer_state_name(enum peer_state st);
+
+/* Our message ids (the UI's seq) per chat_peer id, while pending. */
+struct peer_msgid {
+	uint64_t chat_id;
+	uint64_t msg_id;
+};
+
+struct peer {
+	struct peer *next;
+	struct session *s;
+	struct record rec;		/* the newest accepted record */
+	char fp[IDENTITY_FINGERPRINT_LEN + 1];
+	char nick[RECORD_MAX_NICK + 1];	/* shown: from HELLO, else the record */
+	int flagged;			/* a pinned nick with another key */
+	uint8_t tunnel_addr[16];
+	int initiator;			/* our WireGuard key is the smaller */
+	enum peer_state state;
+
+	struct wg_peer *wg;
+	struct chat_peer *chat;
+	struct event *chat_timer;
+	struct event *punch_timer;
+	struct event *timer;		/* handshake, HELLO, liveness, expiry */
+
+	struct punch punch;
+	int punch_had_selection;	/* since the last path_start */
+	struct endpoint ep;		/* current WireGuard endpoint */
+	int ep_type;			/* enum cand_type of the remote candidate, -1 learnt */
+	int64_t rtt_ms;			/* probe RTT of the path, -1 unknown */
+	uint64_t selected_ms;		/* when a pair was chosen (state HANDSHAKE) */
+	int fallback_done;		/* the responder grace initiation was made */
+	uint64_t last_rx_ms;		/* last authenticated packet from the peer */
+	int idle_probe_sent;
+
+	int hello_received;		/* since the path came up */
+	unsigned hello_interval_ms;
+	uint64_t hello_next_ms;
+	uint64_t hello_sent_ms;
+	int hello_reply_due;
+
+	struct peer_msgid *ids;
+	size_t nids, capids;
+};
+
+struct session_cands {
+	struct cand_list list;		/* everything gathered, sorted */
+	unsigned nprflx;
+	int allow_loopback;		/* --loopback, or no other address */
+	struct cand shown[RECORD_MAX_CANDIDATES];	/* last reported to the user */
+	unsigned nshown;
+};
+
+struct session_stun {
+	struct evdns_base *dns;
+	struct stun_client client;
+	struct event *timer;
+	unsigned resolving;		/* lookups still out */
+	unsigned nservers;
+	int started, reported;
+	struct session_stun_lookup *lookups;
+};
+
+struct session {
+	const struct session_config *cfg;
+	struct event_base *base;
+	struct ui *ui;
+	struct room_keys keys;
+	struct identity *id;
+	char fp[IDENTITY_FINGERPRINT_LEN + 1];
+	char nick[RECORD_MAX_NICK + 1];
+	char prompt[RECORD_MAX_NICK + 8];
+	uint8_t wg_pub[32];
+	uint8_t tunnel_addr[16];
+
+	struct sock sock;
+	struct event *sock_ev[SOCK__COUNT];
+	struct demux_stats demux;
+	struct probe_stats probes;
+	uint64_t drops[SDROP__COUNT];
+
+	struct wg_device *wg;
+	struct event *wg_timer;
+
+	struct runner *runner;
+	struct rendezvous *rv;
+	struct event *boot_timer;
+	int boot_reported;
+	int published_reported;
+
+	struct session_cands cands;
+	struct session_stun stun;
+
+	struct peer *peers;
+	uint64_t next_msg_id;
+
+	struct event *sigint, *sigterm;
+	struct event *drain_timer;	/* linger, then the drain bound */
+	struct event *drain_check;	/* deferred: chat callbacks cannot send BYE */
+	int eof, draining, quitting;
+	int status;
+};
+
+/* --- session.c ------------------------------------------------------------------- */
+uint64_t session_mono_ns(void);
+uint64_t session_mono_ms(void);
+uint64_t session_unix_ms(void);
+/* Arm ev at a monotonic ms deadline (UINT64_MAX: disarm). */
+void session_timer_at(struct event *ev, uint64_t deadline_ms);
+void session_emit(struct session *s, struct ui_event *ev);
+void session_status(struct session *s, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void session_error(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A start-up failure: the UI, and stderr in batch mode. */
+void session_fatal(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void session_info(struct session *s, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Leave now: BYE to every peer that is up, then stop the loop. */
+void session_quit(struct session *s);
+/* A pending message was acknowledged or given up: finish a drain if it was the last. */
+void session_check_drain(struct session *s);
+/* Republish our record (nick changed). */
+void session_republish(struct session *s);
+
+/* --- session_net.c --------------------------------------------------------------- */
+int session_net_open(struct session *s);
+void session_net_close(struct session *s);
+/* Re-arm the WireGuard timer; call after every wg_* call. */
+void session_wg_rearm(struct session *s);
+int session_send(struct session *s, const struct endpoint *to, const uint8_t *buf, size_t len);
+
+/* --- session_cand.c -------------------------------------------------------------- */
+void session_cand_gather(struct session *s);
+/* Add our address as someone saw it (STUN, DHT, a pong); republish if the set changed. */
+void session_cand_learnt(struct session *s, enum cand_type type, const struct endpoint *ep);
+/* The DHT's view of our address may have changed. */
+void session_cand_check_dht(struct session *s);
+/* The record's candidates (at most RECORD_MAX_CANDIDATES); returns how many. */
+unsigned session_cand_record(const struct session *s, struct cand *out);
+void session_cand_publish(struct session *s);
+/* "host 1.2.3.4:5, srflx ..." */
+void session_cand_describe(const struct session *s, char *buf, size_t len);
+
+/* --- session_stun.c -------------------------------------------------------------- */
+int session_stun_start(struct session *s);
+void session_stun_input(struct session *s, const struct endpoint *from, const uint8_t *buf,
+    size_t len);
+void session_stun_stop(struct session *s);
+/* 1 if STUN saw different mappings from different servers. */
+int session_stun_symmetric(const struct session *s);
+
+/* --- session_pins.c -------------------------------------------------------------- */
+/* 1 when nick is pinned to another fingerprint; pins it when new. */
+int session_pin_check(struct session *s, const char *nick, const char *fp);
+
+/* --- peer.c ---------------------------------------------------------------------- */
+void peer_on_record(struct session *s, const struct record *rec);
+struct peer *peer_find_wg(struct session *s, const uint8_t wg[32]);
+void peer_free(struct peer *p);
+/* An authenticated WireGuard packet came from p. */
+void peer_on_rx(struct peer *p);
+/* WireGuard told us something about p (struct wg_peer user data). */
+void peer_on_wg_event(struct peer *p, int ev);
+/* A verified ping from p's WireGuard key arrived from "from". */
+void peer_on_ping(struct peer *p, const struct endpoint *from);
+/* Punching chose (or replaced) the pair to use. */
+void peer_path_selected(struct peer *p);
+/* Punching ended without any working pair. */
+void peer_path_failed(struct peer *p);
+void peer_rearm(struct peer *p);
+/* One row for /who. */
+void peer_who(struct peer *p);
+/* Fill the identity fields of a UI event for p. */
+void peer_ui(const struct peer *p, struct ui_event *ev, enum ui_event_kind kind);
+int peer_is_up(const struct peer *p);
+
+/* --- peer_chat.c ----------------------------------------------------------------- */
+int peer_chat_new(struct peer *p);
+void peer_chat_free(struct peer *p);
+void peer_chat_rearm(struct peer *p);
+/* A decrypted inner packet from p. */
+void peer_chat_inner(struct peer *p, const uint8_t *pkt, size_t len);
+/* Queue a line for p; msg_id is the session's id for it. 0 or -errno. */
+int peer_chat_send(struct peer *p, const uint8_t *text, size_t len, uint64_t msg_id);
+void peer_chat_hello(struct peer *p);
+void peer_chat_bye(struct peer *p);
+void peer_chat_path_changed(struct peer *p);
+size_t peer_chat_pending(const struct peer *p);
+
+/* --- path.c ---------------------------------------------------------------------- */
+/* Punch every pair of p's record (plus extra, may be NULL). */
+void path_start(struct peer *p, const struct endpoint *extra);
+void path_stop(struct peer *p);
+int path_running(const struct peer *p);
+void path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *from);
+void path_on_peer_ping(struct peer *p, const struct endpoint *from);
+/* "lan", "direct" or "relay" for the current endpoint. */
+const char *path_kind(const struct peer *p);
+/* Why punching failed, for the user. */
+const char *path_failure_hint(const struct peer *p);
+/* struct cand (record) <-> struct endpoint. */
+void path_cand_endpoint(const struct cand *c, struct endpoint *ep);
+
+/* --- commands.c ------------------------------------------------------------------ */
+void commands_line(struct session *s, const char *line, size_t len);
+
+#endif

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * session_net.c — the data socket seen from the session: every datagram is
+ * classified (tunnel/demux.h) and handed to WireGuard, the STUN client or
+ * the probe code; anything else is dropped and counted. Also the WireGuard
+ * device's I/O callbacks and its single timer, re-armed to
+ * wg_device_next_timer() after every call into the device.
+ *
+ * Verified pings are answered whoever sent them (the MAC proves room
+ * membership; the pong carries the source address, so every peer is a STUN
+ * server for the others). Pongs go to the punching of the peer whose
+ * WireGuard key sent them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "session_impl.h"
+#include "wg.h"
+
+enum {
+	NET_BURST = 64			/* datagrams per wake-up, so timers are not starved */
+};
+
+static const char *const drop_names[SDROP__COUNT] = {
+	[SDROP_OTHER] = "other",
+	[SDROP_RECV] = "recv",
+	[SDROP_PROBE] = "probe",
+	[SDROP_PONG_PEER] = "pong-peer",
+	[SDROP_PONG_TXID] = "pong-txid",
+	[SDROP_STUN] = "stun",
+	[SDROP_INNER] = "inner",
+	[SDROP_INNER_PORT] = "inner-port",
+	[SDROP_CHAT] = "chat",
+	[SDROP_NOT_UP] = "not-up"
+};
+
+const char *
+session_drop_name(enum session_drop d)
+{
+	return (unsigned)d < SDROP__COUNT ? drop_names[d] : "unknown";
+}
+
+int
+session_send(struct session *s, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if ((sl = endpoint_to_sockaddr(to, &ss)) == 0)
+		return -EINVAL;
+	return sock_send(&s->sock, (struct sockaddr *)&ss, sl, buf, len);
+}
+
+/* --- WireGuard I/O ---------------------------------------------------------------- */
+
+static int
+wg_io_send(void *arg, const struct sockaddr *addr, socklen_t addrlen, const uint8_t *buf,
+    size_t len)
+{
+	struct session *s = arg;
+
+	return sock_send(&s->sock, addr, addrlen, buf, len);
+}
+
+static void
+wg_io_deliver(void *arg, struct wg_peer *wp, const uint8_t *pkt, size_t len)
+{
+	struct peer *p = wg_peer_user(wp);
+
+	(void)arg;
+	if (p == NULL)
+		return;
+	peer_on_rx(p);
+	peer_chat_inner(p, pkt, len);
+}
+
+static void
+wg_io_event(void *arg, struct wg_peer *wp, enum wg_event ev)
+{
+	struct peer *p = wg_peer_user(wp);
+
+	(void)arg;
+	if (p != NULL)
+		peer_on_wg_event(p, (int)ev);
+}
+
+static uint64_t
+wg_io_now(void *arg)
+{
+	(void)arg;
+	return session_mono_ns();
+}
+
+static void
+wg_io_wall(void *arg, struct timespec *ts)
+{
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+void
+session_wg_rearm(struct session *s)
+{
+	uint64_t next, now, d;
+	struct timeval tv;
+
+	if (s->wg == NULL || s->wg_timer == NULL)
+		return;
+	if ((next = wg_device_next_timer(s->wg)) == UINT64_MAX) {
+		event_del(s->wg_timer);
+		return;
+	}
+	now = session_mono_ns();
+	d = next > now ? next - now : 0;
+	/* Round up to the next microsecond: firing early would only re-arm. */
+	tv.tv_sec = (time_t)(d / 1000000000u);
+	tv.tv_usec = (suseconds_t)((d % 1000000000u + 999) / 1000);
+	evtimer_add(s->wg_timer, &tv);
+}
+
+static void
+on_wg_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)fd;
+	(void)what;
+	wg_device_run_timers(s->wg);
+	session_wg_rearm(s);
+}
+
+/* --- datagrams ---------------------------------------------------------------------- */
+
+/* The peer whose WireGuard endpoint is ep: an authenticated packet from ep just moved it there. */
+static struct peer *
+peer_at(struct session *s, const struct endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	struct endpoint cur;
+	struct peer *p;
+
+	for (p = s->peers; p != NULL; p = p->next) {
+		if (p->wg == NULL || wg_peer_endpoint(p->wg, &ss) == 0)
+			continue;
+		if (endpoint_from_sockaddr(&cur, (struct sockaddr *)&ss, sizeof(ss)) == 0 &&
+		    endpoint_equal(&cur, ep))
+			return p;
+	}
+	return NULL;
+}
+
+static void
+probe_in(struct session *s, const uint8_t *buf, size_t len, const struct endpoint *from)
+{
+	uint8_t out[PROBE_MAX_LEN];
+	struct probe_msg m;
+	struct peer *p;
+	size_t n;
+
+	if (probe_input(&s->probes, buf, len, s->keys.probe, s->wg_pub, &m) != PROBE_OK) {
+		s->drops[SDROP_PROBE]++;
+		return;
+	}
+	p = peer_find_wg(s, m.sender);
+	if (m.type == PROBE_PING) {
+		if ((n = probe_answer(out, sizeof(out), s->keys.probe, &m, from)) > 0)
+			(void)session_send(s, from, out, n);
+		if (p != NULL)
+			peer_on_ping(p, from);
+		return;
+	}
+	if (p == NULL) {
+		s->drops[SDROP_PONG_PEER]++;
+		return;
+	}
+	path_on_pong(p, &m, from);
+}
+
+static void
+datagram(struct session *s, uint8_t *buf, size_t len, const struct sockaddr_storage *from,
+    socklen_t fromlen)
+{
+	struct endpoint ep;
+	struct peer *p;
+
+	if (endpoint_from_sockaddr(&ep, (const struct sockaddr *)from, fromlen) != 0) {
+		s->drops[SDROP_RECV]++;
+		return;
+	}
+	switch (demux_input(&s->demux, buf, len)) {
+	case DEMUX_WG:
+		if (wg_device_input(s->wg, (const struct sockaddr *)from, fromlen, buf, len) !=
+		    WG_RX_DROPPED && (p = peer_at(s, &ep)) != NULL)
+			peer_on_rx(p);
+		break;
+	case DEMUX_STUN:
+		session_stun_input(s, &ep, buf, len);
+		break;
+	case DEMUX_PROBE:
+		probe_in(s, buf, len, &ep);
+		break;
+	default:
+		s->drops[SDROP_OTHER]++;
+		break;
+	}
+}
+
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	static uint8_t buf[SOCK_DGRAM_MAX];
+	struct session *s = arg;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	ssize_t n;
+	int i, k;
+
+	(void)what;
+	i = fd == s->sock.fd[SOCK_V4] ? SOCK_V4 : SOCK_V6;
+	for (k = 0; k < NET_BURST; k++) {
+		n = sock_recv(&s->sock, i, buf, sizeof(buf), &from, &fromlen);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			s->drops[SDROP_RECV]++;
+			if (n == -EMSGSIZE)
+				continue;
+			break;
+		}
+		datagram(s, buf, (size_t)n, &from, fromlen);
+	}
+	session_wg_rearm(s);
+}
+
+/* --- set-up --------------------------------------------------------------------------- */
+
+int
+session_net_open(struct session *s)
+{
+	struct wg_io io = { wg_io_send, wg_io_deliver, wg_io_event, wg_io_now, wg_io_wall, s };
+	int r, i;
+
+	if ((r = sock_open(&s->sock, s->cfg->port, NULL, NULL)) != 0) {
+		session_fatal(s, "cannot open the data socket on UDP port %u: %s", s->cfg->port,
+		    strerror(-r));
+		return -1;
+	}
+	for (i = 0; i < SOCK__COUNT; i++) {
+		if (s->sock.fd[i] < 0)
+			continue;
+		s->sock_ev[i] = event_new(s->base, s->sock.fd[i], EV_READ | EV_PERSIST, on_readable, s);
+		if (s->sock_ev[i] == NULL || event_add(s->sock_ev[i], NULL) != 0)
+			goto fail;
+	}
+	if ((s->wg = wg_device_new(identity_wg_private(s->id), &io)) == NULL ||
+	    (s->wg_timer = evtimer_new(s->base, on_wg_timer, s)) == NULL)
+		goto fail;
+	session_status(s, "socket", "data socket on UDP port %u (%s)", s->sock.port,
+	    s->sock.fd[SOCK_V4] >= 0 && s->sock.fd[SOCK_V6] >= 0 ? "IPv4 and IPv6" :
+	    s->sock.fd[SOCK_V4] >= 0 ? "IPv4 only" : "IPv6 only");
+	return 0;
+fail:
+	session_fatal(s, "cannot set up the data socket's events or WireGuard");
+	session_net_close(s);
+	return -1;
+}
+
+void
+session_net_close(struct session *s)
+{
+	int i;
+
+	if (s->wg_timer != NULL)
+		event_free(s->wg_timer);
+	s->wg_timer = NULL;
+	wg_device_free(s->wg);
+	s->wg = NULL;
+	for (i = 0; i < SOCK__COUNT; i++) {
+		if (s->sock_ev[i] != NULL)
+			event_free(s->sock_ev[i]);
+		s->sock_ev[i] = NULL;
+	}
+	sock_close(&s->sock);
+}

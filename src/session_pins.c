@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * session_pins.c — identity pinning, trust on first use: the first
+ * fingerprint seen with a nick is remembered in $XDG_CACHE_HOME/gonet/
+ * known_peers, and a later peer using that nick with another fingerprint is
+ * flagged to the user (struct ui_event.flagged). Nicks are not unique or
+ * authenticated; fingerprints are. To accept a new key for a nick, delete
+ * its line.
+ *
+ * File: one "FINGERPRINT NICK" per line; in NICK, bytes up to 0x20, '%'
+ * and 0x7f are written as %XX so a line is always two words.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "session_impl.h"
+
+enum {
+	PIN_LINE_MAX = 3 * RECORD_MAX_NICK + IDENTITY_FINGERPRINT_LEN + 8
+};
+
+static void
+escape(const char *in, char *out, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 4 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c <= 0x20 || c == '%' || c == 0x7f) {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+}
+
+static int
+pins_path(const struct session *s, char *buf, size_t len)
+{
+	if (s->cfg->cache_dir == NULL)
+		return -1;
+	return snprintf(buf, len, "%s/known_peers", s->cfg->cache_dir) < (int)len ? 0 : -1;
+}
+
+int
+session_pin_check(struct session *s, const char *nick, const char *fp)
+{
+	char path[1100], line[PIN_LINE_MAX + 2], want[3 * RECORD_MAX_NICK + 1];
+	char lfp[IDENTITY_FINGERPRINT_LEN + 1], lnick[3 * RECORD_MAX_NICK + 1];
+	FILE *f;
+	int flagged = 0, found = 0;
+
+	if (nick == NULL || nick[0] == '\0' || pins_path(s, path, sizeof(path)) == -1)
+		return 0;
+	escape(nick, want, sizeof(want));
+	if ((f = fopen(path, "r")) != NULL) {
+		while (!found && fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "%19s %96s", lfp, lnick) != 2 || strcmp(lnick, want) != 0)
+				continue;
+			found = 1;
+			flagged = strcmp(lfp, fp) != 0;
+		}
+		fclose(f);
+	}
+	if (!found && (f = fopen(path, "a")) != NULL) {
+		fprintf(f, "%s %s\n", fp, want);
+		fclose(f);
+	}
+	return flagged;
+}
