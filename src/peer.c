@@ -6,6 +6,7 @@
  *   NEW ──record──► PUNCHING ──pair selected──► HANDSHAKE ──HANDSHAKE_DONE──► UP
  *                      │  ▲                         │                          │
  *        no pair works │  │ newer record, its ping   │ 15 s without a session   │ 40 s silent
+ *                      │  │ (PUNCHING: a newer record with other candidates restarts)
  *                      ▼  │                         ▼                          ▼
  *                    FAILED ◄──────────────────── FAILED            PUNCHING (path-down)
  *   any state ──BYE──► LEFT ──newer record or its ping──► PUNCHING
@@ -409,10 +410,10 @@ peer_on_record(struct session *s, const struct record *rec)
 		path_start(p, NULL);
 		break;
 	case PEER_PUNCHING:
-	case PEER_HANDSHAKE:
 		if (moved)
 			path_start(p, NULL);
 		break;
+	case PEER_HANDSHAKE:
 	case PEER_UP:
 		break;		/* kept for when the path goes down */
 	}
