@@ -105,11 +105,11 @@ run_pair() {
 			for ((n = 1; n <= NMSG; n++)); do lab_say "$B" "msg $n from B"; done
 			saidB=1
 		fi
+		[ -z "$msgA" ] && [ "$(grep '"event":"message"' "$T_TMP/$A.log" | grep -c 'msg [0-9]* from B')" -ge $NMSG ] && msgA=$((now - t0))
+		[ -z "$msgB" ] && [ "$(grep '"event":"message"' "$T_TMP/$B.log" | grep -c 'msg [0-9]* from A')" -ge $NMSG ] && msgB=$((now - t0))
 		if [ -z "$first" ] && grep -q '"event":"message"' "$T_TMP/$A.log" "$T_TMP/$B.log" 2>/dev/null; then
 			first=$((now - t0))
 		fi
-		[ -z "$msgA" ] && [ "$(grep '"event":"message"' "$T_TMP/$A.log" | grep -c 'msg [0-9]* from B')" -ge $NMSG ] && msgA=$((now - t0))
-		[ -z "$msgB" ] && [ "$(grep '"event":"message"' "$T_TMP/$B.log" | grep -c 'msg [0-9]* from A')" -ge $NMSG ] && msgB=$((now - t0))
 		[ -z "$failA" ] && lab_event "$A" peer-failed >/dev/null && failA=$((now - t0))
 		[ -z "$failB" ] && lab_event "$B" peer-failed >/dev/null && failB=$((now - t0))
 		[ -n "$msgA" ] && [ -n "$msgB" ] && break
