@@ -13,7 +13,8 @@
  *   get, ping    the done callback is the last one;
  *   listen       the shutdown callback runs when OpenDHT drops the listener;
  *   put          OpenDHT gives no such signal, so released puts stay on the
- *                list until runner_free() (a few dozen bytes per republish).
+ *                list until runner_free() (a few dozen bytes per republish);
+ *   put once     not permanent: the done callback is the last one.
  * runner_free() deletes the OpenDHT runner first (joining its thread), then
  * frees whatever is left.
  */
@@ -51,6 +52,7 @@ enum {
 
 enum op_kind {
 	OP_PUT,
+	OP_PUT_ONCE,
 	OP_LISTEN,
 	OP_GET,
 	OP_PING
@@ -172,7 +174,7 @@ done_cb(bool ok, void *user)
 	uint64_t id = 0;
 
 	/* OpenDHT gave the value its id on this thread, before announcing it. */
-	if (op->kind == OP_PUT)
+	if (op->kind == OP_PUT || op->kind == OP_PUT_ONCE)
 		id = dht_value_get_id(op->value);
 	enqueue(op->r, op, MSG_DONE, ok, id, NULL, 0);
 }
@@ -208,7 +210,7 @@ deliver(struct runner *r, struct runner_msg *m)
 			op->value_cb(op->arg, m->data, m->len, m->value_id, m->flag);
 		break;
 	case MSG_DONE:
-		if (op->kind == OP_PUT) {
+		if (op->kind == OP_PUT || op->kind == OP_PUT_ONCE) {
 			op->value_id = m->value_id;
 			if (op->cancel_on_done && op->value_id != 0) {
 				dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
@@ -224,7 +226,7 @@ deliver(struct runner *r, struct runner_msg *m)
 		}
 		if (live && op->done_cb != NULL)
 			op->done_cb(op->arg, m->flag);
-		if (op->kind == OP_GET || op->kind == OP_PING) {
+		if (op->kind == OP_GET || op->kind == OP_PING || op->kind == OP_PUT_ONCE) {
 			op->finished = true;
 			atomic_store(&op->released, true);
 		}
@@ -572,12 +574,32 @@ runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t 
 	return op;
 }
 
+struct runner_op *
+runner_put_once(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data,
+    size_t len, void (*done)(void *, bool), void *arg)
+{
+	struct runner_op *op;
+
+	if ((op = op_new(r, OP_PUT_ONCE, hash)) == NULL)
+		return NULL;
+	if ((op->value = dht_value_new(data, len)) == NULL) {
+		op_free(op);
+		return NULL;
+	}
+	op->done_cb = done;
+	op->arg = arg;
+	dht_runner_put(r->dht, &op->hash, op->value, done_cb, op, false);
+	return op;
+}
+
 void
 runner_cancel_put(struct runner *r, struct runner_op *op)
 {
 	if (op == NULL)
 		return;
 	atomic_store(&op->released, true);
+	if (op->kind == OP_PUT_ONCE)
+		return;		/* it goes out anyway; freed when done arrives */
 	if (op->value_id != 0)
 		dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
 	else

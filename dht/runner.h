@@ -90,6 +90,16 @@ struct runner_op *runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LE
 /* Stop refreshing a put; no callback for op runs after this returns. NULL is fine. */
 void runner_cancel_put(struct runner *r, struct runner_op *op);
 
+/*
+ * Put a value once (not permanent: OpenDHT announces it and lets it expire
+ * with its type, 10 min, never refreshing it). done (may be NULL) reports
+ * the announce. The handle is valid until done has run (the op frees itself
+ * then); before that, runner_cancel_put() stops the callback (the value
+ * still goes out).
+ */
+struct runner_op *runner_put_once(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    const uint8_t *data, size_t len, void (*done)(void *, bool), void *arg);
+
 /* Listen: value runs for every value there now and every new one. */
 struct runner_op *runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg);
