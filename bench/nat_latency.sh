@@ -6,7 +6,9 @@
 # rooms and fresh identities in one lab; prints every run and the medians.
 # Time counts from launching both processes (Argon2id included) to "path-up"
 # on both, and to the first "message" received (each side writes a line at
-# its own path-up). Root; not part of make check.
+# its own path-up). Root; not part of make check. The peers keep their
+# identity and DHT node across runs (as a user restarting gonet would);
+# BENCH_FRESH=1 makes new ones each run.
 #
 #   internet ── dht1 dht2 dht3, stun
 #     ├─ A prc ══ 40 ms ══ hA1
@@ -41,7 +43,12 @@ median() {
 
 ups=() msgs=()
 for ((r = 1; r <= RUNS; r++)); do
-	A=r${r}A B=r${r}B room="bench/$T_ID/$r/$RANDOM$RANDOM"
+	# The same two users every run (BENCH_FRESH=1: new identities each run).
+	# Fresh ones leave a dead DHT node behind per run, and each dead node in
+	# the tiny lab DHT's routing tables costs lookups ~1 s: runs would slow
+	# down one after the other (measured: 1.1 s first, 5 s by the 8th).
+	A=A B=B room="bench/$T_ID/$r/$RANDOM$RANDOM"
+	[ -n "${BENCH_FRESH:-}" ] && A=r${r}A B=r${r}B
 	t0=$(lab_ms)
 	lab_gonet "$(lab_host A)" "$A" "$room" 203.0.113.11:4222
 	lab_gonet "$(lab_host B)" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222"
