@@ -94,6 +94,7 @@ path_start(struct peer *p, const struct endpoint *extra)
 	npairs = cand_pairs_build(remote, n, families, pairs, CAND_PAIRS_MAX);
 	punch_start(&p->punch, pairs, npairs, session_mono_ms());
 	p->punch_had_selection = 0;
+	p->peer_pinged = extra != NULL;
 	p->state = PEER_PUNCHING;
 	peer_ui(p, &ev, UI_EV_PEER_PUNCHING);
 	ev.count = npairs;

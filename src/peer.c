@@ -13,9 +13,11 @@
  *
  * A WireGuard session that comes up from the peer's side (its initiation)
  * moves any state to UP. The side with the smaller WireGuard public key
- * initiates; the other waits PEER_RESPONDER_GRACE_MS and then initiates too
- * (WireGuard sorts out crossed initiations), so a peer that restarted
- * reconnects by itself without the other side noticing anything first.
+ * initiates; the other initiates at once when none of the peer's pings has
+ * reached it (the peer's packets cannot reach us before we write to it),
+ * else after PEER_RESPONDER_GRACE_MS (WireGuard sorts out crossed
+ * initiations). So a peer that restarted reconnects by itself without the
+ * other side noticing anything first.
  *
  * Liveness: the time of the last authenticated packet is kept (WireGuard
  * input attributed to the peer, HANDSHAKE_DONE). Idle PEER_IDLE_PROBE_MS, we
@@ -458,6 +460,7 @@ peer_on_wg_event(struct peer *p, int ev)
 void
 peer_on_ping(struct peer *p, const struct endpoint *from)
 {
+	p->peer_pinged = 1;
 	if (path_running(p)) {
 		path_on_peer_ping(p, from);
 		return;
@@ -501,8 +504,16 @@ peer_path_selected(struct peer *p)
 		p->selected_ms = session_mono_ms();
 		p->fallback_done = 0;
 	}
-	if (p->initiator)
+	/*
+	 * The smaller key initiates. The other side waits for it only if the
+	 * peer's pings reach us: if none did, its packets cannot get to us
+	 * unless we write first, so it cannot initiate; we do, now.
+	 */
+	if (p->initiator || !p->peer_pinged) {
+		if (!p->initiator)
+			p->fallback_done = 1;
 		(void)wg_peer_initiate(p->wg);
+	}
 	peer_rearm(p);
 }
 

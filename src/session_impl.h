@@ -121,6 +121,7 @@ struct peer {
 
 	struct punch punch;
 	int punch_had_selection;	/* since the last path_start */
+	int peer_pinged;		/* its verified ping arrived since the last path_start */
 	struct endpoint ep;		/* current WireGuard endpoint */
 	int ep_type;			/* enum cand_type of the remote candidate, -1 learnt */
 	int64_t rtt_ms;			/* probe RTT of the path, -1 unknown */
