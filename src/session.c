@@ -358,10 +358,14 @@ on_published(void *arg, uint64_t epoch, uint64_t seq, bool ok)
 
 	session_cand_check_dht(s);
 	if (!ok) {
-		session_error(s, "could not publish our record under epoch %llu (no DHT node took it)",
-		    (unsigned long long)epoch);
+		/* Once until a publication works again: republishing repeats it every 300 s. */
+		if (!s->publish_failed)
+			session_error(s, "could not publish our record under epoch %llu "
+			    "(no DHT node took it; retrying)", (unsigned long long)epoch);
+		s->publish_failed = 1;
 		return;
 	}
+	s->publish_failed = 0;
 	if (s->published_reported && !s->cfg->batch && s->cfg->verbose < 1)
 		return;
 	snprintf(text, sizeof(text), "our record (seq %llu) is on the DHT under epoch %llu",
@@ -513,6 +517,24 @@ start_signals(struct session *s)
 	return 0;
 }
 
+/* What the session dropped, by reason (batch and -v): named, never silent. */
+static void
+report_drops(struct session *s)
+{
+	char text[512];
+	size_t pos = 0;
+	int i;
+
+	if (!s->cfg->batch && s->cfg->verbose < 1)
+		return;
+	text[0] = '\0';
+	for (i = 0; i < SDROP__COUNT && pos < sizeof(text); i++)
+		if (s->drops[i] != 0)
+			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%s%s %llu",
+			    pos ? ", " : "", session_drop_name(i), (unsigned long long)s->drops[i]);
+	session_info(s, "drops", "dropped: %s", pos ? text : "nothing");
+}
+
 static void
 free_peers(struct session *s)
 {
@@ -559,6 +581,7 @@ session_run(const struct session_config *cfg)
 
 	event_base_dispatch(s->base);
 	status = 0;
+	report_drops(s);
 
 	rendezvous_free(s->rv);
 out_stun:

@@ -184,6 +184,7 @@ struct session {
 	struct event *boot_timer;
 	int boot_reported;
 	int published_reported;
+	int publish_failed;		/* reported; quiet until one works */
 
 	struct session_cands cands;
 	struct session_stun stun;

@@ -211,6 +211,9 @@ for n in A B C2; do
 	grep -q '"event":"undelivered"' "$T_TMP/$n.log" && t_fail "$n reported undelivered messages"
 	grep -q '"event":"error"' "$T_TMP/$n.log" && t_fail "$n printed an error: $(grep '"event":"error"' "$T_TMP/$n.log")"
 done
+# Sanitizer builds (--enable-asan) report here; UBSan does not change the exit status.
+grep -l -e 'runtime error' -e 'Sanitizer' "$T_TMP"/[ABC]*.err &&
+	t_fail "sanitizer reports: $(cat "$T_TMP"/[ABC]*.err)"
 echo "leave: EOF on stdin: each drained, said BYE and exited; the others saw it"
 echo "summary: 3 peers, mesh in $t_mesh ms, $((3 * NMSG + 1)) messages x 2 receivers in $t_msgs ms, restart->path-up $t_back ms, restart->chat $t_chat ms, total $((SECONDS - t_start)) s"
 exit 0
