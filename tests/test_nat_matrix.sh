@@ -16,7 +16,9 @@
 # MATRIX_FAIL_S seconds (no hang). Prints a table: pair, expected, result,
 # path kinds, time from start to path-up and to first message received.
 # MATRIX_JOBS pairs run at once (default 4); MATRIX_ONLY="prc-prc sym-cone"
-# runs a subset. Root, and a gonet with the session (--stun), else SKIP.
+# runs a subset; MATRIX_DELAY=MS and MATRIX_LOSS=PCT emulate every access
+# link (one way, each direction); LAB_LAN_SAME=1 gives every site the same
+# LAN prefix (192.168.1.0/24), as real homes have. Root, and a gonet with the session (--stun), else SKIP.
 . "${top_srcdir:-.}/tests/lib.sh"
 t_need_root
 . "$T_SRC/tests/lab/lab.sh"
@@ -80,6 +82,12 @@ bad=0
 for p in "${pids[@]}"; do wait "$p" || bad=1; done
 [ "$bad" -eq 0 ] || { cat "$T_TMP"/check-*.out >&2; t_fail "a site does not behave as named: no matrix on it"; }
 t_log "$(cat "$T_TMP"/check-*.out | grep -c ': OK$') sites verified in $((SECONDS - start)) s"
+
+# Optional link emulation on every site, after the checks (which need a clean link).
+for site in "${!LAB_TYPE[@]}"; do
+	[ "${MATRIX_DELAY:-0}" -gt 0 ] && { lab_delay "$site" "$MATRIX_DELAY" || t_fail "lab_delay $site"; }
+	[ "${MATRIX_LOSS:-0}" -gt 0 ] && { lab_loss "$site" "$MATRIX_LOSS" || t_fail "lab_loss $site"; }
+done
 
 # run_pair I: one pair, in the background; writes $T_TMP/pair-I.result as
 # "result|pathA|pathB|up_ms|msg_ms|note".
