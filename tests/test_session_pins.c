@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_session_pins.c — identity pinning (src/session_pins.c): the first
+ * fingerprint seen with a nick is kept; the same nick with another key is
+ * flagged; nicks with blanks, '%', control characters or newlines stay one
+ * line and never collide with another nick's escaping; no cache dir, no pins.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session_impl.h"
+
+static int failures;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
+		failures++;						\
+	}								\
+} while (0)
+
+static const char FP1[] = "1111-2222-3333-4444";
+static const char FP2[] = "aaaa-bbbb-cccc-dddd";
+
+int
+main(void)
+{
+	char dir[] = "/tmp/test_session_pins.XXXXXX", path[256], line[256];
+	struct session_config cfg;
+	struct session s;
+	FILE *f;
+	int n, escaped = 0;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&s, 0, sizeof(s));
+	cfg.cache_dir = dir;
+	s.cfg = &cfg;
+
+	/*  first use pins, the same key is fine, another key is flagged */
+	CHECK(session_pin_check(&s, "alice", FP1) == 0);
+	CHECK(session_pin_check(&s, "alice", FP1) == 0);
+	CHECK(session_pin_check(&s, "alice", FP2) == 1);
+	CHECK(session_pin_check(&s, "bob", FP2) == 0);
+	CHECK(session_pin_check(&s, "bob", FP1) == 1);
+	/* an empty nick is never pinned */
+	CHECK(session_pin_check(&s, "", FP1) == 0);
+	CHECK(session_pin_check(&s, "", FP2) == 0);
+	/* blanks, '%' and controls are escaped: one line, two words, distinct */
+	CHECK(session_pin_check(&s, "a b%c", FP1) == 0);
+	CHECK(session_pin_check(&s, "a%20b%25c", FP2) == 0);	/* its escaping differs */
+	CHECK(session_pin_check(&s, "a b%c", FP2) == 1);
+	CHECK(session_pin_check(&s, "x\ny", FP1) == 0);
+	CHECK(session_pin_check(&s, "x\ny", FP2) == 1);
+	CHECK(session_pin_check(&s, "y", FP2) == 0);		/* not split off "x\ny" */
+	CHECK(session_pin_check(&s, "caf\xc3\xa9", FP1) == 0);	/* UTF-8 kept as is */
+	CHECK(session_pin_check(&s, "caf\xc3\xa9", FP2) == 1);
+
+	snprintf(path, sizeof(path), "%s/known_peers", dir);
+	CHECK((f = fopen(path, "r")) != NULL);
+	n = 0;
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (n == 0)
+			CHECK(strcmp(line, "1111-2222-3333-4444 alice\n") == 0);
+		escaped += strcmp(line, "1111-2222-3333-4444 a%20b%25c\n") == 0;
+		escaped += strcmp(line, "1111-2222-3333-4444 x%0Ay\n") == 0;
+		n++;
+	}
+	if (f != NULL)
+		fclose(f);
+	CHECK(n == 7);
+	CHECK(escaped == 2);		/* alice bob "a b%c" "a%20b%25c" "x\ny" y café */
+
+	/* without a cache dir nothing is pinned and nothing is flagged */
+	cfg.cache_dir = NULL;
+	CHECK(session_pin_check(&s, "zed", FP1) == 0);
+	CHECK(session_pin_check(&s, "zed", FP2) == 0);
+
+	unlink(path);
+	rmdir(dir);
+	if (failures == 0)
+		printf("test_session_pins: ok\n");
+	return failures != 0;
+}
