@@ -22,8 +22,8 @@ UDPCHECK=$T_BUILD/tests/udpcheck
 [ -x "$WGPEER" ] && [ -x "$UDPCHECK" ] || t_fail "build tests/wgpeer and tests/udpcheck first (make check)"
 
 N=${INTEROP_COUNT:-100}
-NSA=$(t_netns a)
-NSB=$(t_netns b)
+t_netns NSA a
+t_netns NSB b
 ip link add "vA$T_ID" netns "$NSA" type veth peer name "vB$T_ID" netns "$NSB" || t_fail "veth"
 ip -n "$NSA" link set "vA$T_ID" name veth0
 ip -n "$NSB" link set "vB$T_ID" name veth0

@@ -43,13 +43,15 @@ t_need_cmd() {
 	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || t_skip "$c not installed"; done
 }
 
-# t_netns NAME: create namespace $T_ID-NAME with lo up; prints its name.
+# t_netns VAR NAME: create namespace $T_ID-NAME with lo up, store its name in
+# VAR. (Not printed: $(t_netns ...) would run in a subshell and the cleanup
+# would never learn of the namespace.)
 t_netns() {
-	local ns="$T_ID-$1"
+	local ns="$T_ID-$2"
 	ip netns add "$ns" || t_fail "ip netns add $ns"
 	T_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
-	echo "$ns"
+	printf -v "$1" '%s' "$ns"
 }
 
 # t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time runs out.
