@@ -23,6 +23,7 @@
 
 #include "dump.h"
 #include "identity.h"
+#include "natcheck.h"
 #include "record.h"
 #include "rendezvous.h"
 #include "room.h"
@@ -46,7 +47,8 @@ static const char *const default_stun[] = {
 enum mode {
 	MODE_CHAT,
 	MODE_BATCH,
-	MODE_DUMP
+	MODE_DUMP,
+	MODE_NATCHECK
 };
 
 enum long_only {
@@ -63,7 +65,8 @@ enum long_only {
 	OPT_STUN,
 	OPT_NO_STUN,
 	OPT_LOOPBACK,
-	OPT_LINGER
+	OPT_LINGER,
+	OPT_NAT_CHECK
 };
 
 struct options {
@@ -88,6 +91,7 @@ usage(FILE *f)
 	    "usage: gonet [options] ROOM\n"
 	    "       gonet --batch [options] ROOM\n"
 	    "       gonet --dht-dump [--json] [--watch] [options] [ROOM]\n"
+	    "       gonet --nat-check --stun HOST[:PORT] [--json] [--port PORT]\n"
 	    "\n"
 	    "Everyone who runs gonet with the same ROOM string meets in one encrypted chat.\n"
 	    "\n"
@@ -98,6 +102,8 @@ usage(FILE *f)
 	    "  --dht-dump             show our DHT node and, with ROOM, every value there\n"
 	    "  --json                 --dht-dump: JSON lines (one object per line)\n"
 	    "  --watch                --dht-dump: keep listening, print new values\n"
+	    "  --nat-check            report our NAT's mapping, filtering and hairpinning\n"
+	    "                         (RFC 5780; needs a STUN server with OTHER-ADDRESS)\n"
 	    "  --bootstrap HOST[:PORT]\n"
 	    "                         DHT bootstrap node, repeatable; \"none\" for none\n"
 	    "                         (default: $GONET_BOOTSTRAP, else " RUNNER_DEFAULT_BOOTSTRAP ")\n"
@@ -209,6 +215,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "no-stun", no_argument, NULL, OPT_NO_STUN },
 		{ "loopback", no_argument, NULL, OPT_LOOPBACK },
 		{ "linger", required_argument, NULL, OPT_LINGER },
+		{ "nat-check", no_argument, NULL, OPT_NAT_CHECK },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -234,6 +241,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_BATCH:
 			o->mode = MODE_BATCH;
+			break;
+		case OPT_NAT_CHECK:
+			o->mode = MODE_NATCHECK;
 			break;
 		case OPT_JSON:
 			o->json = true;
@@ -303,7 +313,8 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->room = argv[optind++];
-	if (optind < argc || (o->room == NULL && o->mode != MODE_DUMP))
+	if (optind < argc || (o->room == NULL && o->mode != MODE_DUMP && o->mode != MODE_NATCHECK) ||
+	    (o->room != NULL && o->mode == MODE_NATCHECK))
 		return -1;
 	if ((env = getenv("GONET_FAKE_TIME_OFFSET")) != NULL)
 		o->time_offset = strtoll(env, NULL, 10);
@@ -406,6 +417,17 @@ run_session(struct options *o)
 	return session_run(&sc);
 }
 
+/* --nat-check: only the servers given with --stun; the public defaults offer no OTHER-ADDRESS. */
+static int
+run_natcheck(const struct options *o)
+{
+	struct natcheck_opts nc = {
+		.stun = o->stun, .nstun = (unsigned)o->nstun, .port = o->port, .json = o->json
+	};
+
+	return natcheck_main(&nc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,6 +445,8 @@ main(int argc, char **argv)
 	}
 	if (o.mode == MODE_DUMP)
 		status = run_dump(&o);
+	else if (o.mode == MODE_NATCHECK)
+		status = run_natcheck(&o);
 	else
 		status = run_session(&o);
 	free(o.bootstrap_env);

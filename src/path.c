@@ -171,7 +171,12 @@ path_kind(const struct peer *p)
 {
 	if (p->ep_type == CAND_TYPE_RELAY)
 		return "relay";
-	if (p->ep_type == CAND_TYPE_HOST || is_private(&p->ep))
+	/*
+	 * "lan": the peer is reached at a private or loopback address, so both
+	 * are on one network. A host candidate with a public address (a peer
+	 * with no NAT) is a direct path like any other.
+	 */
+	if (is_private(&p->ep))
 		return "lan";
 	return "direct";
 }

@@ -14,7 +14,8 @@
 #     └─ F samenat ── hF1, hF2
 #
 # Checks: every site's mapping and filtering as named (tests/lab/natcheck
-# against the reflector); the DHT nodes answer and coturn answers STUN from
+# against the reflector), and `gonet --nat-check` (RFC 5780 against coturn)
+# reporting the same; the DHT nodes answer and coturn answers STUN from
 # inside a NATed host; 40 ms each way on C's access link gives an echo RTT
 # of at least 80 ms; 20% loss each way on A's link loses about 36% of 200
 # echo round trips (accepted: 15-55%); the internet namespace has no default
@@ -43,6 +44,36 @@ bad=0
 for i in "${!pids[@]}"; do wait "${pids[$i]}" || bad=1; done
 cat "$T_TMP"/check-*.out
 [ "$bad" -eq 0 ] || { cat "$T_TMP"/check-*.err >&2; t_fail "a site does not behave as named"; }
+
+# --- gonet --nat-check agrees (RFC 5780 against coturn) ---------------------------
+# What gonet reports must match what the lab's own checker measured above.
+if [ -x "$T_BUILD/gonet" ]; then
+	declare -A want=(
+		[A]="none endpoint-independent none (public address)"
+		[B]="endpoint-independent endpoint-independent full cone"
+		[C]="endpoint-independent address-and-port-dependent port-restricted cone"
+		[D]="address-and-port-dependent address-and-port-dependent symmetric"
+		[E]="endpoint-independent address-and-port-dependent port-restricted cone"
+		[F]="endpoint-independent address-and-port-dependent port-restricted cone"
+	)
+	pids=()
+	for site in A B C D E F; do
+		lab_exec "$(lab_host $site)" timeout -k 2 40 "$T_BUILD/gonet" --nat-check --json \
+			--stun "$LAB_STUN" >"$T_TMP/nc-$site.json" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do wait "${pids[$i]}" || true; done
+	for site in A B C D E F; do
+		j=$(cat "$T_TMP/nc-$site.json")
+		got="$(echo "$j" | sed -n 's/.*"mapping":"\([^"]*\)".*/\1/p') $(echo "$j" |
+			sed -n 's/.*"filtering":"\([^"]*\)".*/\1/p') $(echo "$j" |
+			sed -n 's/.*"nat_type":"\([^"]*\)".*/\1/p')"
+		[ "$got" = "${want[$site]}" ] || t_fail "gonet --nat-check on $site: got \"$got\", want \"${want[$site]}\": $j"
+		echo "nat-check: $site $got"
+	done
+	echo "$(cat "$T_TMP/nc-F.json")" | grep -q '"hairpin":false' ||
+		t_fail "samenat: hairpin should be absent: $(cat "$T_TMP/nc-F.json")"
+fi
 
 # --- the servers answer from behind a NAT ---------------------------------------
 hC=$(lab_host C)

@@ -121,8 +121,13 @@ lab_wire() {
 
 lab_init() {
 	local i ns boot
-	t_need_cmd nft iptables conntrack dhtnode turnserver timeout
+	t_need_cmd nft iptables conntrack dhtnode turnserver timeout flock
 	[ -x "$LAB_BIN/reflector" ] && [ -x "$LAB_BIN/natcheck" ] || { lab_log "no $LAB_BIN/reflector, natcheck"; return 1; }
+	# One lab at a time on a machine: under `make -j` two labs compete for
+	# the two cores and the NAT checks' timing suffers. The lock goes with
+	# the test's process (fd 9), on any exit.
+	exec 9>"${TMPDIR:-/tmp}/gonet-lab.lock"
+	flock -w 900 9 || { lab_log "another lab held the lock for 900 s"; return 1; }
 	lab_ns inet || return 1
 	LAB_INET=$LAB_NS
 	ip -n "$LAB_INET" link add br0 type bridge || return 1
