@@ -43,21 +43,21 @@ utf8_next(const uint8_t *s, size_t len, size_t *off, uint32_t *cp)
 		else if (b0 == 0xf4)
 			hi = 0x8f;	/* above U+10FFFF */
 	} else {
-		return -1;		/* continuation byte, C0/C1 overlong lead, F5..FF */
-	}
-	if (len - i - 1 < n)
+		/* continuation byte, C0/C1 overlong lead, F5..FF: a subpart of 1 */
+		*off = i + 1;
 		return -1;
+	}
 	for (k = 1; k <= n; k++) {
-		uint8_t b = s[i + k];
-
-		if (b < lo || b > hi)
+		if (i + k >= len || s[i + k] < lo || s[i + k] > hi) {
+			*off = i + k;	/* the valid prefix is the maximal subpart */
 			return -1;
+		}
+		c = (c << 6) | (s[i + k] & 0x3f);
 		lo = 0x80;
 		hi = 0xbf;
-		c = (c << 6) | (b & 0x3f);
 	}
 	*cp = c;
-	*off = i + 1 + n;
+	*off = i + n + 1;
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 
 #include "chat_codec.h"
 #include "sanitize.h"
+#include "utf8.h"
 
 struct reader {
 	const uint8_t *p;
@@ -104,7 +105,7 @@ read_str(struct reader *r, size_t max, const uint8_t **s, size_t *len)
 		return CHAT_DROP_LIMIT;
 	take(r, (size_t)n, s);
 	*len = (size_t)n;
-	if (!sanitize_utf8_valid(*s, *len))
+	if (!utf8_valid(*s, *len))
 		return CHAT_DROP_UTF8;
 	return CHAT_DROP_NONE;
 }
@@ -312,7 +313,7 @@ chat_encode(uint8_t *buf, size_t cap, const struct chat_frame *f)
 	switch (f->type) {
 	case CHAT_HELLO:
 		if (f->nick_len > CHAT_NICK_MAX || (f->nick_len > 0 && f->nick == NULL) ||
-		    !sanitize_utf8_valid(f->nick, f->nick_len))
+		    !utf8_valid(f->nick, f->nick_len))
 			return 0;
 		*p++ = 0x93;
 		put_uint(&p, CHAT_HELLO);
@@ -321,7 +322,7 @@ chat_encode(uint8_t *buf, size_t cap, const struct chat_frame *f)
 		break;
 	case CHAT_MSG:
 		if (f->text_len > CHAT_TEXT_MAX || (f->text_len > 0 && f->text == NULL) ||
-		    !sanitize_utf8_valid(f->text, f->text_len))
+		    !utf8_valid(f->text, f->text_len))
 			return 0;
 		*p++ = 0x94;
 		put_uint(&p, CHAT_MSG);

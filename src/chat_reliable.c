@@ -37,6 +37,7 @@
 
 #include "chat_reliable.h"
 #include "sanitize.h"
+#include "utf8.h"
 
 #ifndef TAILQ_FOREACH_SAFE	/* BSD has it, glibc's sys/queue.h does not */
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -314,7 +315,7 @@ chat_peer_send(struct chat_peer *p, const uint8_t *text, size_t len, uint64_t *i
 {
 	struct chat_out *o;
 
-	if (len == 0 || len > CHAT_TEXT_MAX || !sanitize_utf8_valid(text, len))
+	if (len == 0 || len > CHAT_TEXT_MAX || !utf8_valid(text, len))
 		return -EINVAL;
 	if (p->pending >= CHAT_SEND_QUEUE_MAX)
 		return -ENOBUFS;
@@ -343,7 +344,7 @@ chat_peer_send_hello(struct chat_peer *p, const uint8_t *nick, size_t len)
 		.version = CHAT_VERSION,
 	};
 
-	if (len > CHAT_NICK_MAX || !sanitize_utf8_valid(nick, len))
+	if (len > CHAT_NICK_MAX || !utf8_valid(nick, len))
 		return -EINVAL;
 	emit(p, &f);
 	return 0;

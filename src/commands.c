@@ -17,6 +17,7 @@
 
 #include "sanitize.h"
 #include "session_impl.h"
+#include "utf8.h"
 
 static void
 send_text(struct session *s, const char *text, size_t len)
@@ -31,7 +32,7 @@ send_text(struct session *s, const char *text, size_t len)
 		    CHAT_TEXT_MAX);
 		return;
 	}
-	if (!sanitize_utf8_valid((const uint8_t *)text, len)) {
+	if (!utf8_valid((const uint8_t *)text, len)) {
 		session_error(s, "message is not valid UTF-8: not sent");
 		return;
 	}
@@ -95,7 +96,7 @@ cmd_nick(struct session *s, const char *arg, size_t len)
 		session_info(s, "nick", "you are \"%s\"; /nick NEW changes it", s->nick);
 		return;
 	}
-	if (len > RECORD_MAX_NICK || !sanitize_utf8_valid((const uint8_t *)arg, len)) {
+	if (len > RECORD_MAX_NICK || !utf8_valid((const uint8_t *)arg, len)) {
 		session_error(s, "a nick is 1 to %d bytes of UTF-8", RECORD_MAX_NICK);
 		return;
 	}

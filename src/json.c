@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "sanitize.h"
+#include "utf8.h"
 
 static void
 put(struct json *j, const char *s, size_t n)
@@ -75,7 +76,7 @@ json_strn(struct json *j, const char *k, const char *val, size_t n)
 			size_t off = i;
 			uint32_t cp;
 
-			if (sanitize_utf8_next(s, n, &off, &cp) != 0)
+			if (utf8_next(s, n, &off, &cp) != 0)
 				put(j, "\\ufffd", 6);
 			else if (cp >= 0x80 && cp < 0xa0)
 				putf(j, "\\u%04x", cp);	/* C1: no terminal acts on it */

@@ -30,6 +30,7 @@
 #include "runner.h"
 #include "sanitize.h"
 #include "session.h"
+#include "utf8.h"
 
 enum {
 	MAX_BOOTSTRAP = RUNNER_MAX_BOOTSTRAP,
@@ -270,7 +271,7 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NICK:
 			if (strlen(optarg) > RECORD_MAX_NICK ||
-			    !sanitize_utf8_valid((const uint8_t *)optarg, strlen(optarg))) {
+			    !utf8_valid((const uint8_t *)optarg, strlen(optarg))) {
 				fprintf(stderr, "gonet: a nick is at most %d bytes of UTF-8\n",
 				    RECORD_MAX_NICK);
 				return -1;
@@ -321,7 +322,7 @@ parse_args(int argc, char **argv, struct options *o)
 	if (o->nick == NULL) {
 		env = getenv("USER");
 		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK &&
-		    sanitize_utf8_valid((const uint8_t *)env, strlen(env)) ? env : "";
+		    utf8_valid((const uint8_t *)env, strlen(env)) ? env : "";
 	}
 	bootstrap_defaults(o);
 	return 0;

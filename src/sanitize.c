@@ -22,68 +22,8 @@
 #include <string.h>
 
 #include "sanitize.h"
+#include "utf8.h"
 
-int
-sanitize_utf8_next(const uint8_t *s, size_t len, size_t *off, uint32_t *cp)
-{
-	size_t i = *off, n, k;
-	uint8_t b0, lo = 0x80, hi = 0xbf;
-	uint32_t c;
-
-	b0 = s[i];
-	if (b0 < 0x80) {
-		*cp = b0;
-		*off = i + 1;
-		return 0;
-	}
-	if (b0 >= 0xc2 && b0 <= 0xdf) {
-		n = 1;
-		c = b0 & 0x1f;
-	} else if (b0 >= 0xe0 && b0 <= 0xef) {
-		n = 2;
-		c = b0 & 0x0f;
-		if (b0 == 0xe0)
-			lo = 0xa0;	/* overlong below U+0800 */
-		else if (b0 == 0xed)
-			hi = 0x9f;	/* surrogates U+D800..U+DFFF */
-	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
-		n = 3;
-		c = b0 & 0x07;
-		if (b0 == 0xf0)
-			lo = 0x90;	/* overlong below U+10000 */
-		else if (b0 == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else {
-		/* continuation byte, C0/C1 overlong lead, F5..FF: subpart of 1 */
-		*off = i + 1;
-		return -1;
-	}
-	for (k = 1; k <= n; k++) {
-		if (i + k >= len || s[i + k] < lo || s[i + k] > hi) {
-			*off = i + k;	/* the valid prefix is the maximal subpart */
-			return -1;
-		}
-		c = (c << 6) | (s[i + k] & 0x3f);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = c;
-	*off = i + n + 1;
-	return 0;
-}
-
-int
-sanitize_utf8_valid(const uint8_t *s, size_t len)
-{
-	size_t off = 0;
-	uint32_t cp;
-
-	while (off < len) {
-		if (sanitize_utf8_next(s, len, &off, &cp) != 0)
-			return 0;
-	}
-	return 1;
-}
 
 static int
 is_format_control(uint32_t cp)
@@ -106,7 +46,7 @@ sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len)
 		return 0;
 	while (off < len) {
 		start = off;
-		if (sanitize_utf8_next(in, len, &off, &cp) != 0) {
+		if (utf8_next(in, len, &off, &cp) != 0) {
 			memcpy(tmp, "\xef\xbf\xbd", 3);		/* U+FFFD */
 			n = 3;
 		} else if (cp == '\t') {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * sanitize.h — untrusted text made safe for a terminal, and the strict UTF-8
- * decoder it (and the chat codec) rests on.
+ * sanitize.h — untrusted text made safe for a terminal (UTF-8 decoding is
+ * dht/utf8.h's).
  *
  * Nothing a peer sends may reach the terminal as a control: after
  * sanitize_text() the output is well-formed UTF-8 with no C0 control, no DEL,
@@ -26,17 +26,6 @@
 
 #define SANITIZE_EXPANSION 3
 #define SANITIZE_MAX(n) ((size_t)(n) * SANITIZE_EXPANSION + 1)
-
-/*
- * Decode one code point at s[*off] (*off < len), strict per Unicode table 3-7:
- * no overlongs, no surrogates, nothing past U+10FFFF. On success store it in
- * *cp, advance *off and return 0. On an ill-formed sequence advance *off past
- * its maximal subpart (at least one byte) and return -1.
- */
-int sanitize_utf8_next(const uint8_t *s, size_t len, size_t *off, uint32_t *cp);
-
-/* 1 if s[0..len) is entirely well-formed UTF-8 (NUL included), else 0. */
-int sanitize_utf8_valid(const uint8_t *s, size_t len);
 
 /*
  * Write the terminal-safe form of in[0..len) to out, NUL-terminated, and

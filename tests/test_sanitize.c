@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sanitize.h"
+#include "utf8.h"
 
 static int failures;
 
@@ -74,10 +75,10 @@ safe(const char *s, size_t len)
 	size_t off = 0;
 	uint32_t cp;
 
-	if (!sanitize_utf8_valid((const uint8_t *)s, len))
+	if (!utf8_valid((const uint8_t *)s, len))
 		return 0;
 	while (off < len) {
-		sanitize_utf8_next((const uint8_t *)s, len, &off, &cp);
+		utf8_next((const uint8_t *)s, len, &off, &cp);
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
 		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
 		    cp == 0x2028 || cp == 0x2029)
@@ -169,7 +170,7 @@ test_exhaustive(void)
 		n = sanitize_text(out, sizeof(out), in, len);
 		CHECK(n + 1 <= SANITIZE_MAX(len) && safe(out, n));
 		/* Well-formed harmless input comes back unchanged. */
-		if (sanitize_utf8_valid(in, len) && safe((const char *)in, len) &&
+		if (utf8_valid(in, len) && safe((const char *)in, len) &&
 		    memchr(in, 0, len) == NULL)
 			CHECK(n == len && memcmp(out, in, len) == 0);
 	}
@@ -204,15 +205,15 @@ test_decoder(void)
 	size_t i, off;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK(sanitize_utf8_valid((const uint8_t *)cases[i].s, cases[i].len) == cases[i].valid);
+		CHECK(utf8_valid((const uint8_t *)cases[i].s, cases[i].len) == cases[i].valid);
 	off = 0;
-	CHECK(sanitize_utf8_next((const uint8_t *)"\xf4\x8f\xbf\xbf", 4, &off, &cp) == 0 &&
+	CHECK(utf8_next((const uint8_t *)"\xf4\x8f\xbf\xbf", 4, &off, &cp) == 0 &&
 	    cp == 0x10ffff && off == 4);
 	/* Maximal subpart: E4 BD then 'A' skips two bytes, not one or three. */
 	off = 0;
-	CHECK(sanitize_utf8_next((const uint8_t *)"\xe4\xbd" "A", 3, &off, &cp) == -1 && off == 2);
+	CHECK(utf8_next((const uint8_t *)"\xe4\xbd" "A", 3, &off, &cp) == -1 && off == 2);
 	off = 0;
-	CHECK(sanitize_utf8_next((const uint8_t *)"\xed\xa0\x80", 3, &off, &cp) == -1 && off == 1);
+	CHECK(utf8_next((const uint8_t *)"\xed\xa0\x80", 3, &off, &cp) == -1 && off == 1);
 }
 
 int

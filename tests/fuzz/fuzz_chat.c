@@ -1,4 +1,4 @@
-/* fuzz-sources: src/chat_codec.c src/chat_reliable.c src/sanitize.c */
+/* fuzz-sources: src/chat_codec.c src/chat_reliable.c src/sanitize.c dht/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_chat.c — the chat frame decoder, a chat_peer fed with what it decodes,
@@ -19,6 +19,7 @@
 #include "chat_codec.h"
 #include "chat_reliable.h"
 #include "sanitize.h"
+#include "utf8.h"
 
 static uint64_t fake_now;
 
@@ -44,9 +45,9 @@ check_safe(const uint8_t *s, size_t len)
 	assert(len <= CHAT_FRAME_MAX);
 	n = sanitize_text(out, sizeof(out), s, len);
 	assert(n + 1 <= SANITIZE_MAX(len) && out[n] == '\0' && strlen(out) == n);
-	assert(sanitize_utf8_valid((const uint8_t *)out, n));
+	assert(utf8_valid((const uint8_t *)out, n));
 	while (off < n) {
-		assert(sanitize_utf8_next((const uint8_t *)out, n, &off, &cp) == 0);
+		assert(utf8_next((const uint8_t *)out, n, &off, &cp) == 0);
 		assert(cp >= 0x20 && !(cp >= 0x7f && cp <= 0x9f));
 		assert(!(cp >= 0x202a && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069));
 		assert(cp != 0x2028 && cp != 0x2029);
@@ -66,7 +67,7 @@ static void
 on_deliver(void *arg, const struct chat_delivery *d)
 {
 	assert(d->len >= 1 && d->len <= CHAT_TEXT_MAX);
-	assert(sanitize_utf8_valid(d->text, d->len));
+	assert(utf8_valid(d->text, d->len));
 	check_safe(d->text, d->len);
 }
 
