@@ -30,6 +30,7 @@ struct ui_term {
 	struct ui ui;
 	struct event *ev;
 	char *prompt;
+	int in_line;	/* in on_line: readline shows no prompt until it returns */
 };
 
 /* readline's line handler has no argument: there is one terminal. */
@@ -112,6 +113,11 @@ format(char *buf, const struct ui_event *ev)
 		who(buf, &pos, ev);
 		put_fmt(buf, &pos, ": %s, %s", ev->path != NULL ? ev->path : "?",
 		    ev->endpoint != NULL ? ev->endpoint : "?");
+		if (ev->via != NULL) {
+			put_fmt(buf, &pos, " via ");
+			put_safe(buf, &pos, ev->via, 0);
+			put_fmt(buf, &pos, " (%s)", ev->via_fp != NULL ? ev->via_fp : "?");
+		}
 		if (ev->rtt_ms >= 0)
 			put_fmt(buf, &pos, ", rtt %lld ms", (long long)ev->rtt_ms);
 		break;
@@ -170,6 +176,10 @@ format(char *buf, const struct ui_event *ev)
 		who(buf, &pos, ev);
 		put_fmt(buf, &pos, "  %s %s", ev->path != NULL ? ev->path : "-",
 		    ev->endpoint != NULL ? ev->endpoint : "-");
+		if (ev->via != NULL) {
+			put_fmt(buf, &pos, " via ");
+			put_safe(buf, &pos, ev->via, 0);
+		}
 		if (ev->rtt_ms >= 0)
 			put_fmt(buf, &pos, " rtt %lld ms", (long long)ev->rtt_ms);
 		if (ev->last_seen_s >= 0)
@@ -185,8 +195,22 @@ format(char *buf, const struct ui_event *ev)
 static void
 term_print(const char *line)
 {
-	int point = rl_point;
-	char *saved = rl_copy_text(0, rl_end);
+	int point;
+	char *saved;
+
+	/*
+	 * While a typed line is handled (a command's reply, a refused line),
+	 * readline has already moved to a fresh line and redraws the prompt
+	 * itself when the handler returns: print only. Redrawing here would
+	 * leave a copy of the accepted line, then the new prompt after it.
+	 */
+	if (the_term != NULL && the_term->in_line) {
+		fprintf(rl_outstream, "\r%s\n", line);
+		fflush(rl_outstream);
+		return;
+	}
+	point = rl_point;
+	saved = rl_copy_text(0, rl_end);
 
 	rl_save_prompt();
 	rl_replace_line("", 0);
@@ -222,7 +246,10 @@ on_line(char *line)
 	}
 	if (*line != '\0') {
 		add_history(line);
+		t->in_line = 1;
 		t->ui.in.line(t->ui.in.arg, line, strlen(line));
+		if (the_term == t)	/* /quit may have freed it */
+			t->in_line = 0;
 	}
 	free(line);
 }
@@ -247,7 +274,8 @@ term_set_prompt(struct ui *ui, const char *prompt)
 	free(t->prompt);
 	t->prompt = p;
 	rl_set_prompt(t->prompt);
-	rl_redisplay();
+	if (!t->in_line)	/* else readline shows it when on_line returns */
+		rl_redisplay();
 }
 
 static void

@@ -74,3 +74,78 @@ t_bg() {
 # Where the built binaries are.
 T_BUILD=${top_builddir:-$(pwd)}
 T_SRC=${top_srcdir:-$(pwd)}
+
+# --- a local DHT and gonet peers on loopback (no root needed) --------------------
+
+# t_bounded LOG LIMIT CMD...: start `timeout LIMIT CMD` in the background,
+# output in $T_TMP/LOG.log; cleanup stops CMD (TERM, then KILL: dhtnode can
+# hang on TERM). Sets T_PID (CMD itself) and T_TPID (timeout, our child).
+t_bounded() {
+	local log=$T_TMP/$1.log limit=$2 tpid child
+	shift 2
+	timeout -k 2 "$limit" "$@" </dev/null >"$log" 2>&1 &
+	tpid=$!
+	t_wait_for 2 pgrep -P "$tpid" || true
+	child=$(pgrep -P "$tpid" | head -1)
+	t_on_exit "kill -TERM ${child:-$tpid}; sleep 0.3; kill -KILL ${child:-$tpid} $tpid"
+	T_PID=${child:-$tpid}
+	T_TPID=$tpid
+}
+
+# t_dht_local [N] [LIMIT]: N (default 5) dhtnode on 127.0.0.1, each
+# bootstrapping from the previous, each bounded by LIMIT s (default 300).
+# Sets T_DHT_PORTS (array); returns non-zero if they do not start (3 tries
+# on random ports).
+t_dht_local() {
+	local n=${1:-5} limit=${2:-300} i attempt base ok pids
+	for attempt in 1 2 3; do
+		base=$((20000 + (RANDOM % 4000) * 10))
+		T_DHT_PORTS=()
+		pids=()
+		for ((i = 0; i < n; i++)); do
+			T_DHT_PORTS+=($((base + i)))
+			if [ "$i" -eq 0 ]; then
+				t_bounded "dht$attempt-$i" "$limit" dhtnode -s -p "$base"
+			else
+				t_bounded "dht$attempt-$i" "$limit" dhtnode -s -p $((base + i)) -b "127.0.0.1:$((base + i - 1))"
+			fi
+			pids+=("$T_PID")
+		done
+		sleep 0.5
+		ok=1
+		for i in "${pids[@]}"; do kill -0 "$i" 2>/dev/null || ok=0; done
+		[ "$ok" -eq 1 ] && return 0
+		t_log "a dhtnode did not start (port taken?), retrying"
+		kill -KILL "${pids[@]}" 2>/dev/null
+	done
+	return 1
+}
+
+# t_gonet NAME ROOM BOOT_PORT [OPTION...]: a `gonet --batch --loopback
+# --no-stun --no-lan-discovery` with its own HOME and XDG dirs under
+# $T_TMP/NAME, bounded by T_GONET_LIMIT s (default 120). Its stdin is a FIFO
+# this shell holds open (t_say NAME TEXT writes a line); events go to
+# $T_TMP/NAME.log, stderr to NAME.err. Sets T_PID, T_GPID[NAME].
+declare -A T_GFD T_GPID
+t_gonet() {
+	local name=$1 room=$2 port=$3 d=$T_TMP/$1 fd tpid child
+	shift 3
+	mkdir -p "$d/config" "$d/cache" && rm -f "$d/in" && mkfifo "$d/in" || return 1
+	exec {fd}<>"$d/in"
+	T_GFD[$name]=$fd
+	env HOME="$d" XDG_CONFIG_HOME="$d/config" XDG_CACHE_HOME="$d/cache" GONET_BOOTSTRAP= \
+		timeout -k 2 "${T_GONET_LIMIT:-120}" "$T_BUILD/gonet" --batch --loopback --no-stun \
+		--no-lan-discovery --nick "$name" --bootstrap "127.0.0.1:$port" "$@" "$room" \
+		<"$d/in" >"$T_TMP/$name.log" 2>"$T_TMP/$name.err" &
+	tpid=$!
+	t_wait_for 2 pgrep -P "$tpid" || true
+	child=$(pgrep -P "$tpid" | head -1)
+	t_on_exit "kill -TERM ${child:-$tpid}; sleep 0.3; kill -KILL ${child:-$tpid} $tpid"
+	T_PID=${child:-$tpid}
+	T_GPID[$name]=$T_PID
+}
+
+t_say() { printf '%s\n' "$2" >&"${T_GFD[$1]}"; }
+
+# t_fp NAME: the fingerprint NAME printed at start-up.
+t_fp() { sed -n 's/.*"what":"identity".*"fp":"\([0-9a-f-]*\)".*/\1/p' "$T_TMP/$1.log" | head -1; }
