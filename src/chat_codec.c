@@ -2,8 +2,9 @@
 /*
  * chat_codec.c — msgpack chat frames, by hand. The subset is small (arrays,
  * unsigned integers, str) and a hand parser is easier to bound than a
- * general unpacker: every read is checked against the remaining length, and
- * the only recursion (skipping trailing elements) is depth-limited.
+ * general unpacker: decoding goes through the strict bounded reader of
+ * dht/mpack.h, whose every read is checked against the remaining length and
+ * whose only recursion (skipping trailing elements) is depth-limited.
  *
  * msgpack format bytes used here (github.com/msgpack/msgpack/blob/master/spec.md):
  *	00..7f positive fixint		cc/cd/ce/cf uint 8/16/32/64
@@ -17,169 +18,39 @@
 #include <string.h>
 
 #include "chat_codec.h"
+#include "mpack.h"
 #include "sanitize.h"
 #include "utf8.h"
 
-struct reader {
-	const uint8_t *p;
-	size_t left;
-};
-
-static int
-take(struct reader *r, size_t n, const uint8_t **out)
-{
-	if (r->left < n)
-		return -1;
-	*out = r->p;
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-static uint64_t
-be(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n-- > 0)
-		v = (v << 8) | *p++;
-	return v;
-}
-
 /* A non-negative integer in any msgpack integer format. */
 static enum chat_drop
-read_uint(struct reader *r, uint64_t *v)
+read_uint(struct mpack_reader *r, uint64_t *v)
 {
-	const uint8_t *b, *p;
-	size_t n;
-	int sign = 0;
-
-	if (take(r, 1, &b) != 0)
-		return CHAT_DROP_SHAPE;
-	if (*b <= 0x7f) {
-		*v = *b;
-		return CHAT_DROP_NONE;
-	}
-	switch (*b) {
-	case 0xcc: n = 1; break;
-	case 0xcd: n = 2; break;
-	case 0xce: n = 4; break;
-	case 0xcf: n = 8; break;
-	case 0xd0: n = 1; sign = 1; break;
-	case 0xd1: n = 2; sign = 1; break;
-	case 0xd2: n = 4; sign = 1; break;
-	case 0xd3: n = 8; sign = 1; break;
-	default:
-		return CHAT_DROP_SHAPE;		/* negative fixint, bool, float, ... */
-	}
-	if (take(r, n, &p) != 0)
-		return CHAT_DROP_SHAPE;
-	if (sign && (p[0] & 0x80))
-		return CHAT_DROP_SHAPE;		/* negative: out of range */
-	*v = be(p, n);
-	return CHAT_DROP_NONE;
+	return mpack_read_uint(r, v, "not a uint") != 0 ? CHAT_DROP_SHAPE : CHAT_DROP_NONE;
 }
 
 /* A str of at most max bytes of well-formed UTF-8. */
 static enum chat_drop
-read_str(struct reader *r, size_t max, const uint8_t **s, size_t *len)
+read_str(struct mpack_reader *r, size_t max, const uint8_t **s, size_t *len)
 {
-	const uint8_t *b, *p;
-	uint64_t n;
+	const uint8_t *p;
+	size_t n;
 
-	if (take(r, 1, &b) != 0)
-		return CHAT_DROP_SHAPE;
-	if (*b >= 0xa0 && *b <= 0xbf)
-		n = *b & 0x1f;
-	else if (*b >= 0xd9 && *b <= 0xdb) {
-		size_t w = (size_t)1 << (*b - 0xd9);	/* 1, 2, 4 */
-
-		if (take(r, w, &p) != 0)
-			return CHAT_DROP_SHAPE;
-		n = be(p, w);
-	} else
-		return CHAT_DROP_SHAPE;			/* bin, nil, int, ... */
-	if (n > r->left)
-		return CHAT_DROP_SHAPE;			/* truncated */
+	if (mpack_read_str(r, &p, &n, "not a str") != 0)
+		return CHAT_DROP_SHAPE;			/* bin, nil, int, truncated, ... */
 	if (n > max)
 		return CHAT_DROP_LIMIT;
-	take(r, (size_t)n, s);
-	*len = (size_t)n;
+	*s = p;
+	*len = n;
 	if (!utf8_valid(*s, *len))
 		return CHAT_DROP_UTF8;
 	return CHAT_DROP_NONE;
 }
 
-/* Skip one well-formed msgpack object of any type, nesting at most depth. */
-static int
-skip(struct reader *r, int depth)
-{
-	const uint8_t *b, *p;
-	uint64_t n = 0, count = 0, i;
-	size_t w;
-
-	if (depth <= 0 || take(r, 1, &b) != 0)
-		return -1;
-	switch (*b) {
-	case 0xc0: case 0xc2: case 0xc3:		/* nil, false, true */
-		return 0;
-	case 0xc1:					/* never used */
-		return -1;
-	case 0xcc: case 0xd0: n = 1; break;
-	case 0xcd: case 0xd1: n = 2; break;
-	case 0xca: case 0xce: case 0xd2: n = 4; break;
-	case 0xcb: case 0xcf: case 0xd3: n = 8; break;
-	case 0xd4: n = 2; break;			/* fixext 1, 2, 4, 8, 16 + type */
-	case 0xd5: n = 3; break;
-	case 0xd6: n = 5; break;
-	case 0xd7: n = 9; break;
-	case 0xd8: n = 17; break;
-	case 0xc4: case 0xc5: case 0xc6:		/* bin 8/16/32 */
-	case 0xd9: case 0xda: case 0xdb:		/* str 8/16/32 */
-		w = (size_t)1 << ((*b >= 0xd9 ? *b - 0xd9 : *b - 0xc4));
-		if (take(r, w, &p) != 0)
-			return -1;
-		n = be(p, w);
-		break;
-	case 0xc7: case 0xc8: case 0xc9:		/* ext 8/16/32 + type */
-		w = (size_t)1 << (*b - 0xc7);
-		if (take(r, w, &p) != 0)
-			return -1;
-		n = be(p, w) + 1;
-		break;
-	case 0xdc: case 0xdd:				/* array 16/32 */
-	case 0xde: case 0xdf:				/* map 16/32 */
-		w = (*b & 1) ? 4 : 2;
-		if (take(r, w, &p) != 0)
-			return -1;
-		count = be(p, w) << (*b >= 0xde);
-		break;
-	default:
-		if (*b <= 0x7f || *b >= 0xe0)		/* fixints */
-			return 0;
-		if (*b >= 0xa0)				/* fixstr */
-			n = *b & 0x1f;
-		else if (*b >= 0x90)			/* fixarray */
-			count = *b & 0x0f;
-		else					/* fixmap */
-			count = (uint64_t)(*b & 0x0f) << 1;
-		break;
-	}
-	if (n > r->left)
-		return -1;
-	take(r, (size_t)n, &p);
-	/* Every element takes at least a byte, so this loop is bounded by left. */
-	for (i = 0; i < count; i++)
-		if (skip(r, depth - 1) != 0)
-			return -1;
-	return 0;
-}
-
 enum chat_drop
 chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 {
-	struct reader r = { buf, len };
-	const uint8_t *b, *p;
+	struct mpack_reader r;
 	uint64_t count, type, need, i;
 	enum chat_drop e;
 
@@ -187,17 +58,12 @@ chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 	if (len == 0 || len > CHAT_FRAME_MAX)
 		return CHAT_DROP_SIZE;
 
-	if (take(&r, 1, &b) != 0)
-		return CHAT_DROP_SIZE;
-	if (*b >= 0x90 && *b <= 0x9f)
-		count = *b & 0x0f;
-	else if (*b == 0xdc || *b == 0xdd) {
-		size_t w = *b == 0xdc ? 2 : 4;
-
-		if (take(&r, w, &p) != 0)
-			return CHAT_DROP_SHAPE;
-		count = be(p, w);
-	} else
+	/*
+	 * The count is not bounded by the bytes left here: a short frame must
+	 * still report an unknown type or a bad first element as such.
+	 */
+	mpack_reader_init(&r, buf, len);
+	if (mpack_read_array_len(&r, &count, "not an array") != 0)
 		return CHAT_DROP_SHAPE;
 	if (count == 0)
 		return CHAT_DROP_SHAPE;
@@ -247,10 +113,10 @@ chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 
 	/* Later versions' trailing elements: well-formed, otherwise ignored. */
 	for (i = need; i < count; i++)
-		if (skip(&r, CHAT_NEST_MAX) != 0)
+		if (mpack_skip(&r, CHAT_NEST_MAX) != 0)
 			return CHAT_DROP_SHAPE;
-	if (r.left != 0)
-		return CHAT_DROP_SHAPE;		/* trailing bytes */
+	if (mpack_end(&r, "trailing bytes") != 0)
+		return CHAT_DROP_SHAPE;
 	return CHAT_DROP_NONE;
 }
 

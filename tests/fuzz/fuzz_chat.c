@@ -1,4 +1,4 @@
-/* fuzz-sources: src/chat_codec.c src/chat_reliable.c src/sanitize.c dht/utf8.c */
+/* fuzz-sources: src/chat_codec.c src/chat_reliable.c src/sanitize.c dht/utf8.c dht/mpack.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_chat.c — the chat frame decoder, a chat_peer fed with what it decodes,
