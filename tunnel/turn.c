@@ -568,6 +568,22 @@ turn_client_relayed(const struct turn_client *c, struct endpoint *relayed, struc
 
 /* Data path */
 
+/* An installed permission for from's IP address (the port does not matter). */
+static int
+permitted_ok(const struct turn_client *c, const struct endpoint *from)
+{
+	unsigned i;
+
+	for (i = 0; i < TURN_MAX_PEERS; i++) {
+		const struct turn_peer *p = &c->peers[i];
+
+		if (p->used && p->perm == TURN_PERM_OK && p->addr.family == from->family &&
+		    memcmp(p->addr.addr, from->addr, sizeof(from->addr)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 overlaps(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
@@ -584,20 +600,29 @@ turn_wrap(struct turn_client *c, const struct endpoint *peer, const uint8_t *pay
 	struct turn_peer *p;
 	uint8_t txid[STUN_TXID_LEN];
 
-	if (c->state != TURN_ALLOCATED || (p = find_peer(c, peer)) == NULL ||
-	    len > TURN_PAYLOAD_MAX || overlaps(payload, len, out, outlen))
+	if (c->state != TURN_ALLOCATED || len > TURN_PAYLOAD_MAX ||
+	    overlaps(payload, len, out, outlen))
 		return 0;
-	if (p->chan == TURN_PERM_OK && p->channel != 0)
+	/*
+	 * A peer not added by address and port (a NAT gave it another port
+	 * towards the server) is reached by a Send indication when its IP
+	 * address has a permission: permissions are per address.
+	 */
+	if ((p = find_peer(c, peer)) == NULL) {
+		if (!permitted_ok(c, peer))
+			return 0;
+	} else if (p->chan == TURN_PERM_OK && p->channel != 0) {
 		return turn_channel_wrap(out, outlen, p->channel, payload, len);
-	if (p->perm != TURN_PERM_OK)
+	} else if (p->perm != TURN_PERM_OK) {
 		return 0;
+	}
 	/* Indications are not authenticated and need no transaction; a fresh id anyway. */
 	stun_txid_random(txid);
 	memset(&r, 0, sizeof(r));
 	r.method = TURN_METHOD_SEND;
 	r.cls = TURN_CLASS_INDICATION;
 	r.txid = txid;
-	r.peer = &p->addr;
+	r.peer = p != NULL ? &p->addr : peer;
 	r.data = payload;
 	r.data_len = len;
 	r.have_data = 1;

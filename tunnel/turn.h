@@ -211,7 +211,8 @@ int turn_client_relayed(const struct turn_client *c, struct endpoint *relayed,
 /*
  * Payload for a peer, as the bytes to send to the server: ChannelData when
  * its channel is bound, else a Send indication when its permission is
- * installed. Returns the length written to out, 0 when the peer cannot be
+ * installed (or, for an address:port never added, when a permission for
+ * its IP address is: a NAT may map the peer to another port). Returns the length written to out, 0 when the peer cannot be
  * reached (yet), out is too small (TURN_SEND_OVERHEAD + len always
  * suffices) or payload overlaps out.
  */
