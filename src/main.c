@@ -30,11 +30,13 @@
 #include "runner.h"
 #include "sanitize.h"
 #include "session.h"
+#include "turn_uri.h"
 #include "utf8.h"
 
 enum {
 	MAX_BOOTSTRAP = RUNNER_MAX_BOOTSTRAP,
 	MAX_STUN = SESSION_MAX_STUN,
+	MAX_TURN = 4,
 	MAX_LINGER = 86400
 };
 
@@ -67,18 +69,22 @@ enum long_only {
 	OPT_NO_STUN,
 	OPT_LOOPBACK,
 	OPT_LINGER,
-	OPT_NAT_CHECK
+	OPT_NAT_CHECK,
+	OPT_TURN,
+	OPT_NO_RELAY
 };
 
 struct options {
 	enum mode mode;
-	bool json, watch, lan, no_stun, loopback;
+	bool json, watch, lan, no_stun, loopback, no_relay;
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
 	const char *bootstrap[MAX_BOOTSTRAP + 1];
 	int nbootstrap;
 	char *bootstrap_env;		/* owns the strings from GONET_BOOTSTRAP */
 	const char *stun[MAX_STUN + 1];
 	int nstun;
+	const char *turn[MAX_TURN + 1];
+	int nturn;
 	unsigned linger;
 	uint16_t port, dht_port;
 	const char *identity, *nick, *room;
@@ -112,6 +118,10 @@ usage(FILE *f)
 	    "  --dht-port PORT        DHT port (default: the last one used, else random)\n"
 	    "  --stun HOST[:PORT]     STUN server, repeatable (default: %s, %s)\n"
 	    "  --no-stun              ask no STUN server\n"
+	    "  --turn turn:USER:PASS@HOST[:PORT]\n"
+	    "                         TURN server to relay through when no direct path\n"
+	    "                         works, repeatable (at most 4)\n"
+	    "  --no-relay             never forward packets between other peers\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
@@ -217,6 +227,8 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "loopback", no_argument, NULL, OPT_LOOPBACK },
 		{ "linger", required_argument, NULL, OPT_LINGER },
 		{ "nat-check", no_argument, NULL, OPT_NAT_CHECK },
+		{ "turn", required_argument, NULL, OPT_TURN },
+		{ "no-relay", no_argument, NULL, OPT_NO_RELAY },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -290,6 +302,25 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_STUN:
 			o->no_stun = true;
+			break;
+		case OPT_TURN: {
+			struct turn_uri u;
+			enum turn_uri_err e;
+
+			if (o->nturn == MAX_TURN) {
+				fprintf(stderr, "gonet: at most %d --turn\n", MAX_TURN);
+				return -1;
+			}
+			if ((e = turn_uri_parse(optarg, &u)) != TURN_URI_OK) {
+				fprintf(stderr, "gonet: bad --turn: %s\n", turn_uri_err_str(e));
+				return -1;
+			}
+			turn_uri_wipe(&u);
+			o->turn[o->nturn++] = optarg;
+			break;
+		}
+		case OPT_NO_RELAY:
+			o->no_relay = true;
 			break;
 		case OPT_LOOPBACK:
 			o->loopback = true;
@@ -409,6 +440,9 @@ run_session(struct options *o)
 	sc.bootstrap = o->bootstrap;
 	o->stun[o->nstun] = NULL;
 	sc.stun = o->no_stun ? NULL : o->nstun > 0 ? o->stun : default_stun;
+	o->turn[o->nturn] = NULL;
+	sc.turn = o->nturn > 0 ? o->turn : NULL;
+	sc.no_relay = o->no_relay;
 	sc.lan_discovery = o->lan;
 	sc.loopback = o->loopback;
 	sc.verbose = o->verbose;

@@ -55,6 +55,10 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	n = punch_on_timer(&p->punch, session_mono_ms(), pings, PUNCH_MAX_PAIRS);
 	for (i = 0; i < n; i++) {
+		/* Relays last: a direct pair that works is found before a relay pair is tried. */
+		if (p->punch.pairs[pings[i].pair].pair.remote_type == CAND_TYPE_RELAY &&
+		    session_mono_ms() < p->punch.start_ms + PATH_RELAY_DELAY_MS)
+			continue;
 		len = probe_build_ping(buf, sizeof(buf), s->keys.probe, s->wg_pub, p->rec.wg,
 		    pings[i].txid);
 		if (len > 0)
@@ -77,6 +81,8 @@ path_start(struct peer *p, const struct endpoint *extra)
 	if (p->punch_timer == NULL &&
 	    (p->punch_timer = evtimer_new(s->base, on_timer, p)) == NULL)
 		return;
+	/* Our TURN allocations let the peer's addresses in (before it pings our relay candidate). */
+	session_turn_permit(s, &p->rec);
 	/* The address its pings come from is proven to reach us: try it first. */
 	if (extra != NULL) {
 		remote[n].type = CAND_TYPE_SRFLX;
@@ -169,8 +175,17 @@ is_private(const struct endpoint *ep)
 const char *
 path_kind(const struct peer *p)
 {
-	if (p->ep_type == CAND_TYPE_RELAY)
+	/* Our TURN allocation or the peer's relay candidate (a TURN relayed address). */
+	switch (session_via_kind(p->s, &p->ep)) {
+	case VIA_TURN:
+		return "turn";
+	case VIA_RELAY:
 		return "relay";
+	case VIA_NONE:
+		break;
+	}
+	if (p->ep_type == CAND_TYPE_RELAY)
+		return "turn";
 	/*
 	 * "lan": the peer is reached at a private or loopback address, so both
 	 * are on one network. A host candidate with a public address (a peer

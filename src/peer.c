@@ -141,10 +141,26 @@ peer_rearm(struct peer *p)
 static void
 endpoint_str(const struct peer *p, char *buf, size_t len)
 {
+	const struct session_via *v = session_via_find(p->s, &p->ep);
+
 	if (p->ep.family == ENDPOINT_NONE)
 		snprintf(buf, len, "-");
+	else if (v != NULL)
+		endpoint_format(&v->remote, buf, len);	/* the relay, or the peer at the TURN server */
 	else
 		endpoint_format(&p->ep, buf, len);
+}
+
+/* path "relay": name the relaying peer. */
+static void
+set_via(const struct peer *p, struct ui_event *ev)
+{
+	const struct peer *r = relay_via_peer(p);
+
+	if (r != NULL) {
+		ev->via = r->nick;
+		ev->via_fp = r->fp;
+	}
 }
 
 /* The endpoint WireGuard uses now, and what punching knows about it. */
@@ -183,6 +199,7 @@ emit_path_up(struct peer *p, const char *what)
 	ev.path = path_kind(p);
 	ev.endpoint = ep;
 	ev.rtt_ms = p->rtt_ms;
+	set_via(p, &ev);
 	session_emit(p->s, &ev);
 }
 
@@ -216,6 +233,14 @@ path_down(struct peer *p, const char *reason, const char *text)
 	wg_peer_set_persistent_keepalive(p->wg, 0);
 	path_start(p, NULL);
 	peer_rearm(p);
+	relay_peer_gone(p);		/* peers relayed through it lost their path too */
+}
+
+void
+peer_path_lost(struct peer *p, const char *reason, const char *text)
+{
+	if (p->state == PEER_UP || p->state == PEER_HANDSHAKE)
+		path_down(p, reason, text);
 }
 
 static void
@@ -484,8 +509,12 @@ peer_path_selected(struct peer *p)
 		return;
 	p->punch_had_selection = 1;
 	if (p->state == PEER_UP) {
-		/* Up already (the peer's handshake came first): keep WireGuard's endpoint. */
-		if (first || endpoint_equal(&pp->from, &p->ep)) {
+		/*
+		 * Up already (the peer's handshake came first): keep WireGuard's
+		 * endpoint, unless it goes through a relay and this pair is direct.
+		 */
+		if ((first && (session_via_kind(p->s, &p->ep) == VIA_NONE ||
+		    pp->pair.remote_type == CAND_TYPE_RELAY)) || endpoint_equal(&pp->from, &p->ep)) {
 			refresh_endpoint(p);
 			return;
 		}
@@ -540,6 +569,8 @@ peer_who(struct peer *p)
 	ev.path = p->state == PEER_UP ? path_kind(p) : peer_state_name(p->state);
 	ev.endpoint = ep;
 	ev.rtt_ms = p->rtt_ms;
+	if (p->state == PEER_UP)
+		set_via(p, &ev);
 	if (p->last_rx_ms != 0)
 		ev.last_seen_s = (int64_t)((session_mono_ms() - p->last_rx_ms) / 1000);
 	session_emit(p->s, &ev);

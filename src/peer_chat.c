@@ -206,6 +206,7 @@ bye(void *arg)
 	if (p->state == PEER_LEFT)
 		return;
 	p->state = PEER_LEFT;
+	relay_peer_gone(p);		/* peers relayed through it must find another path */
 	path_stop(p);
 	wg_peer_set_persistent_keepalive(p->wg, 0);
 	peer_ui(p, &ev, UI_EV_PEER_LEFT);

@@ -576,15 +576,21 @@ session_run(const struct session_config *cfg)
 	session_cand_gather(s);
 	if (session_stun_start(s) == -1)
 		goto out_dht;
+	if (session_turn_start(s) == -1 || relay_start(s) == -1)
+		goto out_turn;
 	if (start_rendezvous(s) == -1)
-		goto out_stun;
+		goto out_turn;
 
 	event_base_dispatch(s->base);
 	status = 0;
 	report_drops(s);
+	session_turn_report(s);
+	relay_report(s);
 
 	rendezvous_free(s->rv);
-out_stun:
+out_turn:
+	session_turn_stop(s);
+	relay_stop(s);
 	session_stun_stop(s);
 out_dht:
 	free_peers(s);

@@ -30,6 +30,8 @@ struct session_config {
 	uint16_t dht_port;		/* 0: the persisted one, else random */
 	const char *const *bootstrap;	/* "HOST[:PORT]" ..., NULL-terminated; NULL: none */
 	const char *const *stun;	/* "HOST[:PORT]" ..., NULL-terminated; NULL: no STUN */
+	const char *const *turn;	/* "turn:USER:PASS@HOST[:PORT]" ..., NULL-terminated; NULL: none */
+	int no_relay;			/* --no-relay: never forward for other peers */
 	int lan_discovery;
 	int loopback;			/* publish loopback candidates too (tests on one host) */
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */

@@ -14,6 +14,10 @@
  *   peer_chat.c      per-peer chat: inner IPv6/UDP packets, chat_peer glue
  *   path.c           punching towards a peer and choosing its endpoint
  *   commands.c       what the user types: lines and /commands
+ *   session_via.c    synthetic "via" endpoints: WireGuard peers reached
+ *                    through a TURN allocation or a peer relay
+ *   session_turn.c   --turn: allocations, the relay candidate, permissions
+ *   relay.c          peer relay: forwarding for others, asking for a relay
  *
  * Everything runs on the loop's thread. Monotonic time is in ns for
  * WireGuard and in ms for everything else (the same CLOCK_MONOTONIC).
@@ -65,7 +69,8 @@ enum {
 	SESSION_BOOT_WAIT_MS = 5000,	/* report the DHT bootstrap by then at the latest */
 	SESSION_STUN_BUDGET_MS = 10000,
 	SESSION_PRFLX_MAX = 6,		/* reflexive addresses of ours (STUN, pongs) */
-	SESSION_LINE_MAX = 4096
+	SESSION_LINE_MAX = 4096,
+	PATH_RELAY_DELAY_MS = 3000	/* relay candidate pairs are pinged from then on */
 };
 
 /* Why a datagram or inner packet was dropped by the session (not by a module). */
@@ -140,6 +145,36 @@ struct peer {
 	size_t nids, capids;
 };
 
+/*
+ * A path through something: WireGuard and probes see a synthetic endpoint
+ * (IPv6 100::/64, RFC 6666 discard-only, never on the wire); sending to it
+ * goes through session_via_send(). Roaming then works unchanged: a packet
+ * that came in through a relay has a synthetic source, WireGuard moves the
+ * peer's endpoint there, and its answers go back the same way.
+ */
+enum via_kind {
+	VIA_NONE = 0,
+	VIA_TURN,			/* our TURN allocation link; remote = the peer's address at the server */
+	VIA_RELAY			/* peer relay: remote = the relay's endpoint, target = final WireGuard key */
+};
+
+struct session_via {
+	uint8_t kind;			/* enum via_kind; 0: free */
+	uint8_t gen;			/* bumped when the slot is reused */
+	unsigned link;			/* VIA_TURN: index of the TURN client */
+	struct endpoint remote;
+	uint8_t target[32];
+	uint64_t used_ms;
+};
+
+enum {
+	SESSION_VIA_MAX = 64,
+	SESSION_MAX_TURN = 4
+};
+
+struct session_turn;
+struct relay;
+
 struct session_cands {
 	struct cand_list list;		/* everything gathered, sorted */
 	unsigned nprflx;
@@ -191,6 +226,11 @@ struct session {
 
 	struct peer *peers;
 	uint64_t next_msg_id;
+
+	struct session_via via[SESSION_VIA_MAX];
+	struct session_turn *turn;	/* --turn allocations, nturn of them */
+	unsigned nturn;
+	struct relay *relay;		/* peer relay state (relay.c) */
 
 	struct event *sigint, *sigterm;
 	struct event *drain_timer;	/* linger, then the drain bound */
@@ -263,6 +303,8 @@ void peer_on_wg_event(struct peer *p, int ev);
 void peer_on_ping(struct peer *p, const struct endpoint *from);
 /* Punching chose (or replaced) the pair to use. */
 void peer_path_selected(struct peer *p);
+/* Its path went away (the relay it went through left): down, punch again. */
+void peer_path_lost(struct peer *p, const char *reason, const char *text);
 /* Punching ended without any working pair. */
 void peer_path_failed(struct peer *p);
 void peer_rearm(struct peer *p);
@@ -292,12 +334,58 @@ void path_stop(struct peer *p);
 int path_running(const struct peer *p);
 void path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *from);
 void path_on_peer_ping(struct peer *p, const struct endpoint *from);
-/* "lan", "direct" or "relay" for the current endpoint. */
+/* "lan", "direct", "relay" (a peer relay) or "turn" for the current endpoint. */
 const char *path_kind(const struct peer *p);
 /* Why punching failed, for the user. */
 const char *path_failure_hint(const struct peer *p);
 /* struct cand (record) <-> struct endpoint. */
 void path_cand_endpoint(const struct cand *c, struct endpoint *ep);
+
+/* --- session_net.c (continued) ----------------------------------------------------- */
+/* A datagram's payload that arrived through a relay or TURN: demux as if from "from". */
+void session_net_inner(struct session *s, uint8_t *buf, size_t len, const struct endpoint *from);
+
+/* --- session_via.c --------------------------------------------------------------- */
+/* The synthetic endpoint for (kind, link, remote, target); 0, or -1 when the table is full. */
+int session_via_get(struct session *s, enum via_kind kind, unsigned link,
+    const struct endpoint *remote, const uint8_t target[32], struct endpoint *out);
+/* The entry behind a synthetic endpoint, or NULL (not synthetic, or stale). */
+struct session_via *session_via_find(struct session *s, const struct endpoint *ep);
+enum via_kind session_via_kind(const struct session *s, const struct endpoint *ep);
+/* Send through the path ep names; -EINVAL when ep is not a live via endpoint. */
+int session_via_send(struct session *s, const struct endpoint *ep, const uint8_t *buf, size_t len);
+/* Forget every via endpoint that goes through the relay at "relay". */
+void session_via_drop_relay(struct session *s, const struct endpoint *relay);
+
+/* --- session_turn.c -------------------------------------------------------------- */
+int session_turn_start(struct session *s);
+void session_turn_stop(struct session *s);
+/* A datagram from "from": 1 if TURN took it (control, or data demuxed as from the peer). */
+int session_turn_input(struct session *s, const struct endpoint *from, const uint8_t *buf,
+    size_t len);
+/* Payload for the peer at "remote" through TURN client "link". */
+int session_turn_send(struct session *s, unsigned link, const struct endpoint *remote,
+    const uint8_t *buf, size_t len);
+/* Permissions for every address of the record (when its peer is found or moves). */
+void session_turn_permit(struct session *s, const struct record *rec);
+/* "turn: allocated 203.0.113.20:49152, ..." for exit stats. */
+void session_turn_report(struct session *s);
+
+/* --- relay.c --------------------------------------------------------------------- */
+int relay_start(struct session *s);
+void relay_stop(struct session *s);
+/* A datagram of the relay family (F0 03, F0 04) from "from". */
+void relay_input(struct session *s, uint8_t *buf, size_t len, const struct endpoint *from);
+/* Send buf (a WireGuard message) to the peer with WireGuard key target through the relay at r. */
+int relay_send(struct session *s, const struct endpoint *r, const uint8_t target[32],
+    const uint8_t *buf, size_t len);
+/* p has no direct path: ask the peers that are up whether they can reach it. */
+void relay_seek(struct peer *p);
+/* p went away (BYE, record expired, path down): paths through it are dead. */
+void relay_peer_gone(struct peer *p);
+/* The relay's nick for p's path, or NULL when p is not relayed. */
+const struct peer *relay_via_peer(const struct peer *p);
+void relay_report(struct session *s);
 
 /* --- commands.c ------------------------------------------------------------------ */
 void commands_line(struct session *s, const char *line, size_t len);

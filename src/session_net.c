@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "relay_msg.h"
 #include "session_impl.h"
 #include "wg.h"
 
@@ -52,6 +53,8 @@ session_send(struct session *s, const struct endpoint *to, const uint8_t *buf, s
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
+	if (session_via_kind(s, to) != VIA_NONE)
+		return session_via_send(s, to, buf, len);
 	if ((sl = endpoint_to_sockaddr(to, &ss)) == 0)
 		return -EINVAL;
 	return sock_send(&s->sock, (struct sockaddr *)&ss, sl, buf, len);
@@ -64,7 +67,11 @@ wg_io_send(void *arg, const struct sockaddr *addr, socklen_t addrlen, const uint
     size_t len)
 {
 	struct session *s = arg;
+	struct endpoint ep;
 
+	/* A peer reached through TURN or a peer relay has a synthetic endpoint. */
+	if (endpoint_from_sockaddr(&ep, addr, addrlen) == 0 && session_via_kind(s, &ep) != VIA_NONE)
+		return session_via_send(s, &ep, buf, len);
 	return sock_send(&s->sock, addr, addrlen, buf, len);
 }
 
@@ -163,6 +170,10 @@ probe_in(struct session *s, const uint8_t *buf, size_t len, const struct endpoin
 	struct peer *p;
 	size_t n;
 
+	if (len >= 2 && (buf[1] == RELAY_TYPE_DATA || buf[1] == RELAY_TYPE_CTL)) {
+		relay_input(s, (uint8_t *)buf, len, from);
+		return;
+	}
 	if (probe_input(&s->probes, buf, len, s->keys.probe, s->wg_pub, &m) != PROBE_OK) {
 		s->drops[SDROP_PROBE]++;
 		return;
@@ -183,16 +194,12 @@ probe_in(struct session *s, const uint8_t *buf, size_t len, const struct endpoin
 }
 
 static void
-datagram(struct session *s, uint8_t *buf, size_t len, const struct sockaddr_storage *from,
-    socklen_t fromlen)
+demux(struct session *s, uint8_t *buf, size_t len, const struct sockaddr_storage *from,
+    socklen_t fromlen, const struct endpoint *epp)
 {
-	struct endpoint ep;
+	const struct endpoint ep = *epp;
 	struct peer *p;
 
-	if (endpoint_from_sockaddr(&ep, (const struct sockaddr *)from, fromlen) != 0) {
-		s->drops[SDROP_RECV]++;
-		return;
-	}
 	switch (demux_input(&s->demux, buf, len)) {
 	case DEMUX_WG:
 		if (wg_device_input(s->wg, (const struct sockaddr *)from, fromlen, buf, len) !=
@@ -209,6 +216,35 @@ datagram(struct session *s, uint8_t *buf, size_t len, const struct sockaddr_stor
 		s->drops[SDROP_OTHER]++;
 		break;
 	}
+}
+
+void
+session_net_inner(struct session *s, uint8_t *buf, size_t len, const struct endpoint *from)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if ((sl = endpoint_to_sockaddr(from, &ss)) == 0) {
+		s->drops[SDROP_RECV]++;
+		return;
+	}
+	demux(s, buf, len, &ss, sl, from);
+}
+
+static void
+datagram(struct session *s, uint8_t *buf, size_t len, const struct sockaddr_storage *from,
+    socklen_t fromlen)
+{
+	struct endpoint ep;
+
+	if (endpoint_from_sockaddr(&ep, (const struct sockaddr *)from, fromlen) != 0) {
+		s->drops[SDROP_RECV]++;
+		return;
+	}
+	/* From a TURN server of ours: its client looks first (PROTOCOL.md, TURN). */
+	if (s->nturn > 0 && session_turn_input(s, &ep, buf, len))
+		return;
+	demux(s, buf, len, from, fromlen, &ep);
 }
 
 static void

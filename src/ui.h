@@ -45,6 +45,8 @@ struct ui_event {
 	size_t text_len;		/* bytes of text (0: strlen) */
 	const char *path;		/* "direct", "lan", "relay", ... */
 	const char *endpoint;		/* "1.2.3.4:5678" */
+	const char *via;		/* path "relay": the relaying peer's nick (untrusted) */
+	const char *via_fp;		/* ... and fingerprint */
 	const char *hint;
 	int64_t count;
 	int64_t rtt_ms;			/* -1 unknown */

@@ -68,6 +68,10 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 		json_str(&j, "path", ev->path);
 	if (ev->endpoint != NULL)
 		json_str(&j, "endpoint", ev->endpoint);
+	if (ev->via != NULL)
+		json_str(&j, "via", ev->via);
+	if (ev->via_fp != NULL)
+		json_str(&j, "via_fp", ev->via_fp);
 	if (ev->hint != NULL)
 		json_str(&j, "hint", ev->hint);
 	switch (ev->kind) {
