@@ -20,6 +20,7 @@
 
 #include <msgpack.h>
 
+#include "envelope.h"
 #include "mailbox_codec.h"
 #include "mpack.h"
 
@@ -82,26 +83,7 @@ int
 mailbox_encode_envelope(const uint8_t *body, size_t body_len, const uint8_t sig[MAILBOX_SIG_LEN],
     uint8_t *out, size_t outlen, size_t *written)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	int r = -1;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_array(&pk, 2) != 0 ||
-	    msgpack_pack_bin_with_body(&pk, body, body_len) != 0 ||
-	    msgpack_pack_bin_with_body(&pk, sig, MAILBOX_SIG_LEN) != 0)
-		goto out;
-	if (sb.size > outlen)
-		goto out;
-	memcpy(out, sb.data, sb.size);
-	*written = sb.size;
-	r = 0;
-out:
-	if (sb.data != NULL)
-		memset(sb.data, 0, sb.alloc);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	return envelope_encode(body, body_len, sig, out, outlen, written);
 }
 
 /* ---- envelope ---------------------------------------------------------- */
@@ -110,38 +92,7 @@ enum mailbox_reject
 mailbox_decode_envelope(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
     const uint8_t **sig, const char **why)
 {
-	struct mpack_reader r;
-	const uint8_t *s;
-	uint64_t count;
-	size_t n;
-
-	mpack_reader_init(&r, buf, len);
-	if (mpack_read_array(&r, &count, "envelope is not an array") != 0)
-		goto shape;
-	if (count != 2) {
-		mpack_fail(&r, "envelope is not an array of 2");
-		goto shape;
-	}
-	if (mpack_read_bin(&r, body, body_len, "body is not bin") != 0 ||
-	    mpack_read_bin(&r, &s, &n, "sig is not bin") != 0)
-		goto shape;
-	if (n != MAILBOX_SIG_LEN) {
-		mpack_fail(&r, "sig is not 64 bytes");
-		goto shape;
-	}
-	if (mpack_end(&r, "trailing bytes after envelope") != 0)
-		goto shape;
-	*sig = s;
-	if (why != NULL)
-		*why = NULL;
-	return MBX_OK;
-shape:
-	*body = NULL;
-	*body_len = 0;
-	*sig = NULL;
-	if (why != NULL)
-		*why = r.why;
-	return MBX_SHAPE;
+	return envelope_decode(buf, len, body, body_len, sig, why) == 0 ? MBX_OK : MBX_SHAPE;
 }
 
 /* ---- body -------------------------------------------------------------- */

@@ -10,6 +10,9 @@
  *   value    = 47 4E 02 || nonce(24) || XChaCha20-Poly1305-IETF(key, nonce,
  *                  envelope, ad = 47 4E 02 || infohash)
  *
+ * The construction is envelope.c's, shared with records; this file names
+ * the mailbox's magic, label and limit and maps its checks onto MBX_*.
+ *
  * mailbox_open() checks in the documented order and stops at the first
  * failure: size, magic, decrypt, shape, sig, exp, to. The stateful checks
  * (from, replay, duplicate, rate) follow in mailbox.c and mailbox_seen.c.
@@ -22,13 +25,20 @@
 
 #include <sodium.h>
 
+#include "envelope.h"
 #include "mailbox.h"
 #include "mailbox_codec.h"
 
-enum {
-	MAILBOX_AD_LEN = MAILBOX_MAGIC_LEN + MAILBOX_INFOHASH_LEN,
-	MAILBOX_SIGNED_MAX = MAILBOX_LABEL_LEN + MAILBOX_INFOHASH_LEN + MAILBOX_MAX_ENVELOPE
+static const struct envelope_kind mailbox_kind = {
+	MAILBOX_MAGIC, MAILBOX_LABEL, MAILBOX_LABEL_LEN, MAILBOX_MAX_VALUE
 };
+
+_Static_assert((int)MAILBOX_OVERHEAD == (int)ENVELOPE_OVERHEAD &&
+    (int)MAILBOX_NONCE_LEN == (int)ENVELOPE_NONCE_LEN &&
+    (int)MAILBOX_INFOHASH_LEN == (int)ENVELOPE_INFOHASH_LEN &&
+    (int)MAILBOX_SIG_LEN == (int)ENVELOPE_SIG_LEN &&
+    (int)MAILBOX_KEY_LEN == (int)ENVELOPE_KEY_LEN &&
+    (int)MAILBOX_MAX_VALUE <= (int)ENVELOPE_MAX_VALUE, "a mailbox value is an envelope");
 
 const char *
 mailbox_reject_name(enum mailbox_reject r)
@@ -79,33 +89,14 @@ mailbox_infohash(const uint8_t locator[32], const uint8_t recipient[MAILBOX_ID_L
 	crypto_generichash(out, MAILBOX_INFOHASH_LEN, msg, sizeof(msg), locator, 32);
 }
 
-static void
-make_ad(const uint8_t infohash[MAILBOX_INFOHASH_LEN], uint8_t ad[MAILBOX_AD_LEN])
-{
-	memcpy(ad, MAILBOX_MAGIC, MAILBOX_MAGIC_LEN);
-	memcpy(ad + MAILBOX_MAGIC_LEN, infohash, MAILBOX_INFOHASH_LEN);
-}
-
-/* "gonet/v1/mailbox" || infohash || body into buf (MAILBOX_SIGNED_MAX bytes). */
-static size_t
-make_signed(const uint8_t infohash[MAILBOX_INFOHASH_LEN], const uint8_t *body, size_t body_len,
-    uint8_t *buf)
-{
-	memcpy(buf, MAILBOX_LABEL, MAILBOX_LABEL_LEN);
-	memcpy(buf + MAILBOX_LABEL_LEN, infohash, MAILBOX_INFOHASH_LEN);
-	memcpy(buf + MAILBOX_LABEL_LEN + MAILBOX_INFOHASH_LEN, body, body_len);
-	return MAILBOX_LABEL_LEN + MAILBOX_INFOHASH_LEN + body_len;
-}
-
-int
-mailbox_seal_with_nonce(const struct mailbox_letter *l, const uint8_t key[MAILBOX_KEY_LEN],
+/* nonce NULL: a fresh random one. */
+static int
+seal(const struct mailbox_letter *l, const uint8_t key[MAILBOX_KEY_LEN],
     const uint8_t infohash[MAILBOX_INFOHASH_LEN], const uint8_t sign_sk[64],
-    const uint8_t nonce[MAILBOX_NONCE_LEN], uint8_t *out, size_t outlen)
+    const uint8_t *nonce, uint8_t *out, size_t outlen)
 {
-	uint8_t body[MAILBOX_MAX_ENVELOPE], env[MAILBOX_MAX_ENVELOPE];
-	uint8_t msg[MAILBOX_SIGNED_MAX], sig[MAILBOX_SIG_LEN], pk[MAILBOX_ID_LEN];
-	uint8_t ad[MAILBOX_AD_LEN];
-	size_t body_len, env_len, msg_len, total;
+	uint8_t body[MAILBOX_MAX_ENVELOPE], pk[MAILBOX_ID_LEN];
+	size_t body_len;
 	int r = -1;
 
 	if (sodium_init() < 0)
@@ -116,25 +107,19 @@ mailbox_seal_with_nonce(const struct mailbox_letter *l, const uint8_t key[MAILBO
 		goto out;
 	if (mailbox_encode_body(l, body, sizeof(body), &body_len) != 0)
 		goto out;
-	msg_len = make_signed(infohash, body, body_len, msg);
-	if (crypto_sign_detached(sig, NULL, msg, msg_len, sign_sk) != 0)
-		goto out;
-	if (mailbox_encode_envelope(body, body_len, sig, env, sizeof(env), &env_len) != 0)
-		goto out;
-	total = MAILBOX_OVERHEAD + env_len;
-	if (total > MAILBOX_MAX_VALUE || total > outlen)
-		goto out;
-	make_ad(infohash, ad);
-	memcpy(out, MAILBOX_MAGIC, MAILBOX_MAGIC_LEN);
-	memcpy(out + MAILBOX_MAGIC_LEN, nonce, MAILBOX_NONCE_LEN);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + MAILBOX_MAGIC_LEN + MAILBOX_NONCE_LEN,
-	    NULL, env, env_len, ad, sizeof(ad), NULL, nonce, key);
-	r = (int)total;
+	r = envelope_seal(&mailbox_kind, key, infohash, body, body_len, sign_sk, nonce, out,
+	    outlen);
 out:
 	sodium_memzero(body, sizeof(body));
-	sodium_memzero(env, sizeof(env));
-	sodium_memzero(msg, sizeof(msg));
 	return r;
+}
+
+int
+mailbox_seal_with_nonce(const struct mailbox_letter *l, const uint8_t key[MAILBOX_KEY_LEN],
+    const uint8_t infohash[MAILBOX_INFOHASH_LEN], const uint8_t sign_sk[64],
+    const uint8_t nonce[MAILBOX_NONCE_LEN], uint8_t *out, size_t outlen)
+{
+	return seal(l, key, infohash, sign_sk, nonce, out, outlen);
 }
 
 int
@@ -142,12 +127,7 @@ mailbox_seal(const struct mailbox_letter *l, const uint8_t key[MAILBOX_KEY_LEN],
     const uint8_t infohash[MAILBOX_INFOHASH_LEN], const uint8_t sign_sk[64], uint8_t *out,
     size_t outlen)
 {
-	uint8_t nonce[MAILBOX_NONCE_LEN];
-
-	if (sodium_init() < 0)
-		return -1;
-	randombytes_buf(nonce, sizeof(nonce));	/* fresh per value, never reused */
-	return mailbox_seal_with_nonce(l, key, infohash, sign_sk, nonce, out, outlen);
+	return seal(l, key, infohash, sign_sk, NULL, out, outlen);
 }
 
 enum mailbox_reject
@@ -155,42 +135,26 @@ mailbox_open_why(const uint8_t *value, size_t len, const uint8_t key[MAILBOX_KEY
     const uint8_t infohash[MAILBOX_INFOHASH_LEN], const uint8_t own_id[MAILBOX_ID_LEN],
     uint64_t now, struct mailbox_letter *l, const char **why)
 {
-	uint8_t msg[MAILBOX_SIGNED_MAX], ad[MAILBOX_AD_LEN];
+	static const enum mailbox_reject reject[] = {
+		[ENVELOPE_OK] = MBX_OK,
+		[ENVELOPE_SIZE] = MBX_SIZE,
+		[ENVELOPE_MAGIC] = MBX_MAGIC,
+		[ENVELOPE_DECRYPT] = MBX_DECRYPT,
+		[ENVELOPE_SHAPE] = MBX_SHAPE
+	};
 	const uint8_t *body, *sig;
-	unsigned long long env_len;
-	size_t body_len, msg_len;
+	size_t body_len;
 	const char *shape_why = NULL;
 	enum mailbox_reject r;
 
 	sodium_memzero(l, sizeof(*l));
-	if (len > MAILBOX_MAX_VALUE) {
-		r = MBX_SIZE;
-		goto out;
-	}
-	if (len < MAILBOX_MAGIC_LEN || memcmp(value, MAILBOX_MAGIC, MAILBOX_MAGIC_LEN) != 0) {
-		r = MBX_MAGIC;
-		goto out;
-	}
-	if (len < MAILBOX_OVERHEAD || sodium_init() < 0) {
-		r = MBX_DECRYPT;
-		goto out;
-	}
-	make_ad(infohash, ad);
 	/* The plaintext lands in l->buf: the frames will point into it. */
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(l->buf, &env_len, NULL,
-	    value + MAILBOX_MAGIC_LEN + MAILBOX_NONCE_LEN,
-	    len - MAILBOX_MAGIC_LEN - MAILBOX_NONCE_LEN, ad, sizeof(ad),
-	    value + MAILBOX_MAGIC_LEN, key) != 0) {
-		r = MBX_DECRYPT;
-		goto out;
-	}
-	if ((r = mailbox_decode_envelope(l->buf, (size_t)env_len, &body, &body_len, &sig,
-	    &shape_why)) != MBX_OK)
+	if ((r = reject[envelope_open(&mailbox_kind, value, len, key, infohash, l->buf, &body,
+	    &body_len, &sig, &shape_why)]) != MBX_OK)
 		goto out;
 	if ((r = mailbox_decode_body(body, body_len, l, &shape_why)) != MBX_OK)
 		goto out;
-	msg_len = make_signed(infohash, body, body_len, msg);
-	if (crypto_sign_verify_detached(sig, msg, msg_len, l->from) != 0) {
+	if (envelope_verify(&mailbox_kind, infohash, body, body_len, sig, l->from) != 0) {
 		r = MBX_SIG;
 		goto out;
 	}
@@ -209,7 +173,6 @@ out:
 		sodium_memzero(l, sizeof(*l));
 	if (why != NULL)
 		*why = r == MBX_SHAPE ? shape_why : NULL;
-	sodium_memzero(msg, sizeof(msg));
 	return r;
 }
 

@@ -20,6 +20,7 @@
 
 #include <msgpack.h>
 
+#include "envelope.h"
 #include "mpack.h"
 #include "record_codec.h"
 #include "utf8.h"
@@ -82,24 +83,7 @@ int
 record_encode_envelope(const uint8_t *body, size_t body_len, const uint8_t sig[RECORD_SIG_LEN],
     uint8_t *out, size_t outlen, size_t *written)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	int r = -1;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_array(&pk, 2) != 0 ||
-	    msgpack_pack_bin_with_body(&pk, body, body_len) != 0 ||
-	    msgpack_pack_bin_with_body(&pk, sig, RECORD_SIG_LEN) != 0)
-		goto out;
-	if (sb.size > outlen)
-		goto out;
-	memcpy(out, sb.data, sb.size);
-	*written = sb.size;
-	r = 0;
-out:
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	return envelope_encode(body, body_len, sig, out, outlen, written);
 }
 
 /* ---- envelope ---------------------------------------------------------- */
@@ -108,38 +92,7 @@ enum record_reject
 record_decode_envelope(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
     const uint8_t **sig, const char **why)
 {
-	struct mpack_reader r;
-	const uint8_t *s;
-	size_t n;
-	uint64_t count;
-
-	mpack_reader_init(&r, buf, len);
-	if (mpack_read_array(&r, &count, "envelope is not an array") != 0)
-		goto shape;
-	if (count != 2) {
-		mpack_fail(&r, "envelope is not an array of 2");
-		goto shape;
-	}
-	if (mpack_read_bin(&r, body, body_len, "body is not bin") != 0 ||
-	    mpack_read_bin(&r, &s, &n, "sig is not bin") != 0)
-		goto shape;
-	if (n != RECORD_SIG_LEN) {
-		mpack_fail(&r, "sig is not 64 bytes");
-		goto shape;
-	}
-	if (mpack_end(&r, "trailing bytes after envelope") != 0)
-		goto shape;
-	*sig = s;
-	if (why != NULL)
-		*why = NULL;
-	return REC_OK;
-shape:
-	*body = NULL;
-	*body_len = 0;
-	*sig = NULL;
-	if (why != NULL)
-		*why = r.why;
-	return REC_SHAPE;
+	return envelope_decode(buf, len, body, body_len, sig, why) == 0 ? REC_OK : REC_SHAPE;
 }
 
 /* ---- body -------------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* fuzz-sources: dht/mailbox.c dht/mailbox_seal.c dht/mailbox_codec.c dht/mpack.c dht/mailbox_seen.c dht/room.c dht/utf8.c */
+/* fuzz-sources: dht/mailbox.c dht/mailbox_seal.c dht/mailbox_codec.c dht/mpack.c dht/envelope.c dht/mailbox_seen.c dht/room.c dht/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_mailbox.c — libFuzzer target for the DHT mailbox value decoder.

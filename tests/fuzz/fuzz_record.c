@@ -1,4 +1,4 @@
-/* fuzz-sources: dht/record.c dht/record_codec.c dht/mpack.c dht/record_seen.c dht/utf8.c */
+/* fuzz-sources: dht/record.c dht/record_codec.c dht/mpack.c dht/envelope.c dht/record_seen.c dht/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_record.c — libFuzzer target for the endpoint record decoder.
