@@ -58,6 +58,8 @@
 #   lab_conntrack_flush NAME forget every NAT mapping of the site's routers
 # Variables: LAB_DHT (first dhtnode, IP:PORT), LAB_DHT_ALL, LAB_STUN
 # (coturn, IP:PORT), LAB_REFL, LAB_REFL_ALT, LAB_INET (namespace).
+# LAB_TURN=1 before lab_init: coturn relays too, for --turn "$LAB_TURN_URI"
+# (allocations live at most LAB_TURN_LIFETIME s, default 10).
 
 LAB_BIN=${LAB_BIN:-$T_BUILD/tests/lab}
 LAB_LIMIT=${LAB_LIMIT:-900}	# no lab process outlives this, cleanup or not
@@ -66,6 +68,8 @@ LAB_DHT_PORT=4222
 LAB_STUN_IP1=203.0.113.20
 LAB_STUN_IP2=203.0.113.21
 LAB_STUN=$LAB_STUN_IP1:3478
+LAB_TURN_LIFETIME=${LAB_TURN_LIFETIME:-10}
+LAB_TURN_URI=turn:gonet:s3cret@$LAB_STUN
 LAB_REFL=203.0.113.30:7000
 LAB_REFL_ALT=203.0.113.31:7001
 LAB_DHT=203.0.113.11:$LAB_DHT_PORT
@@ -150,9 +154,18 @@ lab_init() {
 	lab_ns stun || return 1
 	ns=$LAB_NS
 	lab_wire "$ns" "$LAB_STUN_IP1/24" && ip -n "$ns" addr add "$LAB_STUN_IP2/24" dev eth0 || return 1
-	lab_bg "$ns" turnserver turnserver -n --stun-only \
+	# LAB_TURN=1: the same coturn relays too (long-term credentials
+	# $LAB_TURN_URI, allocations of at most LAB_TURN_LIFETIME s, default 10;
+	# permissions and channels keep RFC 8656's fixed 300 s / 600 s, which
+	# clients assume), else it is STUN only.
+	local mode=(--stun-only --no-auth)
+	if [ -n "${LAB_TURN:-}" ]; then
+		mode=(--lt-cred-mech --user=gonet:s3cret --realm=lab.test --relay-ip="$LAB_STUN_IP1"
+			--min-port=49152 --max-port=49999 --max-allocate-lifetime="$LAB_TURN_LIFETIME")
+	fi
+	lab_bg "$ns" turnserver turnserver -n "${mode[@]}" \
 		--listening-ip="$LAB_STUN_IP1" --listening-ip="$LAB_STUN_IP2" --listening-port=3478 \
-		--no-tls --no-dtls --no-tcp --no-cli --no-auth --simple-log --log-file=stdout \
+		--no-tls --no-dtls --no-tcp --no-cli --simple-log --log-file=stdout \
 		--pidfile="$T_TMP/turnserver.pid" --userdb="$T_TMP/turndb" \
 		--no-stun-backward-compatibility
 
