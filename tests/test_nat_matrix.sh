@@ -18,9 +18,13 @@
 # MATRIX_JOBS pairs run at once (default 4); MATRIX_ONLY="prc-prc sym-cone"
 # runs a subset; MATRIX_DELAY=MS and MATRIX_LOSS=PCT emulate every access
 # link (one way, each direction); LAB_LAN_SAME=1 gives every site the same
-# LAN prefix (192.168.1.0/24), as real homes have. Root, and a gonet with the session (--stun), else SKIP.
+# LAN prefix (192.168.1.0/24), as real homes have. MATRIX_TURN=1: the lab's
+# coturn relays too and peer A of every pair runs with --turn: the pairs
+# that cannot punch must then chat with path "turn" on both sides, and no
+# pair that can punch may use a relay. Root, and a gonet with the session (--stun), else SKIP.
 . "${top_srcdir:-.}/tests/lib.sh"
 t_need_root
+[ -n "${MATRIX_TURN:-}" ] && { LAB_TURN=1; LAB_TURN_LIFETIME=600; }
 . "$T_SRC/tests/lab/lab.sh"
 
 [ -x "$LAB_GONET" ] || t_fail "no $LAB_GONET"
@@ -47,7 +51,8 @@ fi
 # expect A B: "direct" or "fail" (sym against any port-restricted kind).
 expect() {
 	case "$1-$2" in
-	sym-sym | sym-prc | prc-sym | sym-double | double-sym) echo fail ;;
+	sym-sym | sym-prc | prc-sym | sym-double | double-sym)
+		if [ -n "${MATRIX_TURN:-}" ]; then echo turn; else echo fail; fi ;;
 	*) echo direct ;;
 	esac
 }
@@ -98,9 +103,11 @@ run_pair() {
 	exp=$(expect "$a" "$b")
 	room="lab/$T_ID/pair$i/$RANDOM$RANDOM"
 	t0=$(lab_ms)
-	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222
+	local turn=()
+	[ -n "${MATRIX_TURN:-}" ] && turn=(--turn "$LAB_TURN_URI")
+	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}"
 	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222"
-	if [ "$exp" = direct ]; then deadline=$((t0 + MATRIX_OK_S * 1000)); else deadline=$((t0 + MATRIX_FAIL_S * 1000)); fi
+	if [ "$exp" != fail ]; then deadline=$((t0 + MATRIX_OK_S * 1000)); else deadline=$((t0 + MATRIX_FAIL_S * 1000)); fi
 	while :; do
 		now=$(lab_ms)
 		[ -z "$upA" ] && lab_event "$A" path-up >/dev/null && upA=$((now - t0))
@@ -162,12 +169,13 @@ for i in "${!PAIRS[@]}"; do
 	verdict=
 	case "$exp/$res" in
 	direct/ok)
-		case "$pa$pb" in *relay*) verdict=" (RELAYED)"; fail=1 ;; esac
+		case "$pa$pb" in *relay* | *turn*) verdict=" (RELAYED)"; fail=1 ;; esac
 		if [ "$a" = samenat ]; then
 			case "$ea" in 192.168.*) ;; *) verdict=" (not via host candidates: $ea / $eb)"; fail=1 ;; esac
 		fi
 		;;
 	fail/failed) ;;
+	turn/ok) [ "$pa/$pb" = turn/turn ] || { verdict=" (not through TURN)"; fail=1; } ;;
 	fail/ok) verdict=" (connected where no direct path was expected)" ;;
 	*) verdict=" (UNEXPECTED)"; fail=1 ;;
 	esac
