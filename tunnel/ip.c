@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "bytes.h"
 #include "ip.h"
 
 const uint8_t ip_tunnel_prefix[IP_TUNNEL_PREFIX_LEN] = { 0xfd, 0x67, 0x6f, 0x6e, 0x65, 0x74 };
@@ -39,19 +40,6 @@ ip_err_name(enum ip_err e)
 	if ((unsigned)e >= IP_ERR__COUNT)
 		return "unknown";
 	return err_names[e];
-}
-
-static uint16_t
-get_be16(const uint8_t b[2])
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void
-put_be16(uint8_t b[2], uint16_t v)
-{
-	b[0] = v >> 8;
-	b[1] = v & 0xff;
 }
 
 /* Sum 16-bit big-endian words; an odd final byte is padded with zero. Only
@@ -148,7 +136,7 @@ ip_udp_build(uint8_t *buf, size_t cap, const struct ip_udp *u)
 
 		memset(&h, 0, sizeof(h));
 		h.vtc_flow[0] = 6 << 4;
-		put_be16(h.payload_len, (uint16_t)udp_len);
+		bytes_put16(h.payload_len, (uint16_t)udp_len);
 		h.next_header = IP_PROTO_UDP;
 		h.hop_limit = IP_HOP_LIMIT;
 		memcpy(h.src, u->src, 16);
@@ -159,24 +147,24 @@ ip_udp_build(uint8_t *buf, size_t cap, const struct ip_udp *u)
 
 		memset(&h, 0, sizeof(h));
 		h.ver_ihl = 4 << 4 | IP4_HEADER_LEN / 4;
-		put_be16(h.total_len, (uint16_t)total);
-		put_be16(h.frag, 0x4000);	/* DF: the outer path fragments, not us */
+		bytes_put16(h.total_len, (uint16_t)total);
+		bytes_put16(h.frag, 0x4000);	/* DF: the outer path fragments, not us */
 		h.ttl = IP_HOP_LIMIT;
 		h.protocol = IP_PROTO_UDP;
 		memcpy(h.src, u->src, 4);
 		memcpy(h.dst, u->dst, 4);
-		put_be16(h.checksum, (uint16_t)~ip_checksum_fold(
+		bytes_put16(h.checksum, (uint16_t)~ip_checksum_fold(
 		    ip_checksum_add(0, (const uint8_t *)&h, sizeof(h))));
 		memcpy(buf, &h, sizeof(h));
 	}
 
 	udp = buf + hlen;
-	put_be16(uh.sport, u->sport);
-	put_be16(uh.dport, u->dport);
-	put_be16(uh.len, (uint16_t)udp_len);
-	put_be16(uh.checksum, 0);
+	bytes_put16(uh.sport, u->sport);
+	bytes_put16(uh.dport, u->dport);
+	bytes_put16(uh.len, (uint16_t)udp_len);
+	bytes_put16(uh.checksum, 0);
 	memcpy(udp, &uh, sizeof(uh));
-	put_be16(uh.checksum, udp_checksum(u->family, u->src, u->dst, udp, udp_len));
+	bytes_put16(uh.checksum, udp_checksum(u->family, u->src, u->dst, udp, udp_len));
 	memcpy(udp, &uh, sizeof(uh));
 	return (long)total;
 }
@@ -191,7 +179,7 @@ parse6(const uint8_t *pkt, size_t len, struct ip_udp *out, const uint8_t **udp, 
 	if (len < IP6_HEADER_LEN)
 		return IP_ERR_SHORT;
 	memcpy(&h, pkt, sizeof(h));
-	plen = get_be16(h.payload_len);
+	plen = bytes_get16(h.payload_len);
 	/* Zero would be a jumbogram (RFC 2675): never ours. */
 	if (plen > len - IP6_HEADER_LEN || plen < UDP_HEADER_LEN)
 		return IP_ERR_LENGTH;
@@ -220,10 +208,10 @@ parse4(const uint8_t *pkt, size_t len, struct ip_udp *out, const uint8_t **udp, 
 		return IP_ERR_HEADER;
 	if (ip_checksum_fold(ip_checksum_add(0, pkt, hlen)) != 0xffff)
 		return IP_ERR_HEADER;
-	total = get_be16(h.total_len);
+	total = bytes_get16(h.total_len);
 	if (total > len || total < hlen + UDP_HEADER_LEN)
 		return IP_ERR_LENGTH;
-	if (get_be16(h.frag) & 0x3fff)		/* MF or a fragment offset */
+	if (bytes_get16(h.frag) & 0x3fff)		/* MF or a fragment offset */
 		return IP_ERR_FRAGMENT;
 	if (h.protocol != IP_PROTO_UDP)
 		return IP_ERR_PROTO;
@@ -264,12 +252,12 @@ ip_udp_parse(const uint8_t *pkt, size_t len, struct ip_udp *out)
 
 	/* udp_len >= UDP_HEADER_LEN and udp + udp_len <= pkt + len: checked above. */
 	memcpy(&uh, udp, sizeof(uh));
-	if (get_be16(uh.len) != udp_len) {
+	if (bytes_get16(uh.len) != udp_len) {
 		/* The datagram is reporting a size other than the one the IP layer carried. */
 		e = IP_ERR_UDP_LENGTH;
 		goto fail;
 	}
-	csum = get_be16(uh.checksum);
+	csum = bytes_get16(uh.checksum);
 	if (csum == 0) {
 		/* "No checksum": legal over IPv4 (RFC 768), forbidden over IPv6 (RFC 8200). */
 		if (out->family == AF_INET6) {
@@ -281,8 +269,8 @@ ip_udp_parse(const uint8_t *pkt, size_t len, struct ip_udp *out)
 		e = IP_ERR_CHECKSUM;
 		goto fail;
 	}
-	out->sport = get_be16(uh.sport);
-	out->dport = get_be16(uh.dport);
+	out->sport = bytes_get16(uh.sport);
+	out->dport = bytes_get16(uh.dport);
 	if (out->dport == 0) {
 		e = IP_ERR_PORT;
 		goto fail;

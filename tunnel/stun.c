@@ -10,35 +10,10 @@
 
 #include <sodium.h>
 
+#include "bytes.h"
 #include "stun.h"
 
 static const uint8_t magic_cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 const char *
 stun_err_name(enum stun_err e)
@@ -101,25 +76,25 @@ stun_build_binding_request(uint8_t *out, size_t outlen, const uint8_t txid[STUN_
 
 	if (outlen < need)
 		return 0;
-	put16(out, STUN_BINDING_REQUEST);
-	put16(out + 2, 0);
+	bytes_put16(out, STUN_BINDING_REQUEST);
+	bytes_put16(out + 2, 0);
 	memcpy(out + 4, magic_cookie, 4);
 	memcpy(out + 8, txid, STUN_TXID_LEN);
 	if (change) {
-		put16(out + len, STUN_ATTR_CHANGE_REQUEST);
-		put16(out + len + 2, 4);
-		put32(out + len + 4, change & (STUN_CHANGE_PORT | STUN_CHANGE_IP));
+		bytes_put16(out + len, STUN_ATTR_CHANGE_REQUEST);
+		bytes_put16(out + len + 2, 4);
+		bytes_put32(out + len + 4, change & (STUN_CHANGE_PORT | STUN_CHANGE_IP));
 		len += 8;
 	}
 	if (fingerprint) {
 		/* The length field counts FINGERPRINT before the CRC is taken. */
-		put16(out + 2, (uint16_t)(len + 8 - STUN_HEADER_LEN));
-		put16(out + len, STUN_ATTR_FINGERPRINT);
-		put16(out + len + 2, 4);
-		put32(out + len + 4, fingerprint_of(out, len));
+		bytes_put16(out + 2, (uint16_t)(len + 8 - STUN_HEADER_LEN));
+		bytes_put16(out + len, STUN_ATTR_FINGERPRINT);
+		bytes_put16(out + len + 2, 4);
+		bytes_put32(out + len + 4, fingerprint_of(out, len));
 		len += 8;
 	}
-	put16(out + 2, (uint16_t)(len - STUN_HEADER_LEN));
+	bytes_put16(out + 2, (uint16_t)(len - STUN_HEADER_LEN));
 	return len;
 }
 
@@ -128,8 +103,8 @@ stun_build_binding_request(uint8_t *out, size_t outlen, const uint8_t txid[STUN_
  * port, address. For the XOR form, port ^= cookie >> 16 and the address is
  * XORed with the cookie (IPv4) or cookie || txid (IPv6).
  */
-static int
-parse_address(const uint8_t *v, size_t alen, int xor, const uint8_t *hdr, struct endpoint *ep)
+int
+stun_parse_address(const uint8_t *v, size_t alen, int xor, const uint8_t *hdr, struct endpoint *ep)
 {
 	uint8_t addr[16];
 	uint16_t port;
@@ -152,7 +127,7 @@ parse_address(const uint8_t *v, size_t alen, int xor, const uint8_t *hdr, struct
 	}
 	if (alen != 4 + n)
 		return -1;
-	port = get16(v + 2);
+	port = bytes_get16(v + 2);
 	memcpy(addr, v + 4, n);
 	if (xor) {
 		/* hdr + 4 is the cookie followed by the transaction id: 16 bytes. */
@@ -180,9 +155,9 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 	if ((h->type[0] & 0xC0) != 0 || memcmp(h->cookie, magic_cookie, 4) != 0)
 		return STUN_ERR_NOT_STUN;
 	/* The length field must account for exactly the rest of the datagram. */
-	if (get16(h->length) % 4 != 0 || (size_t)get16(h->length) != len - STUN_HEADER_LEN)
+	if (bytes_get16(h->length) % 4 != 0 || (size_t)bytes_get16(h->length) != len - STUN_HEADER_LEN)
 		return STUN_ERR_LENGTH;
-	res->type = get16(h->type);
+	res->type = bytes_get16(h->type);
 	memcpy(res->txid, h->txid, STUN_TXID_LEN);
 	if (res->type != STUN_BINDING_SUCCESS && res->type != STUN_BINDING_ERROR)
 		return STUN_ERR_TYPE;
@@ -194,8 +169,8 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 
 		if (len - off < STUN_ATTR_HEADER_LEN)
 			return STUN_ERR_ATTR;
-		atype = get16(buf + off);
-		alen = get16(buf + off + 2);
+		atype = bytes_get16(buf + off);
+		alen = bytes_get16(buf + off + 2);
 		padded = (alen + 3) & ~(size_t)3;
 		if (len - off - STUN_ATTR_HEADER_LEN < padded)
 			return STUN_ERR_ATTR;	/* value or its padding runs past the end */
@@ -210,7 +185,7 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 
 		switch (atype) {
 		case STUN_ATTR_XOR_MAPPED_ADDRESS:
-			if (parse_address(v, alen, 1, buf, &ep) != 0)
+			if (stun_parse_address(v, alen, 1, buf, &ep) != 0)
 				return STUN_ERR_ADDRESS;
 			/* Only the first occurrence counts; XOR beats plain. */
 			if (!res->have_mapped || !res->mapped_xor) {
@@ -220,7 +195,7 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 			}
 			break;
 		case STUN_ATTR_MAPPED_ADDRESS:
-			if (parse_address(v, alen, 0, buf, &ep) != 0)
+			if (stun_parse_address(v, alen, 0, buf, &ep) != 0)
 				return STUN_ERR_ADDRESS;
 			if (!res->have_mapped) {
 				res->mapped = ep;
@@ -228,7 +203,7 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 			}
 			break;
 		case STUN_ATTR_OTHER_ADDRESS:
-			if (parse_address(v, alen, 0, buf, &ep) != 0)
+			if (stun_parse_address(v, alen, 0, buf, &ep) != 0)
 				return STUN_ERR_ADDRESS;
 			if (!res->have_other) {
 				res->other = ep;
@@ -236,7 +211,7 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 			}
 			break;
 		case STUN_ATTR_RESPONSE_ORIGIN:
-			if (parse_address(v, alen, 0, buf, &ep) != 0)
+			if (stun_parse_address(v, alen, 0, buf, &ep) != 0)
 				return STUN_ERR_ADDRESS;
 			if (!res->have_origin) {
 				res->origin = ep;
@@ -268,7 +243,7 @@ stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct 
 			if (alen != 4)
 				return STUN_ERR_FINGERPRINT;
 			/* The CRC covers everything before this attribute. */
-			if (get32(v) != fingerprint_of(buf, off))
+			if (bytes_get32(v) != fingerprint_of(buf, off))
 				return STUN_ERR_FINGERPRINT;
 			res->fingerprint = 1;
 			break;

@@ -145,6 +145,16 @@ size_t stun_build_binding_request(uint8_t *out, size_t outlen, const uint8_t txi
 enum stun_err stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid,
     struct stun_response *res);
 
+/*
+ * The value of an (XOR-)MAPPED-ADDRESS, OTHER-ADDRESS or RESPONSE-ORIGIN
+ * attribute (also TURN's XOR-PEER- and XOR-RELAYED-ADDRESS): reserved byte,
+ * family, port, address. With xor, port ^= cookie >> 16 and the address is
+ * XORed with cookie || txid read from hdr, the message's first 20 bytes.
+ * 0, or -1 for a bad family or length.
+ */
+int stun_parse_address(const uint8_t *v, size_t alen, int xor, const uint8_t *hdr,
+    struct endpoint *ep);
+
 /* CRC-32 (ISO-HDLC, as zlib's crc32) of buf, the basis of FINGERPRINT. */
 uint32_t stun_crc32(const uint8_t *buf, size_t len);
 

@@ -9,41 +9,10 @@
 
 #include <sodium.h>
 
+#include "bytes.h"
 #include "turn_msg.h"
 
 static const uint8_t magic_cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static size_t
-pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
-}
 
 const char *
 turn_msg_err_name(enum turn_msg_err e)
@@ -142,20 +111,20 @@ put_attr(struct writer *w, uint16_t type, const void *value, size_t vlen)
 {
 	uint8_t *v;
 
-	if (w->err || vlen > 0xFFFF || w->cap - w->len < STUN_ATTR_HEADER_LEN + pad4(vlen) ||
-	    w->len + STUN_ATTR_HEADER_LEN + pad4(vlen) - STUN_HEADER_LEN > 0xFFFF) {
+	if (w->err || vlen > 0xFFFF || w->cap - w->len < STUN_ATTR_HEADER_LEN + bytes_pad4(vlen) ||
+	    w->len + STUN_ATTR_HEADER_LEN + bytes_pad4(vlen) - STUN_HEADER_LEN > 0xFFFF) {
 		w->err = 1;
 		return NULL;
 	}
-	put16(w->buf + w->len, type);
-	put16(w->buf + w->len + 2, (uint16_t)vlen);
+	bytes_put16(w->buf + w->len, type);
+	bytes_put16(w->buf + w->len + 2, (uint16_t)vlen);
 	v = w->buf + w->len + STUN_ATTR_HEADER_LEN;
 	if (value != NULL && vlen > 0)
 		memcpy(v, value, vlen);
 	else
 		memset(v, 0, vlen);
-	memset(v + vlen, 0, pad4(vlen) - vlen);
-	w->len += STUN_ATTR_HEADER_LEN + pad4(vlen);
+	memset(v + vlen, 0, bytes_pad4(vlen) - vlen);
+	w->len += STUN_ATTR_HEADER_LEN + bytes_pad4(vlen);
 	return v;
 }
 
@@ -171,7 +140,7 @@ put_xor_address(struct writer *w, uint16_t type, const struct endpoint *ep)
 	}
 	v[0] = 0;
 	v[1] = ep->family == ENDPOINT_V4 ? STUN_FAMILY_V4 : STUN_FAMILY_V6;
-	put16(v + 2, (uint16_t)(ep->port ^ (STUN_MAGIC_COOKIE >> 16)));
+	bytes_put16(v + 2, (uint16_t)(ep->port ^ (STUN_MAGIC_COOKIE >> 16)));
 	/* XOR with the cookie and then the transaction id: the header's bytes 4..19. */
 	for (i = 0; i < n; i++)
 		v[4 + i] = ep->addr[i] ^ w->buf[4 + i];
@@ -181,7 +150,7 @@ put_xor_address(struct writer *w, uint16_t type, const struct endpoint *ep)
 static void
 set_length(struct writer *w, size_t end)
 {
-	put16(w->buf + 2, (uint16_t)(end - STUN_HEADER_LEN));
+	bytes_put16(w->buf + 2, (uint16_t)(end - STUN_HEADER_LEN));
 }
 
 size_t
@@ -197,21 +166,21 @@ turn_msg_build(uint8_t *out, size_t outlen, const struct turn_request *req,
 	    (req->cls != TURN_CLASS_REQUEST && req->cls != TURN_CLASS_INDICATION) ||
 	    req->method > 0x0FFF)
 		return 0;
-	put16(out, turn_msg_type(req->method, req->cls));
-	put16(out + 2, 0);
+	bytes_put16(out, turn_msg_type(req->method, req->cls));
+	bytes_put16(out + 2, 0);
 	memcpy(out + 4, magic_cookie, 4);
 	memcpy(out + 8, req->txid, STUN_TXID_LEN);
 
 	if (req->channel != 0) {
 		/* Channel number, then RFFU (2 zero bytes). */
-		put16(u32, req->channel);
-		put16(u32 + 2, 0);
+		bytes_put16(u32, req->channel);
+		bytes_put16(u32 + 2, 0);
 		put_attr(&w, TURN_ATTR_CHANNEL_NUMBER, u32, 4);
 	}
 	if (req->peer != NULL)
 		put_xor_address(&w, TURN_ATTR_XOR_PEER_ADDRESS, req->peer);
 	if (req->have_lifetime) {
-		put32(u32, req->lifetime);
+		bytes_put32(u32, req->lifetime);
 		put_attr(&w, TURN_ATTR_LIFETIME, u32, 4);
 	}
 	if (req->requested_transport) {
@@ -245,7 +214,7 @@ turn_msg_build(uint8_t *out, size_t outlen, const struct turn_request *req,
 		if (w.err || w.cap - w.len < 8)
 			return 0;
 		set_length(&w, w.len + 8);
-		put32(u32, stun_crc32(out, w.len) ^ STUN_FINGERPRINT_XOR);
+		bytes_put32(u32, stun_crc32(out, w.len) ^ STUN_FINGERPRINT_XOR);
 		put_attr(&w, STUN_ATTR_FINGERPRINT, u32, 4);
 	}
 	if (w.err)
@@ -255,34 +224,6 @@ turn_msg_build(uint8_t *out, size_t outlen, const struct turn_request *req,
 }
 
 /* Parsing */
-
-static int
-parse_xor_address(const uint8_t *v, size_t alen, const uint8_t *hdr, struct endpoint *ep)
-{
-	uint8_t addr[16];
-	unsigned family;
-	size_t n, i;
-
-	if (alen < 4)
-		return -1;
-	switch (v[1]) {
-	case STUN_FAMILY_V4:
-		family = ENDPOINT_V4;
-		n = 4;
-		break;
-	case STUN_FAMILY_V6:
-		family = ENDPOINT_V6;
-		n = 16;
-		break;
-	default:
-		return -1;
-	}
-	if (alen != 4 + n)
-		return -1;
-	for (i = 0; i < n; i++)
-		addr[i] = v[4 + i] ^ hdr[4 + i];
-	return endpoint_set(ep, family, addr, (uint16_t)(get16(v + 2) ^ (STUN_MAGIC_COOKIE >> 16)));
-}
 
 enum turn_msg_err
 turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
@@ -297,9 +238,9 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 		return TURN_MSG_SHORT;
 	if ((buf[0] & 0xC0) != 0 || memcmp(buf + 4, magic_cookie, 4) != 0)
 		return TURN_MSG_NOT_STUN;
-	if (get16(buf + 2) % 4 != 0 || (size_t)get16(buf + 2) != len - STUN_HEADER_LEN)
+	if (bytes_get16(buf + 2) % 4 != 0 || (size_t)bytes_get16(buf + 2) != len - STUN_HEADER_LEN)
 		return TURN_MSG_LENGTH;
-	m->type = get16(buf);
+	m->type = bytes_get16(buf);
 	split_type(m->type, &m->method, &m->cls);
 	memcpy(m->txid, buf + 8, STUN_TXID_LEN);
 
@@ -308,9 +249,9 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 
 		if (len - off < STUN_ATTR_HEADER_LEN)
 			return TURN_MSG_ATTR;
-		atype = get16(buf + off);
-		alen = get16(buf + off + 2);
-		padded = pad4(alen);
+		atype = bytes_get16(buf + off);
+		alen = bytes_get16(buf + off + 2);
+		padded = bytes_pad4(alen);
 		if (len - off - STUN_ATTR_HEADER_LEN < padded)
 			return TURN_MSG_ATTR;		/* value or its padding runs past the end */
 		if (m->fingerprint)
@@ -323,7 +264,7 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 
 		switch (atype) {
 		case TURN_ATTR_XOR_RELAYED_ADDRESS:
-			if (parse_xor_address(v, alen, buf, &ep) != 0)
+			if (stun_parse_address(v, alen, 1, buf, &ep) != 0)
 				return TURN_MSG_ADDRESS;
 			if (!m->have_relayed) {	/* a second one (RFC 8656 dual allocation) is ignored */
 				m->relayed = ep;
@@ -331,7 +272,7 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 			}
 			break;
 		case STUN_ATTR_XOR_MAPPED_ADDRESS:
-			if (parse_xor_address(v, alen, buf, &ep) != 0)
+			if (stun_parse_address(v, alen, 1, buf, &ep) != 0)
 				return TURN_MSG_ADDRESS;
 			if (!m->have_mapped) {
 				m->mapped = ep;
@@ -339,7 +280,7 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 			}
 			break;
 		case TURN_ATTR_XOR_PEER_ADDRESS:
-			if (parse_xor_address(v, alen, buf, &ep) != 0)
+			if (stun_parse_address(v, alen, 1, buf, &ep) != 0)
 				return TURN_MSG_ADDRESS;
 			if (!m->have_peer) {
 				m->peer = ep;
@@ -350,7 +291,7 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 			if (alen != 4)
 				return TURN_MSG_ATTR;
 			if (!m->have_lifetime) {
-				m->lifetime = get32(v);
+				m->lifetime = bytes_get32(v);
 				m->have_lifetime = 1;
 			}
 			break;
@@ -358,7 +299,7 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 			if (alen != 4)
 				return TURN_MSG_ATTR;
 			if (!m->have_channel) {
-				m->channel = get16(v);
+				m->channel = bytes_get16(v);
 				m->have_channel = 1;
 			}
 			break;
@@ -400,7 +341,7 @@ turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m)
 			m->integrity_off = off;
 			break;
 		case STUN_ATTR_FINGERPRINT:
-			if (alen != 4 || get32(v) != (stun_crc32(buf, off) ^ STUN_FINGERPRINT_XOR))
+			if (alen != 4 || bytes_get32(v) != (stun_crc32(buf, off) ^ STUN_FINGERPRINT_XOR))
 				return TURN_MSG_FINGERPRINT;
 			m->fingerprint = 1;
 			break;
@@ -441,7 +382,7 @@ turn_msg_check_integrity(const uint8_t *buf, size_t len, const struct turn_msg *
 		return 0;
 	/* The length field as if MESSAGE-INTEGRITY ended the message. */
 	memcpy(hdr, buf, STUN_HEADER_LEN);
-	put16(hdr + 2, (uint16_t)(off + STUN_ATTR_HEADER_LEN + TURN_MI_LEN - STUN_HEADER_LEN));
+	bytes_put16(hdr + 2, (uint16_t)(off + STUN_ATTR_HEADER_LEN + TURN_MI_LEN - STUN_HEADER_LEN));
 	sha1md5_hmac_sha1_init(&h, key, TURN_KEY_LEN);
 	sha1md5_hmac_sha1_update(&h, hdr, STUN_HEADER_LEN);
 	sha1md5_hmac_sha1_update(&h, buf + STUN_HEADER_LEN, off - STUN_HEADER_LEN);
@@ -461,8 +402,8 @@ turn_channel_wrap(uint8_t *out, size_t outlen, uint16_t channel, const uint8_t *
 	if (channel < TURN_CHANNEL_MIN || channel > TURN_CHANNEL_MAX || len > 0xFFFF ||
 	    outlen < TURN_CHANNEL_HEADER_LEN || outlen - TURN_CHANNEL_HEADER_LEN < len)
 		return 0;
-	put16(h->channel, channel);
-	put16(h->length, (uint16_t)len);
+	bytes_put16(h->channel, channel);
+	bytes_put16(h->length, (uint16_t)len);
 	if (len > 0)
 		memmove(out + TURN_CHANNEL_HEADER_LEN, payload, len);
 	return TURN_CHANNEL_HEADER_LEN + len;
@@ -478,12 +419,12 @@ turn_channel_parse(const uint8_t *buf, size_t len, uint16_t *channel, const uint
 
 	if (buf == NULL || len < TURN_CHANNEL_HEADER_LEN)
 		return 0;
-	ch = get16(h->channel);
-	n = get16(h->length);
+	ch = bytes_get16(h->channel);
+	n = bytes_get16(h->length);
 	if ((buf[0] & 0xC0) != 0x40 || ch < TURN_CHANNEL_MIN || ch > 0x4FFF)
 		return 0;
 	/* Over UDP the padding to 4 is optional: accept none or up to the boundary. */
-	if (len - TURN_CHANNEL_HEADER_LEN < n || len > pad4(TURN_CHANNEL_HEADER_LEN + n))
+	if (len - TURN_CHANNEL_HEADER_LEN < n || len > bytes_pad4(TURN_CHANNEL_HEADER_LEN + n))
 		return 0;
 	*channel = ch;
 	*payload = buf + TURN_CHANNEL_HEADER_LEN;
