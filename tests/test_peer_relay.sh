@@ -15,7 +15,7 @@
 #    invalid-mac); A writes 60 lines at once, above R's rate limit: R cuts
 #    the excess (counted "rate"), and chat retransmissions still deliver
 #    every line, in order.
-# 3. R leaves (EOF: BYE) just as A writes a line; R comes back 3 s later
+# 3. R leaves (SIGTERM: BYE) just as A writes a line; R comes back 3 s later
 #    with the same identity; the line reaches B over the relay again, and
 #    nothing is reported undelivered.
 # Root, else SKIP.
@@ -67,7 +67,8 @@ got=$(grep -o '"text":"flood [0-9]*"' "$T_TMP/B.log" | grep -o '[0-9]*' | tr '\n
 [ "$got" = "$(seq -s ' ' 1 $N) " ] || t_fail "flood lines out of order or twice: $got"
 
 # --- the relay leaves while A writes ---------------------------------------------------
-lab_hangup R
+# SIGTERM, not EOF: A and B inherited the write end of R's stdin FIFO.
+kill -TERM "${LAB_GPID[R]}"
 lab_say A "written while R leaves"
 # Its exit report (a reaped-late child still answers kill -0: watch the log).
 t_wait_for 15 grep -q '"what":"relay"' "$T_TMP/R.log" || { tail "$T_TMP/R.log" >&2; t_fail "R did not exit"; }
