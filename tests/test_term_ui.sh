@@ -14,7 +14,9 @@
 #   b. a line being typed survives incoming messages: text intact on the
 #      prompt line, cursor where it was (at the end, then 5 to the left);
 #      Enter sends exactly that line;
-#   c. /who lists B with its fingerprint; /nick changes the prompt and tells
+#   c. 300 lines pasted at once into B (more than CHAT_SEND_QUEUE_MAX): each
+#      is delivered or reported "undelivered" (queue-full), none lost silently;
+#   d. /who lists B with its fingerprint; /nick changes the prompt and tells
 #      B; a command's reply leaves no copy of the typed line behind; /quit
 #      exits 0 and B sees the goodbye.
 # No root needed. SKIP without dhtnode or tmux.
@@ -127,7 +129,26 @@ grep '"event":"message"' "$T_TMP/B.log" | grep -F "\"fp\":\"$FPU\"" | grep -q -F
 	t_fail "B got the typed line changed: $(grep '"event":"message"' "$T_TMP/B.log")"
 echo "b. typing: '$TYPED' intact on the prompt line through 6 incoming lines, cursor kept (end, end-5); Enter sent it exactly"
 
-# --- c. commands -----------------------------------------------------------------------
+# --- c. a paste larger than the send queue ------------------------------------------
+# 300 lines at once from B: CHAT_SEND_QUEUE_MAX (256) fit; every line must be
+# either delivered or reported undelivered ("queue-full"), none lost silently.
+ev() { grep -c "\"event\":\"$1\"" "$T_TMP/B.log"; }
+d0=$(ev delivered) u0=$(ev undelivered)
+seq -f 'paste %03g' 1 300 >"$T_TMP/paste"
+cat "$T_TMP/paste" >&"${T_GFD[B]}"
+pasted() { [ $(($(ev delivered) - d0 + $(ev undelivered) - u0)) -ge 300 ]; }
+t_wait_for 30 pasted || t_fail "paste: not every line accounted for in 30 s: $(($(ev delivered) - d0)) delivered, $(($(ev undelivered) - u0)) undelivered"
+ndel=$(($(ev delivered) - d0)) nund=$(($(ev undelivered) - u0))
+[ $((ndel + nund)) -eq 300 ] || t_fail "paste: $ndel delivered + $nund undelivered, want 300"
+[ "$(grep '"event":"sent"' "$T_TMP/B.log" | grep -c '"text":"paste ')" -eq 300 ] || t_fail "paste: not 300 sent events"
+grep '"event":"undelivered"' "$T_TMP/B.log" | grep -v -q '"reason":"queue-full"' &&
+	t_fail "paste: undelivered for another reason: $(grep '"event":"undelivered"' "$T_TMP/B.log" | grep -v queue-full | head -2)"
+# The UI got exactly the delivered ones: the last of them is on the screen.
+last=$(sed -n 's/.*"event":"sent".*"text":"paste \([0-9]*\)".*/\1/p' "$T_TMP/B.log" | sed -n "${ndel}p")
+t_wait_for 10 shows "<B [$FPB]> paste $last" || fail "paste: line $last (the last delivered) not on the screen"
+echo "c. paste: 300 lines at once: $ndel delivered, $nund refused as queue-full (reported), none lost silently"
+
+# --- d. commands -----------------------------------------------------------------------
 tm send-keys -t ui -l "/who"
 tm send-keys -t ui Enter
 t_wait_for 5 sh -c "tmux -L $SOCK capture-pane -p -t ui | grep -E -q '^[0-9:]+ +B \\[$FPB\\]  (lan|direct) '" ||
@@ -151,6 +172,6 @@ rc=$(cat "$T_TMP/ui.rc")
 [ "$rc" -eq 0 ] || t_fail "the UI exited with status $rc after /quit: $(cat "$T_TMP/ui.err")"
 t_wait_for 5 sh -c "grep '\"event\":\"peer-left\"' '$T_TMP/B.log' | grep -q '\"reason\":\"bye\"'" || t_fail "B did not see the UI leave"
 grep -l -e 'runtime error' -e 'Sanitizer' "$T_TMP/ui.err" && t_fail "sanitizer: $(cat "$T_TMP/ui.err")"
-echo "c. commands: /who lists B [$FPB], /nick -> prompt 'zed>' and B told, /quit exit 0, B saw bye"
+echo "d. commands: /who lists B [$FPB], /nick -> prompt 'zed>' and B told, /quit exit 0, B saw bye"
 echo "summary: terminal UI checks passed in $((SECONDS - t0)) s"
 exit 0
