@@ -78,8 +78,11 @@ json_strn(struct json *j, const char *k, const char *val, size_t n)
 
 			if (utf8_next(s, n, &off, &cp) != 0)
 				put(j, "\\ufffd", 6);
-			else if (cp >= 0x80 && cp < 0xa0)
-				putf(j, "\\u%04x", cp);	/* C1: no terminal acts on it */
+			else if ((cp >= 0x80 && cp < 0xa0) || (cp >= 0x2028 && cp <= 0x202e) ||
+			    (cp >= 0x2066 && cp <= 0x2069))
+				/* C1, line/paragraph separators, bidi controls: escaped, so
+				 * a terminal showing this line neither acts nor reorders. */
+				putf(j, "\\u%04x", cp);
 			else
 				put(j, (const char *)s + i, off - i);
 			i = off;

@@ -37,6 +37,9 @@ main(void)
 	expect_str("\x7f", 1, "{\"t\":\"\\u007f\"}");
 	expect_str("\xc2\x9b" "2J", 4, "{\"t\":\"\\u009b2J\"}");		/* C1 CSI */
 	expect_str("\x9b", 1, "{\"t\":\"\\ufffd\"}");			/* raw 8-bit CSI */
+	expect_str("a\xe2\x80\xae" "b", 5, "{\"t\":\"a\\u202eb\"}");	/* RLO */
+	expect_str("\xe2\x81\xa6\xe2\x80\xa8", 6, "{\"t\":\"\\u2066\\u2028\"}");
+	expect_str("\xe2\x80\x94", 3, "{\"t\":\"\xe2\x80\x94\"}");	/* em dash kept */
 	expect_str("\xc3\xa9", 2, "{\"t\":\"\xc3\xa9\"}");		/* é kept */
 	expect_str("\xed\xa0\x80", 3, "{\"t\":\"\\ufffd\\ufffd\\ufffd\"}");	/* surrogate */
 	expect_str("\xc0\xaf", 2, "{\"t\":\"\\ufffd\\ufffd\"}");		/* overlong */
