@@ -452,7 +452,17 @@ peer_on_record(struct session *s, const struct record *rec)
 void
 peer_on_rx(struct peer *p)
 {
-	p->last_rx_ms = session_mono_ms();
+	uint64_t now = session_mono_ms();
+
+	/*
+	 * Heard again after a silence: the path may have been broken (a NAT
+	 * forgot its mapping) and our retransmissions backed off meanwhile.
+	 * Resend what is pending now instead of at the next backed-off timeout.
+	 */
+	if (p->state == PEER_UP && p->chat != NULL && now >= p->last_rx_ms + PEER_RX_GAP_MS &&
+	    chat_peer_pending(p->chat) > 0)
+		peer_chat_path_changed(p);
+	p->last_rx_ms = now;
 	p->idle_probe_sent = 0;
 }
 

@@ -60,6 +60,7 @@ enum {
 	 */
 	PEER_IDLE_PROBE_MS = 25000,
 	PEER_DEAD_MS = 40000,
+	PEER_RX_GAP_MS = 5000,		/* heard again after this: resend pending chat now */
 	PEER_RESPONDER_GRACE_MS = 3000,	/* the larger key initiates too after this */
 	PEER_HANDSHAKE_TIMEOUT_MS = 15000,
 	PEER_HELLO_FIRST_MS = 1000,	/* HELLO repeats: 1, 2, 4, ... 30 s */
