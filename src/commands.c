@@ -69,6 +69,7 @@ send_text(struct session *s, const char *text, size_t len)
 			session_emit(s, &ev);
 		}
 	}
+	session_input_flow(s);
 }
 
 static void

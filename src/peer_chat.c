@@ -137,6 +137,7 @@ acked(void *arg, uint64_t id)
 	ev.seq = ids_take(p, id);
 	session_emit(p->s, &ev);
 	session_check_drain(p->s);
+	session_input_flow(p->s);
 }
 
 static void
@@ -157,6 +158,7 @@ undelivered(void *arg, uint64_t id, const uint8_t *text, size_t len)
 	ev.reason = p->state == PEER_LEFT ? "left" : "timeout";
 	session_emit(p->s, &ev);
 	session_check_drain(p->s);
+	session_input_flow(p->s);
 }
 
 static void

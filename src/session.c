@@ -198,6 +198,40 @@ session_check_drain(struct session *s)
 		event_active(s->drain_check, EV_TIMEOUT, 0);
 }
 
+/*
+ * --batch: while some peer's send queue is full, stop taking input lines,
+ * so a script piping a long file is slowed down instead of having lines
+ * refused. The terminal is never paused (/quit must work); there a line
+ * that does not fit is reported undelivered ("queue-full").
+ */
+static void
+on_flow_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	struct peer *p;
+	int full = 0;
+
+	(void)fd;
+	(void)what;
+	for (p = s->peers; p != NULL && !full; p = p->next)
+		full = p->state != PEER_LEFT && peer_chat_pending(p) >= CHAT_SEND_QUEUE_MAX;
+	ui_pause_input(s->ui, full);
+}
+
+void
+session_input_flow(struct session *s)
+{
+	if (!s->cfg->batch || s->flow_check == NULL)
+		return;
+	/*
+	 * Now, so the line after the one that filled a queue waits; and again
+	 * from the loop, once chat callbacks (a peer being freed reports its
+	 * queue while still counted) have settled.
+	 */
+	on_flow_check(-1, 0, s);
+	event_active(s->flow_check, EV_TIMEOUT, 0);
+}
+
 static void
 start_drain(struct session *s)
 {
@@ -563,7 +597,8 @@ session_run(const struct session_config *cfg)
 	if (start_signals(s) == -1)
 		goto out_ui;
 	if ((s->drain_timer = evtimer_new(s->base, on_drain_timer, s)) == NULL ||
-	    (s->drain_check = event_new(s->base, -1, 0, on_drain_check, s)) == NULL)
+	    (s->drain_check = event_new(s->base, -1, 0, on_drain_check, s)) == NULL ||
+	    (s->flow_check = event_new(s->base, -1, 0, on_flow_check, s)) == NULL)
 		goto out_ui;
 	if (derive_keys(s) == -1)
 		goto out_ui;
@@ -610,6 +645,8 @@ out_ui:
 		event_free(s->drain_timer);
 	if (s->drain_check != NULL)
 		event_free(s->drain_check);
+	if (s->flow_check != NULL)
+		event_free(s->flow_check);
 	if (s->sigint != NULL)
 		event_free(s->sigint);
 	if (s->sigterm != NULL)

@@ -236,6 +236,7 @@ struct session {
 	struct event *sigint, *sigterm;
 	struct event *drain_timer;	/* linger, then the drain bound */
 	struct event *drain_check;	/* deferred: chat callbacks cannot send BYE */
+	struct event *flow_check;	/* deferred: is some peer's send queue full? */
 	int eof, draining, quitting;
 	int status;
 };
@@ -258,6 +259,8 @@ void session_info(struct session *s, const char *what, const char *fmt, ...)
 void session_quit(struct session *s);
 /* A pending message was acknowledged or given up: finish a drain if it was the last. */
 void session_check_drain(struct session *s);
+/* A peer's send queue grew or shrank: pause or resume batch input (from the loop). */
+void session_input_flow(struct session *s);
 /* Republish our record (nick changed). */
 void session_republish(struct session *s);
 

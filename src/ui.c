@@ -20,6 +20,13 @@ ui_set_prompt(struct ui *ui, const char *prompt)
 }
 
 void
+ui_pause_input(struct ui *ui, int pause)
+{
+	if (ui != NULL && ui->ops->pause != NULL)
+		ui->ops->pause(ui, pause);
+}
+
+void
 ui_free(struct ui *ui)
 {
 	if (ui != NULL)

@@ -70,6 +70,12 @@ struct ui *ui_batch_new(struct event_base *base, const struct ui_input *in);
 void ui_emit(struct ui *ui, const struct ui_event *ev);
 /* Change the prompt (after /nick). */
 void ui_set_prompt(struct ui *ui, const char *prompt);
+/*
+ * Stop (1) or resume (0) handing over input lines. Batch mode stops reading
+ * stdin (so a script's writes block: flow control); the terminal keeps
+ * reading, so /quit always works.
+ */
+void ui_pause_input(struct ui *ui, int pause);
 void ui_free(struct ui *ui);		/* restores the terminal; NULL ok */
 
 #endif

@@ -20,8 +20,13 @@ enum {
 
 struct ui_batch {
 	struct ui ui;
-	struct event *ev;
-	char buf[BATCH_LINE_MAX + 1];
+	struct event *ev;		/* stdin readable, or a tick for unpollable stdin */
+	int polled;			/* ev is a read event (else the tick) */
+	int paused;			/* the session asked us to stop handing over lines */
+	int eof;			/* 0 reading, 1 end of input seen, 2 reported */
+	char chunk[1024];		/* read but not yet handled: chunk[pos..n) */
+	size_t pos, n;
+	char buf[BATCH_LINE_MAX + 1];	/* the line being assembled */
 	size_t len;
 	int discarding;			/* inside an over-long line */
 };
@@ -111,27 +116,14 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 	json_print(&j, stdout);
 }
 
+/* Hand over complete lines from the chunk until it is used up or we are paused. */
 static void
-batch_read(evutil_socket_t fd, short what, void *arg)
+batch_lines(struct ui_batch *b)
 {
-	struct ui_batch *b = arg;
-	char chunk[1024];
-	ssize_t n, i;
+	while (b->pos < b->n && !b->paused) {
+		char c = b->chunk[b->pos++];
 
-	(void)what;
-	n = read(fd, chunk, sizeof(chunk));
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		event_del(b->ev);
-		if (b->len > 0 && !b->discarding)
-			b->ui.in.line(b->ui.in.arg, b->buf, b->len);
-		b->len = 0;
-		b->ui.in.eof(b->ui.in.arg);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (chunk[i] == '\n') {
+		if (c == '\n') {
 			if (!b->discarding)
 				b->ui.in.line(b->ui.in.arg, b->buf, b->len);
 			b->len = 0;
@@ -146,9 +138,64 @@ batch_read(evutil_socket_t fd, short what, void *arg)
 			b->discarding = 1;
 			b->len = 0;
 		} else {
-			b->buf[b->len++] = chunk[i];
+			b->buf[b->len++] = c;
 		}
 	}
+	if (b->pos == b->n && b->eof == 1 && !b->paused) {
+		b->eof = 2;
+		if (b->len > 0 && !b->discarding)
+			b->ui.in.line(b->ui.in.arg, b->buf, b->len);
+		b->len = 0;
+		b->ui.in.eof(b->ui.in.arg);
+	}
+}
+
+static void
+batch_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ui_batch *b = arg;
+	ssize_t n;
+
+	(void)what;
+	if (b->pos == b->n && b->eof == 0) {
+		n = read(fd, b->chunk, sizeof(b->chunk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		b->pos = 0;
+		b->n = n > 0 ? (size_t)n : 0;
+		if (n <= 0) {
+			b->eof = 1;
+			event_del(b->ev);
+		}
+	}
+	batch_lines(b);
+}
+
+/*
+ * Paused, we stop reading stdin (a writer blocks on a full pipe: flow
+ * control for scripts) and hold back lines already read. Resuming hands
+ * them over from the loop, never from inside the caller.
+ */
+static void
+batch_pause(struct ui *ui, int pause)
+{
+	struct ui_batch *b = (struct ui_batch *)ui;
+	struct timeval tick = { 0, 1000 };
+
+	if (pause == b->paused)
+		return;
+	b->paused = pause;
+	if (pause) {
+		event_del(b->ev);
+		return;
+	}
+	if (b->eof == 0) {
+		if (b->polled)
+			event_add(b->ev, NULL);
+		else
+			event_add(b->ev, &tick);
+	}
+	event_active(b->ev, b->polled ? EV_READ : EV_TIMEOUT, 0);
 }
 
 static void
@@ -161,7 +208,7 @@ batch_free(struct ui *ui)
 	free(b);
 }
 
-static const struct ui_ops batch_ops = { batch_emit, NULL, batch_free };
+static const struct ui_ops batch_ops = { batch_emit, NULL, batch_pause, batch_free };
 
 struct ui *
 ui_batch_new(struct event_base *base, const struct ui_input *in)
@@ -175,6 +222,7 @@ ui_batch_new(struct event_base *base, const struct ui_input *in)
 	b->ev = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, batch_read, b);
 	if (b->ev == NULL)
 		goto fail;
+	b->polled = 1;
 	if (event_add(b->ev, NULL) != 0) {
 		/*
 		 * Regular files and /dev/null cannot be polled, and never block:
@@ -183,6 +231,7 @@ ui_batch_new(struct event_base *base, const struct ui_input *in)
 		struct timeval tick = { 0, 1000 };
 
 		event_free(b->ev);
+		b->polled = 0;
 		b->ev = event_new(base, STDIN_FILENO, EV_PERSIST, batch_read, b);
 		if (b->ev == NULL || event_add(b->ev, &tick) != 0)
 			goto fail;

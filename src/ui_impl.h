@@ -8,6 +8,7 @@
 struct ui_ops {
 	void (*emit)(struct ui *, const struct ui_event *);
 	void (*set_prompt)(struct ui *, const char *);
+	void (*pause)(struct ui *, int);	/* NULL: input is never paused */
 	void (*free)(struct ui *);
 };
 

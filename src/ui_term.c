@@ -292,7 +292,7 @@ term_free(struct ui *ui)
 	the_term = NULL;
 }
 
-static const struct ui_ops term_ops = { term_emit, term_set_prompt, term_free };
+static const struct ui_ops term_ops = { term_emit, term_set_prompt, NULL, term_free };
 
 struct ui *
 ui_term_new(struct event_base *base, const struct ui_input *in, const char *prompt)
