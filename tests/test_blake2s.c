@@ -96,5 +96,5 @@ main(void)
 	CHECK(memcmp(out, t1, 32) == 0);
 	CHECK(hex_eq(t2, "604923b6176d8e79fceb952685ede1377e0bd11ee8c1faba37325e78220382d8"));
 
-	return wgt_done("test_blake2s");
+	return check_exit("test_blake2s");
 }

@@ -273,5 +273,5 @@ main(void)
 	test_ratelimiter_unit();
 	test_secret_rotation();
 	test_auto_load();
-	return wgt_done("test_cookie");
+	return check_exit("test_cookie");
 }

@@ -462,5 +462,5 @@ main(void)
 	test_roaming();
 	test_staged_queue();
 	test_malformed();
-	return wgt_done("test_noise");
+	return check_exit("test_noise");
 }

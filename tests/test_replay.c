@@ -121,5 +121,5 @@ main(void)
 	T(1000000000ULL - COUNTER_WINDOW_SIZE - 1, 0);
 	T(99, 0);
 
-	return wgt_done("test_replay");
+	return check_exit("test_replay");
 }

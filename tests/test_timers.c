@@ -312,5 +312,5 @@ main(void)
 	test_rekey_on_receive();
 	test_message_limits();
 	test_zero_keys();
-	return wgt_done("test_timers");
+	return check_exit("test_timers");
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * wgtest.h — shared helpers for the tunnel/ unit tests: CHECK macros, a fake
- * clock, and a fake network of in-process devices whose send callbacks queue
- * datagrams that wgt_pump() delivers. No sleeps: time moves only by
- * wgt_advance().
+ * wgtest.h — shared helpers for the tunnel/ unit tests: the checks of
+ * check.h, a fake clock, and a fake network of in-process devices whose send
+ * callbacks queue datagrams that wgt_pump() delivers. No sleeps: time moves
+ * only by wgt_advance().
  */
 #ifndef GONET_TESTS_WGTEST_H
 #define GONET_TESTS_WGTEST_H
@@ -18,37 +18,10 @@
 
 #include <sodium.h>
 
+#include "tests/check.h"
 #include "tunnel/wg.h"
 
 #define WGT_UNUSED __attribute__((unused))
-
-static int wgt_checks, wgt_failures;
-
-#define CHECK(cond) do {						\
-	wgt_checks++;							\
-	if (!(cond)) {							\
-		wgt_failures++;						\
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	unsigned long long wgt_a = (unsigned long long)(a);		\
-	unsigned long long wgt_b = (unsigned long long)(b);		\
-	wgt_checks++;							\
-	if (wgt_a != wgt_b) {						\
-		wgt_failures++;						\
-		fprintf(stderr, "FAIL %s:%d: %s == %s (%llu != %llu)\n",	\
-		    __FILE__, __LINE__, #a, #b, wgt_a, wgt_b);		\
-	}								\
-} while (0)
-
-static WGT_UNUSED int
-wgt_done(const char *name)
-{
-	printf("%s: %d checks, %d failures\n", name, wgt_checks, wgt_failures);
-	return wgt_failures == 0 ? 0 : 1;
-}
 
 /* The fake clock: monotonic ns and a wall clock moving with it. */
 static uint64_t wgt_clock = 1000ULL * 1000000000ULL;
