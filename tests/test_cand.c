@@ -14,12 +14,7 @@
 
 #include "cand.h"
 #include "punch.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } \
-} while (0)
+#include "tests/check.h"
 
 static struct endpoint
 ep(const char *ip, uint16_t port)
@@ -324,10 +319,5 @@ main(void)
 	test_gather();
 	test_pairs();
 	test_punch();
-	if (failures) {
-		fprintf(stderr, "test_cand: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_cand: ok\n");
-	return 0;
+	return check_exit("test_cand");
 }

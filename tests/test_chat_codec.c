@@ -14,15 +14,7 @@
 #include <msgpack.h>
 
 #include "chat_codec.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "tests/check.h"
 
 static size_t
 unhex(const char *hex, uint8_t *out, size_t cap)
@@ -287,11 +279,8 @@ test_rejects(void)
 	for (i = 0; i < sizeof(rejects) / sizeof(rejects[0]); i++) {
 		n = unhex(rejects[i].hex, buf, sizeof(buf));
 		r = chat_decode(&f, buf, n);
-		if (r != rejects[i].want) {
-			fprintf(stderr, "reject %zu (%s): got %s, want %s\n", i,
-			    rejects[i].why, chat_drop_name(r), chat_drop_name(rejects[i].want));
-			failures++;
-		}
+		CHECK_MSG(r == rejects[i].want, "reject %zu (%s): got %s, want %s", i,
+		    rejects[i].why, chat_drop_name(r), chat_drop_name(rejects[i].want));
 	}
 
 	/* Text of exactly CHAT_TEXT_MAX, and one more. */
@@ -319,10 +308,5 @@ main(void)
 	test_shortest();
 	test_encode_rejects();
 	test_rejects();
-	if (failures) {
-		fprintf(stderr, "test_chat_codec: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_chat_codec: ok\n");
-	return 0;
+	return check_exit("test_chat_codec");
 }

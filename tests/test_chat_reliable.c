@@ -17,15 +17,7 @@
 #include <string.h>
 
 #include "chat_reliable.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "tests/check.h"
 
 enum { PKT_MAX = 1 << 14, UNDELIVERED_MAX = 512 };
 
@@ -657,10 +649,5 @@ main(void)
 	test_receiver_restart();
 	test_bye();
 	test_api();
-	if (failures) {
-		fprintf(stderr, "test_chat_reliable: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_chat_reliable: ok\n");
-	return 0;
+	return check_exit("test_chat_reliable");
 }

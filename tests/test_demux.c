@@ -7,12 +7,7 @@
 #include <string.h>
 
 #include "demux.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } \
-} while (0)
+#include "tests/check.h"
 
 static enum demux_kind
 classify_hex(const char *hex)
@@ -82,10 +77,5 @@ main(void)
 	CHECK(strcmp(demux_kind_name(DEMUX_STUN), "stun") == 0);
 	CHECK(strcmp(demux_kind_name(DEMUX_WG), "wg") == 0);
 
-	if (failures) {
-		fprintf(stderr, "test_demux: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_demux: ok\n");
-	return 0;
+	return check_exit("test_demux");
 }

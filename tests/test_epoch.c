@@ -33,15 +33,7 @@
 #include "rendezvous.h"
 #include "room.h"
 #include "runner.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "tests/check.h"
 
 /* --- the fake DHT ------------------------------------------------------------ */
 
@@ -186,10 +178,8 @@ on_reject(void *arg, enum record_reject why, size_t len, uint64_t epoch)
 	 * Besides the peers' records this DHT holds our own, second copies, and
 	 * old versions that linger (as on OpenDHT) until they expire.
 	 */
-	if (why != REC_OWNID && why != REC_DUPLICATE && why != REC_SEQ && why != REC_EXP) {
-		fprintf(stderr, "%s: unexpected reject %s\n", p->name, record_reject_name(why));
-		failures++;
-	}
+	CHECK_MSG(why == REC_OWNID || why == REC_DUPLICATE || why == REC_SEQ || why == REC_EXP,
+	    "%s: unexpected reject %s", p->name, record_reject_name(why));
 }
 
 static struct runner fake_runner;
@@ -371,7 +361,7 @@ test_seq_persisted(struct event_base *base, const struct room_keys *keys)
 
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
-		failures++;
+		check_failures++;
 		return;
 	}
 	peer_init(&p, "p", 0);
@@ -414,10 +404,5 @@ main(void)
 	test_seq_persisted(base, &keys);
 
 	event_base_free(base);
-	if (failures > 0) {
-		fprintf(stderr, "test_epoch: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_epoch: ok\n");
-	return 0;
+	return check_exit("test_epoch");
 }

@@ -19,15 +19,7 @@
 
 #include "b64key.h"
 #include "identity.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "tests/check.h"
 
 static char dir[] = "/tmp/gonet-test-identity-XXXXXX";
 static char err[IDENTITY_ERR_LEN];
@@ -398,10 +390,5 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	rc = system(cmd);
 	(void)rc;
-	if (failures) {
-		fprintf(stderr, "test_identity: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_identity: ok\n");
-	return 0;
+	return check_exit("test_identity");
 }

@@ -33,15 +33,7 @@
 #include <sodium.h>
 
 #include "ip.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "tests/check.h"
 
 static size_t
 unhex(const char *hex, uint8_t *out, size_t cap)
@@ -423,10 +415,5 @@ main(void)
 	test_build_limits();
 	test_rejects();
 	test_tunnel_addr();
-	if (failures) {
-		fprintf(stderr, "test_ip: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_ip: ok\n");
-	return 0;
+	return check_exit("test_ip");
 }

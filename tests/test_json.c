@@ -4,11 +4,7 @@
 #include <string.h>
 
 #include "json.h"
-
-static int failures;
-
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } } while (0)
+#include "tests/check.h"
 
 static void
 expect_str(const char *in, size_t n, const char *want)
@@ -19,10 +15,7 @@ expect_str(const char *in, size_t n, const char *want)
 	json_begin(&j);
 	json_strn(&j, "t", in, n);
 	got = json_end(&j);
-	if (strcmp(got, want) != 0) {
-		fprintf(stderr, "FAIL: got %s want %s\n", got, want);
-		failures++;
-	}
+	CHECK_STR(got, want);
 }
 
 int
@@ -61,8 +54,5 @@ main(void)
 	json_str(&j, "big", big);
 	CHECK(strcmp(json_end(&j), "{\"event\":\"error\",\"what\":\"json-overflow\"}") == 0);
 
-	if (failures)
-		return 1;
-	printf("test_json: ok\n");
-	return 0;
+	return check_exit("test_json");
 }

@@ -30,15 +30,9 @@
 #include "record_codec.h"
 #include "room.h"
 #include "runner.h"
+#include "tests/check.h"
 
-static int failures, verbose;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+static int verbose;
 
 /* "lobby/room/key" (doc/PROTOCOL.md "Room keys"). */
 static const char ROOM_LOCATOR[] =
@@ -90,7 +84,7 @@ unhex(const char *h, uint8_t *out, size_t len)
 
 	if (sodium_hex2bin(out, len, h, strlen(h), NULL, &n, NULL) != 0 || n != len) {
 		fprintf(stderr, "bad hex in test\n");
-		failures++;
+		check_failures++;
 	}
 }
 
@@ -1167,7 +1161,7 @@ test_flood(void)
 	mailbox_receive(b.mb, ih, v, 10);
 	heap0 = heap_in_use();
 	for (i = 0; i < N; i++) {
-		enum mailbox_reject w;
+		enum mailbox_reject w, r;
 
 		base_letter(&l);
 		l.seq = 1 + i;
@@ -1223,11 +1217,10 @@ test_flood(void)
 		}
 		CHECK(n > 0);
 		want[w]++;
-		if (mailbox_receive(b.mb, ih, v, (size_t)n) != w) {
-			failures++;
-			fprintf(stderr, "flood %zu: want %s\n", i, mailbox_reject_name(w));
+		r = mailbox_receive(b.mb, ih, v, (size_t)n);
+		CHECK_MSG(r == w, "flood %zu: want %s", i, mailbox_reject_name(w));
+		if (r != w)
 			break;
-		}
 	}
 	heap1 = heap_in_use();
 	mailbox_get_stats(b.mb, &st);
@@ -1299,10 +1292,5 @@ main(int argc, char **argv)
 	event_base_free(base);
 	room_keys_wipe(&keys);
 	room_keys_wipe(&other_keys);
-	if (failures != 0) {
-		fprintf(stderr, "test_mailbox: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_mailbox: ok\n");
-	return 0;
+	return check_exit("test_mailbox");
 }

@@ -13,12 +13,7 @@
 #include <sodium.h>
 
 #include "probe.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } \
-} while (0)
+#include "tests/check.h"
 
 /* The vector in doc/PROTOCOL.md: key 00..1f, A = 40..5f, B = 80..9f, txid c0..cb. */
 static const char vec_ping[] =
@@ -227,10 +222,5 @@ main(void)
 	test_vector();
 	test_rejects();
 	test_sizes();
-	if (failures) {
-		fprintf(stderr, "test_probe: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_probe: ok\n");
-	return 0;
+	return check_exit("test_probe");
 }

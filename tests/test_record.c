@@ -15,15 +15,9 @@
 
 #include "record.h"
 #include "record_codec.h"
+#include "tests/check.h"
 
-static int failures, verbose;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+static int verbose;
 
 /* "lobby/room/key" (test_room.c): record key and infohash of epoch 493000. */
 static const char ROOM_RECORD_KEY[] =
@@ -41,7 +35,7 @@ unhex(const char *h, uint8_t *out, size_t len)
 
 	if (sodium_hex2bin(out, len, h, strlen(h), NULL, &n, NULL) != 0 || n != len) {
 		fprintf(stderr, "bad hex in test\n");
-		failures++;
+		check_failures++;
 	}
 }
 
@@ -925,10 +919,5 @@ main(int argc, char **argv)
 	test_candidates_skipped();
 	test_seal_refuses();
 	test_max_size();
-	if (failures) {
-		fprintf(stderr, "test_record: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_record: ok\n");
-	return 0;
+	return check_exit("test_record");
 }

@@ -14,12 +14,7 @@
 #include <sodium.h>
 
 #include "relay_msg.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } \
-} while (0)
+#include "tests/check.h"
 
 /* key 00..1f; A = 40..5f, B = 80..9f, R = a0..bf; txid c0..cb. */
 static const char vec_data[] =
@@ -188,10 +183,5 @@ main(void)
 		txid[i] = (uint8_t)(0xc0 + i);
 	test_vectors();
 	test_rejects();
-	if (failures != 0) {
-		fprintf(stderr, "%d failures\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return check_exit("test_relay");
 }

@@ -17,15 +17,7 @@
 #include <sodium.h>
 
 #include "room.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "tests/check.h"
 
 static int
 hex_eq(const uint8_t *p, size_t len, const char *hex)
@@ -261,10 +253,5 @@ main(void)
 	test_validate();
 	test_epochs();
 	test_skewed_clocks();
-	if (failures) {
-		fprintf(stderr, "test_room: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_room: ok\n");
-	return 0;
+	return check_exit("test_room");
 }

@@ -13,15 +13,7 @@
 
 #include "sanitize.h"
 #include "utf8.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "tests/check.h"
 
 #define FFFD "\xef\xbf\xbd"
 
@@ -96,10 +88,8 @@ test_table(void)
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		len = table[i].len ? table[i].len : strlen(table[i].in);
 		n = sanitize_text(out, sizeof(out), (const uint8_t *)table[i].in, len);
-		if (n != strlen(table[i].out) || strcmp(out, table[i].out) != 0) {
-			fprintf(stderr, "injection %zu (%s): got \"%s\"\n", i, table[i].what, out);
-			failures++;
-		}
+		CHECK_MSG(n == strlen(table[i].out) && strcmp(out, table[i].out) == 0,
+		    "injection %zu (%s): got \"%s\"", i, table[i].what, out);
 		CHECK(safe(out, n) && strlen(out) == n);
 		CHECK(n + 1 <= SANITIZE_MAX(len));
 	}
@@ -154,10 +144,7 @@ test_exhaustive(void)
 		for (b = 0; b < 256; b++) {
 			in[1] = (uint8_t)b;
 			n = sanitize_text(out, sizeof(out), in, 2);
-			if (!safe(out, n)) {
-				fprintf(stderr, "unsafe output for %02x %02x\n", a, b);
-				failures++;
-			}
+			CHECK_MSG(safe(out, n), "unsafe output for %02x %02x", a, b);
 		}
 	}
 	for (i = 0; i < 200000; i++) {
@@ -224,10 +211,5 @@ main(void)
 	test_expansion();
 	test_exhaustive();
 	test_decoder();
-	if (failures) {
-		fprintf(stderr, "test_sanitize: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_sanitize: ok\n");
-	return 0;
+	return check_exit("test_sanitize");
 }

@@ -13,15 +13,7 @@
 #include <unistd.h>
 
 #include "session_impl.h"
-
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		failures++;						\
-	}								\
-} while (0)
+#include "tests/check.h"
 
 static const char FP1[] = "1111-2222-3333-4444";
 static const char FP2[] = "aaaa-bbbb-cccc-dddd";
@@ -85,7 +77,5 @@ main(void)
 
 	unlink(path);
 	rmdir(dir);
-	if (failures == 0)
-		printf("test_session_pins: ok\n");
-	return failures != 0;
+	return check_exit("test_session_pins");
 }

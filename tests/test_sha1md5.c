@@ -13,12 +13,7 @@
 #include <sodium.h>
 
 #include "sha1md5.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } \
-} while (0)
+#include "tests/check.h"
 
 static int
 hex_is(const uint8_t *b, size_t n, const char *hex)
@@ -137,10 +132,5 @@ main(void)
 	test_sha1();
 	test_md5();
 	test_hmac();
-	if (failures) {
-		fprintf(stderr, "test_sha1md5: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_sha1md5: ok\n");
-	return 0;
+	return check_exit("test_sha1md5");
 }

@@ -14,12 +14,7 @@
 #include <sodium.h>
 
 #include "stun.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } \
-} while (0)
+#include "tests/check.h"
 
 static size_t
 unhex(uint8_t *out, size_t max, const char *hex)
@@ -505,10 +500,5 @@ main(void)
 	test_request();
 	test_schedule();
 	test_client();
-	if (failures) {
-		fprintf(stderr, "test_stun: %d failures\n", failures);
-		return 1;
-	}
-	printf("test_stun: ok\n");
-	return 0;
+	return check_exit("test_stun");
 }

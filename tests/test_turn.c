@@ -19,12 +19,7 @@
 #include "turn_msg.h"
 #include "turn_uri.h"
 #include "tests/turnfake.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); failures++; } \
-} while (0)
+#include "tests/check.h"
 
 static size_t
 unhex(uint8_t *out, size_t max, const char *hex)
@@ -1012,10 +1007,5 @@ main(void)
 	test_client_peers();
 	test_client_failures();
 	test_client_close();
-	if (failures) {
-		fprintf(stderr, "test_turn: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_turn: ok\n");
-	return 0;
+	return check_exit("test_turn");
 }
