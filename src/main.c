@@ -71,12 +71,13 @@ enum long_only {
 	OPT_LINGER,
 	OPT_NAT_CHECK,
 	OPT_TURN,
-	OPT_NO_RELAY
+	OPT_NO_RELAY,
+	OPT_NO_DHT_FALLBACK
 };
 
 struct options {
 	enum mode mode;
-	bool json, watch, lan, no_stun, loopback, no_relay;
+	bool json, watch, lan, no_stun, loopback, no_relay, no_dht_fallback;
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
 	const char *bootstrap[MAX_BOOTSTRAP + 1];
 	int nbootstrap;
@@ -122,6 +123,7 @@ usage(FILE *f)
 	    "                         TURN server to relay through when no direct path\n"
 	    "                         works, repeatable (at most 4)\n"
 	    "  --no-relay             never forward packets between other peers\n"
+	    "  --no-dht-fallback      never chat through the DHT with a peer no path reaches\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
@@ -229,6 +231,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "nat-check", no_argument, NULL, OPT_NAT_CHECK },
 		{ "turn", required_argument, NULL, OPT_TURN },
 		{ "no-relay", no_argument, NULL, OPT_NO_RELAY },
+		{ "no-dht-fallback", no_argument, NULL, OPT_NO_DHT_FALLBACK },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -321,6 +324,9 @@ parse_args(int argc, char **argv, struct options *o)
 		}
 		case OPT_NO_RELAY:
 			o->no_relay = true;
+			break;
+		case OPT_NO_DHT_FALLBACK:
+			o->no_dht_fallback = true;
 			break;
 		case OPT_LOOPBACK:
 			o->loopback = true;
@@ -443,6 +449,7 @@ run_session(struct options *o)
 	o->turn[o->nturn] = NULL;
 	sc.turn = o->nturn > 0 ? o->turn : NULL;
 	sc.no_relay = o->no_relay;
+	sc.no_dht_fallback = o->no_dht_fallback;
 	sc.lan_discovery = o->lan;
 	sc.loopback = o->loopback;
 	sc.verbose = o->verbose;

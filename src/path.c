@@ -102,9 +102,12 @@ path_start(struct peer *p, const struct endpoint *extra)
 	p->punch_had_selection = 0;
 	p->peer_pinged = extra != NULL;
 	p->state = PEER_PUNCHING;
-	peer_ui(p, &ev, UI_EV_PEER_PUNCHING);
-	ev.count = npairs;
-	session_emit(s, &ev);
+	/* On the DHT path punching is retried every 30 s: not news each time. */
+	if (!p->dht) {
+		peer_ui(p, &ev, UI_EV_PEER_PUNCHING);
+		ev.count = npairs;
+		session_emit(s, &ev);
+	}
 	if (npairs == 0) {
 		punch_stop(&p->punch);
 		peer_path_failed(p);

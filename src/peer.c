@@ -11,6 +11,10 @@
  *                    FAILED ◄──────────────────── FAILED            PUNCHING (path-down)
  *   any state ──BYE──► LEFT ──newer record or its ping──► PUNCHING
  *
+ * FAILED (or a frame from the peer through our DHT mailbox while it has no
+ * path) puts its chat on the DHT mailbox until a path comes up: p->dht,
+ * path "dht" (session_mailbox.c, which also re-punches every 30 s).
+ *
  * A WireGuard session that comes up from the peer's side (its initiation)
  * moves any state to UP. The side with the smaller WireGuard public key
  * initiates; the other initiates at once when none of the peer's pings has
@@ -209,6 +213,7 @@ path_up(struct peer *p)
 	uint64_t now = session_mono_ms();
 
 	p->state = PEER_UP;
+	p->dht = 0;			/* any path beats the DHT mailbox */
 	p->last_rx_ms = now;
 	p->idle_probe_sent = 0;
 	wg_peer_set_persistent_keepalive(p->wg, SESSION_KEEPALIVE_S);
@@ -250,12 +255,15 @@ fail(struct peer *p, const char *reason, const char *text, const char *hint)
 
 	p->state = PEER_FAILED;
 	path_stop(p);
+	peer_rearm(p);
+	if (p->dht)
+		return;		/* a retry from the DHT path failed: nothing new */
 	peer_ui(p, &ev, UI_EV_PEER_FAILED);
 	ev.reason = reason;
 	ev.text = text;
 	ev.hint = hint;
 	session_emit(p->s, &ev);
-	peer_rearm(p);
+	session_mailbox_use(p);
 }
 
 static void
@@ -576,7 +584,8 @@ peer_who(struct peer *p)
 
 	endpoint_str(p, ep, sizeof(ep));
 	peer_ui(p, &ev, UI_EV_WHO);
-	ev.path = p->state == PEER_UP ? path_kind(p) : peer_state_name(p->state);
+	ev.path = p->state == PEER_UP ? path_kind(p) : p->dht && p->state != PEER_LEFT ? "dht" :
+	    peer_state_name(p->state);
 	ev.endpoint = ep;
 	ev.rtt_ms = p->rtt_ms;
 	if (p->state == PEER_UP)

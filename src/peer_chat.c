@@ -93,6 +93,10 @@ transmit(void *arg, const uint8_t *frame, size_t len)
 	long n;
 
 	if (p->state != PEER_UP) {
+		if (p->dht && p->state != PEER_LEFT) {
+			session_mailbox_send(p, frame, len);	/* the last resort */
+			return;
+		}
 		p->s->drops[SDROP_NOT_UP]++;
 		return;		/* chat_reliable retransmits when the path comes up */
 	}

@@ -151,8 +151,10 @@ session_fatal(struct session *s, const char *fmt, ...)
 void
 session_quit(struct session *s)
 {
+	/* A BYE through the DHT mailbox needs the loop a moment for its put. */
+	struct timeval put_wait = { 1, 0 };
 	struct peer *p;
-	unsigned n = 0;
+	unsigned n = 0, ndht = 0;
 
 	if (s->quitting)
 		return;
@@ -161,11 +163,16 @@ session_quit(struct session *s)
 		if (peer_is_up(p)) {
 			peer_chat_bye(p);
 			n++;
+		} else if (p->dht && p->state != PEER_LEFT) {
+			peer_chat_bye(p);
+			ndht++;
 		}
 	}
+	session_mailbox_flush(s);
 	session_wg_rearm(s);
+	n += ndht;
 	session_status(s, "bye", "leaving the room (said goodbye to %u peer%s)", n, n == 1 ? "" : "s");
-	event_base_loopexit(s->base, NULL);
+	event_base_loopexit(s->base, ndht > 0 ? &put_wait : NULL);
 }
 
 static size_t
@@ -615,13 +622,18 @@ session_run(const struct session_config *cfg)
 		goto out_turn;
 	if (start_rendezvous(s) == -1)
 		goto out_turn;
+	if (session_mailbox_start(s) == -1)
+		goto out_rv;
 
 	event_base_dispatch(s->base);
 	status = 0;
 	report_drops(s);
 	session_turn_report(s);
 	relay_report(s);
+	session_mailbox_report(s);
 
+	session_mailbox_stop(s);
+out_rv:
 	rendezvous_free(s->rv);
 out_turn:
 	session_turn_stop(s);

@@ -18,6 +18,7 @@
  *                    through a TURN allocation or a peer relay
  *   session_turn.c   --turn: allocations, the relay candidate, permissions
  *   relay.c          peer relay: forwarding for others, asking for a relay
+ *   session_mailbox.c  the DHT mailbox as the last-resort path ("dht")
  *
  * Everything runs on the loop's thread. Monotonic time is in ns for
  * WireGuard and in ms for everything else (the same CLOCK_MONOTONIC).
@@ -71,7 +72,8 @@ enum {
 	SESSION_STUN_BUDGET_MS = 10000,
 	SESSION_PRFLX_MAX = 6,		/* reflexive addresses of ours (STUN, pongs) */
 	SESSION_LINE_MAX = 4096,
-	PATH_RELAY_DELAY_MS = 3000	/* relay candidate pairs are pinged from then on */
+	PATH_RELAY_DELAY_MS = 3000,	/* relay candidate pairs are pinged from then on */
+	SESSION_DHT_REPUNCH_MS = 30000	/* on the DHT path: punch again this often */
 };
 
 /* Why a datagram or inner packet was dropped by the session (not by a module). */
@@ -144,6 +146,9 @@ struct peer {
 
 	struct peer_msgid *ids;
 	size_t nids, capids;
+
+	int dht;			/* no path: chat goes through the DHT mailbox */
+	uint64_t dht_punch_ms;		/* on the DHT path: punching last started */
 };
 
 /*
@@ -175,6 +180,7 @@ enum {
 
 struct session_turn;
 struct relay;
+struct mailbox;
 
 struct session_cands {
 	struct cand_list list;		/* everything gathered, sorted */
@@ -232,6 +238,8 @@ struct session {
 	struct session_turn *turn;	/* --turn allocations, nturn of them */
 	unsigned nturn;
 	struct relay *relay;		/* peer relay state (relay.c) */
+	struct mailbox *mailbox;	/* NULL with --no-dht-fallback */
+	struct event *mailbox_timer;
 
 	struct event *sigint, *sigterm;
 	struct event *drain_timer;	/* linger, then the drain bound */
@@ -390,6 +398,19 @@ void relay_peer_gone(struct peer *p);
 /* The relay's nick for p's path, or NULL when p is not relayed. */
 const struct peer *relay_via_peer(const struct peer *p);
 void relay_report(struct session *s);
+
+/* --- session_mailbox.c ----------------------------------------------------------- */
+/* The DHT mailbox, unless --no-dht-fallback; after the runner, stopped before it. */
+int session_mailbox_start(struct session *s);
+void session_mailbox_stop(struct session *s);
+/* p has no path: chat goes through the mailbox from now on (path "dht"). */
+void session_mailbox_use(struct peer *p);
+/* One chat frame for p (p->dht) through the mailbox. */
+void session_mailbox_send(struct peer *p, const uint8_t *frame, size_t len);
+/* Put what waits now (BYEs at the end). */
+void session_mailbox_flush(struct session *s);
+/* Exit stats: frames, puts, and accepted/rejected values by reason. */
+void session_mailbox_report(struct session *s);
 
 /* --- commands.c ------------------------------------------------------------------ */
 void commands_line(struct session *s, const char *line, size_t len);

@@ -105,8 +105,9 @@ run_pair() {
 	t0=$(lab_ms)
 	local turn=()
 	[ -n "${MATRIX_TURN:-}" ] && turn=(--turn "$LAB_TURN_URI")
-	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}"
-	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222"
+	# NAT traversal is measured here: no chat through the DHT when it fails.
+	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}" --no-dht-fallback
+	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222" --no-dht-fallback
 	if [ "$exp" != fail ]; then deadline=$((t0 + MATRIX_OK_S * 1000)); else deadline=$((t0 + MATRIX_FAIL_S * 1000)); fi
 	while :; do
 		now=$(lab_ms)
