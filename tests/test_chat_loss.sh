@@ -19,7 +19,7 @@ t_need_root
 . "$T_SRC/tests/lab/lab.sh"
 
 [ -x "$LAB_GONET" ] || t_fail "no $LAB_GONET"
-"$LAB_GONET" --help 2>&1 | grep -q -- '--stun' || t_skip "gonet has no session yet (no --stun)"
+"$LAB_GONET" --help 2>&1 | grep -q -- '--stun' || t_fail "$LAB_GONET has no --stun"
 [ -x "$LAB_BIN/delayer" ] || t_skip "tests/lab/delayer not built (configure found no libnetfilter_queue; install libnetfilter-queue-dev)"
 NMSG=${NMSG:-1000}
 DELAY_MS=${DELAY_MS:-40}
