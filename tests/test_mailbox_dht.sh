@@ -37,29 +37,8 @@ bounded() {
 	T_PID=${child:-$tpid}
 }
 
-start_nodes() {
-	local i base=$((20000 + (RANDOM % 4000) * 10))
-	PORTS=()
-	for i in 0 1 2 3 4; do
-		PORTS+=($((base + i)))
-		if [ "$i" -eq 0 ]; then
-			bounded "node$i" dhtnode -s -p "${PORTS[$i]}"
-		else
-			bounded "node$i" dhtnode -s -p "${PORTS[$i]}" -b "127.0.0.1:${PORTS[$((i - 1))]}"
-		fi
-		NODE_PIDS+=("$T_PID")
-	done
-	sleep 0.5
-	for i in 0 1 2 3 4; do
-		kill -0 "${NODE_PIDS[$i]}" 2>/dev/null || return 1
-	done
-}
-NODE_PIDS=()
-for attempt in 1 2 3; do
-	start_nodes && break
-	t_log "a dhtnode did not start (port taken?), retrying"
-	[ "$attempt" -lt 3 ] || t_fail "dhtnode does not start: $(cat "$T_TMP"/node*.err)"
-done
+t_dht_local 5 "$LIMIT" || t_fail "dhtnode does not start"
+PORTS=("${T_DHT_PORTS[@]}")
 
 seed() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 SA=$(seed) SB=$(seed) SC=$(seed)
