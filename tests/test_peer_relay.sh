@@ -15,9 +15,10 @@
 #    invalid: data as invalid-mac, queries as invalid-receiver); A writes 60 lines at once, above R's rate limit: R cuts
 #    the excess (counted "rate"), and chat retransmissions still deliver
 #    every line, in order.
-# 3. R leaves (SIGTERM: BYE) just as A writes a line; R comes back 3 s later
-#    with the same identity; the line reaches B over the relay again, and
-#    nothing is reported undelivered.
+# 3. R leaves (SIGTERM: BYE); then A writes a line. With R gone A and B have
+#    no UDP path at all, so the line must reach B over another path: the DHT
+#    mailbox ("dht"), nothing reported undelivered. R comes back with the same
+#    identity: A and B move back onto the relay (an upgrade from "dht").
 # Root, else SKIP.
 . "${top_srcdir:-.}/tests/lib.sh"
 t_need_root
@@ -66,10 +67,9 @@ t_wait_for 90 sh -c "[ \$(grep -c '\"text\":\"flood [0-9]*\"' '$T_TMP/B.log') -g
 got=$(grep -o '"text":"flood [0-9]*"' "$T_TMP/B.log" | grep -o '[0-9]*' | tr '\n' ' ')
 [ "$got" = "$(seq -s ' ' 1 $N) " ] || t_fail "flood lines out of order or twice: $got"
 
-# --- the relay leaves while A writes ---------------------------------------------------
+# --- the relay leaves; a line written meanwhile takes another path --------------------
 # SIGTERM, not EOF: A and B inherited the write end of R's stdin FIFO.
 kill -TERM "${LAB_GPID[R]}"
-lab_say A "written while R leaves"
 # Its exit report (a reaped-late child still answers kill -0: watch the log).
 t_wait_for 15 grep -q '"what":"relay"' "$T_TMP/R.log" || { tail "$T_TMP/R.log" >&2; t_fail "R did not exit"; }
 cp "$T_TMP/R.log" "$T_TMP/R-first.log"
@@ -84,15 +84,19 @@ invalid=$(echo "$report" | sed -n 's/.*, invalid \([0-9]*\).*/\1/p')
 [ "${invalid:-0}" -ge 200 ] || t_fail "forged messages counted invalid: ${invalid:-0} (want 200)"
 [ "${rate:-0}" -ge 1 ] || t_fail "the flood was not cut by the rate limit"
 [ "${fwd:-0}" -ge $N ] || t_fail "R forwarded only ${fwd:-0}"
-grep -q 'written while R leaves' "$T_TMP/B.log" && t_log "(the line made it before R left)"
-sleep 3
+gone=$SECONDS
+lab_say A "written while R is gone"
+t_wait_for 90 grep -q 'written while R is gone' "$T_TMP/B.log" ||
+	{ tail -n 30 "$T_TMP/A.log" "$T_TMP/B.log" >&2; t_fail "the line written while R was gone never arrived"; }
+[ "$(lab_field "$(pathup B A)" path)" = dht ] || t_fail "B got the line, but not over the DHT: $(pathup B A)"
+[ "$(lab_field "$(pathup A B)" path)" = dht ] || t_fail "A's path to B is not the DHT: $(pathup A B)"
+t_log "with R gone the line went over the DHT, $((SECONDS - gone)) s after it was written"
 start_r
-t_wait_for 60 grep -q 'written while R leaves' "$T_TMP/B.log" ||
-	{ tail -n 30 "$T_TMP/A.log" "$T_TMP/B.log" >&2; t_fail "the line written while R left never arrived"; }
-t_log "B after R's return: $(pathup B A)"
+t_wait_for 90 relayed || { tail -n 20 "$T_TMP/A.log" "$T_TMP/B.log" >&2; t_fail "A and B did not move back onto R"; }
+t_log "R back: A and B relayed via R again: $(pathup B A)"
 # (To R itself the line is rightly undelivered: R said BYE. Not to B.)
 grep '"event":"undelivered"' "$T_TMP/A.log" | grep -q '"nick":"B"' && t_fail "A reported a line to B undelivered"
 lab_stop A
 lab_stop B
 lab_stop R
-echo "ok: relayed via R both ways; 200 forged messages dropped (mac), flood cut ($rate over rate) yet $N lines delivered in order; a line written as R left arrived after it returned"
+echo "ok: relayed via R both ways; 200 forged messages dropped (mac), flood cut ($rate over rate) yet $N lines delivered in order; a line written while R was gone arrived over the DHT; back on R when it returned"
