@@ -69,6 +69,47 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	session_wg_rearm(s);
 }
 
+int
+path_is_relayed(const struct peer *p)
+{
+	return p->ep_type == CAND_TYPE_RELAY || session_via_kind(p->s, &p->ep) != VIA_NONE;
+}
+
+/*
+ * The relayed path stays up (state PEER_UP); only the peer's direct
+ * candidates are pinged. A pong selects the pair and peer_path_selected()
+ * moves WireGuard onto it ("better"); no answer changes nothing.
+ */
+void
+path_reprobe(struct peer *p)
+{
+	struct cand_entry remote[RECORD_MAX_CANDIDATES];
+	struct cand_pair pairs[CAND_PAIRS_MAX];
+	struct session *s = p->s;
+	unsigned i, n = 0, npairs, families = 0;
+
+	p->reprobe_ms = session_mono_ms();
+	if (path_running(p) ||
+	    (p->punch_timer == NULL && (p->punch_timer = evtimer_new(s->base, on_timer, p)) == NULL))
+		return;
+	for (i = 0; i < p->rec.ncand; i++) {
+		if (p->rec.cand[i].kind == CAND_RELAY)
+			continue;
+		remote[n].type = (enum cand_type)p->rec.cand[i].kind;
+		path_cand_endpoint(&p->rec.cand[i], &remote[n].ep);
+		n++;
+	}
+	if (s->sock.fd[SOCK_V4] >= 0)
+		families |= CAND_GATHER_V4;
+	if (s->sock.fd[SOCK_V6] >= 0)
+		families |= CAND_GATHER_V6;
+	if ((npairs = cand_pairs_build(remote, n, families, pairs, CAND_PAIRS_MAX)) == 0)
+		return;
+	punch_start(&p->punch, pairs, npairs, p->reprobe_ms);
+	p->punch_had_selection = 1;	/* a selection now is an upgrade, not the first path */
+	rearm(p);
+}
+
 void
 path_start(struct peer *p, const struct endpoint *extra)
 {

@@ -127,6 +127,8 @@ peer_rearm(struct peer *p)
 		if (!p->hello_received)
 			d = min_u64(d, p->hello_next_ms);
 		d = min_u64(d, p->last_rx_ms + (p->idle_probe_sent ? PEER_DEAD_MS : PEER_IDLE_PROBE_MS));
+		if (path_is_relayed(p))
+			d = min_u64(d, p->reprobe_ms + PATH_REPROBE_MS);
 		break;
 	case PEER_HANDSHAKE:
 		if (!p->initiator && !p->fallback_done)
@@ -215,6 +217,7 @@ path_up(struct peer *p)
 	p->state = PEER_UP;
 	p->dht = 0;			/* any path beats the DHT mailbox */
 	p->last_rx_ms = now;
+	p->reprobe_ms = now;
 	p->idle_probe_sent = 0;
 	wg_peer_set_persistent_keepalive(p->wg, SESSION_KEEPALIVE_S);
 	refresh_endpoint(p);
@@ -288,6 +291,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 				p->idle_probe_sent = 1;
 			peer_chat_hello(p);
 		}
+		/* Probing goes on: a direct pair replaces the relay as soon as one works. */
+		if (path_is_relayed(p) && now >= p->reprobe_ms + PATH_REPROBE_MS)
+			path_reprobe(p);
 		break;
 	case PEER_HANDSHAKE:
 		if (now >= p->selected_ms + PEER_HANDSHAKE_TIMEOUT_MS) {

@@ -70,9 +70,11 @@ enum {
 	SESSION_DRAIN_MAX_MS = CHAT_UNDELIVERED_MS + 5000,
 	SESSION_BOOT_WAIT_MS = 5000,	/* report the DHT bootstrap by then at the latest */
 	SESSION_STUN_BUDGET_MS = 10000,
+	SESSION_STUN_REFRESH_MS = 60000, /* ask the STUN servers again: a NAT may remap us */
 	SESSION_PRFLX_MAX = 6,		/* reflexive addresses of ours (STUN, pongs) */
 	SESSION_LINE_MAX = 4096,
 	PATH_RELAY_DELAY_MS = 3000,	/* relay candidate pairs are pinged from then on */
+	PATH_REPROBE_MS = 30000,	/* up through a relay or TURN: look for a direct pair this often */
 	SESSION_DHT_REPUNCH_MS = 30000	/* on the DHT path: punch again this often */
 };
 
@@ -147,6 +149,7 @@ struct peer {
 	struct peer_msgid *ids;
 	size_t nids, capids;
 
+	uint64_t reprobe_ms;		/* up through a relay or TURN: direct pairs last probed */
 	int dht;			/* no path: chat goes through the DHT mailbox */
 	uint64_t dht_punch_ms;		/* on the DHT path: punching last started */
 };
@@ -197,6 +200,7 @@ struct session_stun {
 	unsigned resolving;		/* lookups still out */
 	unsigned nservers;
 	int started, reported;
+	uint64_t start_ms;		/* the last round of Binding requests began */
 	struct session_stun_lookup *lookups;
 };
 
@@ -342,6 +346,10 @@ size_t peer_chat_pending(const struct peer *p);
 /* --- path.c ---------------------------------------------------------------------- */
 /* Punch every pair of p's record (plus extra, may be NULL). */
 void path_start(struct peer *p, const struct endpoint *extra);
+/* Up through a relay or TURN: 1 if so (probing for a direct pair goes on). */
+int path_is_relayed(const struct peer *p);
+/* Probe the peer's direct candidate pairs again while the relayed path stays up. */
+void path_reprobe(struct peer *p);
 void path_stop(struct peer *p);
 int path_running(const struct peer *p);
 void path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *from);

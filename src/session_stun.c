@@ -2,8 +2,9 @@
 /*
  * session_stun.c — server-reflexive candidates: the --stun servers are
  * resolved without blocking (evdns), then asked at once through the data
- * socket (tunnel/stun.h), within SESSION_STUN_BUDGET_MS. Every mapped address
- * learnt becomes a srflx candidate. A name that does not resolve, or a
+ * socket (tunnel/stun.h), within SESSION_STUN_BUDGET_MS, and again every
+ * SESSION_STUN_REFRESH_MS. Every mapped address learnt becomes a srflx
+ * candidate (a changed one is republished). A name that does not resolve, or a
  * server that never answers, just yields nothing: STUN is an optimisation.
  */
 #include "config.h"
@@ -70,8 +71,15 @@ stun_io_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t le
 static void
 rearm(struct session *s)
 {
-	if (s->stun.timer != NULL)
-		session_timer_at(s->stun.timer, stun_client_next_deadline(&s->stun.client));
+	uint64_t d;
+
+	if (s->stun.timer == NULL)
+		return;
+	d = stun_client_next_deadline(&s->stun.client);
+	/* A round is over: ask again later. A new mapping is a new candidate. */
+	if (d == UINT64_MAX && s->stun.started && s->stun.client.n > 0)
+		d = s->stun.start_ms + SESSION_STUN_REFRESH_MS;
+	session_timer_at(s->stun.timer, d);
 }
 
 /* Take whatever was learnt; say once how it went. */
@@ -107,6 +115,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (stun_client_next_deadline(&s->stun.client) == UINT64_MAX) {
+		/* The refresh is due: a new round. */
+		s->stun.start_ms = session_mono_ms();
+		stun_client_start(&s->stun.client, s->stun.start_ms);
+	}
 	stun_client_on_timer(&s->stun.client, session_mono_ms(),
 	    &(struct stun_send){ stun_io_send, s });
 	harvest(s);
@@ -124,7 +137,8 @@ begin(struct session *s)
 			session_status(s, "stun", "no STUN server could be resolved");
 		return;
 	}
-	stun_client_start(&s->stun.client, session_mono_ms());
+	s->stun.start_ms = session_mono_ms();
+	stun_client_start(&s->stun.client, s->stun.start_ms);
 	rearm(s);
 }
 
