@@ -63,6 +63,9 @@ struct rendezvous {
 	struct rv_put puts[MAX_EPOCHS];
 	int nputs;
 
+	unsigned put_failures;		/* in a row; 0 after one worked */
+	uint64_t retry_s;		/* publish again then (a put failed); 0: none */
+
 	struct rv_listen listens[MAX_EPOCHS];
 	uint64_t next_tick_s;
 
@@ -135,12 +138,29 @@ seq_save(const struct rendezvous *rv, uint64_t seq)
 
 /* --- publishing ----------------------------------------------------------------- */
 
+static void schedule(struct rendezvous *rv, uint64_t now);
+
+/*
+ * A put no node took (a young or churning DHT: OpenDHT would only try again
+ * at its own refresh, minutes later): publish again soon, backing off from
+ * RENDEZVOUS_RETRY_MIN to RENDEZVOUS_RETRY_MAX seconds.
+ */
 static void
 put_done(void *arg, bool ok)
 {
 	struct rv_put *p = arg;
 	struct rendezvous *rv = p->rv;
+	uint64_t now = now_ms(rv) / 1000, wait;
 
+	if (ok) {
+		rv->put_failures = 0;
+		rv->retry_s = 0;
+	} else if (rv->retry_s == 0) {
+		wait = (uint64_t)RENDEZVOUS_RETRY_MIN << (rv->put_failures < 5 ? rv->put_failures : 5);
+		rv->put_failures++;
+		rv->retry_s = now + (wait < RENDEZVOUS_RETRY_MAX ? wait : RENDEZVOUS_RETRY_MAX);
+		schedule(rv, now);
+	}
 	if (rv->cfg.on_published != NULL)
 		rv->cfg.on_published(rv->cfg.arg, p->epoch, p->seq, ok);
 }
@@ -285,6 +305,8 @@ schedule(struct rendezvous *rv, uint64_t now)
 	uint64_t next = rv->published_s + RENDEZVOUS_REPUBLISH;
 	struct timeval tv;
 
+	if (rv->retry_s != 0 && rv->retry_s < next)
+		next = rv->retry_s;
 	if (now < ahead && ahead < next)
 		next = ahead;
 	if (boundary < next)
@@ -305,8 +327,11 @@ rendezvous_tick(struct rendezvous *rv)
 
 	n = room_publish_epochs(now, epochs);
 	if (rv->dirty || rv->published_s == 0 || !publish_set_same(rv, epochs, n) ||
-	    now >= rv->published_s + RENDEZVOUS_REPUBLISH || now < rv->published_s)
+	    now >= rv->published_s + RENDEZVOUS_REPUBLISH || now < rv->published_s ||
+	    (rv->retry_s != 0 && now >= rv->retry_s)) {
+		rv->retry_s = 0;
 		publish(rv, ms);
+	}
 	relisten(rv, now);
 	schedule(rv, now);
 }

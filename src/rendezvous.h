@@ -28,7 +28,9 @@ struct runner;
 struct rendezvous;
 
 enum {
-	RENDEZVOUS_REPUBLISH = 300	/* seconds between publications of a fresh seq */
+	RENDEZVOUS_REPUBLISH = 300,	/* seconds between publications of a fresh seq */
+	RENDEZVOUS_RETRY_MIN = 2,	/* a put failed: publish again after 2, 4, ... s */
+	RENDEZVOUS_RETRY_MAX = 60
 };
 
 /* Who we are, as far as the record goes. The caller keeps it alive. */

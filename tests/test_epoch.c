@@ -54,6 +54,8 @@ struct fake_value {
 
 struct runner_op {
 	bool listen, cancelled;
+	void (*done)(void *, bool);	/* a put's: the test says how it went */
+	void *done_arg;
 	uint8_t hash[RUNNER_HASH_LEN];
 	void (*value)(void *, const uint8_t *, size_t, uint64_t, bool);
 	void *arg;
@@ -75,6 +77,8 @@ runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t 
 	if (nops > MAX_OPS || nstore == MAX_VALUES || len > RECORD_MAX_VALUE)
 		abort();
 	memset(op, 0, sizeof(*op));
+	op->done = done;
+	op->done_arg = arg;
 	memcpy(op->hash, hash, RUNNER_HASH_LEN);
 	memcpy(store[nstore].hash, hash, RUNNER_HASH_LEN);
 	memcpy(store[nstore].data, data, len);
@@ -384,6 +388,55 @@ test_seq_persisted(struct event_base *base, const struct room_keys *keys)
 	rmdir(dir);
 }
 
+/* Every put made since op index `from` reports ok (true) or "no node took it". */
+static void
+puts_done(size_t from, bool ok)
+{
+	size_t i;
+
+	for (i = from; i < nops; i++)
+		if (!ops[i].listen && ops[i].done != NULL && !ops[i].cancelled)
+			ops[i].done(ops[i].done_arg, ok);
+}
+
+/* A put no node took is published again after 2 s, then 4 s; one that works resets it. */
+static void
+test_put_retry(struct event_base *base, const struct room_keys *keys)
+{
+	struct peer p;
+	unsigned before;
+	size_t mark;
+
+	peer_init(&p, "retry", 0);
+	world = (int64_t)500000 * ROOM_EPOCH_SECONDS + 100;	/* one epoch: one put */
+	mark = nops;
+	peer_start(&p, base, keys, NULL);
+	before = puts_made;
+	CHECK(before > 0);
+	puts_done(mark, false);
+	world += 1;
+	rendezvous_tick(p.rv);
+	CHECK_EQ(puts_made, before);			/* 1 s: not yet */
+	world += 1;
+	mark = nops;
+	rendezvous_tick(p.rv);
+	CHECK_EQ(puts_made, before + 1);		/* 2 s: again */
+	puts_done(mark, false);
+	world += 3;
+	rendezvous_tick(p.rv);
+	CHECK_EQ(puts_made, before + 1);		/* backing off: 4 s now */
+	world += 1;
+	mark = nops;
+	rendezvous_tick(p.rv);
+	CHECK_EQ(puts_made, before + 2);
+	puts_done(mark, true);				/* it worked: no more retries */
+	world += 60;
+	rendezvous_tick(p.rv);
+	CHECK_EQ(puts_made, before + 2);
+	CHECK(rendezvous_next_tick(p.rv) >= (uint64_t)world + 1);
+	rendezvous_free(p.rv);
+}
+
 int
 main(void)
 {
@@ -402,6 +455,7 @@ main(void)
 	test_schedule(base, &keys);
 	test_skew(base, &keys);
 	test_seq_persisted(base, &keys);
+	test_put_retry(base, &keys);
 
 	event_base_free(base);
 	return check_exit("test_epoch");
