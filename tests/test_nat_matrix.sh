@@ -25,6 +25,10 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 t_need_root
 [ -n "${MATRIX_TURN:-}" ] && { LAB_TURN=1; LAB_TURN_LIFETIME=600; }
+# Five DHT nodes, every peer told of all of them: each pair's peers are fresh
+# DHT nodes that die when the pair is done, and 32 of them come and go during
+# the matrix; more live nodes from the start keep searches short.
+LAB_DHT_N=${LAB_DHT_N:-5}
 . "$T_SRC/tests/lab/lab.sh"
 
 [ -x "$LAB_GONET" ] || t_fail "no $LAB_GONET"
@@ -59,6 +63,8 @@ expect() {
 
 start=$SECONDS
 lab_init || t_fail "lab_init"
+BOOTS=()
+for n in $LAB_DHT_ALL; do BOOTS+=(--bootstrap "$n"); done
 declare -A HA HB
 for i in "${!PAIRS[@]}"; do
 	a=${PAIRS[$i]%-*} b=${PAIRS[$i]#*-}
@@ -106,8 +112,8 @@ run_pair() {
 	local turn=()
 	[ -n "${MATRIX_TURN:-}" ] && turn=(--turn "$LAB_TURN_URI")
 	# NAT traversal is measured here: no chat through the DHT when it fails.
-	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}" --no-dht-fallback
-	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222" --no-dht-fallback
+	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}" "${BOOTS[@]}" --no-dht-fallback
+	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222" "${BOOTS[@]}" --no-dht-fallback
 	if [ "$exp" != fail ]; then deadline=$((t0 + MATRIX_OK_S * 1000)); else deadline=$((t0 + MATRIX_FAIL_S * 1000)); fi
 	while :; do
 		now=$(lab_ms)
