@@ -73,7 +73,11 @@ enum {
 	SESSION_STUN_REFRESH_MS = 60000, /* ask the STUN servers again: a NAT may remap us */
 	SESSION_PRFLX_MAX = 6,		/* reflexive addresses of ours (STUN, pongs) */
 	SESSION_LINE_MAX = 4096,
-	PATH_RELAY_DELAY_MS = 3000,	/* relay candidate pairs are pinged from then on */
+	/*
+	 * TURN relay candidate pairs are pinged only from then on: a direct pair
+	 * first, then a peer relay (asked for after relay.c's 8 s), then TURN.
+	 */
+	PATH_RELAY_DELAY_MS = 12000,
 	PATH_REPROBE_MS = 30000,	/* up through a relay or TURN: look for a direct pair this often */
 	SESSION_DHT_REPUNCH_MS = 30000	/* on the DHT path: punch again this often */
 };

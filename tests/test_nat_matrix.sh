@@ -36,6 +36,7 @@ LAB_DHT_N=${LAB_DHT_N:-5}
 MATRIX_JOBS=${MATRIX_JOBS:-4}
 MATRIX_OK_S=${MATRIX_OK_S:-30}		# connect and exchange, when it should work
 MATRIX_FAIL_S=${MATRIX_FAIL_S:-35}	# report peer-failed, when it cannot
+MATRIX_TURN_S=${MATRIX_TURN_S:-45}	# over TURN (pinged from 12 s: a peer relay goes first)
 LAB_GONET_LIMIT=$((MATRIX_FAIL_S + 20))
 NMSG=3
 
@@ -114,7 +115,11 @@ run_pair() {
 	# NAT traversal is measured here: no chat through the DHT when it fails.
 	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}" "${BOOTS[@]}" --no-dht-fallback
 	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222" "${BOOTS[@]}" --no-dht-fallback
-	if [ "$exp" != fail ]; then deadline=$((t0 + MATRIX_OK_S * 1000)); else deadline=$((t0 + MATRIX_FAIL_S * 1000)); fi
+	case "$exp" in
+	fail) deadline=$((t0 + MATRIX_FAIL_S * 1000)) ;;
+	turn) deadline=$((t0 + MATRIX_TURN_S * 1000)) ;;
+	*) deadline=$((t0 + MATRIX_OK_S * 1000)) ;;
+	esac
 	while :; do
 		now=$(lab_ms)
 		[ -z "$upA" ] && lab_event "$A" path-up >/dev/null && upA=$((now - t0))
