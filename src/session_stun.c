@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "runner.h"
 #include "session_impl.h"
 
 enum {
@@ -32,33 +33,15 @@ struct session_stun_lookup {
 	int done;
 };
 
-/* "HOST", "HOST:PORT", "[V6]:PORT" or a bare IPv6 address. 0 or -1. */
+/* "HOST", "HOST:PORT", "[V6]:PORT" or a bare IPv6 address (runner.h's parser). 0 or -1. */
 static int
 parse_server(const char *spec, char *host, size_t hostlen, char *port, size_t portlen)
 {
-	const char *colon = strrchr(spec, ':'), *h = spec;
-	size_t hl;
+	uint16_t p;
 
-	snprintf(port, portlen, "%u", STUN_DEFAULT_PORT);
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-
-		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		h = spec + 1;
-		hl = (size_t)(end - h);
-		if (end[1] == ':')
-			snprintf(port, portlen, "%s", end + 2);
-	} else if (colon != NULL && strchr(spec, ':') == colon) {
-		hl = (size_t)(colon - spec);
-		snprintf(port, portlen, "%s", colon + 1);
-	} else {
-		hl = strlen(spec);	/* a name, or IPv6 without a port */
-	}
-	if (hl == 0 || hl >= hostlen || port[0] == '\0' || strspn(port, "0123456789") != strlen(port))
+	if (runner_parse_hostport(spec, host, hostlen, STUN_DEFAULT_PORT, &p) != 0)
 		return -1;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
+	snprintf(port, portlen, "%u", p);
 	return 0;
 }
 
