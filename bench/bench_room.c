@@ -5,13 +5,15 @@
  * derivation is one Argon2id plus five small BLAKE2b calls, so the ratio
  * shows what gonet adds. Not a test; run by `make bench`.
  */
+#include "config.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "room.h"
+#include "dht/room/room.h"
 
 enum { RUNS = 7 };
 

@@ -13,13 +13,15 @@
  *
  * Not a test: it asserts nothing about time. Run by `make bench`.
  */
+#include "config.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "wg.h"
+#include "tunnel/wg/wg.h"
 
 enum {
 	PKT_LEN = 1420,

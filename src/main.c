@@ -21,17 +21,17 @@
 #include <event2/thread.h>
 #include <sodium.h>
 
-#include "dump.h"
-#include "identity.h"
-#include "natcheck.h"
-#include "record.h"
-#include "rendezvous.h"
-#include "room.h"
-#include "runner.h"
-#include "sanitize.h"
-#include "session.h"
-#include "turn_uri.h"
-#include "utf8.h"
+#include "src/cli/dump.h"
+#include "src/identity/identity.h"
+#include "src/cli/natcheck.h"
+#include "dht/record/record.h"
+#include "src/session/rendezvous.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
+#include "src/ui/sanitize.h"
+#include "src/session/session.h"
+#include "tunnel/turn/turn_uri.h"
+#include "dht/wire/utf8.h"
 
 enum {
 	MAX_BOOTSTRAP = RUNNER_MAX_BOOTSTRAP,

@@ -38,9 +38,7 @@
  * deadline, the next put token when a due queue waits for one, the next
  * epoch.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/queue.h>
 
@@ -52,10 +50,10 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "mailbox.h"
-#include "mailbox_codec.h"
-#include "room.h"
-#include "runner.h"
+#include "dht/mailbox/mailbox.h"
+#include "dht/mailbox/mailbox_codec.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 
 enum {
 	TOKEN_ONE = 1000,		/* one put, in thousandths of a token */

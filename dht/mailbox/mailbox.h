@@ -53,7 +53,7 @@ enum {
 	 */
 	MAILBOX_MAX_VALUE = 1472,
 	MAILBOX_PACK_TARGET = 600,
-	MAILBOX_FRAME_MAX = 1232,	/* = CHAT_FRAME_MAX (src/chatproto.h) */
+	MAILBOX_FRAME_MAX = 1232,	/* = CHAT_FRAME_MAX (src/chat/chatproto.h) */
 	MAILBOX_MAX_FRAMES = 64,	/* frames in one value */
 	MAILBOX_TTL = 300,		/* senders: exp = now + MAILBOX_TTL (s) */
 	MAILBOX_MAX_FUTURE = 600,	/* receivers: exp <= now + MAILBOX_MAX_FUTURE */

@@ -12,17 +12,15 @@
  *    are skipped with their values, but a str key repeated is a duplicate;
  *  - nothing may follow the top-level value.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <msgpack.h>
 
-#include "envelope.h"
-#include "mailbox_codec.h"
-#include "mpack.h"
+#include "dht/wire/envelope.h"
+#include "dht/mailbox/mailbox_codec.h"
+#include "dht/wire/mpack.h"
 
 size_t
 mailbox_frame_cost(size_t len)

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mailbox.h"
+#include "dht/mailbox/mailbox.h"
 
 #define MAILBOX_MAGIC		"\x47\x4e\x02"
 #define MAILBOX_LABEL		"gonet/v1/mailbox"	/* 16 bytes, no terminator */

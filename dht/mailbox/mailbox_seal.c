@@ -17,17 +17,15 @@
  * failure: size, magic, decrypt, shape, sig, exp, to. The stateful checks
  * (from, replay, duplicate, rate) follow in mailbox.c and mailbox_seen.c.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <sodium.h>
 
-#include "envelope.h"
-#include "mailbox.h"
-#include "mailbox_codec.h"
+#include "dht/wire/envelope.h"
+#include "dht/mailbox/mailbox.h"
+#include "dht/mailbox/mailbox_codec.h"
 
 static const struct envelope_kind mailbox_kind = {
 	MAILBOX_MAGIC, MAILBOX_LABEL, MAILBOX_LABEL_LEN, MAILBOX_MAX_VALUE

@@ -19,16 +19,14 @@
  * bursts of MAILBOX_ACCEPT_BURST, refilled from the monotonic clock. Tokens
  * are kept in thousandths so that the refill needs no floating point.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "mailbox.h"
+#include "dht/mailbox/mailbox.h"
 
 enum {
 	TOKEN_ONE = 1000,		/* one value, in thousandths of a token */

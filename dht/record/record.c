@@ -15,17 +15,15 @@
  * failure: size, magic, decrypt, shape, sig, exp. The stateful checks (seq,
  * duplicate, ownid) are record_accept() in record_seen.c.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <sodium.h>
 
-#include "envelope.h"
-#include "record.h"
-#include "record_codec.h"
+#include "dht/wire/envelope.h"
+#include "dht/record/record.h"
+#include "dht/record/record_codec.h"
 
 enum {
 	/* The largest envelope (plaintext) that can fit in a value. */

@@ -12,18 +12,16 @@
  *    are skipped, but a str key repeated anywhere is a duplicate;
  *  - nothing may follow the top-level value.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <msgpack.h>
 
-#include "envelope.h"
-#include "mpack.h"
-#include "record_codec.h"
-#include "utf8.h"
+#include "dht/wire/envelope.h"
+#include "dht/wire/mpack.h"
+#include "dht/record/record_codec.h"
+#include "dht/wire/utf8.h"
 
 /* ---- encoder ---------------------------------------------------------- */
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "record.h"
+#include "dht/record/record.h"
 
 #define RECORD_MAGIC		"\x47\x4e\x01"
 #define RECORD_SIG_LABEL	"gonet/v1/record"	/* 15 bytes, no terminator */

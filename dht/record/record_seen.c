@@ -10,16 +10,14 @@
  * forgotten first. Eviction can only be forced by that many distinct ids
  * with valid signatures under the room key, i.e. by room members.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "record.h"
+#include "dht/record/record.h"
 
 enum {
 	RECORD_SEEN_MAX = 1024,

@@ -10,16 +10,14 @@
  * BLAKE2b-N is crypto_generichash with outlen N/8 (the output length is a
  * BLAKE2b parameter, so this is not a truncation of BLAKE2b-512).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <sodium.h>
 
-#include "room.h"
-#include "utf8.h"
+#include "dht/room/room.h"
+#include "dht/wire/utf8.h"
 
 #define ROOM_SALT_INPUT		"gonet room salt v1"
 #define ROOM_LABEL_LOCATOR	"gonet/v1/locator"

@@ -41,7 +41,7 @@
 #include <event2/thread.h>
 #include <opendht/opendht_c.h>
 
-#include "runner.h"
+#include "dht/runner/runner.h"
 
 enum {
 	QUEUE_MAX = 4096,		/* messages waiting for the loop; values beyond are dropped */

@@ -9,7 +9,7 @@
  * creating the event base.
  *
  * Values are plain OpenDHT values (no OpenDHT signing or encryption): gonet
- * signs and encrypts inside them (dht/record.h).
+ * signs and encrypts inside them (dht/record/record.h).
  */
 #ifndef GONET_RUNNER_H
 #define GONET_RUNNER_H

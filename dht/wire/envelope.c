@@ -4,17 +4,15 @@
  * and mailboxes (envelope.h). Every plaintext copy is wiped before return:
  * bodies are room-confidential.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "envelope.h"
-#include "mpack.h"
+#include "dht/wire/envelope.h"
+#include "dht/wire/mpack.h"
 
 enum {
 	LABEL_MAX = 32,

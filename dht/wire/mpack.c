@@ -3,13 +3,11 @@
  * mpack.c — the strict bounded msgpack reader (mpack.h). Decoding rules are
  * those of doc/PROTOCOL.md "Endpoint record", "DHT mailbox" and "Chat".
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
-#include "mpack.h"
+#include "dht/wire/mpack.h"
 
 void
 mpack_reader_init(struct mpack_reader *r, const uint8_t *p, size_t len)

@@ -4,11 +4,9 @@
  * the second byte carries the extra constraints that exclude overlongs
  * (E0, F0), surrogates (ED) and code points past U+10FFFF (F4).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
-#include "utf8.h"
+#include "dht/wire/utf8.h"
 
 int
 utf8_next(const uint8_t *s, size_t len, size_t *off, uint32_t *cp)

@@ -3,7 +3,7 @@
  * chat_codec.c — msgpack chat frames, by hand. The subset is small (arrays,
  * unsigned integers, str) and a hand parser is easier to bound than a
  * general unpacker: decoding goes through the strict bounded reader of
- * dht/mpack.h, whose every read is checked against the remaining length and
+ * dht/wire/mpack.h, whose every read is checked against the remaining length and
  * whose only recursion (skipping trailing elements) is depth-limited.
  *
  * msgpack format bytes used here (github.com/msgpack/msgpack/blob/master/spec.md):
@@ -11,16 +11,14 @@
  *	d0/d1/d2/d3 int 8/16/32/64	90..9f fixarray, dc/dd array 16/32
  *	a0..bf fixstr, d9/da/db str 8/16/32
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
-#include "chat_codec.h"
-#include "mpack.h"
-#include "sanitize.h"
-#include "utf8.h"
+#include "src/chat/chat_codec.h"
+#include "dht/wire/mpack.h"
+#include "src/ui/sanitize.h"
+#include "dht/wire/utf8.h"
 
 /* A non-negative integer in any msgpack integer format. */
 static enum chat_drop

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chatproto.h"
+#include "src/chat/chatproto.h"
 
 /* One decoded frame. nick and text point into the decoded buffer. */
 struct chat_frame {

@@ -26,18 +26,16 @@
  * the receiver lost its state (it restarted) and renumbers its unacknowledged
  * messages into a fresh epoch, which the new receiver starts at counter 1.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
-#include "chat_reliable.h"
-#include "sanitize.h"
-#include "utf8.h"
+#include "src/chat/chat_reliable.h"
+#include "src/ui/sanitize.h"
+#include "dht/wire/utf8.h"
 
 #ifndef TAILQ_FOREACH_SAFE	/* BSD has it, glibc's sys/queue.h does not */
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\

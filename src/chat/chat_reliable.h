@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chatproto.h"
-#include "chat_codec.h"
+#include "src/chat/chatproto.h"
+#include "src/chat/chat_codec.h"
 
 struct chat_peer;
 

@@ -21,12 +21,12 @@
 
 #include <event2/event.h>
 
-#include "dump.h"
-#include "json.h"
-#include "recfmt.h"
-#include "record.h"
-#include "room.h"
-#include "runner.h"
+#include "src/cli/dump.h"
+#include "src/ui/json.h"
+#include "src/cli/recfmt.h"
+#include "dht/record/record.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 
 enum {
 	NHASH = 2,			/* current and next epoch */

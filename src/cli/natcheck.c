@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "endpoint.h"
-#include "json.h"
-#include "natcheck.h"
-#include "runner.h"
-#include "sock.h"
-#include "stun.h"
+#include "tunnel/net/endpoint.h"
+#include "src/ui/json.h"
+#include "src/cli/natcheck.h"
+#include "dht/runner/runner.h"
+#include "tunnel/net/sock.h"
+#include "tunnel/nat/stun.h"
 
 enum {
 	NATCHECK_RTO_MS = 200,

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "b64key.h"
-#include "identity.h"
-#include "json.h"
-#include "recfmt.h"
-#include "record.h"
+#include "src/identity/b64key.h"
+#include "src/identity/identity.h"
+#include "src/ui/json.h"
+#include "src/cli/recfmt.h"
+#include "dht/record/record.h"
 
 void
 recfmt_safe_str(FILE *f, const char *s)

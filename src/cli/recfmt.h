@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "record.h"
+#include "dht/record/record.h"
 
 struct json;
 

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* b64key.c — WireGuard-style base64 for 32-byte keys, on libsodium's codec. */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sodium.h>
 
-#include "b64key.h"
+#include "src/identity/b64key.h"
 
 void
 b64key_encode(const uint8_t key[B64KEY_KEY_LEN], char out[B64KEY_LEN + 1])

@@ -9,9 +9,7 @@
  * linked into place without ever replacing an existing file, so two gonets
  * starting at once end up with the same identity.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +24,8 @@
 
 #include <sodium.h>
 
-#include "b64key.h"
-#include "identity.h"
+#include "src/identity/b64key.h"
+#include "src/identity/identity.h"
 
 struct identity {
 	uint8_t sign_seed[IDENTITY_KEY_LEN];

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sanitize.h"
-#include "session_impl.h"
-#include "utf8.h"
+#include "src/ui/sanitize.h"
+#include "src/session/session_impl.h"
+#include "dht/wire/utf8.h"
 
 static void
 send_text(struct session *s, const char *text, size_t len)

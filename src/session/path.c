@@ -2,7 +2,7 @@
 /*
  * path.c — finding a path to one peer: authenticated pings to every pair
  * (our socket of a family, one of the peer's candidates of that family) on
- * the schedule of tunnel/punch.h, one libevent timer per peer armed at
+ * the schedule of tunnel/nat/punch.h, one libevent timer per peer armed at
  * punch_next_deadline(). The pong's "observed" field is our address as the
  * peer saw it: a peer-reflexive candidate of ours. The selected pair becomes
  * the WireGuard endpoint (peer.c); a better one found later replaces it.
@@ -14,7 +14,7 @@
 
 #include <event2/event.h>
 
-#include "session_impl.h"
+#include "src/session/session_impl.h"
 
 void
 path_cand_endpoint(const struct cand *c, struct endpoint *ep)

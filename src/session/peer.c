@@ -40,9 +40,9 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "ip.h"
-#include "session_impl.h"
-#include "wg.h"
+#include "tunnel/net/ip.h"
+#include "src/session/session_impl.h"
+#include "tunnel/wg/wg.h"
 
 static const char *const state_names[] = {
 	[PEER_NEW] = "new",

@@ -24,9 +24,9 @@
 
 #include <event2/event.h>
 
-#include "ip.h"
-#include "session_impl.h"
-#include "wg.h"
+#include "tunnel/net/ip.h"
+#include "src/session/session_impl.h"
+#include "tunnel/wg/wg.h"
 
 enum {
 	INNER_MAX = IP6_HEADER_LEN + UDP_HEADER_LEN + CHAT_FRAME_MAX

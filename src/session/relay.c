@@ -31,9 +31,9 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "relay_msg.h"
-#include "session_impl.h"
-#include "wg.h"
+#include "tunnel/nat/relay_msg.h"
+#include "src/session/session_impl.h"
+#include "tunnel/wg/wg.h"
 
 enum {
 	RELAY_TICK_MS = 2000,

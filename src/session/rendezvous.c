@@ -26,10 +26,10 @@
 
 #include <event2/event.h>
 
-#include "record.h"
-#include "rendezvous.h"
-#include "room.h"
-#include "runner.h"
+#include "dht/record/record.h"
+#include "src/session/rendezvous.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 
 enum {
 	MAX_EPOCHS = 2

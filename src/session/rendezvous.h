@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "record.h"
-#include "room.h"
+#include "dht/record/record.h"
+#include "dht/room/room.h"
 
 struct event_base;
 struct runner;

@@ -28,11 +28,11 @@
 #include <event2/thread.h>
 #include <sodium.h>
 
-#include "ip.h"
-#include "rendezvous.h"
-#include "runner.h"
-#include "session_impl.h"
-#include "wg.h"
+#include "tunnel/net/ip.h"
+#include "src/session/rendezvous.h"
+#include "dht/runner/runner.h"
+#include "src/session/session_impl.h"
+#include "tunnel/wg/wg.h"
 
 /* --- clocks and timers ---------------------------------------------------------- */
 

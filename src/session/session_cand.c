@@ -17,9 +17,9 @@
 
 #include <sys/socket.h>
 
-#include "rendezvous.h"
-#include "runner.h"
-#include "session_impl.h"
+#include "src/session/rendezvous.h"
+#include "dht/runner/runner.h"
+#include "src/session/session_impl.h"
 
 enum {
 	DHT_ADDRS_MAX = 4

@@ -29,19 +29,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cand.h"
-#include "chat_reliable.h"
-#include "demux.h"
-#include "endpoint.h"
-#include "identity.h"
-#include "probe.h"
-#include "punch.h"
-#include "record.h"
-#include "room.h"
-#include "session.h"
-#include "sock.h"
-#include "stun.h"
-#include "ui.h"
+#include "tunnel/nat/cand.h"
+#include "src/chat/chat_reliable.h"
+#include "tunnel/net/demux.h"
+#include "tunnel/net/endpoint.h"
+#include "src/identity/identity.h"
+#include "tunnel/nat/probe.h"
+#include "tunnel/nat/punch.h"
+#include "dht/record/record.h"
+#include "dht/room/room.h"
+#include "src/session/session.h"
+#include "tunnel/net/sock.h"
+#include "tunnel/nat/stun.h"
+#include "src/ui/ui.h"
 
 struct event;
 struct event_base;

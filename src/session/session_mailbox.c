@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * session_mailbox.c — the DHT mailbox (dht/mailbox.h, doc/PROTOCOL.md "DHT
+ * session_mailbox.c — the DHT mailbox (dht/mailbox/mailbox.h, doc/PROTOCOL.md "DHT
  * mailbox") as the last-resort path: chat frames for a peer we have no path
  * to are put on the DHT, and frames from our own mailbox go to the sender's
  * chat_peer, which acknowledges, orders and deduplicates them as it does
@@ -27,8 +27,8 @@
 
 #include <event2/event.h>
 
-#include "mailbox.h"
-#include "session_impl.h"
+#include "dht/mailbox/mailbox.h"
+#include "src/session/session_impl.h"
 
 enum {
 	SESSION_DHT_TICK_MS = 5000

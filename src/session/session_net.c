@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * session_net.c — the data socket seen from the session: every datagram is
- * classified (tunnel/demux.h) and handed to WireGuard, the STUN client or
+ * classified (tunnel/net/demux.h) and handed to WireGuard, the STUN client or
  * the probe code; anything else is dropped and counted. Also the WireGuard
  * device's I/O callbacks and its single timer, re-armed to
  * wg_device_next_timer() after every call into the device.
@@ -20,9 +20,9 @@
 
 #include <event2/event.h>
 
-#include "relay_msg.h"
-#include "session_impl.h"
-#include "wg.h"
+#include "tunnel/nat/relay_msg.h"
+#include "src/session/session_impl.h"
+#include "tunnel/wg/wg.h"
 
 enum {
 	NET_BURST = 64			/* datagrams per wake-up, so timers are not starved */

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "session_impl.h"
+#include "src/session/session_impl.h"
 
 enum {
 	PIN_LINE_MAX = 3 * RECORD_MAX_NICK + IDENTITY_FINGERPRINT_LEN + 8

@@ -2,7 +2,7 @@
 /*
  * session_stun.c — server-reflexive candidates: the --stun servers are
  * resolved without blocking (evdns), then asked at once through the data
- * socket (tunnel/stun.h), within SESSION_STUN_BUDGET_MS, and again every
+ * socket (tunnel/nat/stun.h), within SESSION_STUN_BUDGET_MS, and again every
  * SESSION_STUN_REFRESH_MS. Every mapped address learnt becomes a srflx
  * candidate (a changed one is republished). A name that does not resolve, or a
  * server that never answers, just yields nothing: STUN is an optimisation.
@@ -17,8 +17,8 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "runner.h"
-#include "session_impl.h"
+#include "dht/runner/runner.h"
+#include "src/session/session_impl.h"
 
 enum {
 	STUN_DEFAULT_PORT = 3478,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * session_turn.c — --turn servers: one allocation each from the data socket
- * (tunnel/turn.h), started at start-up and kept for the whole session.
+ * (tunnel/turn/turn.h), started at start-up and kept for the whole session.
  *
  *   - the relayed address becomes a relay candidate (kind 4) of our record,
  *     the XOR-MAPPED-ADDRESS one more srflx; a failed allocation withdraws
@@ -30,9 +30,9 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "session_impl.h"
-#include "turn.h"
-#include "turn_uri.h"
+#include "src/session/session_impl.h"
+#include "tunnel/turn/turn.h"
+#include "tunnel/turn/turn_uri.h"
 
 enum {
 	TURN_RETRY_MS = 30000		/* a failed allocation is tried again */

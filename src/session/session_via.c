@@ -22,7 +22,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "session_impl.h"
+#include "src/session/session_impl.h"
 
 enum {
 	VIA_TAG0 = 0x67,		/* "gv" */

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* json.c — JSON object lines with strict escaping of untrusted strings. */
+#include "config.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "json.h"
-#include "sanitize.h"
-#include "utf8.h"
+#include "src/ui/json.h"
+#include "src/ui/sanitize.h"
+#include "dht/wire/utf8.h"
 
 static void
 put(struct json *j, const char *s, size_t n)

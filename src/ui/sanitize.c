@@ -15,14 +15,12 @@
  * reads differently from what it is), and U+2028/2029 (line breaks to some
  * renderers). Raw 8-bit C1 bytes are ill-formed UTF-8 and become U+FFFD.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
-#include "sanitize.h"
-#include "utf8.h"
+#include "src/ui/sanitize.h"
+#include "dht/wire/utf8.h"
 
 
 static int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sanitize.h — untrusted text made safe for a terminal (UTF-8 decoding is
- * dht/utf8.h's).
+ * dht/wire/utf8.h's).
  *
  * Nothing a peer sends may reach the terminal as a control: after
  * sanitize_text() the output is well-formed UTF-8 with no C0 control, no DEL,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ui.c — dispatch to the front end chosen at start-up. */
+#include "config.h"
+
 #include <stdlib.h>
 
-#include "ui.h"
-#include "ui_impl.h"
+#include "src/ui/ui.h"
+#include "src/ui/ui_impl.h"
 
 void
 ui_emit(struct ui *ui, const struct ui_event *ev)

@@ -3,6 +3,8 @@
  * ui_batch.c — --batch: stdin lines in, one JSON object per event out.
  * Every object has "event"; the other keys depend on it (see gonet(1)).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,9 @@
 
 #include <event2/event.h>
 
-#include "json.h"
-#include "ui.h"
-#include "ui_impl.h"
+#include "src/ui/json.h"
+#include "src/ui/ui.h"
+#include "src/ui/ui_impl.h"
 
 enum {
 	BATCH_LINE_MAX = 4096		/* longer input lines are refused, not split */

@@ -3,7 +3,7 @@
 #ifndef GONET_UI_IMPL_H
 #define GONET_UI_IMPL_H
 
-#include "ui.h"
+#include "src/ui/ui.h"
 
 struct ui_ops {
 	void (*emit)(struct ui *, const struct ui_event *);

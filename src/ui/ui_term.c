@@ -6,6 +6,8 @@
  * cursor where it was, so typing is never garbled. Every string from the
  * network goes through sanitize before it reaches the terminal.
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +19,9 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "sanitize.h"
-#include "ui.h"
-#include "ui_impl.h"
+#include "src/ui/sanitize.h"
+#include "src/ui/ui.h"
+#include "src/ui/ui_impl.h"
 
 enum {
 	TERM_LINE_MAX = 8192,

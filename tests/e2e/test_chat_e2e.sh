@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_chat_e2e.sh — three gonet peers chat end to end on one machine:
+# tests/e2e/test_chat_e2e.sh — three gonet peers chat end to end on one machine:
 # records on a real local OpenDHT network, punching, WireGuard, chat.
 #
 #   node0 <- node1 <- node2 <- node3 <- node4     dhtnode on 127.0.0.1,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_dht_rendezvous.sh — two gonet peers meet through a real local
+# tests/e2e/test_dht_rendezvous.sh — two gonet peers meet through a real local
 # OpenDHT network while junk sits under the same infohash.
 #
 #   node0 <- node1 <- node2 <- node3 <- node4     dhtnode on 127.0.0.1,
@@ -21,7 +21,7 @@
 
 t_need_cmd dhtnode timeout
 G=$T_BUILD/gonet
-JUNK=$T_BUILD/tests/dhtjunk
+JUNK=$T_BUILD/tests/helpers/dhtjunk
 [ -x "$G" ] || t_fail "no $G"
 [ -x "$JUNK" ] || t_fail "no $JUNK"
 LIMIT=120			# upper bound on any process we start, even if cleanup never runs

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_mailbox_dht.sh — two chats over the DHT mailbox only, on a real
+# tests/e2e/test_mailbox_dht.sh — two chats over the DHT mailbox only, on a real
 # local OpenDHT network, while a third process floods the recipient's mailbox.
 #
 #   node0 <- node1 <- node2 <- node3 <- node4     dhtnode on 127.0.0.1,
@@ -7,7 +7,7 @@
 #              A (send)          B (recv) C (flood)
 #
 # A and B each run a chat_peer whose transmit is mailbox_send() and a mailbox
-# whose deliver is chat_peer_input() (tests/mailboxc.c). A sends 100 MSGs
+# whose deliver is chat_peer_input() (tests/helpers/mailboxc.c). A sends 100 MSGs
 # (every 10th 1000 bytes long, so values over OpenDHT's 600-byte inline
 # limit are used too). C puts junk, another room's values, forged values,
 # values from a non-member, for someone else, expired, oversized and
@@ -19,7 +19,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 
 t_need_cmd dhtnode timeout
-M=$T_BUILD/tests/mailboxc
+M=$T_BUILD/tests/helpers/mailboxc
 [ -x "$M" ] || t_fail "no $M"
 LIMIT=80			# upper bound on any process we start
 COUNT=${T_MAILBOX_COUNT:-100}

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# test_stun_coturn.sh — the STUN client (tunnel/stun.c, via tests/stunc)
+# test_stun_coturn.sh — the STUN client (tunnel/nat/stun.c, via tests/helpers/stunc)
 # against a real server: coturn's turnserver on 127.0.0.1 at a random port.
 # On loopback there is no NAT, so the mapped address must be the socket's own
 # 127.0.0.1:port. No root needed; SKIP (77) without turnserver.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 t_need_cmd turnserver timeout
-STUNC="$T_BUILD/tests/stunc"
+STUNC="$T_BUILD/tests/helpers/stunc"
 [ -x "$STUNC" ] || t_fail "$STUNC not built"
 
 start_turnserver() {

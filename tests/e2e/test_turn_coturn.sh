@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_turn_coturn.sh — the TURN client (tunnel/turn.c, via tests/turnc)
+# test_turn_coturn.sh — the TURN client (tunnel/turn/turn.c, via tests/helpers/turnc)
 # against a real server: coturn's turnserver on 127.0.0.1 at a random port
 # with long-term credentials, a 5 s maximum allocation lifetime, 4 s
 # permissions, 6 s channels and 3 s nonces, so that a 12 s run must refresh
@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 
 t_need_cmd turnserver timeout
-TURNC="$T_BUILD/tests/turnc"
+TURNC="$T_BUILD/tests/helpers/turnc"
 [ -x "$TURNC" ] || t_fail "$TURNC not built"
 
 LIFETIME=5

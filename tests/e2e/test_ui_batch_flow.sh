@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_batch_flow.sh — --batch input is flow-controlled, never refused.
+# tests/e2e/test_ui_batch_flow.sh — --batch input is flow-controlled, never refused.
 #
 # A and B connect on loopback (5 dhtnode). B is stopped (SIGSTOP), so it
 # acknowledges nothing, and A is given 600 lines at once: A must take only

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_term_ui.sh — the terminal front end, driven through tmux.
+# tests/e2e/test_ui_term.sh — the terminal front end, driven through tmux.
 #
 #   node0 <- node1 <- ... <- node4      dhtnode on 127.0.0.1
 #     UI: gonet (readline UI) in a detached tmux pane, 120x30, own server
@@ -8,7 +8,7 @@
 # Checks, reading the pane with `tmux capture-pane`:
 #   a. lines from B with an OSC title, ESC[2J, ESC[31m, a C1 CSI (U+009B),
 #      a bidi override (U+202E) and BELs appear neutralised (^[ ^G \u009b
-#      \u202e, src/sanitize.h); the screen is not cleared, the pane title not
+#      \u202e, src/ui/sanitize.h); the screen is not cleared, the pane title not
 #      changed, no colour reaches the message text (capture-pane -e); a raw
 #      0x9B byte (ill-formed UTF-8) is refused by the sender, never shown;
 #   b. a line being typed survives incoming messages: text intact on the

@@ -27,7 +27,7 @@ build_one() {
 	for s in $srcs; do files+=("$top/$s"); done
 	# shellcheck disable=SC2046
 	$CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-std=gnu11 -D_GNU_SOURCE -DFUZZING -I"${top_builddir:-$top}" -I"$top" -I"$top/tunnel" -I"$top/dht" -I"$top/src" \
+		-std=gnu11 -D_GNU_SOURCE -DFUZZING -I"${top_builddir:-$top}" -I"$top" \
 		$(pkg-config --cflags libsodium libevent msgpack libb2) \
 		"$src" "${files[@]}" -o "$bin/fuzz_$name" \
 		$(pkg-config --libs libsodium libevent msgpack libb2) -lpthread

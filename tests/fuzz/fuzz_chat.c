@@ -1,4 +1,4 @@
-/* fuzz-sources: src/chat_codec.c src/chat_reliable.c src/sanitize.c dht/utf8.c dht/mpack.c */
+/* fuzz-sources: src/chat/chat_codec.c src/chat/chat_reliable.c src/ui/sanitize.c dht/wire/utf8.c dht/wire/mpack.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_chat.c — the chat frame decoder, a chat_peer fed with what it decodes,
@@ -11,15 +11,17 @@
  * decode -> encode -> decode is stable for accepted frames, every delivery is
  * well-formed UTF-8 within limits, and sanitized text holds no control.
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "chat_codec.h"
-#include "chat_reliable.h"
-#include "sanitize.h"
-#include "utf8.h"
+#include "src/chat/chat_codec.h"
+#include "src/chat/chat_reliable.h"
+#include "src/ui/sanitize.h"
+#include "dht/wire/utf8.h"
 
 static uint64_t fake_now;
 

@@ -1,15 +1,17 @@
-/* fuzz-sources: src/identity.c src/b64key.c */
+/* fuzz-sources: src/identity/identity.c src/identity/b64key.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_identity.c — identity_parse() on arbitrary file contents. Whatever it
  * accepts must format back to a file that parses to the same keys.
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "identity.h"
+#include "src/identity/identity.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,17 +1,19 @@
-/* fuzz-sources: tunnel/ip.c */
+/* fuzz-sources: tunnel/net/ip.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_ip.c — ip_udp_parse on arbitrary bytes. Whatever it accepts must
  * describe a payload inside the input, and rebuilding the datagram from the
  * parsed fields must parse back to the same fields and payload.
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ip.h"
+#include "tunnel/net/ip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

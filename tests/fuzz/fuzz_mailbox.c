@@ -1,4 +1,4 @@
-/* fuzz-sources: dht/mailbox.c dht/mailbox_seal.c dht/mailbox_codec.c dht/mpack.c dht/envelope.c dht/mailbox_seen.c dht/room.c dht/utf8.c */
+/* fuzz-sources: dht/mailbox/mailbox.c dht/mailbox/mailbox_seal.c dht/mailbox/mailbox_codec.c dht/wire/mpack.c dht/wire/envelope.c dht/mailbox/mailbox_seen.c dht/room/room.c dht/wire/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_mailbox.c — libFuzzer target for the DHT mailbox value decoder.
@@ -17,6 +17,8 @@
  *   4  the rest is an envelope: mailbox_decode_envelope()
  * Anything else is treated as 0 (the whole input).
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,10 +28,10 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "mailbox.h"
-#include "mailbox_codec.h"
-#include "room.h"
-#include "runner.h"
+#include "dht/mailbox/mailbox.h"
+#include "dht/mailbox/mailbox_codec.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

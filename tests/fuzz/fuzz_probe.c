@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/probe.c tunnel/endpoint.c tunnel/demux.c */
+/* fuzz-sources: tunnel/nat/probe.c tunnel/net/endpoint.c tunnel/net/demux.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_probe.c — libFuzzer target for the punch probe codec.
@@ -11,6 +11,8 @@
  *      compare (round trip), then flip one input-chosen bit and expect a
  *      reject
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +20,8 @@
 
 #include <sodium.h>
 
-#include "demux.h"
-#include "probe.h"
+#include "tunnel/net/demux.h"
+#include "tunnel/nat/probe.h"
 
 static uint8_t key[PROBE_KEY_LEN], our_id[PROBE_ID_LEN];
 

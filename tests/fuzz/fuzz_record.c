@@ -1,4 +1,4 @@
-/* fuzz-sources: dht/record.c dht/record_codec.c dht/mpack.c dht/envelope.c dht/record_seen.c dht/utf8.c */
+/* fuzz-sources: dht/record/record.c dht/record/record_codec.c dht/wire/mpack.c dht/wire/envelope.c dht/record/record_seen.c dht/wire/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_record.c — libFuzzer target for the endpoint record decoder.
@@ -13,6 +13,8 @@
  *   4  the input is an envelope: record_decode_envelope()
  * Anything else is treated as 0.
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +22,8 @@
 
 #include <sodium.h>
 
-#include "record.h"
-#include "record_codec.h"
+#include "dht/record/record.h"
+#include "dht/record/record_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/relay_msg.c */
+/* fuzz-sources: tunnel/nat/relay_msg.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_relay.c — libFuzzer target for the peer relay codec.
@@ -10,6 +10,8 @@
  *      control messages, parse them back (round trip), then flip one
  *      input-chosen bit and expect a reject
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "relay_msg.h"
+#include "tunnel/nat/relay_msg.h"
 
 static uint8_t key[RELAY_MAC_KEY_LEN], our_id[RELAY_KEY_LEN];
 

@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/stun.c tunnel/endpoint.c tunnel/demux.c */
+/* fuzz-sources: tunnel/nat/stun.c tunnel/net/endpoint.c tunnel/net/demux.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_stun.c — libFuzzer target for the STUN response parser and client.
@@ -11,6 +11,8 @@
  *   2  like 1 without FINGERPRINT, fed to a two-server client as the answer
  *      of server 0, then checked against the client's invariants
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +20,8 @@
 
 #include <sodium.h>
 
-#include "demux.h"
-#include "stun.h"
+#include "tunnel/net/demux.h"
+#include "tunnel/nat/stun.h"
 
 enum { MAX_ATTRS = 2048 };
 

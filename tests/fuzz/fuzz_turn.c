@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/turn.c tunnel/turn_msg.c tunnel/turn_uri.c tunnel/sha1md5.c tunnel/stun.c tunnel/endpoint.c */
+/* fuzz-sources: tunnel/turn/turn.c tunnel/turn/turn_msg.c tunnel/turn/turn_uri.c tunnel/turn/sha1md5.c tunnel/nat/stun.c tunnel/net/endpoint.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_turn.c — libFuzzer target for the TURN client's parsers.
@@ -16,6 +16,8 @@
  *      ChannelBind of an allocated client (byte 1 picks which)
  *   4  the input is a --turn argument: turn_uri_parse()
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,9 +26,9 @@
 
 #include <sodium.h>
 
-#include "turn.h"
-#include "turn_uri.h"
-#include "tests/turnfake.h"
+#include "tunnel/turn/turn.h"
+#include "tunnel/turn/turn_uri.h"
+#include "tests/unit/turnfake.h"
 
 enum { KEEP = 4 };
 

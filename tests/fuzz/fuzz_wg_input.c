@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/kdf.c tunnel/tai64n.c tunnel/replay.c tunnel/index.c tunnel/noise.c tunnel/cookie.c tunnel/ratelimiter.c tunnel/timers.c tunnel/allowedips.c tunnel/send.c tunnel/receive.c tunnel/peer.c tunnel/device.c */
+/* fuzz-sources: tunnel/wg/kdf.c tunnel/wg/tai64n.c tunnel/wg/replay.c tunnel/wg/index.c tunnel/wg/noise.c tunnel/wg/cookie.c tunnel/wg/ratelimiter.c tunnel/wg/timers.c tunnel/wg/allowedips.c tunnel/wg/send.c tunnel/wg/receive.c tunnel/wg/peer.c tunnel/wg/device.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_wg_input.c — libFuzzer target for wg_device_input(): arbitrary
@@ -20,6 +20,8 @@
  * Built with -DWG_FUZZ_SEEDS and no libFuzzer, main() writes seed files
  * into the directory given as argv[1].
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +31,7 @@
 
 #include <sodium.h>
 
-#include "tunnel/wg.h"
+#include "tunnel/wg/wg.h"
 
 enum {
 	QUEUE_MAX = 64,

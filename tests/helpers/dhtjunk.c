@@ -32,10 +32,10 @@
 #include <event2/thread.h>
 #include <sodium.h>
 
-#include "record.h"
-#include "record_codec.h"
-#include "room.h"
-#include "runner.h"
+#include "dht/record/record.h"
+#include "dht/record/record_codec.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 
 enum {
 	PUT_TIMEOUT = 15,

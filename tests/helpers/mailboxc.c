@@ -33,11 +33,11 @@
 #include <event2/thread.h>
 #include <sodium.h>
 
-#include "chat_reliable.h"
-#include "mailbox.h"
-#include "mailbox_codec.h"
-#include "room.h"
-#include "runner.h"
+#include "src/chat/chat_reliable.h"
+#include "dht/mailbox/mailbox.h"
+#include "dht/mailbox/mailbox_codec.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 
 enum {
 	MAX_COUNT = 10000,

@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "relay_msg.h"
+#include "tunnel/nat/relay_msg.h"
 
 static int
 key_b64(const char *s, uint8_t out[32])

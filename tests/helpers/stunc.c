@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * stunc.c — ask STUN servers for our mapped address from one UDP socket, with
- * the tunnel/stun.h client and a poll loop: the test program behind
+ * the tunnel/nat/stun.h client and a poll loop: the test program behind
  * tests/test_stun_coturn.sh, and a handy diagnostic.
  *
  *   stunc [-b BIND_IP] [-t BUDGET_MS] SERVER_IP PORT [SERVER_IP PORT ...]
@@ -24,8 +24,8 @@
 
 #include <sodium.h>
 
-#include "demux.h"
-#include "stun.h"
+#include "tunnel/net/demux.h"
+#include "tunnel/nat/stun.h"
 
 static uint64_t
 now_ms(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * turnc.c — drive the TURN client (tunnel/turn.h) against a real server
+ * turnc.c — drive the TURN client (tunnel/turn/turn.h) against a real server
  * from one UDP socket with a poll loop: the test program behind
  * tests/test_turn_coturn.sh, and a handy diagnostic.
  *
@@ -31,7 +31,7 @@
 
 #include <sodium.h>
 
-#include "turn.h"
+#include "tunnel/turn/turn.h"
 
 enum {
 	ROUND_MS = 250,

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * wgpeer — a one-peer WireGuard endpoint on tunnel/wg.h, for interop tests
+ * wgpeer — a one-peer WireGuard endpoint on tunnel/wg/wg.h, for interop tests
  * against wireguard-go and the Linux module. One UDP socket, one wg_device,
  * one wg_peer, one libevent loop; inner packets are IPv6/IPv4 UDP from
- * tunnel/ip.h, never a TUN device.
+ * tunnel/net/ip.h, never a TUN device.
  *
  *   wgpeer --key FILE --peer PUB [--psk FILE] --bind ADDR:PORT [--endpoint ADDR:PORT]
  *	[--keepalive SEC] [--addr ADDR]... [--peer-addr ADDR]...
@@ -44,8 +44,8 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "ip.h"
-#include "wg.h"
+#include "tunnel/net/ip.h"
+#include "tunnel/wg/wg.h"
 
 enum {
 	PAYLOAD_MAX = 1200,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# tests/interop-wireguard-go.sh — gonet's WireGuard (tunnel/wg.h, driven by
-# tests/wgpeer) against wireguard-go on a TUN device, inner IPv6/UDP checked
-# byte for byte by tests/udpcheck on kernel sockets.
+# tests/interop/test_wg_interop.sh — gonet's WireGuard (tunnel/wg/wg.h, driven by
+# tests/helpers/wgpeer) against wireguard-go on a TUN device, inner IPv6/UDP checked
+# byte for byte by tests/helpers/udpcheck on kernel sockets.
 #
 #   ns A (gonet)                                ns B (wireguard-go)
 #   wgpeer  10.77.0.1 / fd00:77::1  ==veth==  10.77.0.2 / fd00:77::2  wgN (TUN)
@@ -11,15 +11,15 @@
 # while traffic flows, nothing lost; (d) no psk; (e) wrong psk fails cleanly
 # and quickly; (f) outer IPv6, inner IPv4. Needs root, wireguard-go, wg, ip.
 # The namespaces have no route to anything but each other.
-. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 t_need_root
 t_need_cmd ip wg wireguard-go timeout
 [ -c /dev/net/tun ] || t_skip "no /dev/net/tun"
 
-WGPEER=$T_BUILD/tests/wgpeer
-UDPCHECK=$T_BUILD/tests/udpcheck
-[ -x "$WGPEER" ] && [ -x "$UDPCHECK" ] || t_fail "build tests/wgpeer and tests/udpcheck first (make check)"
+WGPEER=$T_BUILD/tests/helpers/wgpeer
+UDPCHECK=$T_BUILD/tests/helpers/udpcheck
+[ -x "$WGPEER" ] && [ -x "$UDPCHECK" ] || t_fail "build tests/helpers/wgpeer and tests/helpers/udpcheck first (make check)"
 
 N=${INTEROP_COUNT:-100}
 t_netns NSA a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_chat_lab.sh — three people behind three kinds of NAT chat.
+# tests/lab/test_chat_lab.sh — three people behind three kinds of NAT chat.
 #
 #   internet ── dht1 dht2 dht3, stun (coturn), refl
 #      ├─ A cone   ── hA1        full cone

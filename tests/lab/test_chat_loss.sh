@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_chat_loss.sh — a long conversation over a bad link.
+# tests/lab/test_chat_loss.sh — a long conversation over a bad link.
 #
 #   internet ── dht1 dht2 dht3, stun
 #      ├─ A prc ── hA1      each access link: 40 ms one way (both

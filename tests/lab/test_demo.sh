@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_demo.sh — contrib/demo.sh works without a person at the keyboard.
+# tests/lab/test_demo.sh — contrib/demo.sh works without a person at the keyboard.
 #
 # Starts `contrib/demo.sh --no-attach` on a tmux socket of its own, reads
 # both panes (capture-pane) until alice and bob say "connected to" each

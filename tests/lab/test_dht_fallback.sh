@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_dht_fallback.sh — two peers with no UDP path between them at
+# tests/lab/test_dht_fallback.sh — two peers with no UDP path between them at
 # all chat through the DHT mailbox (the last resort):
 #
 #   internet ── dht1..3, stun (no TURN); the bridge drops every UDP datagram

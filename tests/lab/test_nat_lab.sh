@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_nat_lab.sh — the NAT lab itself (tests/lab/lab.sh), before any
+# tests/lab/test_nat_lab.sh — the NAT lab itself (tests/lab/lab.sh), before any
 # gonet runs in it.
 #
 #   internet (bridge, no default route)
@@ -77,8 +77,8 @@ fi
 
 # --- the servers answer from behind a NAT ---------------------------------------
 hC=$(lab_host C)
-if [ -x "$T_BUILD/tests/stunc" ]; then
-	out=$(lab_exec "$hC" timeout -k 2 10 "$T_BUILD/tests/stunc" -t 3000 ${LAB_STUN%:*} ${LAB_STUN#*:}) ||
+if [ -x "$T_BUILD/tests/helpers/stunc" ]; then
+	out=$(lab_exec "$hC" timeout -k 2 10 "$T_BUILD/tests/helpers/stunc" -t 3000 ${LAB_STUN%:*} ${LAB_STUN#*:}) ||
 		t_fail "coturn did not answer from C: $out"
 	echo "$out" | grep -q "^mapped ${LAB_PUBIP[C]}:" || t_fail "coturn saw C as: $out"
 	echo "stun: C is $(echo "$out" | sed -n 's/^mapped //p') to coturn"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_nat_matrix.sh — two gonet peers for every pair of NAT types.
+# tests/lab/test_nat_matrix.sh — two gonet peers for every pair of NAT types.
 #
 #   internet ── dht1 dht2 dht3, stun (coturn), refl (reflector)
 #      ├─ PnA (type a) ── hosts      one fresh pair of sites per pair of types,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_nat_rebind.sh — a live session survives its NAT forgetting it.
+# tests/lab/test_nat_rebind.sh — a live session survives its NAT forgetting it.
 #
 #   internet ── dht1 dht2 dht3, stun
 #     ├─ A prc ── hA1        scenario 1: A <-> B; `conntrack -F` on A's router,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_peer_relay.sh — two peers that cannot punch chat through a
+# tests/lab/test_peer_relay.sh — two peers that cannot punch chat through a
 # third room member that reaches both (doc/PROTOCOL.md "Peer relay"):
 #
 #   internet ── dht1..3, stun
@@ -25,7 +25,7 @@ t_need_root
 . "$T_SRC/tests/lab/lab.sh"
 [ -x "$LAB_GONET" ] || t_fail "no $LAB_GONET"
 "$LAB_GONET" --help 2>&1 | grep -q -- '--no-relay' || t_skip "gonet has no peer relay"
-FORGE=$T_BUILD/tests/relayforge
+FORGE=$T_BUILD/tests/helpers/relayforge
 [ -x "$FORGE" ] || t_fail "no $FORGE"
 LAB_GONET_LIMIT=200
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/test_turn_lab.sh — two peers behind symmetric NATs (they cannot
+# tests/lab/test_turn_lab.sh — two peers behind symmetric NATs (they cannot
 # punch) chat through TURN:
 #
 #   internet ── dht1..3, stun = coturn relaying (LAB_TURN=1, 10 s lifetimes)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_cand.c — candidate lists and pairs (tunnel/cand.h) and the punching
- * schedule (tunnel/punch.h) on a fake clock.
+ * test_cand.c — candidate lists and pairs (tunnel/nat/cand.h) and the punching
+ * schedule (tunnel/nat/punch.h) on a fake clock.
  */
 #include "config.h"
 
@@ -12,8 +12,8 @@
 
 #include <sodium.h>
 
-#include "cand.h"
-#include "punch.h"
+#include "tunnel/nat/cand.h"
+#include "tunnel/nat/punch.h"
 #include "tests/check.h"
 
 static struct endpoint

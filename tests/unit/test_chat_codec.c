@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_chat_codec.c — src/chat_codec.c: the test vectors of doc/PROTOCOL.md
+ * test_chat_codec.c — src/chat/chat_codec.c: the test vectors of doc/PROTOCOL.md
  * "Chat" (each also packed by msgpack-c and parsed back by its unpacker, an
  * independent implementation), shortest-form encoding, and one rejection per
  * named reason.
@@ -13,7 +13,7 @@
 
 #include <msgpack.h>
 
-#include "chat_codec.h"
+#include "src/chat/chat_codec.h"
 #include "tests/check.h"
 
 static size_t

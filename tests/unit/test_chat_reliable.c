@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_chat_reliable.c — src/chat_reliable.c between two peers on a fake
+ * test_chat_reliable.c — src/chat/chat_reliable.c between two peers on a fake
  * clock and a simulated link (seeded loss, delay, jitter that reorders,
  * duplication, blackout), all in one process:
  *
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat_reliable.h"
+#include "src/chat/chat_reliable.h"
 #include "tests/check.h"
 
 enum { PKT_MAX = 1 << 14, UNDELIVERED_MAX = 512 };

@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_cookie.c — the DoS defences (tunnel/cookie.c, tunnel/ratelimiter.c
+ * test_cookie.c — the DoS defences (tunnel/wg/cookie.c, tunnel/wg/ratelimiter.c
  * and the load rules of receive.c): under load an initiation without a valid
  * mac2 gets a cookie reply; the initiator stores the cookie and its
  * retransmission, now with mac2, is accepted; bad mac1 is dropped silently;
  * cookies are bound to the source address and die with the secret (120 s);
  * the per-source token bucket; automatic load detection.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
-#include "tests/wgtest.h"
-#include "tunnel/cookie.h"
-#include "tunnel/messages.h"
-#include "tunnel/ratelimiter.h"
+#include "tests/unit/wgtest.h"
+#include "tunnel/wg/cookie.h"
+#include "tunnel/wg/messages.h"
+#include "tunnel/wg/ratelimiter.h"
 
 #define SEC	1000000000ULL
 #define MS	1000000ULL

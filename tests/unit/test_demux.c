@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test_demux.c — the data socket's first-byte table (tunnel/demux.h). */
+/* test_demux.c — the data socket's first-byte table (tunnel/net/demux.h). */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "demux.h"
+#include "tunnel/net/demux.h"
 #include "tests/check.h"
 
 static enum demux_kind

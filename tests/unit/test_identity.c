@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_identity.c — src/identity.c and src/b64key.c: creation (mode 0600,
+ * test_identity.c — src/identity/identity.c and src/identity/b64key.c: creation (mode 0600,
  * directories 0700), reload, refusal of loose permissions and symlinks,
  * paranoid parsing, the fingerprint format, and `wg pubkey` agreement when
  * wg is installed.
@@ -17,8 +17,8 @@
 
 #include <sodium.h>
 
-#include "b64key.h"
-#include "identity.h"
+#include "src/identity/b64key.h"
+#include "src/identity/identity.h"
 #include "tests/check.h"
 
 static char dir[] = "/tmp/gonet-test-identity-XXXXXX";

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_ip.c — tunnel/ip.c: known-answer checksums, round trips, and
+ * test_ip.c — tunnel/net/ip.c: known-answer checksums, round trips, and
  * rejection of every malformed shape the parser names.
  *
  * The known packets were captured from the Linux stack on lo in a network
@@ -32,7 +32,7 @@
 
 #include <sodium.h>
 
-#include "ip.h"
+#include "tunnel/net/ip.h"
 #include "tests/check.h"
 
 static size_t

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_json.c — JSON lines: escaping of untrusted strings, overflow. */
+#include "config.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
+#include "src/ui/json.h"
 #include "tests/check.h"
 
 static void

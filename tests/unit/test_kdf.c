@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_blake2s.c — the hash layer (tunnel/kdf.c) against published vectors:
+ * test_blake2s.c — the hash layer (tunnel/wg/kdf.c) against published vectors:
  * RFC 7693 Appendix B (BLAKE2s-256("abc")), the BLAKE2 reference KAT
  * (blake2s-kat.txt: key 00..1f, input 00..n-1), and HMAC/KDF values computed
  * independently with Python's hmac + hashlib.blake2s.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
-#include "tests/wgtest.h"
+#include "tests/unit/wgtest.h"
 #include <blake2.h>
 
-#include "tunnel/kdf.h"
+#include "tunnel/wg/kdf.h"
 
 static int
 hex_eq(const uint8_t *got, const char *hex)

@@ -7,7 +7,7 @@
  * rate and in-flight limits, the e/e+1 copies, re-listening at rollover.
  *
  * Like test_epoch.c, this file defines runner_put_once, runner_cancel_put,
- * runner_listen and runner_cancel_listen itself, so dht/mailbox.c runs on a
+ * runner_listen and runner_cancel_listen itself, so dht/mailbox/mailbox.c runs on a
  * fake DHT (values kept in memory, handed to listeners by fake_flush()) and
  * a fake clock, and the test calls mailbox_tick() instead of running the
  * loop. `test_mailbox -v` prints the vector.
@@ -24,12 +24,12 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "chatproto.h"
-#include "mailbox.h"
-#include "mailbox_codec.h"
-#include "record_codec.h"
-#include "room.h"
-#include "runner.h"
+#include "src/chat/chatproto.h"
+#include "dht/mailbox/mailbox.h"
+#include "dht/mailbox/mailbox_codec.h"
+#include "dht/record/record_codec.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 #include "tests/check.h"
 
 static int verbose;

@@ -48,16 +48,14 @@
  *   ka = struct.pack('<Q', 0) + AEAD(t_send_i, 0, b'', b'')
  *   (printed: init, H(b'mac1----', R), resp, ka)
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 
 #include <blake2.h>
 
-#include "tests/wgtest.h"
-#include "tunnel/noise.h"
+#include "tests/unit/wgtest.h"
+#include "tunnel/wg/noise.h"
 
 static const uint8_t kat_init_body[108] = {
 	0x64, 0xb1, 0x01, 0xb1, 0xd0, 0xbe, 0x5a, 0x87, 0x04, 0xbd, 0x07, 0x8f,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_session_pins.c — identity pinning (src/session_pins.c): the first
+ * test_session_pins.c — identity pinning (src/session/session_pins.c): the first
  * fingerprint seen with a nick is kept; the same nick with another key is
  * flagged; nicks with blanks, '%', control characters or newlines stay one
  * line and never collide with another nick's escaping; no cache dir, no pins.
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "session_impl.h"
+#include "src/session/session_impl.h"
 #include "tests/check.h"
 
 static const char FP1[] = "1111-2222-3333-4444";

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_probe.c — punch probes (tunnel/probe.h): the doc/PROTOCOL.md test
+ * test_probe.c — punch probes (tunnel/nat/probe.h): the doc/PROTOCOL.md test
  * vector, round trips, every reject reason, and the size rule.
  */
 #include "config.h"
@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "probe.h"
+#include "tunnel/nat/probe.h"
 #include "tests/check.h"
 
 /* The vector in doc/PROTOCOL.md: key 00..1f, A = 40..5f, B = 80..9f, txid c0..cb. */

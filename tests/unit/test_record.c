@@ -13,8 +13,8 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "record.h"
-#include "record_codec.h"
+#include "dht/record/record.h"
+#include "dht/record/record_codec.h"
 #include "tests/check.h"
 
 static int verbose;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_relay.c — the peer relay messages (tunnel/relay_msg.h): the
+ * test_relay.c — the peer relay messages (tunnel/nat/relay_msg.h): the
  * doc/PROTOCOL.md vectors (recomputed independently with Python's
  * hashlib.blake2b(digest_size=16, key=...)), round trips, every reject
  * reason, and that a forwarded message verifies unchanged at the far end.
@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "relay_msg.h"
+#include "tunnel/nat/relay_msg.h"
 #include "tests/check.h"
 
 /* key 00..1f; A = 40..5f, B = 80..9f, R = a0..bf; txid c0..cb. */

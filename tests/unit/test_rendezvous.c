@@ -5,7 +5,7 @@
  *
  * This file defines runner_put/_cancel_put/_listen/_cancel_listen itself, so
  * the linker takes them from here and never pulls dht/runner.o (and OpenDHT)
- * out of libdht.a: src/rendezvous.c runs unchanged on a fake DHT where "time"
+ * out of libdht.a: src/session/rendezvous.c runs unchanged on a fake DHT where "time"
  * is a variable. Values put stay stored after a cancel, as on a real DHT
  * (they linger until they expire). fake_flush() plays the event loop: it
  * hands every listener each stored value under its hash it has not seen.
@@ -29,10 +29,10 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "record.h"
-#include "rendezvous.h"
-#include "room.h"
-#include "runner.h"
+#include "dht/record/record.h"
+#include "src/session/rendezvous.h"
+#include "dht/room/room.h"
+#include "dht/runner/runner.h"
 #include "tests/check.h"
 
 /* --- the fake DHT ------------------------------------------------------------ */

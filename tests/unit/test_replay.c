@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_replay.c — the RFC 6479 window (tunnel/replay.c) as a table, after
+ * test_replay.c — the RFC 6479 window (tunnel/wg/replay.c) as a table, after
  * Linux's selftest/counter.c: in order, out of order, the window edge, too
  * old, huge jumps and the REJECT_AFTER_MESSAGES limit.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
-#include "tests/wgtest.h"
-#include "tunnel/replay.h"
+#include "tests/unit/wgtest.h"
+#include "tunnel/wg/replay.h"
 
 static struct wg_replay	 r;
 static int		 step;

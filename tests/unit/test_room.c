@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_room.c — dht/room.c: derivation vectors, room string validation,
+ * test_room.c — dht/room/room.c: derivation vectors, room string validation,
  * epochs and publish-ahead.
  *
  * The vectors (also in doc/PROTOCOL.md "Room keys") were checked against two
@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "room.h"
+#include "dht/room/room.h"
 #include "tests/check.h"
 
 static int

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_sanitize.c — src/sanitize.c: a table of terminal injections and what
+ * test_sanitize.c — src/ui/sanitize.c: a table of terminal injections and what
  * each must become, the UTF-8 decoder's edge cases, the worst-case expansion
  * bound, and the invariant that no output holds a control, checked over
  * every 1- and 2-byte input and random ones.
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sanitize.h"
-#include "utf8.h"
+#include "src/ui/sanitize.h"
+#include "dht/wire/utf8.h"
 #include "tests/check.h"
 
 #define FFFD "\xef\xbf\xbd"

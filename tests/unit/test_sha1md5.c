@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_sha1md5.c — tunnel/sha1md5.c against the published vectors: FIPS
+ * test_sha1md5.c — tunnel/turn/sha1md5.c against the published vectors: FIPS
  * 180 / RFC 3174 for SHA-1, RFC 1321 appendix A.5 for MD5, RFC 2202 for
  * HMAC-SHA1, plus split-update equivalence across block boundaries.
  */
@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "sha1md5.h"
+#include "tunnel/turn/sha1md5.h"
 #include "tests/check.h"
 
 static int

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_stun.c — the STUN Binding client (tunnel/stun.h): RFC 5769 sample
+ * test_stun.c — the STUN Binding client (tunnel/nat/stun.h): RFC 5769 sample
  * messages, paranoid parsing, the retransmission schedule on a fake clock,
  * and the several-servers client.
  */
@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "stun.h"
+#include "tunnel/nat/stun.h"
 #include "tests/check.h"
 
 static size_t

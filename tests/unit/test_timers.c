@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_timers.c — every WireGuard timer (tunnel/timers.c) on a fake clock:
+ * test_timers.c — every WireGuard timer (tunnel/wg/timers.c) on a fake clock:
  * handshake retransmission with jitter, giving up after REKEY_ATTEMPT_TIME,
  * passive keepalive, new handshake when unanswered, persistent keepalive,
  * rekey after REKEY_AFTER_TIME / messages, reject after REJECT_AFTER_TIME,
  * the initiator's early rekey on receive, and zeroing keys after 540 s.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
-#include "tests/wgtest.h"
-#include "tunnel/messages.h"
-#include "tunnel/peer.h"
+#include "tests/unit/wgtest.h"
+#include "tunnel/wg/messages.h"
+#include "tunnel/wg/peer.h"
 
 #define SEC	1000000000ULL
 #define MS	1000000ULL

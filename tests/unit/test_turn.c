@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_turn.c — the TURN client (tunnel/turn.h, turn_msg.h, turn_uri.h):
+ * test_turn.c — the TURN client (tunnel/turn/turn.h, turn_msg.h, turn_uri.h):
  * the RFC 5769 long-term credential sample, message round trips,
  * ChannelData edge cases, URI parsing, and the client on a fake clock
  * against a scripted server (tests/turnfake.h): the 401/438 dance,
@@ -15,10 +15,10 @@
 
 #include <sodium.h>
 
-#include "turn.h"
-#include "turn_msg.h"
-#include "turn_uri.h"
-#include "tests/turnfake.h"
+#include "tunnel/turn/turn.h"
+#include "tunnel/turn/turn_msg.h"
+#include "tunnel/turn/turn_uri.h"
+#include "tests/unit/turnfake.h"
 #include "tests/check.h"
 
 static size_t

@@ -2,7 +2,7 @@
 /*
  * turnfake.h — builds what a TURN server would send (responses, Data
  * indications), for tests/test_turn.c and tests/fuzz/fuzz_turn.c. Written
- * independently of tunnel/turn_msg.c so the tests do not check the codec
+ * independently of tunnel/turn/turn_msg.c so the tests do not check the codec
  * against itself. Static functions: include it in one file per program.
  */
 #ifndef GONET_TURNFAKE_H
@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "endpoint.h"
-#include "sha1md5.h"
+#include "tunnel/net/endpoint.h"
+#include "tunnel/turn/sha1md5.h"
 
 enum { FAKE_MAX = 4096 };
 

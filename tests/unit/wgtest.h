@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "tests/check.h"
-#include "tunnel/wg.h"
+#include "tunnel/wg/wg.h"
 
 #define WGT_UNUSED __attribute__((unused))
 

@@ -3,7 +3,7 @@
 # `cryptography`, XChaCha20-Poly1305 = HChaCha20 (below) + ChaCha20-Poly1305-IETF
 # from `cryptography`. Shares no code with the C implementation.
 # Run: python3 tests/vectors/mailbox_vector.py (needs python3-cryptography)
-# and compare with doc/PROTOCOL.md and tests/test_mailbox.c.
+# and compare with doc/PROTOCOL.md and tests/unit/test_mailbox.c.
 import hashlib
 import struct
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

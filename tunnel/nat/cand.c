@@ -8,7 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "cand.h"
+#include "tunnel/nat/cand.h"
 
 const char *
 cand_type_name(enum cand_type t)

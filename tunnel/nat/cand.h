@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "endpoint.h"
+#include "tunnel/net/endpoint.h"
 
 enum cand_type {
 	CAND_TYPE_HOST = 0,		/* an interface address of ours */

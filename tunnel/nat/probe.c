@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "probe.h"
+#include "tunnel/nat/probe.h"
 
 _Static_assert(sizeof(struct probe_header) == PROBE_HEADER_LEN, "probe header layout");
 _Static_assert(sizeof(struct probe_ping) == PROBE_PING_LEN, "ping layout");

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "endpoint.h"
+#include "tunnel/net/endpoint.h"
 
 enum {
 	PROBE_MAGIC = 0xF0,

@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "punch.h"
+#include "tunnel/nat/punch.h"
 
 /* The fast start; after it, every PUNCH_STEADY_MS while under PUNCH_END_MS. */
 static const uint16_t fast_start_ms[] = { 0, 100, 300, 700, 1500 };

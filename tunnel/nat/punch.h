@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cand.h"
-#include "endpoint.h"
+#include "tunnel/nat/cand.h"
+#include "tunnel/net/endpoint.h"
 
 enum {
 	PUNCH_MAX_PAIRS = CAND_PAIRS_MAX,

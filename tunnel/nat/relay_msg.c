@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "relay_msg.h"
+#include "tunnel/nat/relay_msg.h"
 
 static const char *const reject_names[RELAY_REJECT__COUNT] = {
 	[RELAY_OK] = "ok",

@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "bytes.h"
-#include "stun.h"
+#include "tunnel/net/bytes.h"
+#include "tunnel/nat/stun.h"
 
 static const uint8_t magic_cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
 

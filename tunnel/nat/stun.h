@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "endpoint.h"
+#include "tunnel/net/endpoint.h"
 
 enum {
 	STUN_HEADER_LEN = 20,

@@ -2,7 +2,7 @@
 /* demux.c — classify datagrams on the data socket; see demux.h for the table. */
 #include "config.h"
 
-#include "demux.h"
+#include "tunnel/net/demux.h"
 
 static const uint8_t stun_cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "endpoint.h"
+#include "tunnel/net/endpoint.h"
 
 static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 

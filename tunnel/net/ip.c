@@ -6,9 +6,7 @@
  * and payload. The parser trusts no length field: each one is compared with
  * the bytes actually present before anything behind it is read.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <string.h>
@@ -16,8 +14,8 @@
 
 #include <sodium.h>
 
-#include "bytes.h"
-#include "ip.h"
+#include "tunnel/net/bytes.h"
+#include "tunnel/net/ip.h"
 
 const uint8_t ip_tunnel_prefix[IP_TUNNEL_PREFIX_LEN] = { 0xfd, 0x67, 0x6f, 0x6e, 0x65, 0x74 };
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sock.c — the data socket, one per address family, on one port. */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sock.h"
+#include "tunnel/net/sock.h"
 
 static int
 open_one(int family, uint16_t port, const char *bind_addr, uint16_t *bound)

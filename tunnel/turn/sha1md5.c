@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "sha1md5.h"
+#include "tunnel/turn/sha1md5.h"
 
 static uint32_t
 rol32(uint32_t x, unsigned n)

@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "turn.h"
+#include "tunnel/turn/turn.h"
 
 enum op_kind {
 	OP_ALLOC,		/* Allocate, Refresh, or the deallocating Refresh, by c->state */

@@ -33,9 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "endpoint.h"
-#include "stun.h"
-#include "turn_msg.h"
+#include "tunnel/net/endpoint.h"
+#include "tunnel/nat/stun.h"
+#include "tunnel/turn/turn_msg.h"
 
 enum {
 	TURN_MAX_PEERS = 16,

@@ -9,8 +9,8 @@
 
 #include <sodium.h>
 
-#include "bytes.h"
-#include "turn_msg.h"
+#include "tunnel/net/bytes.h"
+#include "tunnel/turn/turn_msg.h"
 
 static const uint8_t magic_cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
 

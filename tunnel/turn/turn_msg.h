@@ -3,7 +3,7 @@
  * turn_msg.h — the TURN (RFC 8656) wire format: STUN-framed requests and
  * indications with the long-term credential mechanism (RFC 8489 section 9.2),
  * the parser for responses and Data indications, and ChannelData framing.
- * Pure functions over byte buffers; tunnel/turn.c runs the client on top.
+ * Pure functions over byte buffers; tunnel/turn/turn.c runs the client on top.
  *
  * The STUN header, attribute header, magic cookie, FINGERPRINT and the
  * attribute numbers it shares with the Binding client come from stun.h.
@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "endpoint.h"
-#include "sha1md5.h"
-#include "stun.h"
+#include "tunnel/net/endpoint.h"
+#include "tunnel/turn/sha1md5.h"
+#include "tunnel/nat/stun.h"
 
 /* TURN methods (RFC 8656 section 17). */
 enum turn_method {

@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "turn_uri.h"
+#include "tunnel/turn/turn_uri.h"
 
 const char *
 turn_uri_err_str(enum turn_uri_err e)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turn_msg.h"
+#include "tunnel/turn/turn_msg.h"
 
 enum {
 	TURN_DEFAULT_PORT = 3478,

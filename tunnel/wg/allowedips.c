@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* allowedips.c — prefix list matching for inner source addresses. */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "tunnel/allowedips.h"
+#include "tunnel/wg/allowedips.h"
 
 static size_t
 family_len(int family)

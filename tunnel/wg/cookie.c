@@ -7,9 +7,7 @@
  *   mac2   = MAC(cookie, msg[0 .. mac2])
  *   reply  = XAEAD(HASH("cookie--" || S_pub_sender_of_reply), nonce, cookie, mac1)
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <endian.h>
 #include <string.h>
@@ -17,10 +15,10 @@
 
 #include <sodium.h>
 
-#include "tunnel/cookie.h"
-#include "tunnel/kdf.h"
-#include "tunnel/timers.h"
-#include "tunnel/wg.h"
+#include "tunnel/wg/cookie.h"
+#include "tunnel/wg/kdf.h"
+#include "tunnel/wg/timers.h"
+#include "tunnel/wg/wg.h"
 
 static const char mac1_label[8] = "mac1----";
 static const char cookie_label[8] = "cookie--";

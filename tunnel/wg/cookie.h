@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "tunnel/messages.h"
+#include "tunnel/wg/messages.h"
 
 struct wg_cookie_checker {
 	uint8_t		 secret[NOISE_HASH_LEN];

@@ -3,20 +3,18 @@
  * device.c — the device half of the wg.h API: identity, peer table, timers
  * over all peers, load detection and drop accounting.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "tunnel/cookie.h"
-#include "tunnel/device.h"
-#include "tunnel/peer.h"
-#include "tunnel/ratelimiter.h"
-#include "tunnel/timers.h"
+#include "tunnel/wg/cookie.h"
+#include "tunnel/wg/device.h"
+#include "tunnel/wg/peer.h"
+#include "tunnel/wg/ratelimiter.h"
+#include "tunnel/wg/timers.h"
 
 static const char *const drop_names[WG_DROP__COUNT] = {
 	[WG_DROP_SHORT] = "short",

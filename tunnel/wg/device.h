@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "tunnel/cookie.h"
-#include "tunnel/index.h"
-#include "tunnel/noise.h"
-#include "tunnel/ratelimiter.h"
-#include "tunnel/wg.h"
+#include "tunnel/wg/cookie.h"
+#include "tunnel/wg/index.h"
+#include "tunnel/wg/noise.h"
+#include "tunnel/wg/ratelimiter.h"
+#include "tunnel/wg/wg.h"
 
 enum device_load {
 	/* More handshake messages than this within one second: under load. */

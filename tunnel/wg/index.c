@@ -3,15 +3,13 @@
  * index.c — local index table. Indexes are random, so the low bits make a
  * fair hash; a chained table keeps removal O(chain).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <sodium.h>
 
-#include "tunnel/index.h"
+#include "tunnel/wg/index.h"
 
 static struct wg_index_entry **
 bucket(const struct wg_index_table *t, uint32_t index)

@@ -3,16 +3,14 @@
  * kdf.c — HASH, MAC, HMAC and KDF of the WireGuard paper, section 5.4.
  * Every intermediate value is wiped before returning.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <blake2.h>
 #include <sodium.h>
 
-#include "tunnel/kdf.h"
+#include "tunnel/wg/kdf.h"
 
 void
 wg_kdf_hash(uint8_t out[WG_BLAKE2S_HASH_LEN], const void *in, size_t inlen)

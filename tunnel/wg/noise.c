@@ -11,9 +11,7 @@
  * handshake AEADs, and BLAKE2s (kdf.c). Each step below is tagged with its
  * token. Every temporary key is wiped under out:, on success and failure.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <endian.h>
 #include <stdlib.h>
@@ -21,12 +19,12 @@
 
 #include <sodium.h>
 
-#include "tunnel/device.h"
-#include "tunnel/kdf.h"
-#include "tunnel/noise.h"
-#include "tunnel/peer.h"
-#include "tunnel/tai64n.h"
-#include "tunnel/timers.h"
+#include "tunnel/wg/device.h"
+#include "tunnel/wg/kdf.h"
+#include "tunnel/wg/noise.h"
+#include "tunnel/wg/peer.h"
+#include "tunnel/wg/tai64n.h"
+#include "tunnel/wg/timers.h"
 
 static const char handshake_name[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
 static const char identifier_name[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";

@@ -10,10 +10,10 @@
 
 #include <stdint.h>
 
-#include "tunnel/index.h"
-#include "tunnel/messages.h"
-#include "tunnel/replay.h"
-#include "tunnel/wg.h"
+#include "tunnel/wg/index.h"
+#include "tunnel/wg/messages.h"
+#include "tunnel/wg/replay.h"
+#include "tunnel/wg/wg.h"
 
 struct wg_device;
 struct wg_peer;

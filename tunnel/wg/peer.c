@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* peer.c — the peer half of the wg.h API: lifetime, configuration, sending. */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,12 +9,12 @@
 
 #include <sodium.h>
 
-#include "tunnel/allowedips.h"
-#include "tunnel/device.h"
-#include "tunnel/noise.h"
-#include "tunnel/peer.h"
-#include "tunnel/send.h"
-#include "tunnel/timers.h"
+#include "tunnel/wg/allowedips.h"
+#include "tunnel/wg/device.h"
+#include "tunnel/wg/noise.h"
+#include "tunnel/wg/peer.h"
+#include "tunnel/wg/send.h"
+#include "tunnel/wg/timers.h"
 
 struct wg_peer *
 wg_peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],

@@ -10,12 +10,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "tunnel/allowedips.h"
-#include "tunnel/cookie.h"
-#include "tunnel/messages.h"
-#include "tunnel/noise.h"
-#include "tunnel/timers.h"
-#include "tunnel/wg.h"
+#include "tunnel/wg/allowedips.h"
+#include "tunnel/wg/cookie.h"
+#include "tunnel/wg/messages.h"
+#include "tunnel/wg/noise.h"
+#include "tunnel/wg/timers.h"
+#include "tunnel/wg/wg.h"
 
 /* Inner packets waiting for a session: a ring, the oldest dropped when full. */
 struct wg_staged {

@@ -5,9 +5,7 @@
  * The bucket index is a keyed SipHash so a sender cannot aim at one chain.
  * Entries idle for a second are collected at most once a second.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +13,9 @@
 
 #include <sodium.h>
 
-#include "tunnel/ratelimiter.h"
-#include "tunnel/timers.h"
-#include "tunnel/wg.h"
+#include "tunnel/wg/ratelimiter.h"
+#include "tunnel/wg/timers.h"
+#include "tunnel/wg/wg.h"
 
 enum {
 	PACKET_COST = WG_NS_PER_SEC / RATELIMITER_PACKETS_PER_SECOND,

@@ -6,9 +6,7 @@
  * counted. Transport packets are decrypted in place, then checked against
  * the replay window: only authenticated counters move the window.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <endian.h>
 #include <stddef.h>
@@ -17,16 +15,16 @@
 
 #include <sodium.h>
 
-#include "tunnel/cookie.h"
-#include "tunnel/device.h"
-#include "tunnel/messages.h"
-#include "tunnel/noise.h"
-#include "tunnel/peer.h"
-#include "tunnel/ratelimiter.h"
-#include "tunnel/receive.h"
-#include "tunnel/replay.h"
-#include "tunnel/send.h"
-#include "tunnel/timers.h"
+#include "tunnel/wg/cookie.h"
+#include "tunnel/wg/device.h"
+#include "tunnel/wg/messages.h"
+#include "tunnel/wg/noise.h"
+#include "tunnel/wg/peer.h"
+#include "tunnel/wg/ratelimiter.h"
+#include "tunnel/wg/receive.h"
+#include "tunnel/wg/replay.h"
+#include "tunnel/wg/send.h"
+#include "tunnel/wg/timers.h"
 
 static enum wg_rx
 drop(struct wg_device *dev, enum wg_drop why)

@@ -7,6 +7,6 @@
 #ifndef GONET_TUNNEL_RECEIVE_H
 #define GONET_TUNNEL_RECEIVE_H
 
-#include "tunnel/wg.h"
+#include "tunnel/wg/wg.h"
 
 #endif

@@ -4,13 +4,11 @@
  * avoids bitshifts: the window is a ring of 64-bit words, and moving it
  * forward only clears the words it passes over.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
-#include "tunnel/replay.h"
+#include "tunnel/wg/replay.h"
 
 void
 wg_replay_init(struct wg_replay *r)

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "tunnel/messages.h"
+#include "tunnel/wg/messages.h"
 
 enum {
 	WG_REPLAY_WORDS = COUNTER_BITS_TOTAL / 64

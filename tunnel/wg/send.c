@@ -8,9 +8,7 @@
  * with P padded to a multiple of 16 (never beyond the MTU). A keepalive is
  * the same with P empty.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <endian.h>
 #include <errno.h>
@@ -19,13 +17,13 @@
 
 #include <sodium.h>
 
-#include "tunnel/cookie.h"
-#include "tunnel/device.h"
-#include "tunnel/messages.h"
-#include "tunnel/noise.h"
-#include "tunnel/peer.h"
-#include "tunnel/send.h"
-#include "tunnel/timers.h"
+#include "tunnel/wg/cookie.h"
+#include "tunnel/wg/device.h"
+#include "tunnel/wg/messages.h"
+#include "tunnel/wg/noise.h"
+#include "tunnel/wg/peer.h"
+#include "tunnel/wg/send.h"
+#include "tunnel/wg/timers.h"
 
 static int
 send_buffer_to_peer(struct wg_peer *peer, const uint8_t *buf, size_t len)

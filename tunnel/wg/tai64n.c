@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tai64n.c — TAI64N timestamps: 8 bytes big-endian 2^62 + 10 + seconds, 4 bytes big-endian ns. */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
-#include "tunnel/tai64n.h"
+#include "tunnel/wg/tai64n.h"
 
 enum {
 	TAI64N_WHITENING = 1 << 24	/* largest power of two <= 1e9 / 50 */

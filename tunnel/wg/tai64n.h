@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "tunnel/messages.h"
+#include "tunnel/wg/messages.h"
 
 /*
  * Encode ts. The nanoseconds are rounded down to a power of two below

@@ -14,20 +14,18 @@
  *
  * Expiry handlers send through send.c; nothing here touches a socket.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <string.h>
 
 #include <sodium.h>
 
-#include "tunnel/device.h"
-#include "tunnel/messages.h"
-#include "tunnel/noise.h"
-#include "tunnel/peer.h"
-#include "tunnel/send.h"
-#include "tunnel/timers.h"
+#include "tunnel/wg/device.h"
+#include "tunnel/wg/messages.h"
+#include "tunnel/wg/noise.h"
+#include "tunnel/wg/peer.h"
+#include "tunnel/wg/send.h"
+#include "tunnel/wg/timers.h"
 
 static uint64_t
 sec(uint64_t s)
