@@ -30,6 +30,7 @@
 #include "dht/runner/runner.h"
 #include "src/ui/sanitize.h"
 #include "src/session/session.h"
+#include "tunnel/net/endpoint.h"
 #include "tunnel/turn/turn_uri.h"
 #include "dht/wire/utf8.h"
 
@@ -79,9 +80,11 @@ struct options {
 	enum mode mode;
 	bool json, watch, lan, no_stun, loopback, no_relay, no_dht_fallback;
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
-	const char *bootstrap[MAX_BOOTSTRAP + 1];
+	const char *bootstrap[MAX_BOOTSTRAP + 1];	/* "HOST[:PORT]" as given */
 	int nbootstrap;
 	char *bootstrap_env;		/* owns the strings from GONET_BOOTSTRAP */
+	struct runner_host boot[MAX_BOOTSTRAP];	/* the same, split */
+	char boot_host[MAX_BOOTSTRAP][256];
 	const char *stun[MAX_STUN + 1];
 	int nstun;
 	const char *turn[MAX_TURN + 1];
@@ -152,8 +155,8 @@ parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
-/* --bootstrap, else GONET_BOOTSTRAP (comma or space separated), else the default. */
-static void
+/* --bootstrap, else GONET_BOOTSTRAP (comma or space separated), else the default; split. */
+static int
 bootstrap_defaults(struct options *o)
 {
 	const char *env = getenv("GONET_BOOTSTRAP");
@@ -172,6 +175,16 @@ out:
 	if (o->nbootstrap == 1 && strcmp(o->bootstrap[0], "none") == 0)
 		o->nbootstrap = 0;
 	o->bootstrap[o->nbootstrap] = NULL;
+	for (int i = 0; i < o->nbootstrap; i++) {
+		if (endpoint_parse_hostport(o->bootstrap[i], o->boot_host[i], sizeof(o->boot_host[i]),
+		    RUNNER_DEFAULT_PORT, &o->boot[i].port) != 0) {
+			fprintf(stderr, "gonet: bad bootstrap node \"%s\" (want HOST[:PORT])\n",
+			    o->bootstrap[i]);
+			return -1;
+		}
+		o->boot[i].host = o->boot_host[i];
+	}
+	return 0;
 }
 
 /* $XDG_CACHE_HOME/gonet, else ~/.cache/gonet; created (0700). */
@@ -361,8 +374,7 @@ parse_args(int argc, char **argv, struct options *o)
 		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK &&
 		    utf8_valid((const uint8_t *)env, strlen(env)) ? env : "";
 	}
-	bootstrap_defaults(o);
-	return 0;
+	return bootstrap_defaults(o);
 }
 
 /* --dht-dump: the DHT node, the room keys (with ROOM), an existing identity for "ownid". */
@@ -400,7 +412,8 @@ run_dump(struct options *o)
 	memset(&rc, 0, sizeof(rc));
 	rc.port = o->dht_port;
 	rc.cache_dir = have_cache ? cache : NULL;
-	rc.bootstrap = o->bootstrap;
+	rc.bootstrap = o->boot;
+	rc.nbootstrap = (size_t)o->nbootstrap;
 	rc.lan_discovery = o->lan;
 	rc.log = o->verbose >= 2;
 	if ((r = runner_new(base, &rc)) != NULL) {
@@ -443,7 +456,8 @@ run_session(struct options *o)
 	sc.cache_dir = cache_dir(cache, sizeof(cache)) == 0 ? cache : NULL;
 	sc.port = o->port;
 	sc.dht_port = o->dht_port;
-	sc.bootstrap = o->bootstrap;
+	sc.bootstrap = o->boot;
+	sc.nbootstrap = (size_t)o->nbootstrap;
 	o->stun[o->nstun] = NULL;
 	sc.stun = o->no_stun ? NULL : o->nstun > 0 ? o->stun : default_stun;
 	o->turn[o->nturn] = NULL;

@@ -361,47 +361,6 @@ node_save(const char *dir, const dht_infohash *id, uint16_t port)
 
 /* --- bootstrap -------------------------------------------------------------- */
 
-int
-runner_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t default_port,
-    uint16_t *port)
-{
-	const char *colon, *end;
-	size_t n;
-	char *ep;
-	unsigned long p = default_port;
-
-	if (s[0] == '[') {
-		/* [V6]:PORT or [V6] */
-		if ((end = strchr(s, ']')) == NULL)
-			return -1;
-		n = (size_t)(end - s - 1);
-		if (end[1] == ':')
-			colon = end + 1;
-		else if (end[1] == '\0')
-			colon = NULL;
-		else
-			return -1;
-		s++;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon != NULL && strchr(s, ':') != colon)
-			colon = NULL;	/* a bare IPv6 address: no port */
-		n = colon != NULL ? (size_t)(colon - s) : strlen(s);
-	}
-	if (n == 0 || n >= hostlen)
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (colon != NULL) {
-		errno = 0;
-		p = strtoul(colon + 1, &ep, 10);
-		if (errno != 0 || ep == colon + 1 || *ep != '\0' || p == 0 || p > 65535)
-			return -1;
-	}
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static void
 ping_boot(struct runner *r, size_t i)
 {
@@ -423,17 +382,14 @@ ping_boot(struct runner *r, size_t i)
  * so that --dht-dump can say which answered and how fast.
  */
 static void
-bootstrap_one(struct runner *r, const char *spec)
+bootstrap_one(struct runner *r, const struct runner_host *h)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	char host[256], service[8];
-	uint16_t port;
+	const char *host = h->host;
+	uint16_t port = h->port != 0 ? h->port : RUNNER_DEFAULT_PORT;
+	char service[8];
 	int e;
 
-	if (runner_parse_hostport(spec, host, sizeof(host), RUNNER_DEFAULT_PORT, &port) == -1) {
-		warnx("bootstrap: cannot parse \"%s\" (want HOST[:PORT])", spec);
-		return;
-	}
 	snprintf(service, sizeof(service), "%u", port);
 	dht_runner_bootstrap(r->dht, host, service);
 
@@ -467,7 +423,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 	dht_runner_config dc;
 	dht_infohash saved_id;
 	uint16_t saved_port, port;
-	const char *const *b;
+	size_t i;
 	bool persist = cfg->cache_dir != NULL;
 	int e;
 
@@ -520,8 +476,8 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 
 		node_save(cfg->cache_dir, &id, dht_runner_get_bound_port(r->dht, AF_INET));
 	}
-	for (b = cfg->bootstrap; b != NULL && *b != NULL; b++)
-		bootstrap_one(r, *b);
+	for (i = 0; i < cfg->nbootstrap; i++)
+		bootstrap_one(r, &cfg->bootstrap[i]);
 	return r;
 
 err_dht:

@@ -30,10 +30,17 @@ enum {
 
 #define RUNNER_DEFAULT_BOOTSTRAP "bootstrap.jami.net:4222"
 
+/* A bootstrap node, already split (endpoint_parse_hostport in tunnel/net/endpoint.h). */
+struct runner_host {
+	const char *host;		/* name or address, resolved by runner_new */
+	uint16_t port;			/* 0: RUNNER_DEFAULT_PORT */
+};
+
 struct runner_config {
 	uint16_t port;			/* 0: the one persisted in cache_dir, else random */
 	const char *cache_dir;		/* node id and port kept here; NULL: not persisted */
-	const char *const *bootstrap;	/* "HOST[:PORT]" ..., NULL-terminated; NULL: none */
+	const struct runner_host *bootstrap;	/* nbootstrap of them */
+	size_t nbootstrap;
 	bool lan_discovery;		/* OpenDHT multicast peer discovery and publish */
 	bool log;			/* OpenDHT's own log on stdout */
 };
@@ -72,13 +79,6 @@ struct runner_op;
 struct runner *runner_new(struct event_base *base, const struct runner_config *cfg);
 /* Stops the node, waits for its thread, frees every pending operation. NULL is fine. */
 void runner_free(struct runner *r);
-
-/*
- * Parse "HOST[:PORT]", "[V6]:PORT" or "V6"; without a port, *port is
- * default_port. 0 on success. (Also used for --stun and --nat-check.)
- */
-int runner_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t default_port,
-    uint16_t *port);
 
 /*
  * Put a permanent value (OpenDHT refreshes it until cancelled). done (may be

@@ -18,7 +18,6 @@
 #include "tunnel/net/endpoint.h"
 #include "src/ui/json.h"
 #include "src/cli/natcheck.h"
-#include "dht/runner/runner.h"
 #include "tunnel/net/sock.h"
 #include "tunnel/nat/stun.h"
 
@@ -73,7 +72,7 @@ resolve(const char *spec, struct endpoint *ep)
 	uint16_t port;
 	int rc;
 
-	if (runner_parse_hostport(spec, host, sizeof(host), STUN_DEFAULT_PORT, &port) != 0)
+	if (endpoint_parse_hostport(spec, host, sizeof(host), STUN_DEFAULT_PORT, &port) != 0)
 		return -1;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_DGRAM;

@@ -487,6 +487,7 @@ start_dht(struct session *s)
 	rc.port = s->cfg->dht_port;
 	rc.cache_dir = s->cfg->cache_dir;
 	rc.bootstrap = s->cfg->bootstrap;
+	rc.nbootstrap = s->cfg->nbootstrap;
 	rc.lan_discovery = s->cfg->lan_discovery;
 	rc.log = s->cfg->verbose >= 2;
 	if ((s->runner = runner_new(s->base, &rc)) == NULL) {

@@ -14,7 +14,10 @@
 #ifndef GONET_SESSION_H
 #define GONET_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+struct runner_host;
 
 enum {
 	SESSION_MAX_STUN = 8
@@ -28,7 +31,8 @@ struct session_config {
 	const char *cache_dir;		/* DHT node state, seq, known_peers; NULL: none */
 	uint16_t port;			/* data socket; 0: any free port */
 	uint16_t dht_port;		/* 0: the persisted one, else random */
-	const char *const *bootstrap;	/* "HOST[:PORT]" ..., NULL-terminated; NULL: none */
+	const struct runner_host *bootstrap;	/* DHT bootstrap nodes, nbootstrap of them */
+	size_t nbootstrap;
 	const char *const *stun;	/* "HOST[:PORT]" ..., NULL-terminated; NULL: no STUN */
 	const char *const *turn;	/* "turn:USER:PASS@HOST[:PORT]" ..., NULL-terminated; NULL: none */
 	int no_relay;			/* --no-relay: never forward for other peers */

@@ -17,7 +17,6 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "dht/runner/runner.h"
 #include "src/session/session_impl.h"
 
 enum {
@@ -33,13 +32,13 @@ struct session_stun_lookup {
 	int done;
 };
 
-/* "HOST", "HOST:PORT", "[V6]:PORT" or a bare IPv6 address (runner.h's parser). 0 or -1. */
+/* "HOST", "HOST:PORT", "[V6]:PORT" or a bare IPv6 address (endpoint.h's parser). 0 or -1. */
 static int
 parse_server(const char *spec, char *host, size_t hostlen, char *port, size_t portlen)
 {
 	uint16_t p;
 
-	if (runner_parse_hostport(spec, host, hostlen, STUN_DEFAULT_PORT, &p) != 0)
+	if (endpoint_parse_hostport(spec, host, hostlen, STUN_DEFAULT_PORT, &p) != 0)
 		return -1;
 	snprintf(port, portlen, "%u", p);
 	return 0;

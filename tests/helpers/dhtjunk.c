@@ -36,6 +36,7 @@
 #include "dht/record/record_codec.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
+#include "tunnel/net/endpoint.h"
 
 enum {
 	PUT_TIMEOUT = 15,
@@ -192,7 +193,8 @@ int
 main(int argc, char **argv)
 {
 	uint8_t a_pk[32], a_sk[64], b_pk[32], b_sk[64];
-	const char *boot[2] = { NULL, NULL };
+	struct runner_host boot;
+	char boot_host[256];
 	struct room_keys keys, other;
 	struct runner_config rc;
 	struct timeval tv = { PUT_TIMEOUT, 0 };
@@ -208,7 +210,12 @@ main(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
-	boot[0] = argv[1];
+	if (endpoint_parse_hostport(argv[1], boot_host, sizeof(boot_host), RUNNER_DEFAULT_PORT,
+	    &boot.port) != 0) {
+		fprintf(stderr, "bad bootstrap node %s\n", argv[1]);
+		return 2;
+	}
+	boot.host = boot_host;
 	snprintf(other_room, sizeof(other_room), "%s-not", argv[2]);
 	if (room_derive(argv[2], strlen(argv[2]), &keys) != ROOM_OK ||
 	    room_derive(other_room, strlen(other_room), &other) != ROOM_OK) {
@@ -221,7 +228,8 @@ main(int argc, char **argv)
 	evthread_use_pthreads();
 	base = event_base_new();
 	memset(&rc, 0, sizeof(rc));
-	rc.bootstrap = boot;
+	rc.bootstrap = &boot;
+	rc.nbootstrap = 1;
 	if ((r = runner_new(base, &rc)) == NULL)
 		return 1;
 	now = (uint64_t)time(NULL);

@@ -38,6 +38,7 @@
 #include "dht/mailbox/mailbox_codec.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
+#include "tunnel/net/endpoint.h"
 
 enum {
 	MAX_COUNT = 10000,
@@ -545,7 +546,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const char *boot[2] = { NULL, NULL };
+	struct runner_host boot;
+	char boot_host[256];
 	struct runner_config rc;
 	struct mailbox_config mc;
 	struct chat_peer_ops ops;
@@ -572,7 +574,12 @@ main(int argc, char **argv)
 		mode = MODE_FLOOD;
 	else
 		return usage();
-	boot[0] = argv[2];
+	if (endpoint_parse_hostport(argv[2], boot_host, sizeof(boot_host), RUNNER_DEFAULT_PORT,
+	    &boot.port) != 0) {
+		fprintf(stderr, "bad bootstrap node %s\n", argv[2]);
+		return 2;
+	}
+	boot.host = boot_host;
 	if (unhex(argv[4], seed, 32) != 0 || unhex(argv[5], peer, 32) != 0)
 		return usage();
 	crypto_sign_seed_keypair(pk, sk, seed);
@@ -599,7 +606,8 @@ main(int argc, char **argv)
 	evthread_use_pthreads();
 	base = event_base_new();
 	memset(&rc, 0, sizeof(rc));
-	rc.bootstrap = boot;
+	rc.bootstrap = &boot;
+	rc.nbootstrap = 1;
 	if ((runner = runner_new(base, &rc)) == NULL)
 		return 1;
 	end_timer = evtimer_new(base, on_end, NULL);

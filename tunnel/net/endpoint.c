@@ -3,8 +3,10 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tunnel/net/endpoint.h"
@@ -166,4 +168,45 @@ endpoint_format(const struct endpoint *ep, char *buf, size_t len)
 	else
 		snprintf(buf, len, "(none)");
 	return buf;
+}
+
+int
+endpoint_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t default_port,
+    uint16_t *port)
+{
+	const char *colon, *end;
+	size_t n;
+	char *ep;
+	unsigned long p = default_port;
+
+	if (s[0] == '[') {
+		/* [V6]:PORT or [V6] */
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		n = (size_t)(end - s - 1);
+		if (end[1] == ':')
+			colon = end + 1;
+		else if (end[1] == '\0')
+			colon = NULL;
+		else
+			return -1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon != NULL && strchr(s, ':') != colon)
+			colon = NULL;	/* a bare IPv6 address: no port */
+		n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	}
+	if (n == 0 || n >= hostlen)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (colon != NULL) {
+		errno = 0;
+		p = strtoul(colon + 1, &ep, 10);
+		if (errno != 0 || ep == colon + 1 || *ep != '\0' || p == 0 || p > 65535)
+			return -1;
+	}
+	*port = (uint16_t)p;
+	return 0;
 }

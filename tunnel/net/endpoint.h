@@ -57,6 +57,15 @@ int endpoint_is_multicast(const struct endpoint *ep);
  */
 int endpoint_is_usable(const struct endpoint *ep, int allow_loopback);
 
+/*
+ * Parse "HOST[:PORT]", "[V6]:PORT", "[V6]" or a bare IPv6 address, as given
+ * on the command line (--bootstrap, --stun, --nat-check); without a port,
+ * *port is default_port. HOST is not resolved. 0, or -1 when malformed
+ * (empty host, host longer than hostlen - 1, port 0 or above 65535).
+ */
+int endpoint_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t default_port,
+    uint16_t *port);
+
 /* "192.0.2.1:32853" or "[2001:db8::1]:32853" into buf; returns buf. */
 char *endpoint_format(const struct endpoint *ep, char *buf, size_t len);
 
