@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "src/ui/sanitize.h"
+#include "src/identity/pins.h"
 #include "src/session/session_impl.h"
 #include "dht/wire/utf8.h"
 
@@ -111,7 +112,7 @@ cmd_nick(struct session *s, const char *arg, size_t len)
 	s->nick[len] = '\0';
 	snprintf(s->prompt, sizeof(s->prompt), "%s> ", s->nick);
 	ui_set_prompt(s->ui, s->prompt);
-	(void)session_pin_check(s, s->nick, s->fp);
+	(void)pins_check(s->cfg->cache_dir, s->nick, s->fp);
 	session_republish(s);
 	for (p = s->peers; p != NULL; p = p->next)
 		if (peer_is_up(p))

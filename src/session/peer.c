@@ -41,6 +41,7 @@
 #include <sodium.h>
 
 #include "tunnel/net/ip.h"
+#include "src/identity/pins.h"
 #include "src/session/session_impl.h"
 #include "tunnel/wg/wg.h"
 
@@ -405,7 +406,7 @@ found(struct session *s, const struct record *rec)
 		session_error(s, "cannot add a peer (its WireGuard key is ours or another peer's)");
 		return;
 	}
-	p->flagged = session_pin_check(s, p->nick, p->fp);
+	p->flagged = pins_check(s->cfg->cache_dir, p->nick, p->fp);
 	peer_ui(p, &ev, UI_EV_PEER_FOUND);
 	ev.count = rec->ncand;
 	session_emit(s, &ev);
@@ -438,7 +439,7 @@ peer_on_record(struct session *s, const struct record *rec)
 	if (strcmp(rec->nick, p->rec.nick) != 0 && strcmp(rec->nick, p->nick) != 0) {
 		snprintf(old, sizeof(old), "%s", p->nick);
 		snprintf(p->nick, sizeof(p->nick), "%s", rec->nick);
-		p->flagged = session_pin_check(s, p->nick, p->fp);
+		p->flagged = pins_check(s->cfg->cache_dir, p->nick, p->fp);
 		peer_ui(p, &ev, UI_EV_NICK);
 		ev.old = old;
 		session_emit(s, &ev);

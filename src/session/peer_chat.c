@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "tunnel/net/ip.h"
+#include "src/identity/pins.h"
 #include "src/session/session_impl.h"
 #include "tunnel/wg/wg.h"
 
@@ -195,7 +196,7 @@ hello(void *arg, const uint8_t *nick, size_t len, uint64_t version)
 		memcpy(old, p->nick, sizeof(old));
 		memcpy(p->nick, nick, len);
 		p->nick[len] = '\0';
-		p->flagged = session_pin_check(p->s, p->nick, p->fp);
+		p->flagged = pins_check(p->s->cfg->cache_dir, p->nick, p->fp);
 		peer_ui(p, &ev, UI_EV_NICK);
 		ev.old = old;
 		session_emit(p->s, &ev);

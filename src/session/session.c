@@ -31,6 +31,7 @@
 #include "tunnel/net/ip.h"
 #include "src/session/rendezvous.h"
 #include "dht/runner/runner.h"
+#include "src/identity/pins.h"
 #include "src/session/session_impl.h"
 #include "tunnel/wg/wg.h"
 
@@ -466,7 +467,7 @@ load_identity(struct session *s)
 		session_fatal(s, "cannot compute our tunnel address");
 		return -1;
 	}
-	(void)session_pin_check(s, s->nick, s->fp);
+	(void)pins_check(s->cfg->cache_dir, s->nick, s->fp);
 	snprintf(text, sizeof(text), "%s identity %s", created ? "created a new" : "loaded", s->fp);
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = UI_EV_STATUS;

@@ -9,7 +9,6 @@
  *   session_cand.c   our own candidates (host, STUN, DHT-observed, peer-
  *                    reflexive) and republishing them
  *   session_stun.c   resolving STUN servers and running the STUN client
- *   session_pins.c   identity pinning: nick -> fingerprint in known_peers
  *   peer.c           the per-peer state machine (record, WireGuard, liveness)
  *   peer_chat.c      per-peer chat: inner IPv6/UDP packets, chat_peer glue
  *   path.c           punching towards a peer and choosing its endpoint
@@ -306,10 +305,6 @@ void session_stun_input(struct session *s, const struct endpoint *from, const ui
 void session_stun_stop(struct session *s);
 /* 1 if STUN saw different mappings from different servers. */
 int session_stun_symmetric(const struct session *s);
-
-/* --- session_pins.c -------------------------------------------------------------- */
-/* 1 when nick is pinned to another fingerprint; pins it when new. */
-int session_pin_check(struct session *s, const char *nick, const char *fp);
 
 /* --- peer.c ---------------------------------------------------------------------- */
 void peer_on_record(struct session *s, const struct record *rec);

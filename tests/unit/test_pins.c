@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_session_pins.c — identity pinning (src/session/session_pins.c): the first
+ * test_pins.c — identity pinning (src/identity/pins.c): the first
  * fingerprint seen with a nick is kept; the same nick with another key is
  * flagged; nicks with blanks, '%', control characters or newlines stay one
  * line and never collide with another nick's escaping; no cache dir, no pins.
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/session/session_impl.h"
+#include "src/identity/pins.h"
 #include "tests/check.h"
 
 static const char FP1[] = "1111-2222-3333-4444";
@@ -21,9 +21,7 @@ static const char FP2[] = "aaaa-bbbb-cccc-dddd";
 int
 main(void)
 {
-	char dir[] = "/tmp/test_session_pins.XXXXXX", path[256], line[256];
-	struct session_config cfg;
-	struct session s;
+	char dir[] = "/tmp/test_pins.XXXXXX", path[256], line[256];
 	FILE *f;
 	int n, escaped = 0;
 
@@ -31,29 +29,25 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&s, 0, sizeof(s));
-	cfg.cache_dir = dir;
-	s.cfg = &cfg;
 
 	/*  first use pins, the same key is fine, another key is flagged */
-	CHECK(session_pin_check(&s, "alice", FP1) == 0);
-	CHECK(session_pin_check(&s, "alice", FP1) == 0);
-	CHECK(session_pin_check(&s, "alice", FP2) == 1);
-	CHECK(session_pin_check(&s, "bob", FP2) == 0);
-	CHECK(session_pin_check(&s, "bob", FP1) == 1);
+	CHECK(pins_check(dir, "alice", FP1) == 0);
+	CHECK(pins_check(dir, "alice", FP1) == 0);
+	CHECK(pins_check(dir, "alice", FP2) == 1);
+	CHECK(pins_check(dir, "bob", FP2) == 0);
+	CHECK(pins_check(dir, "bob", FP1) == 1);
 	/* an empty nick is never pinned */
-	CHECK(session_pin_check(&s, "", FP1) == 0);
-	CHECK(session_pin_check(&s, "", FP2) == 0);
+	CHECK(pins_check(dir, "", FP1) == 0);
+	CHECK(pins_check(dir, "", FP2) == 0);
 	/* blanks, '%' and controls are escaped: one line, two words, distinct */
-	CHECK(session_pin_check(&s, "a b%c", FP1) == 0);
-	CHECK(session_pin_check(&s, "a%20b%25c", FP2) == 0);	/* its escaping differs */
-	CHECK(session_pin_check(&s, "a b%c", FP2) == 1);
-	CHECK(session_pin_check(&s, "x\ny", FP1) == 0);
-	CHECK(session_pin_check(&s, "x\ny", FP2) == 1);
-	CHECK(session_pin_check(&s, "y", FP2) == 0);		/* not split off "x\ny" */
-	CHECK(session_pin_check(&s, "caf\xc3\xa9", FP1) == 0);	/* UTF-8 kept as is */
-	CHECK(session_pin_check(&s, "caf\xc3\xa9", FP2) == 1);
+	CHECK(pins_check(dir, "a b%c", FP1) == 0);
+	CHECK(pins_check(dir, "a%20b%25c", FP2) == 0);	/* its escaping differs */
+	CHECK(pins_check(dir, "a b%c", FP2) == 1);
+	CHECK(pins_check(dir, "x\ny", FP1) == 0);
+	CHECK(pins_check(dir, "x\ny", FP2) == 1);
+	CHECK(pins_check(dir, "y", FP2) == 0);		/* not split off "x\ny" */
+	CHECK(pins_check(dir, "caf\xc3\xa9", FP1) == 0);	/* UTF-8 kept as is */
+	CHECK(pins_check(dir, "caf\xc3\xa9", FP2) == 1);
 
 	snprintf(path, sizeof(path), "%s/known_peers", dir);
 	CHECK((f = fopen(path, "r")) != NULL);
@@ -71,11 +65,10 @@ main(void)
 	CHECK(escaped == 2);		/* alice bob "a b%c" "a%20b%25c" "x\ny" y café */
 
 	/* without a cache dir nothing is pinned and nothing is flagged */
-	cfg.cache_dir = NULL;
-	CHECK(session_pin_check(&s, "zed", FP1) == 0);
-	CHECK(session_pin_check(&s, "zed", FP2) == 0);
+	CHECK(pins_check(NULL, "zed", FP1) == 0);
+	CHECK(pins_check(NULL, "zed", FP2) == 0);
 
 	unlink(path);
 	rmdir(dir);
-	return check_exit("test_session_pins");
+	return check_exit("test_pins");
 }

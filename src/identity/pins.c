@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * session_pins.c — identity pinning, trust on first use: the first
+ * pins.c — identity pinning, trust on first use: the first
  * fingerprint seen with a nick is remembered in $XDG_CACHE_HOME/gonet/
  * known_peers, and a later peer using that nick with another fingerprint is
  * flagged to the user (struct ui_event.flagged). Nicks are not unique or
@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "src/session/session_impl.h"
+#include "dht/record/record.h"
+#include "src/identity/identity.h"
+#include "src/identity/pins.h"
 
 enum {
 	PIN_LINE_MAX = 3 * RECORD_MAX_NICK + IDENTITY_FINGERPRINT_LEN + 8
@@ -42,22 +44,22 @@ escape(const char *in, char *out, size_t len)
 }
 
 static int
-pins_path(const struct session *s, char *buf, size_t len)
+pins_path(const char *cache_dir, char *buf, size_t len)
 {
-	if (s->cfg->cache_dir == NULL)
+	if (cache_dir == NULL)
 		return -1;
-	return snprintf(buf, len, "%s/known_peers", s->cfg->cache_dir) < (int)len ? 0 : -1;
+	return snprintf(buf, len, "%s/known_peers", cache_dir) < (int)len ? 0 : -1;
 }
 
 int
-session_pin_check(struct session *s, const char *nick, const char *fp)
+pins_check(const char *cache_dir, const char *nick, const char *fp)
 {
 	char path[1100], line[PIN_LINE_MAX + 2], want[3 * RECORD_MAX_NICK + 1];
 	char lfp[IDENTITY_FINGERPRINT_LEN + 1], lnick[3 * RECORD_MAX_NICK + 1];
 	FILE *f;
 	int flagged = 0, found = 0;
 
-	if (nick == NULL || nick[0] == '\0' || pins_path(s, path, sizeof(path)) == -1)
+	if (nick == NULL || nick[0] == '\0' || pins_path(cache_dir, path, sizeof(path)) == -1)
 		return 0;
 	escape(nick, want, sizeof(want));
 	if ((f = fopen(path, "r")) != NULL) {
