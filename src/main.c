@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "src/cli/dump.h"
+#include "src/clock/clock.h"
 #include "src/identity/identity.h"
 #include "src/cli/natcheck.h"
 #include "dht/record/record.h"
@@ -92,7 +93,8 @@ struct options {
 	unsigned linger;
 	uint16_t port, dht_port;
 	const char *identity, *nick, *room;
-	int64_t time_offset;		/* GONET_FAKE_TIME_OFFSET, seconds */
+	int64_t time_offset_ms;		/* GONET_FAKE_TIME_OFFSET (seconds), for tests */
+	struct clock clock;		/* the real clock, shifted by time_offset_ms */
 };
 
 static void
@@ -206,17 +208,6 @@ cache_dir(char *buf, size_t len)
 	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
 		return -1;
 	return 0;
-}
-
-/* The rendezvous clock: real time plus GONET_FAKE_TIME_OFFSET (for tests). */
-static uint64_t
-offset_clock_ms(void *arg)
-{
-	const struct options *o = arg;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + o->time_offset * 1000);
 }
 
 static int
@@ -368,7 +359,8 @@ parse_args(int argc, char **argv, struct options *o)
 	    (o->room != NULL && o->mode == MODE_NATCHECK))
 		return -1;
 	if ((env = getenv("GONET_FAKE_TIME_OFFSET")) != NULL)
-		o->time_offset = strtoll(env, NULL, 10);
+		o->time_offset_ms = strtoll(env, NULL, 10) * 1000;
+	o->clock = clock_real(&o->time_offset_ms);
 	if (o->nick == NULL) {
 		env = getenv("USER");
 		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK &&
@@ -421,7 +413,7 @@ run_dump(struct options *o)
 			.base = base, .runner = r, .keys = o->room != NULL ? &keys : NULL,
 			.own_id = id != NULL ? identity_sign_pk(id) : NULL,
 			.json = o->json, .watch = o->watch,
-			.clock_ms = offset_clock_ms, .clock_arg = o
+			.clock = &o->clock
 		};
 
 		status = dump_run(&dc);
@@ -468,8 +460,7 @@ run_session(struct options *o)
 	sc.loopback = o->loopback;
 	sc.verbose = o->verbose;
 	sc.linger_s = o->linger;
-	sc.clock_ms = offset_clock_ms;
-	sc.clock_arg = o;
+	sc.clock = &o->clock;
 	return session_run(&sc);
 }
 

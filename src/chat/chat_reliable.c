@@ -67,7 +67,7 @@ struct chat_in {
 };
 
 struct chat_peer {
-	struct chat_clock clock;
+	struct clock clock;
 	struct chat_peer_ops ops;
 	void *arg;
 
@@ -98,7 +98,7 @@ struct chat_peer {
 static uint64_t
 now_ms(const struct chat_peer *p)
 {
-	return p->clock.mono_ms(p->clock.arg);
+	return clock_mono_ms(&p->clock);
 }
 
 static uint64_t
@@ -150,7 +150,7 @@ rtt_sample(struct chat_peer *p, uint64_t r_ms)
 static void
 new_epoch(struct chat_peer *p)
 {
-	uint64_t e = p->clock.unix_ms(p->clock.arg);
+	uint64_t e = clock_unix_ms(&p->clock);
 
 	if (e <= p->tx_epoch)
 		e = p->tx_epoch + 1;
@@ -265,7 +265,7 @@ resync(struct chat_peer *p)
 }
 
 struct chat_peer *
-chat_peer_new(const struct chat_clock *clock, const struct chat_peer_ops *ops, void *arg)
+chat_peer_new(const struct clock *clock, const struct chat_peer_ops *ops, void *arg)
 {
 	struct chat_peer *p;
 
@@ -321,7 +321,7 @@ chat_peer_send(struct chat_peer *p, const uint8_t *text, size_t len, uint64_t *i
 		return -ENOMEM;
 	o->id = p->next_id++;
 	o->written_ms = now_ms(p);
-	o->unix_ms = p->clock.unix_ms(p->clock.arg);
+	o->unix_ms = clock_unix_ms(&p->clock);
 	o->len = len;
 	memcpy(o->text, text, len);
 	TAILQ_INSERT_TAIL(&p->outq, o, entry);

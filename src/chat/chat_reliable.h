@@ -29,15 +29,9 @@
 
 #include "src/chat/chatproto.h"
 #include "src/chat/chat_codec.h"
+#include "src/clock/clock.h"
 
 struct chat_peer;
-
-/* Both in milliseconds. mono_ms never goes back; unix_ms is wall time. */
-struct chat_clock {
-	uint64_t (*mono_ms)(void *arg);
-	uint64_t (*unix_ms)(void *arg);
-	void *arg;
-};
 
 /* A message from the peer, handed over exactly once and in order. */
 struct chat_delivery {
@@ -83,7 +77,7 @@ struct chat_peer_stats {
 };
 
 /* NULL on out of memory. The clock and ops are copied. */
-struct chat_peer *chat_peer_new(const struct chat_clock *clock,
+struct chat_peer *chat_peer_new(const struct clock *clock,
     const struct chat_peer_ops *ops, void *arg);
 /* Reports every unacknowledged message as undelivered, then frees. NULL ok. */
 void chat_peer_free(struct chat_peer *p);

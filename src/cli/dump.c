@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "src/cli/dump.h"
+#include "src/clock/clock.h"
 #include "src/ui/json.h"
 #include "src/cli/recfmt.h"
 #include "dht/record/record.h"
@@ -60,6 +61,7 @@ struct dump_hash {
 
 struct dump {
 	struct dump_config cfg;
+	struct clock clock;
 	enum phase phase;
 	struct event *timer;
 	struct record_seen *seen;
@@ -72,18 +74,9 @@ struct dump {
 };
 
 static uint64_t
-real_clock_ms(void *arg)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
 now_s(const struct dump *d)
 {
-	return d->cfg.clock_ms(d->cfg.clock_arg) / 1000;
+	return clock_unix_ms(&d->clock) / 1000;
 }
 
 static void
@@ -533,8 +526,7 @@ dump_run(const struct dump_config *cfg)
 
 	memset(&d, 0, sizeof(d));
 	d.cfg = *cfg;
-	if (d.cfg.clock_ms == NULL)
-		d.cfg.clock_ms = real_clock_ms;
+	d.clock = cfg->clock != NULL ? *cfg->clock : clock_real(NULL);
 	if ((d.values = calloc(MAX_VALUES, sizeof(*d.values))) == NULL)
 		return 1;
 	if ((d.seen = record_seen_new(cfg->own_id != NULL ? cfg->own_id : no_id)) == NULL)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct clock;
 struct event_base;
 struct runner;
 struct room_keys;
@@ -39,8 +40,7 @@ struct dump_config {
 	const uint8_t *own_id;		/* our Ed25519 key, for "ownid"; NULL: none */
 	bool json;
 	bool watch;
-	uint64_t (*clock_ms)(void *clock_arg);	/* NULL: the real clock */
-	void *clock_arg;
+	const struct clock *clock;	/* NULL: the real clock */
 };
 
 /* Runs the loop until done. Returns the process exit status. */

@@ -18,6 +18,7 @@
 #include "tunnel/net/endpoint.h"
 #include "src/ui/json.h"
 #include "src/cli/natcheck.h"
+#include "src/clock/clock.h"
 #include "tunnel/net/sock.h"
 #include "tunnel/nat/stun.h"
 
@@ -57,10 +58,9 @@ nat_behaviour_name(enum nat_behaviour b)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
+	const struct clock c = clock_real(NULL);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_mono_ms(&c);
 }
 
 /* "HOST[:PORT]" into an endpoint (blocking resolve, once at start). */

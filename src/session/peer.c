@@ -104,8 +104,7 @@ find_id(struct session *s, const uint8_t id[RECORD_ID_LEN])
 static uint64_t
 record_now_s(const struct session *s)
 {
-	return (s->cfg->clock_ms != NULL ? s->cfg->clock_ms(s->cfg->clock_arg) : session_unix_ms()) /
-	    1000;
+	return clock_unix_ms(&s->clock) / 1000;
 }
 
 /* --- the timer ------------------------------------------------------------------------ */

@@ -71,20 +71,6 @@ ids_take(struct peer *p, uint64_t chat_id)
 
 /* --- chat_reliable callbacks ------------------------------------------------------------ */
 
-static uint64_t
-clock_mono(void *arg)
-{
-	(void)arg;
-	return session_mono_ms();
-}
-
-static uint64_t
-clock_unix(void *arg)
-{
-	(void)arg;
-	return session_unix_ms();
-}
-
 static void
 transmit(void *arg, const uint8_t *frame, size_t len)
 {
@@ -251,11 +237,9 @@ peer_chat_rearm(struct peer *p)
 int
 peer_chat_new(struct peer *p)
 {
-	struct chat_clock clock = { clock_mono, clock_unix, NULL };
-
 	if ((p->chat_timer = evtimer_new(p->s->base, on_chat_timer, p)) == NULL)
 		return -1;
-	if ((p->chat = chat_peer_new(&clock, &chat_ops, p)) == NULL) {
+	if ((p->chat = chat_peer_new(&p->s->clock, &chat_ops, p)) == NULL) {
 		event_free(p->chat_timer);
 		p->chat_timer = NULL;
 		return -1;

@@ -24,12 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "dht/record/record.h"
-#include "src/session/rendezvous.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
+#include "src/session/rendezvous.h"
 
 enum {
 	MAX_EPOCHS = 2
@@ -51,7 +51,7 @@ struct rv_listen {
 
 struct rendezvous {
 	struct rendezvous_config cfg;
-	struct event *timer;
+	struct timer *timer;
 	struct record_seen *seen;
 
 	struct cand cand[RECORD_MAX_CANDIDATES];
@@ -73,18 +73,9 @@ struct rendezvous {
 };
 
 static uint64_t
-real_clock_ms(void *arg)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
 now_ms(const struct rendezvous *rv)
 {
-	return rv->cfg.clock_ms(rv->cfg.clock_arg);
+	return clock_unix_ms(timers_clock(rv->cfg.timers));
 }
 
 /* --- seq persistence ---------------------------------------------------------- */
@@ -303,7 +294,6 @@ schedule(struct rendezvous *rv, uint64_t now)
 	uint64_t boundary = (room_epoch(now) + 1) * ROOM_EPOCH_SECONDS;
 	uint64_t ahead = boundary - ROOM_PUBLISH_AHEAD;
 	uint64_t next = rv->published_s + RENDEZVOUS_REPUBLISH;
-	struct timeval tv;
 
 	if (rv->retry_s != 0 && rv->retry_s < next)
 		next = rv->retry_s;
@@ -314,9 +304,7 @@ schedule(struct rendezvous *rv, uint64_t now)
 	if (next < now)
 		next = now;
 	rv->next_tick_s = next;
-	tv.tv_sec = (time_t)(next - now);
-	tv.tv_usec = 0;
-	evtimer_add(rv->timer, &tv);
+	timer_in(rv->timer, (next - now) * 1000);
 }
 
 void
@@ -337,7 +325,7 @@ rendezvous_tick(struct rendezvous *rv)
 }
 
 static void
-on_timer(evutil_socket_t fd, short what, void *arg)
+on_timer(void *arg)
 {
 	rendezvous_tick(arg);
 }
@@ -352,14 +340,12 @@ rendezvous_new(const struct rendezvous_config *cfg)
 	if ((rv = calloc(1, sizeof(*rv))) == NULL)
 		return NULL;
 	rv->cfg = *cfg;
-	if (rv->cfg.clock_ms == NULL)
-		rv->cfg.clock_ms = real_clock_ms;
 	rv->ncand = cfg->ncand < RECORD_MAX_CANDIDATES ? cfg->ncand : RECORD_MAX_CANDIDATES;
 	if (rv->ncand > 0)
 		memcpy(rv->cand, cfg->cand, rv->ncand * sizeof(rv->cand[0]));
 	if ((rv->seen = record_seen_new(cfg->self.id)) == NULL)
 		goto err_rv;
-	if ((rv->timer = evtimer_new(cfg->base, on_timer, rv)) == NULL)
+	if ((rv->timer = timer_new(cfg->timers, on_timer, rv)) == NULL)
 		goto err_seen;
 	rv->seq = seq_load(rv);
 	rendezvous_tick(rv);
@@ -382,7 +368,7 @@ rendezvous_free(struct rendezvous *rv)
 	cancel_puts(rv);
 	for (i = 0; i < MAX_EPOCHS; i++)
 		runner_cancel_listen(rv->cfg.runner, rv->listens[i].op);
-	event_free(rv->timer);
+	timer_free(rv->timer);
 	record_seen_free(rv->seen);
 	free(rv);
 }

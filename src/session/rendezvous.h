@@ -11,7 +11,7 @@
  *   accept   every value goes through record_open() and record_accept();
  *            accepted records go to on_peer, the rest are counted per reason.
  *
- * The clock is injected (clock_ms) so tests can move time across epochs;
+ * The clock is the timers' (src/clock), so tests can move time across epochs;
  * rendezvous_tick() re-reads it. Everything runs on the libevent loop.
  */
 #ifndef GONET_RENDEZVOUS_H
@@ -23,7 +23,7 @@
 #include "dht/record/record.h"
 #include "dht/room/room.h"
 
-struct event_base;
+struct timers;
 struct runner;
 struct rendezvous;
 
@@ -42,17 +42,13 @@ struct rendezvous_self {
 };
 
 struct rendezvous_config {
-	struct event_base *base;
+	struct timers *timers;		/* its clock is the rendezvous clock */
 	struct runner *runner;
 	const struct room_keys *keys;	/* the caller keeps it alive */
 	struct rendezvous_self self;
 	const char *state_dir;		/* last seq persisted here; NULL: not persisted */
 	const struct cand *cand;	/* initial candidates (copied) */
 	unsigned ncand;
-
-	/* Unix time in ms; NULL means the real clock. */
-	uint64_t (*clock_ms)(void *clock_arg);
-	void *clock_arg;
 
 	/* Callbacks on the loop; any may be NULL. */
 	void (*on_peer)(void *arg, const struct record *rec, uint64_t epoch);

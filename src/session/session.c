@@ -29,6 +29,8 @@
 #include <sodium.h>
 
 #include "tunnel/net/ip.h"
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
 #include "src/session/rendezvous.h"
 #include "dht/runner/runner.h"
 #include "src/identity/pins.h"
@@ -510,7 +512,7 @@ start_rendezvous(struct session *s)
 	struct cand cand[RECORD_MAX_CANDIDATES];
 
 	memset(&rc, 0, sizeof(rc));
-	rc.base = s->base;
+	rc.timers = s->timers;
 	rc.runner = s->runner;
 	rc.keys = &s->keys;
 	rc.self.sign_sk = identity_sign_sk(s->id);
@@ -520,8 +522,6 @@ start_rendezvous(struct session *s)
 	rc.state_dir = s->cfg->cache_dir;
 	rc.ncand = session_cand_record(s, cand);
 	rc.cand = cand;
-	rc.clock_ms = s->cfg->clock_ms;
-	rc.clock_arg = s->cfg->clock_arg;
 	rc.on_peer = on_peer;
 	rc.on_reject = on_reject;
 	rc.on_published = on_published;
@@ -598,9 +598,12 @@ session_run(const struct session_config *cfg)
 	snprintf(s->nick, sizeof(s->nick), "%s", cfg->nick != NULL ? cfg->nick : "");
 	cand_list_init(&s->cands.list);
 
+	s->clock = cfg->clock != NULL ? *cfg->clock : clock_real(NULL);
 	evthread_use_pthreads();
 	if ((s->base = event_base_new()) == NULL)
 		goto out;
+	if ((s->timers = timers_new(s->base, &s->clock)) == NULL)
+		goto out_base;
 	if (start_ui(s) == -1)
 		goto out_base;
 	if (start_signals(s) == -1)
@@ -666,6 +669,7 @@ out_ui:
 	if (s->sigterm != NULL)
 		event_free(s->sigterm);
 out_base:
+	timers_free(s->timers);
 	event_base_free(s->base);
 out:
 	sodium_memzero(s, sizeof(*s));

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct clock;
 struct runner_host;
 
 enum {
@@ -41,9 +42,8 @@ struct session_config {
 	int loopback;			/* publish loopback candidates too (tests on one host) */
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
 	unsigned linger_s;		/* batch: keep running this long after EOF on stdin */
-	/* Unix time in ms for the rendezvous (tests shift it); NULL: the real clock. */
-	uint64_t (*clock_ms)(void *clock_arg);
-	void *clock_arg;
+	/* The clock (tests shift its wall time); NULL: the real clock. */
+	const struct clock *clock;
 };
 
 /* Runs until the user or a signal ends it; returns the exit status. */

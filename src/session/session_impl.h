@@ -37,6 +37,7 @@
 #include "tunnel/nat/punch.h"
 #include "dht/record/record.h"
 #include "dht/room/room.h"
+#include "src/clock/clock.h"
 #include "src/session/session.h"
 #include "tunnel/net/sock.h"
 #include "tunnel/nat/stun.h"
@@ -210,6 +211,8 @@ struct session_stun {
 struct session {
 	const struct session_config *cfg;
 	struct event_base *base;
+	struct clock clock;
+	struct timers *timers;
 	struct ui *ui;
 	struct room_keys keys;
 	struct identity *id;

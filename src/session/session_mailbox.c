@@ -45,6 +45,14 @@ find_id(struct session *s, const uint8_t id[MAILBOX_ID_LEN])
 	return NULL;
 }
 
+static uint64_t
+mailbox_unix_ms(void *arg)
+{
+	struct session *s = arg;
+
+	return clock_unix_ms(&s->clock);
+}
+
 /* A member: a peer whose record we accepted (never us: we have no peer entry). */
 static bool
 is_member(void *arg, const uint8_t id[MAILBOX_ID_LEN])
@@ -113,8 +121,8 @@ session_mailbox_start(struct session *s)
 	mc.keys = &s->keys;
 	mc.sign_sk = identity_sign_sk(s->id);
 	/* Epochs on the rendezvous clock, as records (tests shift it). */
-	mc.clock.unix_ms = s->cfg->clock_ms;
-	mc.clock.arg = s->cfg->clock_arg;
+	mc.clock.unix_ms = mailbox_unix_ms;
+	mc.clock.arg = s;
 	mc.is_member = is_member;
 	mc.deliver = deliver;
 	mc.arg = s;

@@ -28,7 +28,7 @@ static uint64_t fake_now;
 static uint64_t
 mono(void *arg)
 {
-	return fake_now;
+	return fake_now * 1000000u;
 }
 
 static uint64_t
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct chat_clock clock = { mono, wall, NULL };
+	struct clock clock = { mono, wall, NULL };
 	struct chat_peer *p;
 	struct chat_frame f;
 	size_t len;

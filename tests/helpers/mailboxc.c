@@ -34,6 +34,7 @@
 #include <sodium.h>
 
 #include "src/chat/chat_reliable.h"
+#include "src/clock/clock.h"
 #include "dht/mailbox/mailbox.h"
 #include "dht/mailbox/mailbox_codec.h"
 #include "dht/room/room.h"
@@ -78,25 +79,18 @@ static uint64_t lat[MAX_COUNT], t_first, t_last;
 static uint64_t flood_until, flooded[16], nreplayed;
 static struct runner_op *flood_listen;
 
-static uint64_t
-now_ms(clockid_t c)
-{
-	struct timespec ts;
+static struct clock clk;		/* the real clock */
 
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+static uint64_t
+mono_ms(void)
+{
+	return clock_mono_ms(&clk);
 }
 
 static uint64_t
-mono_ms(void *arg)
+unix_ms(void)
 {
-	return now_ms(CLOCK_MONOTONIC);
-}
-
-static uint64_t
-unix_ms(void *arg)
-{
-	return now_ms(CLOCK_REALTIME);
+	return clock_unix_ms(&clk);
 }
 
 static int
@@ -149,7 +143,7 @@ print_stats(const char *event)
 static void
 chat_rearm(void)
 {
-	uint64_t d = chat_peer_next_deadline(chat), now = mono_ms(NULL);
+	uint64_t d = chat_peer_next_deadline(chat), now = mono_ms();
 
 	if (d == UINT64_MAX) {
 		evtimer_del(chat_timer);
@@ -184,7 +178,7 @@ finish(void)
 static void
 chat_deliver(void *arg, const struct chat_delivery *d)
 {
-	uint64_t t = unix_ms(NULL);
+	uint64_t t = unix_ms();
 	unsigned n = 0;
 	char num[16];
 	size_t k;
@@ -215,7 +209,7 @@ static void
 chat_acked(void *arg, uint64_t id)
 {
 	if (id <= MAX_COUNT && ack_ms[id] == 0) {
-		ack_ms[id] = mono_ms(NULL);
+		ack_ms[id] = mono_ms();
 		nacked++;
 	}
 	if (nacked == count) {
@@ -266,7 +260,7 @@ start_sending(void)
 	unsigned i;
 	int n;
 
-	t_start = mono_ms(NULL);
+	t_start = mono_ms();
 	chat_peer_send_hello(chat, (const uint8_t *)"mailboxc", 8);
 	for (i = 1; i <= count; i++) {
 		n = snprintf(text, sizeof(text), "msg %u ", i);
@@ -278,7 +272,7 @@ start_sending(void)
 			printf("{\"event\":\"error\",\"what\":\"chat_peer_send\"}\n");
 			exit(1);
 		}
-		sent_ms[id] = mono_ms(NULL);
+		sent_ms[id] = mono_ms();
 	}
 	chat_rearm();
 }
@@ -474,14 +468,14 @@ static void
 on_flood_tick(evutil_socket_t fd, short what, void *arg)
 {
 	static unsigned k;
-	uint64_t now = unix_ms(NULL) / 1000;
+	uint64_t now = unix_ms() / 1000;
 	uint8_t ih[20];
 	int i;
 
 	mailbox_infohash(keys.locator, peer, room_epoch(now), ih);
 	for (i = 0; i < FLOOD_PER_TICK; i++)
 		flood_one((enum junk)(k++ % J__COUNT), ih, now);
-	if (mono_ms(NULL) < flood_until) {
+	if (mono_ms() < flood_until) {
 		set_timer(flood_timer, FLOOD_TICK_MS);
 		return;
 	}
@@ -509,7 +503,7 @@ on_flood_value(void *arg, const uint8_t *data, size_t len, uint64_t id, bool exp
 	if (expired || nreplayed >= REPLAYS_MAX)
 		return;
 	mailbox_key(keys.record, k);
-	if (mailbox_open(data, len, k, ih, peer, unix_ms(NULL) / 1000, &l) == MBX_OK &&
+	if (mailbox_open(data, len, k, ih, peer, unix_ms() / 1000, &l) == MBX_OK &&
 	    memcmp(l.from, member, 32) == 0) {
 		flood_put(ih, data, len);
 		nreplayed++;
@@ -522,11 +516,11 @@ static void
 start_flood(unsigned seconds)
 {
 	static uint8_t ih[20];
-	uint64_t now = unix_ms(NULL) / 1000;
+	uint64_t now = unix_ms() / 1000;
 
 	mailbox_infohash(keys.locator, peer, room_epoch(now), ih);
 	flood_listen = runner_listen(runner, ih, on_flood_value, ih);
-	flood_until = mono_ms(NULL) + (uint64_t)seconds * 1000;
+	flood_until = mono_ms() + (uint64_t)seconds * 1000;
 	flood_timer = evtimer_new(base, on_flood_tick, NULL);
 	set_timer(flood_timer, 0);
 }
@@ -551,7 +545,6 @@ main(int argc, char **argv)
 	struct runner_config rc;
 	struct mailbox_config mc;
 	struct chat_peer_ops ops;
-	struct chat_clock clock = { mono_ms, unix_ms, NULL };
 	struct event *timeout;
 	uint8_t seed[32];
 	char hex[65], other_room[ROOM_MAX_LEN + 8];
@@ -559,6 +552,7 @@ main(int argc, char **argv)
 
 	if (sodium_init() < 0)
 		return 1;
+	clk = clock_real(NULL);
 	if (argc == 3 && strcmp(argv[1], "id") == 0) {
 		if (unhex(argv[2], seed, 32) != 0)
 			return usage();
@@ -624,7 +618,7 @@ main(int argc, char **argv)
 		ops.acked = chat_acked;
 		ops.undelivered = chat_undelivered;
 		ops.bye = chat_bye;
-		if ((chat = chat_peer_new(&clock, &ops, NULL)) == NULL)
+		if ((chat = chat_peer_new(&clk, &ops, NULL)) == NULL)
 			return 1;
 		chat_timer = evtimer_new(base, on_chat_timer, NULL);
 		memset(&mc, 0, sizeof(mc));

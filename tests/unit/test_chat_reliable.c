@@ -74,7 +74,7 @@ rnd(struct sim *s)
 static uint64_t
 mono(void *arg)
 {
-	return ((struct end *)arg)->sim->now;
+	return ((struct end *)arg)->sim->now * 1000000u;
 }
 
 static uint64_t
@@ -178,7 +178,7 @@ static void
 peer_start(struct sim *s, int i)
 {
 	struct end *e = &s->end[i];
-	struct chat_clock clock = { mono, wall, e };
+	struct clock clock = { mono, wall, e };
 
 	chat_peer_free(e->peer);
 	memset(e, 0, sizeof(*e));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_blake2s.c — the hash layer (tunnel/wg/kdf.c) against published vectors:
+ * test_kdf.c — the hash layer (tunnel/wg/kdf.c) against published vectors:
  * RFC 7693 Appendix B (BLAKE2s-256("abc")), the BLAKE2 reference KAT
  * (blake2s-kat.txt: key 00..1f, input 00..n-1), and HMAC/KDF values computed
  * independently with Python's hmac + hashlib.blake2s.
@@ -94,5 +94,5 @@ main(void)
 	CHECK(memcmp(out, t1, 32) == 0);
 	CHECK(hex_eq(t2, "604923b6176d8e79fceb952685ede1377e0bd11ee8c1faba37325e78220382d8"));
 
-	return check_exit("test_blake2s");
+	return check_exit("test_kdf");
 }

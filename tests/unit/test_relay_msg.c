@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_relay.c — the peer relay messages (tunnel/nat/relay_msg.h): the
+ * test_relay_msg.c — the peer relay messages (tunnel/nat/relay_msg.h): the
  * doc/PROTOCOL.md vectors (recomputed independently with Python's
  * hashlib.blake2b(digest_size=16, key=...)), round trips, every reject
  * reason, and that a forwarded message verifies unchanged at the far end.
@@ -183,5 +183,5 @@ main(void)
 		txid[i] = (uint8_t)(0xc0 + i);
 	test_vectors();
 	test_rejects();
-	return check_exit("test_relay");
+	return check_exit("test_relay_msg");
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_epoch — the rendezvous schedule on an injected clock, against an
+ * test_rendezvous — the rendezvous schedule on an injected clock, against an
  * in-memory DHT.
  *
  * This file defines runner_put/_cancel_put/_listen/_cancel_listen itself, so
@@ -33,6 +33,8 @@
 #include "src/session/rendezvous.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
 #include "tests/check.h"
 
 /* --- the fake DHT ------------------------------------------------------------ */
@@ -147,6 +149,8 @@ static int64_t world;			/* the true time, unix seconds */
 struct peer {
 	const char *name;
 	int64_t offset;			/* this peer's clock = world + offset */
+	struct clock clock;
+	struct timers *timers;		/* manual: the test calls rendezvous_tick */
 	uint8_t pk[32], sk[64], wg[32];
 	struct rendezvous *rv;
 	unsigned peers_seen;
@@ -156,11 +160,18 @@ struct peer {
 };
 
 static uint64_t
-peer_clock(void *arg)
+peer_unix_ms(void *arg)
 {
 	const struct peer *p = arg;
 
 	return (uint64_t)(world + p->offset) * 1000;
+}
+
+static uint64_t
+world_mono_ns(void *arg)
+{
+	(void)arg;
+	return (uint64_t)world * 1000000000u;
 }
 
 static void
@@ -196,8 +207,15 @@ peer_start(struct peer *p, struct event_base *base, const struct room_keys *keys
 	struct cand cand = { .kind = CAND_HOST, .family = 4, .addr = { 192, 0, 2, 1 },
 	    .port = 51820 };
 
+	(void)base;
 	memset(&c, 0, sizeof(c));
-	c.base = base;
+	p->clock.mono_ns = world_mono_ns;
+	p->clock.unix_ms = peer_unix_ms;
+	p->clock.arg = p;
+	timers_free(p->timers);
+	p->timers = timers_new(NULL, &p->clock);
+	CHECK(p->timers != NULL);
+	c.timers = p->timers;
 	c.runner = &fake_runner;
 	c.keys = keys;
 	c.self.sign_sk = p->sk;
@@ -207,13 +225,20 @@ peer_start(struct peer *p, struct event_base *base, const struct room_keys *keys
 	c.state_dir = state_dir;
 	c.cand = &cand;
 	c.ncand = 1;
-	c.clock_ms = peer_clock;
-	c.clock_arg = p;
 	c.on_peer = on_peer;
 	c.on_reject = on_reject;
 	c.arg = p;
 	p->rv = rendezvous_new(&c);
 	CHECK(p->rv != NULL);
+}
+
+static void
+peer_stop(struct peer *p)
+{
+	rendezvous_free(p->rv);
+	p->rv = NULL;
+	timers_free(p->timers);
+	p->timers = NULL;
 }
 
 static void
@@ -311,7 +336,7 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 		rendezvous_set_candidates(a.rv, &c2, 1);	/* unchanged: nothing */
 		CHECK(rendezvous_seq(a.rv) == seq);
 	}
-	rendezvous_free(a.rv);
+	peer_stop(&a);
 }
 
 static void
@@ -352,8 +377,8 @@ test_skew(struct event_base *base, const struct room_keys *keys)
 	}
 	CHECK(c.last_seq == rendezvous_seq(d.rv));
 	CHECK(d.last_seq == rendezvous_seq(c.rv));
-	rendezvous_free(c.rv);
-	rendezvous_free(d.rv);
+	peer_stop(&c);
+	peer_stop(&d);
 }
 
 static void
@@ -373,13 +398,13 @@ test_seq_persisted(struct event_base *base, const struct room_keys *keys)
 	peer_start(&p, base, keys, dir);
 	seq = rendezvous_seq(&*p.rv);
 	CHECK(seq == (uint64_t)world * 1000);
-	rendezvous_free(p.rv);
+	peer_stop(&p);
 
 	/* Restart with the clock an hour back: seq must still go up. */
 	world -= 3600;
 	peer_start(&p, base, keys, dir);
 	CHECK(rendezvous_seq(p.rv) == seq + 1);
-	rendezvous_free(p.rv);
+	peer_stop(&p);
 
 	snprintf(path, sizeof(path), "%s/seq-%02x%02x%02x%02x%02x%02x%02x%02x", dir, p.pk[0],
 	    p.pk[1], p.pk[2], p.pk[3], p.pk[4], p.pk[5], p.pk[6], p.pk[7]);
@@ -434,7 +459,7 @@ test_put_retry(struct event_base *base, const struct room_keys *keys)
 	rendezvous_tick(p.rv);
 	CHECK_EQ(puts_made, before + 2);
 	CHECK(rendezvous_next_tick(p.rv) >= (uint64_t)world + 1);
-	rendezvous_free(p.rv);
+	peer_stop(&p);
 }
 
 int
@@ -458,5 +483,5 @@ main(void)
 	test_put_retry(base, &keys);
 
 	event_base_free(base);
-	return check_exit("test_epoch");
+	return check_exit("test_rendezvous");
 }
