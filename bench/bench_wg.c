@@ -127,8 +127,10 @@ static void
 pair_up(struct side *a, struct side *b, const uint8_t psk[32])
 {
 	uint8_t ska[32], skb[32], pka[32], pkb[32], addr[16];
-	struct wg_io ioa = { side_send, side_deliver, NULL, clock_now, clock_wall, a };
-	struct wg_io iob = { side_send, side_deliver, NULL, clock_now, clock_wall, b };
+	struct wg_io ioa = { .send = side_send, .deliver = side_deliver, .now = clock_now,
+	    .wall = clock_wall, .arg = a };
+	struct wg_io iob = { .send = side_send, .deliver = side_deliver, .now = clock_now,
+	    .wall = clock_wall, .arg = b };
 	struct sockaddr_in6 ep = { .sin6_family = AF_INET6, .sin6_port = htons(51820) };
 
 	randombytes_buf(ska, sizeof(ska));

@@ -66,7 +66,6 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	check_done(p);
 	rearm(p);
-	session_wg_rearm(s);
 }
 
 int
@@ -192,7 +191,6 @@ path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *f
 	}
 	check_done(p);
 	rearm(p);
-	session_wg_rearm(s);
 }
 
 void

@@ -316,13 +316,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 				session_emit(s, &ev);
 			}
 			peer_free(p);
-			session_wg_rearm(s);
 			return;
 		}
 		break;
 	}
 	peer_rearm(p);
-	session_wg_rearm(s);
 }
 
 /* --- life cycle ----------------------------------------------------------------------- */

@@ -224,7 +224,6 @@ on_chat_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	chat_peer_on_timer(p->chat);
 	peer_chat_rearm(p);
-	session_wg_rearm(p->s);
 }
 
 void

@@ -219,7 +219,6 @@ use_relay(struct session *s, struct peer *rp, struct peer *p)
 	p->fallback_done = 1;
 	(void)wg_peer_initiate(p->wg);
 	peer_rearm(p);
-	session_wg_rearm(s);
 }
 
 static void

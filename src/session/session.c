@@ -172,7 +172,6 @@ session_quit(struct session *s)
 		}
 	}
 	session_mailbox_flush(s);
-	session_wg_rearm(s);
 	n += ndht;
 	session_status(s, "bye", "leaving the room (said goodbye to %u peer%s)", n, n == 1 ? "" : "s");
 	event_base_loopexit(s->base, ndht > 0 ? &put_wait : NULL);
@@ -276,7 +275,6 @@ on_line(void *arg, const char *line, size_t len)
 	if (s->quitting)
 		return;
 	commands_line(s, line, len);
-	session_wg_rearm(s);
 }
 
 static void
@@ -366,7 +364,6 @@ on_peer(void *arg, const struct record *rec, uint64_t epoch)
 	if (s->quitting)
 		return;
 	peer_on_record(s, rec);
-	session_wg_rearm(s);
 }
 
 static void

@@ -45,6 +45,7 @@
 
 struct event;
 struct event_base;
+struct timer;
 struct evdns_base;
 struct rendezvous;
 struct runner;
@@ -229,7 +230,7 @@ struct session {
 	uint64_t drops[SDROP__COUNT];
 
 	struct wg_device *wg;
-	struct event *wg_timer;
+	struct timer *wg_timer;		/* at wg_device_next_timer(); wg_io.timer_armed moves it */
 
 	struct runner *runner;
 	struct rendezvous *rv;
@@ -285,8 +286,6 @@ void session_republish(struct session *s);
 /* --- session_net.c --------------------------------------------------------------- */
 int session_net_open(struct session *s);
 void session_net_close(struct session *s);
-/* Re-arm the WireGuard timer; call after every wg_* call. */
-void session_wg_rearm(struct session *s);
 int session_send(struct session *s, const struct endpoint *to, const uint8_t *buf, size_t len);
 
 /* --- session_cand.c -------------------------------------------------------------- */

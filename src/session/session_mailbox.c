@@ -84,7 +84,6 @@ deliver(void *arg, const uint8_t from[MAILBOX_ID_LEN], const uint8_t *frame, siz
 	if (chat_peer_input(p->chat, frame, len) != CHAT_DROP_NONE)
 		s->drops[SDROP_CHAT]++;
 	peer_chat_rearm(p);
-	session_wg_rearm(s);
 }
 
 /* Re-punch the peers on the DHT path now and then: a path may work again. */
@@ -104,7 +103,6 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		path_start(p, NULL);
 		peer_rearm(p);
 	}
-	session_wg_rearm(s);
 	session_timer_at(s->mailbox_timer, now + SESSION_DHT_TICK_MS);
 }
 

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "tunnel/nat/relay_msg.h"
+#include "src/clock/timer.h"
 #include "src/session/session_impl.h"
 #include "tunnel/wg/wg.h"
 
@@ -100,46 +101,36 @@ wg_io_event(void *arg, struct wg_peer *wp, enum wg_event ev)
 static uint64_t
 wg_io_now(void *arg)
 {
-	(void)arg;
-	return session_mono_ns();
+	struct session *s = arg;
+
+	return clock_mono_ns(&s->clock);
 }
 
 static void
 wg_io_wall(void *arg, struct timespec *ts)
 {
-	(void)arg;
-	clock_gettime(CLOCK_REALTIME, ts);
+	struct session *s = arg;
+
+	clock_wall(&s->clock, ts);
 }
 
-void
-session_wg_rearm(struct session *s)
-{
-	uint64_t next, now, d;
-	struct timeval tv;
-
-	if (s->wg == NULL || s->wg_timer == NULL)
-		return;
-	if ((next = wg_device_next_timer(s->wg)) == UINT64_MAX) {
-		event_del(s->wg_timer);
-		return;
-	}
-	now = session_mono_ns();
-	d = next > now ? next - now : 0;
-	/* Round up to the next microsecond: firing early would only re-arm. */
-	tv.tv_sec = (time_t)(d / 1000000000u);
-	tv.tv_usec = (suseconds_t)((d % 1000000000u + 999) / 1000);
-	evtimer_add(s->wg_timer, &tv);
-}
-
+/* A WireGuard timer was armed: make ours fire by then. */
 static void
-on_wg_timer(evutil_socket_t fd, short what, void *arg)
+wg_io_timer_armed(void *arg, uint64_t deadline)
 {
 	struct session *s = arg;
 
-	(void)fd;
-	(void)what;
+	if (s->wg_timer != NULL && deadline < timer_deadline_ns(s->wg_timer))
+		timer_at_ns(s->wg_timer, deadline);
+}
+
+static void
+on_wg_timer(void *arg)
+{
+	struct session *s = arg;
+
 	wg_device_run_timers(s->wg);
-	session_wg_rearm(s);
+	timer_at_ns(s->wg_timer, wg_device_next_timer(s->wg));
 }
 
 /* --- datagrams ---------------------------------------------------------------------- */
@@ -271,7 +262,6 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		}
 		datagram(s, buf, (size_t)n, &from, fromlen);
 	}
-	session_wg_rearm(s);
 }
 
 /* --- set-up --------------------------------------------------------------------------- */
@@ -279,7 +269,10 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 int
 session_net_open(struct session *s)
 {
-	struct wg_io io = { wg_io_send, wg_io_deliver, wg_io_event, wg_io_now, wg_io_wall, s };
+	struct wg_io io = {
+		.send = wg_io_send, .deliver = wg_io_deliver, .event = wg_io_event,
+		.now = wg_io_now, .wall = wg_io_wall, .timer_armed = wg_io_timer_armed, .arg = s
+	};
 	int r, i;
 
 	if ((r = sock_open(&s->sock, s->cfg->port, NULL, NULL)) != 0) {
@@ -295,7 +288,7 @@ session_net_open(struct session *s)
 			goto fail;
 	}
 	if ((s->wg = wg_device_new(identity_wg_private(s->id), &io)) == NULL ||
-	    (s->wg_timer = evtimer_new(s->base, on_wg_timer, s)) == NULL)
+	    (s->wg_timer = timer_new(s->timers, on_wg_timer, s)) == NULL)
 		goto fail;
 	session_status(s, "socket", "data socket on UDP port %u (%s)", s->sock.port,
 	    s->sock.fd[SOCK_V4] >= 0 && s->sock.fd[SOCK_V6] >= 0 ? "IPv4 and IPv6" :
@@ -312,8 +305,7 @@ session_net_close(struct session *s)
 {
 	int i;
 
-	if (s->wg_timer != NULL)
-		event_free(s->wg_timer);
+	timer_free(s->wg_timer);
 	s->wg_timer = NULL;
 	wg_device_free(s->wg);
 	s->wg = NULL;

@@ -310,5 +310,7 @@ main(void)
 	test_rekey_on_receive();
 	test_message_limits();
 	test_zero_keys();
+	/* Every timer the library armed was announced through wg_io.timer_armed. */
+	CHECK_EQ(wgt_hook_misses, 0);
 	return check_exit("test_timers");
 }

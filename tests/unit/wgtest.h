@@ -58,9 +58,16 @@ struct wgt_node {
 	int			 nevents;
 	int			 sent;		/* datagrams sent */
 	int			 sent_type[5];	/* per message type */
+	/*
+	 * Where a caller that re-arms only on wg_io.timer_armed would have its
+	 * timer: never later than wg_device_next_timer(), or that caller
+	 * misses a deadline (counted in wgt_hook_misses).
+	 */
+	uint64_t		 hooked;
 };
 
 static struct wgt_node wgt_nodes[WGT_MAX_NODES];
+static unsigned wgt_hook_misses;
 static struct wgt_dgram *wgt_queue;
 static int wgt_qhead, wgt_qlen;
 static int wgt_drop_all;		/* blackhole: sends vanish */
@@ -211,6 +218,10 @@ wgt_advance(uint64_t ns, uint64_t step, int pump)
 			if (t < next)
 				next = t;
 		}
+		for (i = 0; i < WGT_MAX_NODES; i++)
+			if (wgt_nodes[i].dev != NULL &&
+			    wg_device_next_timer(wgt_nodes[i].dev) < wgt_nodes[i].hooked)
+				wgt_hook_misses++;
 		if (next > wgt_clock + step)
 			next = wgt_clock + step;
 		if (next > end)
@@ -222,6 +233,7 @@ wgt_advance(uint64_t ns, uint64_t step, int pump)
 			if (wgt_nodes[i].dev != NULL &&
 			    wg_device_next_timer(wgt_nodes[i].dev) <= wgt_clock) {
 				wg_device_run_timers(wgt_nodes[i].dev);
+				wgt_nodes[i].hooked = wg_device_next_timer(wgt_nodes[i].dev);
 				any = 1;
 			}
 		}
@@ -239,6 +251,15 @@ wgt_key(uint8_t key[WG_KEY_LEN], uint8_t seed)
 
 	for (i = 0; i < WG_KEY_LEN; i++)
 		key[i] = (uint8_t)(seed + i);
+}
+
+static void
+wgt_timer_armed(void *arg, uint64_t deadline)
+{
+	struct wgt_node *n = arg;
+
+	if (deadline < n->hooked)
+		n->hooked = deadline;
 }
 
 /* Node i at 10.0.0.(i+1):51820+i with private key seed. */
@@ -260,7 +281,9 @@ wgt_node_new(int i, const uint8_t priv[WG_KEY_LEN])
 	io.event = wgt_event;
 	io.now = wgt_now;
 	io.wall = wgt_wall;
+	io.timer_armed = wgt_timer_armed;
 	io.arg = n;
+	n->hooked = UINT64_MAX;
 	if ((n->dev = wg_device_new(priv, &io)) == NULL)
 		abort();
 	return n;

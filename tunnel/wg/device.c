@@ -42,32 +42,6 @@ wg_drop_name(enum wg_drop d)
 	return drop_names[d];
 }
 
-uint64_t
-wg_device_now(const struct wg_device *dev)
-{
-	return dev->io.now(dev->io.arg);
-}
-
-void
-wg_device_wall(const struct wg_device *dev, struct timespec *ts)
-{
-	dev->io.wall(dev->io.arg, ts);
-}
-
-void
-wg_device_event(struct wg_device *dev, struct wg_peer *peer, enum wg_event ev)
-{
-	if (dev->io.event != NULL)
-		dev->io.event(dev->io.arg, peer, ev);
-}
-
-void
-wg_device_count_drop(struct wg_device *dev, enum wg_drop why)
-{
-	if ((unsigned)why < WG_DROP__COUNT)
-		dev->stats.dropped[why]++;
-}
-
 int
 wg_device_handshake_load(struct wg_device *dev, uint64_t now)
 {

@@ -38,10 +38,40 @@ struct wg_device {
 	int				 was_under_load;
 };
 
-uint64_t wg_device_now(const struct wg_device *dev);
-void wg_device_wall(const struct wg_device *dev, struct timespec *ts);
-void wg_device_event(struct wg_device *dev, struct wg_peer *peer, enum wg_event ev);
-void wg_device_count_drop(struct wg_device *dev, enum wg_drop why);
+/* The caller's side (struct wg_io), for the library's files. */
+static inline uint64_t
+wg_device_now(const struct wg_device *dev)
+{
+	return dev->io.now(dev->io.arg);
+}
+
+static inline void
+wg_device_wall(const struct wg_device *dev, struct timespec *ts)
+{
+	dev->io.wall(dev->io.arg, ts);
+}
+
+static inline void
+wg_device_event(struct wg_device *dev, struct wg_peer *peer, enum wg_event ev)
+{
+	if (dev->io.event != NULL)
+		dev->io.event(dev->io.arg, peer, ev);
+}
+
+/* Should be called whenever a timer is armed, with its deadline. */
+static inline void
+wg_device_timer_armed(struct wg_device *dev, uint64_t deadline)
+{
+	if (dev->io.timer_armed != NULL)
+		dev->io.timer_armed(dev->io.arg, deadline);
+}
+
+static inline void
+wg_device_count_drop(struct wg_device *dev, enum wg_drop why)
+{
+	if ((unsigned)why < WG_DROP__COUNT)
+		dev->stats.dropped[why]++;
+}
 /* Should be called for each handshake message received; returns 1 when under load. */
 int wg_device_handshake_load(struct wg_device *dev, uint64_t now);
 void wg_device_unlink_peer(struct wg_device *dev, struct wg_peer *peer);

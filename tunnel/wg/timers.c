@@ -44,6 +44,7 @@ mod_timer(struct wg_peer *peer, enum wg_timer_kind kind, uint64_t deadline)
 {
 	peer->timers.deadline[kind] = deadline;
 	peer->timers.armed |= 1U << kind;
+	wg_device_timer_armed(peer->dev, deadline);
 }
 
 static void

@@ -8,9 +8,9 @@
  *   - every datagram read from the data socket that demuxes as WireGuard goes
  *     to wg_device_input();
  *   - every inner IP packet the caller wants to send goes to wg_peer_send();
- *   - after any call the caller asks wg_device_next_timer() for the earliest
- *     deadline, arms one timer for it, and calls wg_device_run_timers() when
- *     it fires.
+ *   - the caller keeps one timer at wg_device_next_timer() and calls
+ *     wg_device_run_timers() when it fires; wg_io.timer_armed tells it when
+ *     a call armed something earlier (or it asks again after every call).
  *
  * Time comes only from struct wg_io (now, wall), so tests drive every timer
  * with a fake clock and no sleeps. Not thread-safe: one thread owns a device.
@@ -59,6 +59,13 @@ struct wg_io {
 	/* Wall clock (CLOCK_REALTIME), for TAI64N timestamps. */
 	void (*wall)(void *arg, struct timespec *ts);
 	void *arg;
+	/*
+	 * Optional (may be NULL): a timer was armed for deadline (monotonic
+	 * ns). Move the caller's timer earlier if it is later than that; never
+	 * called when a timer is disarmed (firing early costs one
+	 * wg_device_run_timers() that finds nothing due).
+	 */
+	void (*timer_armed)(void *arg, uint64_t deadline);
 };
 
 /* Why a datagram was dropped; each has a counter in struct wg_stats. */
