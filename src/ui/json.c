@@ -8,7 +8,6 @@
 
 #include "src/ui/json.h"
 #include "src/ui/sanitize.h"
-#include "dht/wire/utf8.h"
 
 static void
 put(struct json *j, const char *s, size_t n)
@@ -57,38 +56,31 @@ json_begin(struct json *j)
 	put(j, "{", 1);
 }
 
+/*
+ * Which characters are escaped is sanitize_classify()'s decision, the same
+ * as for the terminal: every class but SANITIZE_PLAIN becomes \uXXXX (an
+ * ill-formed sequence \ufffd), so a terminal showing this line neither acts
+ * nor reorders. '"' and '\\' are JSON's own.
+ */
 void
 json_strn(struct json *j, const char *k, const char *val, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)val;
-	size_t i = 0;
+	const uint8_t *s = (const uint8_t *)val;
+	size_t i, off = 0;
+	uint32_t cp;
 
 	if (k != NULL)
 		key(j, k);
 	put(j, "\"", 1);
-	while (i < n) {
-		if (s[i] == '"' || s[i] == '\\') {
+	while (off < n) {
+		i = off;
+		if (sanitize_next(s, n, &off, &cp) != SANITIZE_PLAIN)
+			putf(j, "\\u%04x", cp);
+		else if (cp == '"' || cp == '\\') {
 			put(j, "\\", 1);
-			put(j, (const char *)s + i, 1);
-			i++;
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			putf(j, "\\u%04x", s[i]);
-			i++;
-		} else {
-			size_t off = i;
-			uint32_t cp;
-
-			if (utf8_next(s, n, &off, &cp) != 0)
-				put(j, "\\ufffd", 6);
-			else if ((cp >= 0x80 && cp < 0xa0) || (cp >= 0x2028 && cp <= 0x202e) ||
-			    (cp >= 0x2066 && cp <= 0x2069))
-				/* C1, line/paragraph separators, bidi controls: escaped, so
-				 * a terminal showing this line neither acts nor reorders. */
-				putf(j, "\\u%04x", cp);
-			else
-				put(j, (const char *)s + i, off - i);
-			i = off;
-		}
+			put(j, val + i, 1);
+		} else
+			put(j, val + i, off - i);
 	}
 	put(j, "\"", 1);
 }

@@ -21,7 +21,10 @@ struct json {
 
 void json_begin(struct json *j);
 void json_str(struct json *j, const char *key, const char *val);
-/* Untrusted bytes: invalid UTF-8 becomes U+FFFD, every control character is \u-escaped. */
+/*
+ * Untrusted bytes: invalid UTF-8 becomes \ufffd, and every character that
+ * sanitize_classify() (src/ui/sanitize.h) does not call plain is \u-escaped.
+ */
 void json_strn(struct json *j, const char *key, const char *val, size_t len);
 void json_int(struct json *j, const char *key, int64_t val);
 void json_uint(struct json *j, const char *key, uint64_t val);

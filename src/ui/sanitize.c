@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * sanitize.c — strict UTF-8 decoding and terminal neutralisation of peer text.
+ * sanitize.c — which characters are dangerous to show (the one classifier),
+ * and their terminal form.
  *
- * The decoder follows Unicode 15 table 3-7 ("well-formed UTF-8 byte
- * sequences"): the second byte carries the extra constraints that exclude
- * overlongs (E0, F0), surrogates (ED) and code points past U+10FFFF (F4). On
- * error it skips the maximal subpart, the practice §3.9 recommends (and W3C
- * encoding requires), so one truncated sequence is one U+FFFD, not several.
+ * The decoder (dht/wire/utf8.c) follows Unicode 15 table 3-7 ("well-formed
+ * UTF-8 byte sequences"): the second byte carries the extra constraints that
+ * exclude overlongs (E0, F0), surrogates (ED) and code points past U+10FFFF
+ * (F4). On error it skips the maximal subpart, the practice §3.9 recommends
+ * (and W3C encoding requires), so one truncated sequence is one U+FFFD, not
+ * several.
  *
  * Why each class is neutralised: C0 (ESC starts every ANSI sequence, BEL ends
  * OSC, CR/BS overwrite what was shown), DEL, C1 (U+009B is CSI and U+009D OSC
@@ -22,51 +24,79 @@
 #include "src/ui/sanitize.h"
 #include "dht/wire/utf8.h"
 
-
-static int
-is_format_control(uint32_t cp)
+enum sanitize_class
+sanitize_classify(uint32_t cp)
 {
-	return (cp >= 0x80 && cp <= 0x9f) ||		/* C1 */
+	if (cp == '\t')
+		return SANITIZE_TAB;
+	if (cp < 0x20 || cp == 0x7f)
+		return SANITIZE_C0;
+	if ((cp >= 0x80 && cp <= 0x9f) ||		/* C1 */
 	    (cp >= 0x202a && cp <= 0x202e) ||		/* LRE RLE PDF LRO RLO */
 	    (cp >= 0x2066 && cp <= 0x2069) ||		/* LRI RLI FSI PDI */
-	    cp == 0x2028 || cp == 0x2029;		/* LS PS */
+	    cp == 0x2028 || cp == 0x2029)		/* LS PS */
+		return SANITIZE_FORMAT;
+	return SANITIZE_PLAIN;
+}
+
+enum sanitize_class
+sanitize_next(const uint8_t *in, size_t len, size_t *off, uint32_t *cp)
+{
+	if (utf8_next(in, len, off, cp) != 0) {
+		*cp = 0xfffd;
+		return SANITIZE_INVALID;
+	}
+	return sanitize_classify(*cp);
+}
+
+/*
+ * The terminal form of the character at in[*off]: advances *off past it and
+ * writes at most 6 bytes to tmp.
+ */
+static size_t
+show_next(char tmp[6], const uint8_t *in, size_t len, size_t *off)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = *off;
+	uint32_t cp;
+
+	switch (sanitize_next(in, len, off, &cp)) {
+	case SANITIZE_INVALID:
+		memcpy(tmp, "\xef\xbf\xbd", 3);		/* U+FFFD */
+		return 3;
+	case SANITIZE_TAB:
+		tmp[0] = ' ';
+		return 1;
+	case SANITIZE_C0:
+		tmp[0] = '^';
+		tmp[1] = (char)(cp ^ 0x40);	/* ^@ .. ^_, ^? */
+		return 2;
+	case SANITIZE_FORMAT:
+		tmp[0] = '\\';
+		tmp[1] = 'u';
+		tmp[2] = hex[(cp >> 12) & 0xf];
+		tmp[3] = hex[(cp >> 8) & 0xf];
+		tmp[4] = hex[(cp >> 4) & 0xf];
+		tmp[5] = hex[cp & 0xf];
+		return 6;
+	case SANITIZE_PLAIN:
+		break;
+	}
+	/* well-formed and harmless: its bytes as they came (at most 4) */
+	memcpy(tmp, in + start, *off - start);
+	return *off - start;
 }
 
 size_t
 sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, off = 0, start, n;
-	char tmp[8];
-	uint32_t cp;
+	size_t o = 0, off = 0, n;
+	char tmp[6];
 
 	if (cap == 0)
 		return 0;
 	while (off < len) {
-		start = off;
-		if (utf8_next(in, len, &off, &cp) != 0) {
-			memcpy(tmp, "\xef\xbf\xbd", 3);		/* U+FFFD */
-			n = 3;
-		} else if (cp == '\t') {
-			tmp[0] = ' ';
-			n = 1;
-		} else if (cp < 0x20 || cp == 0x7f) {
-			tmp[0] = '^';
-			tmp[1] = (char)(cp ^ 0x40);	/* ^@ .. ^_, ^? */
-			n = 2;
-		} else if (is_format_control(cp)) {
-			tmp[0] = '\\';
-			tmp[1] = 'u';
-			tmp[2] = hex[(cp >> 12) & 0xf];
-			tmp[3] = hex[(cp >> 8) & 0xf];
-			tmp[4] = hex[(cp >> 4) & 0xf];
-			tmp[5] = hex[cp & 0xf];
-			n = 6;
-		} else {
-			/* well-formed and harmless: copy its bytes as they came */
-			n = off - start;
-			memcpy(tmp, in + start, n);
-		}
+		n = show_next(tmp, in, len, &off);
 		if (o + n >= cap)
 			break;		/* no partial character or escape */
 		memcpy(out + o, tmp, n);
@@ -74,4 +104,16 @@ sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+void
+sanitize_fputs(const char *s, FILE *f)
+{
+	size_t off = 0, len = strlen(s), n;
+	char tmp[6];
+
+	while (off < len) {
+		n = show_next(tmp, (const uint8_t *)s, len, &off);
+		fwrite(tmp, 1, n, f);
+	}
 }

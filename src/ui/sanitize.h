@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * sanitize.h — untrusted text made safe for a terminal (UTF-8 decoding is
+ * sanitize.h — untrusted text made safe to show (UTF-8 decoding is
  * dht/wire/utf8.h's).
+ *
+ * sanitize_classify() is the one place that decides which characters are
+ * dangerous to show: the terminal form below, --dht-dump's text and the JSON
+ * lines (src/ui/json.c, which escapes every class but SANITIZE_PLAIN as
+ * \uXXXX) all follow it.
  *
  * Nothing a peer sends may reach the terminal as a control: after
  * sanitize_text() the output is well-formed UTF-8 with no C0 control, no DEL,
@@ -23,9 +28,26 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SANITIZE_EXPANSION 3
 #define SANITIZE_MAX(n) ((size_t)(n) * SANITIZE_EXPANSION + 1)
+
+enum sanitize_class {
+	SANITIZE_PLAIN,		/* harmless: shown as it is */
+	SANITIZE_TAB,		/* U+0009 */
+	SANITIZE_C0,		/* U+0000..U+001F but TAB, and U+007F DEL */
+	SANITIZE_FORMAT,	/* C1, bidi overrides and isolates, U+2028, U+2029 */
+	SANITIZE_INVALID	/* ill-formed UTF-8 (never a code point's class) */
+};
+
+/* The class of a well-formed code point. */
+enum sanitize_class sanitize_classify(uint32_t cp);
+/*
+ * Decode the character at in[*off] (*off < len), advance *off past it (past
+ * the maximal subpart if ill-formed: *cp is then U+FFFD) and classify it.
+ */
+enum sanitize_class sanitize_next(const uint8_t *in, size_t len, size_t *off, uint32_t *cp);
 
 /*
  * Write the terminal-safe form of in[0..len) to out, NUL-terminated, and
@@ -33,5 +55,7 @@
  * never truncates. A truncated result ends on a whole character or escape.
  */
 size_t sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len);
+/* The terminal-safe form of the NUL-terminated s, of any length, written to f. */
+void sanitize_fputs(const char *s, FILE *f);
 
 #endif

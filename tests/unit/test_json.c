@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test_json.c — JSON lines: escaping of untrusted strings, overflow. */
+/*
+ * test_json.c — JSON lines: escaping of untrusted strings, overflow; and
+ * that JSON escapes exactly the code points the terminal neutralises
+ * (sanitize_classify), each as \uXXXX.
+ */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "src/ui/json.h"
+#include "src/ui/sanitize.h"
 #include "tests/check.h"
 
 static void
@@ -18,6 +23,76 @@ expect_str(const char *in, size_t n, const char *want)
 	json_strn(&j, "t", in, n);
 	got = json_end(&j);
 	CHECK_STR(got, want);
+}
+
+/* UTF-8 of cp (not a surrogate) into b; returns its length. */
+static size_t
+encode(uint32_t cp, char b[4])
+{
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	b[0] = (char)(0xf0 | cp >> 18);
+	b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	b[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * One code point: escaped as \uXXXX when the classifier says it is not
+ * plain (and then also changed on the terminal), else copied as it came
+ * (but '"' and '\\', JSON's own).
+ */
+static int
+agrees(uint32_t cp)
+{
+	struct json j;
+	char b[4], want[16], term[SANITIZE_MAX(4)];
+	const char *got;
+	size_t n, tn;
+
+	n = encode(cp, b);
+	json_begin(&j);
+	json_strn(&j, NULL, b, n);
+	got = json_end(&j);
+	tn = sanitize_text(term, sizeof(term), (const uint8_t *)b, n);
+	if (sanitize_classify(cp) != SANITIZE_PLAIN) {
+		snprintf(want, sizeof(want), "{\"\\u%04x\"}", (unsigned)cp);
+		return strcmp(got, want) == 0 && !(tn == n && memcmp(term, b, n) == 0);
+	}
+	if (cp == '"' || cp == '\\')
+		return strlen(got) == 6 && got[2] == '\\' && got[3] == (char)cp;
+	return strlen(got) == n + 4 && memcmp(got + 2, b, n) == 0 &&
+	    tn == n && memcmp(term, b, n) == 0;
+}
+
+static void
+test_classifier(void)
+{
+	uint32_t cp;
+
+	for (cp = 0; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;		/* not encodable */
+		if (!agrees(cp)) {
+			CHECK_MSG(0, "U+%04x: JSON and terminal disagree with the classifier",
+			    (unsigned)cp);
+			return;
+		}
+	}
 }
 
 int
@@ -40,6 +115,15 @@ main(void)
 	expect_str("\xc0\xaf", 2, "{\"t\":\"\\ufffd\\ufffd\"}");		/* overlong */
 	expect_str("\xf0\x9f\x98", 3, "{\"t\":\"\\ufffd\"}");	/* truncated: one maximal subpart */
 	expect_str("a\0b", 3, "{\"t\":\"a\\u0000b\"}");
+	expect_str("a\tb\n", 4, "{\"t\":\"a\\u0009b\\u000a\"}");		/* TAB, LF */
+	expect_str("\xc2\x80\xc2\x9f\xc2\xa0", 6, "{\"t\":\"\\u0080\\u009f\xc2\xa0\"}");	/* C1 ends */
+	expect_str("\xe2\x80\xaa\xe2\x80\xa9\xe2\x81\xa9", 9,
+	    "{\"t\":\"\\u202a\\u2029\\u2069\"}");			/* LRE, PS, PDI */
+	expect_str("\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", 9,
+	    "{\"t\":\"\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\"}");	/* neighbours kept */
+	expect_str("\xef\xbf\xbd", 3, "{\"t\":\"\xef\xbf\xbd\"}");	/* a real U+FFFD kept */
+	expect_str("\xf0\x9f\x91\x8b", 4, "{\"t\":\"\xf0\x9f\x91\x8b\"}");	/* 4 bytes kept */
+	test_classifier();
 
 	json_begin(&j);
 	json_str(&j, "event", "x");

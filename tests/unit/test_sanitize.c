@@ -3,7 +3,8 @@
  * test_sanitize.c — src/ui/sanitize.c: a table of terminal injections and what
  * each must become, the UTF-8 decoder's edge cases, the worst-case expansion
  * bound, and the invariant that no output holds a control, checked over
- * every 1- and 2-byte input and random ones.
+ * every 1- and 2-byte input and random ones; the classifier at the edges of
+ * every class, and sanitize_fputs() writing what sanitize_text() returns.
  */
 #include "config.h"
 
@@ -164,6 +165,76 @@ test_exhaustive(void)
 }
 
 static void
+test_classify(void)
+{
+	static const struct {
+		uint32_t cp;
+		enum sanitize_class c;
+	} cases[] = {
+		{ 0x00, SANITIZE_C0 }, { 0x08, SANITIZE_C0 }, { 0x09, SANITIZE_TAB },
+		{ 0x0a, SANITIZE_C0 }, { 0x1b, SANITIZE_C0 }, { 0x1f, SANITIZE_C0 },
+		{ 0x20, SANITIZE_PLAIN }, { 0x7e, SANITIZE_PLAIN }, { 0x7f, SANITIZE_C0 },
+		{ 0x80, SANITIZE_FORMAT }, { 0x9b, SANITIZE_FORMAT }, { 0x9f, SANITIZE_FORMAT },
+		{ 0xa0, SANITIZE_PLAIN }, { 0x200e, SANITIZE_PLAIN }, { 0x2027, SANITIZE_PLAIN },
+		{ 0x2028, SANITIZE_FORMAT }, { 0x2029, SANITIZE_FORMAT }, { 0x202a, SANITIZE_FORMAT },
+		{ 0x202e, SANITIZE_FORMAT }, { 0x202f, SANITIZE_PLAIN }, { 0x2065, SANITIZE_PLAIN },
+		{ 0x2066, SANITIZE_FORMAT }, { 0x2069, SANITIZE_FORMAT }, { 0x206a, SANITIZE_PLAIN },
+		{ 0xfffd, SANITIZE_PLAIN }, { 0x10ffff, SANITIZE_PLAIN },
+	};
+	size_t i, off;
+	uint32_t cp;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(sanitize_classify(cases[i].cp) == cases[i].c, "U+%04x", cases[i].cp);
+	off = 0;
+	CHECK(sanitize_next((const uint8_t *)"\xe2\x80\xae!", 4, &off, &cp) == SANITIZE_FORMAT &&
+	    cp == 0x202e && off == 3);
+	off = 0;
+	CHECK(sanitize_next((const uint8_t *)"\xe4\xbd" "A", 3, &off, &cp) == SANITIZE_INVALID &&
+	    cp == 0xfffd && off == 2);
+}
+
+/* sanitize_fputs(s) writes exactly sanitize_text(s), however long s is. */
+static void
+test_fputs(void)
+{
+	static char in[3000], want[SANITIZE_MAX(sizeof(in))];
+	char *got = NULL;
+	size_t i, len, n, gotlen;
+	unsigned seed = 5;
+	FILE *f;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].len != 0)
+			continue;		/* a NUL inside: not a C string */
+		if ((f = open_memstream(&got, &gotlen)) == NULL) {
+			check_failures++;
+			return;
+		}
+		sanitize_fputs(table[i].in, f);
+		fclose(f);
+		CHECK_MSG(strcmp(got, table[i].out) == 0, "injection %zu (%s): got \"%s\"", i,
+		    table[i].what, got);
+		free(got);
+		got = NULL;
+	}
+	for (i = 0; i < sizeof(in) - 1; i++) {
+		seed = seed * 1103515245 + 12345;
+		in[i] = (char)((seed >> 16) % 3 ? 0x80 | (seed >> 8) : 1 + (seed >> 8) % 255);
+	}
+	len = strlen(in);
+	n = sanitize_text(want, sizeof(want), (const uint8_t *)in, len);
+	if ((f = open_memstream(&got, &gotlen)) == NULL) {
+		check_failures++;
+		return;
+	}
+	sanitize_fputs(in, f);
+	fclose(f);
+	CHECK(gotlen == n && memcmp(got, want, n) == 0);
+	free(got);
+}
+
+static void
 test_decoder(void)
 {
 	static const struct {
@@ -211,5 +282,7 @@ main(void)
 	test_expansion();
 	test_exhaustive();
 	test_decoder();
+	test_classify();
+	test_fputs();
 	return check_exit("test_sanitize");
 }
