@@ -25,6 +25,7 @@
 #include "src/clock/clock.h"
 #include "src/ui/json.h"
 #include "src/cli/recfmt.h"
+#include "src/ui/sanitize.h"
 #include "dht/record/record.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
@@ -171,7 +172,7 @@ print_node(struct dump *d)
 	for (i = 0; i < nboots; i++) {
 		recfmt_sockaddr((const struct sockaddr *)&boots[i].addr, addr);
 		printf("%s  ", i == 0 ? "bootstrap  " : "           ");
-		recfmt_safe_str(stdout, boots[i].host);
+		sanitize_fputs(boots[i].host, stdout);
 		printf(":%u [%s] %s", boots[i].port, addr, boot_state(boots[i].state));
 		if (boots[i].state == RUNNER_BOOT_OK)
 			printf(", rtt %.1f ms", boots[i].rtt_ms);

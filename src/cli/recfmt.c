@@ -10,24 +10,9 @@
 #include "src/identity/b64key.h"
 #include "src/identity/identity.h"
 #include "src/ui/json.h"
+#include "src/ui/sanitize.h"
 #include "src/cli/recfmt.h"
 #include "dht/record/record.h"
-
-void
-recfmt_safe_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fputc('?', f);
-		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			fputc('?', f);	/* C1 control, U+0080..U+009F */
-			p++;
-		} else
-			fputc(*p, f);
-	}
-}
 
 void
 recfmt_hex(const uint8_t *b, size_t n, char *out)
@@ -137,7 +122,7 @@ recfmt_record_text(FILE *f, const struct record *rec, uint64_t now)
 
 	identity_fingerprint(rec->id, fp);
 	fprintf(f, "%s \"", fp);
-	recfmt_safe_str(f, rec->nick);
+	sanitize_fputs(rec->nick, f);
 	fprintf(f, "\" seq %llu age %llds", (unsigned long long)rec->seq,
 	    (long long)record_age(rec, now));
 	if (rec->ncand == 0)

@@ -2,8 +2,8 @@
 /*
  * recfmt.h — endpoint records as text, for --dht-dump and the --batch JSON
  * lines. Strings from the network are untrusted: JSON output goes through
- * json_strn() (which escapes them), human output shows every control
- * character (C0, DEL, C1) as '?'.
+ * json_strn() (which escapes them), human output through sanitize_fputs();
+ * both neutralise what src/ui/sanitize.h classifies as dangerous.
  */
 #ifndef GONET_RECFMT_H
 #define GONET_RECFMT_H
@@ -22,8 +22,6 @@ enum {
 	RECFMT_CANDS_LEN = 1024		/* the JSON array of RECORD_MAX_CANDIDATES fits */
 };
 
-/* s with control characters shown as '?' (human output). */
-void recfmt_safe_str(FILE *f, const char *s);
 /* Lowercase hex of n bytes into out (2n + 1 bytes). */
 void recfmt_hex(const uint8_t *b, size_t n, char *out);
 /* "host", "srflx", "dht", "mapped", "relay" or "unknown". */
