@@ -40,6 +40,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <opendht/opendht_c.h>
+#include <sodium.h>
 
 #include "dht/runner/runner.h"
 
@@ -341,8 +342,7 @@ node_load(const char *dir, dht_infohash *id, uint16_t *port)
 static void
 node_save(const char *dir, const dht_infohash *id, uint16_t port)
 {
-	char path[1024], tmp[1100];
-	size_t i;
+	char path[1024], tmp[1100], hex[2 * RUNNER_HASH_LEN + 1];
 	FILE *f;
 
 	if (dir == NULL || mkdir_p(dir) == -1)
@@ -351,10 +351,8 @@ node_save(const char *dir, const dht_infohash *id, uint16_t port)
 	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
-	fprintf(f, "node_id ");
-	for (i = 0; i < RUNNER_HASH_LEN; i++)
-		fprintf(f, "%02x", id->d[i]);
-	fprintf(f, "\nport %u\n", port);
+	sodium_bin2hex(hex, sizeof(hex), id->d, RUNNER_HASH_LEN);
+	fprintf(f, "node_id %s\nport %u\n", hex, port);
 	if (fclose(f) != 0 || rename(tmp, path) == -1)
 		unlink(tmp);
 }

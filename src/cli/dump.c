@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "src/cli/dump.h"
 #include "src/clock/clock.h"
@@ -112,7 +113,7 @@ print_node(struct dump *d)
 	size_t i, npub, nboots;
 
 	runner_node_id(r, id);
-	recfmt_hex(id, sizeof(id), hex);
+	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
 	npub = runner_public_addrs(r, pub, PUBLIC_MAX);
 	boots = runner_boots(r, &nboots);
 
@@ -190,7 +191,7 @@ print_hashes(struct dump *d)
 	int i;
 
 	for (i = 0; i < NHASH; i++) {
-		recfmt_hex(d->hash[i].infohash, ROOM_INFOHASH_LEN, hex);
+		sodium_bin2hex(hex, sizeof(hex), d->hash[i].infohash, ROOM_INFOHASH_LEN);
 		if (d->cfg.json) {
 			struct json j;
 
@@ -219,7 +220,7 @@ print_value(struct dump *d, const struct dump_value *v)
 	if (d->cfg.json) {
 		struct json j;
 
-		recfmt_hex(h->infohash, ROOM_INFOHASH_LEN, hex);
+		sodium_bin2hex(hex, sizeof(hex), h->infohash, ROOM_INFOHASH_LEN);
 		json_begin(&j);
 		json_str(&j, "type", "value");
 		json_uint(&j, "epoch", h->epoch);

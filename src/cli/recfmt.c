@@ -14,19 +14,6 @@
 #include "src/cli/recfmt.h"
 #include "dht/record/record.h"
 
-void
-recfmt_hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 const char *
 recfmt_cand_kind(unsigned kind)
 {

@@ -22,8 +22,6 @@ enum {
 	RECFMT_CANDS_LEN = 1024		/* the JSON array of RECORD_MAX_CANDIDATES fits */
 };
 
-/* Lowercase hex of n bytes into out (2n + 1 bytes). */
-void recfmt_hex(const uint8_t *b, size_t n, char *out);
 /* "host", "srflx", "dht", "mapped", "relay" or "unknown". */
 const char *recfmt_cand_kind(unsigned kind);
 /* "1.2.3.4:5" or "[::1]:5". */

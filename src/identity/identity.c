@@ -137,18 +137,13 @@ identity_wg_public(const struct identity *id)
 void
 identity_fingerprint(const uint8_t sign_pk[IDENTITY_KEY_LEN], char out[IDENTITY_FINGERPRINT_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t h[32];
-	size_t i, o = 0;
+	char hex[2 * 8 + 1];
 
 	crypto_generichash(h, sizeof(h), sign_pk, IDENTITY_KEY_LEN, NULL, 0);
-	for (i = 0; i < 8; i++) {
-		if (i > 0 && i % 2 == 0)
-			out[o++] = '-';
-		out[o++] = hex[h[i] >> 4];
-		out[o++] = hex[h[i] & 15];
-	}
-	out[o] = '\0';
+	sodium_bin2hex(hex, sizeof(hex), h, 8);		/* the first 8 bytes */
+	snprintf(out, IDENTITY_FINGERPRINT_LEN + 1, "%.4s-%.4s-%.4s-%.4s", hex, hex + 4, hex + 8,
+	    hex + 12);
 }
 
 /* ---- text -------------------------------------------------------------- */

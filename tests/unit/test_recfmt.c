@@ -3,8 +3,7 @@
  * test_recfmt.c — src/cli/recfmt.c: a record as --dht-dump shows it, as text
  * and as JSON. A record's nick comes from anyone who knows the room string,
  * so the text line must neutralise it like every other string shown
- * (src/ui/sanitize.h): ESC, C1, bidi overrides and isolates. Also the hex
- * of infohashes and node ids.
+ * (src/ui/sanitize.h): ESC, C1, bidi overrides and isolates.
  */
 #include "config.h"
 
@@ -127,21 +126,6 @@ test_json(void)
 	CHECK(strstr(got, "\"fp\":\"89eb-0d6a-8a69-1dae\"") != NULL);
 }
 
-static void
-test_hex(void)
-{
-	static const uint8_t b[] = { 0x00, 0x01, 0x7f, 0x80, 0xab, 0xcd, 0xef, 0xff };
-	char out[2 * sizeof(b) + 1];
-
-	recfmt_hex(b, sizeof(b), out);
-	CHECK_STR(out, "00017f80abcdefff");
-	memset(out, 'x', sizeof(out));
-	recfmt_hex(b, 0, out);
-	CHECK_STR(out, "");
-	recfmt_hex(b + 4, 1, out);
-	CHECK_STR(out, "ab");
-}
-
 int
 main(void)
 {
@@ -149,6 +133,5 @@ main(void)
 		return 99;
 	test_text();
 	test_json();
-	test_hex();
 	return check_exit("test_recfmt");
 }
