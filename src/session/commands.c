@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * commands.c — what the user types. A line is a message for everyone in the
- * room, unless it starts with '/': then it is a command (/who, /nick NEW,
- * /quit, /help). "//" at the start sends a line beginning with one '/'.
+ * commands.c — what the user types (commands.h).
  *
  * A message must be 1..CHAT_TEXT_MAX bytes of well-formed UTF-8; anything
  * else is refused with an error and never sent. It goes to every peer (full
@@ -15,10 +13,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "src/ui/sanitize.h"
-#include "src/identity/pins.h"
-#include "src/session/session_impl.h"
 #include "dht/wire/utf8.h"
+#include "src/chat/chatproto.h"
+#include "src/identity/pins.h"
+#include "src/session/commands.h"
+#include "src/session/core.h"
+#include "src/session/ending.h"
+#include "src/session/peer.h"
+#include "src/session/peer_chat.h"
+#include "src/session/rendezvous.h"
+#include "src/session/tell.h"
+#include "src/ui/ui.h"
 
 static void
 send_text(struct session *s, const char *text, size_t len)
@@ -70,7 +75,7 @@ send_text(struct session *s, const char *text, size_t len)
 			session_emit(s, &ev);
 		}
 	}
-	session_input_flow(s);
+	ending_input_flow(s);
 }
 
 static void
@@ -113,10 +118,10 @@ cmd_nick(struct session *s, const char *arg, size_t len)
 	snprintf(s->prompt, sizeof(s->prompt), "%s> ", s->nick);
 	ui_set_prompt(s->ui, s->prompt);
 	(void)pins_check(s->cfg->cache_dir, s->nick, s->fp);
-	session_republish(s);
+	rendezvous_republish(s->rv);
 	for (p = s->peers; p != NULL; p = p->next)
-		if (peer_is_up(p))
-			peer_chat_hello(p);
+		if (p->state == PEER_UP)
+			peer_hello(p);
 	session_info(s, "nick", "you are now %s", s->nick);
 }
 

@@ -1,202 +1,170 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * path.c — finding a path to one peer: authenticated pings to every pair
- * (our socket of a family, one of the peer's candidates of that family) on
- * the schedule of tunnel/nat/punch.h, one libevent timer per peer armed at
- * punch_next_deadline(). The pong's "observed" field is our address as the
- * peer saw it: a peer-reflexive candidate of ours. The selected pair becomes
- * the WireGuard endpoint (peer.c); a better one found later replaces it.
+ * path.c — punching toward one peer (path.h): one timer per peer
+ * (p->punch_timer, whose callback is peer.c's) armed at
+ * punch_next_deadline(). Pairs toward the peer's TURN relay candidate are
+ * pinged only when the fallback policy says so (fallback.h).
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include <event2/event.h>
-
-#include "src/session/session_impl.h"
-
-void
-path_cand_endpoint(const struct cand *c, struct endpoint *ep)
-{
-	if (endpoint_set(ep, c->family, c->addr, c->port) != 0)
-		memset(ep, 0, sizeof(*ep));
-}
+#include "src/session/cands.h"
+#include "src/session/core.h"
+#include "src/session/fallback.h"
+#include "src/session/net.h"
+#include "src/session/path.h"
+#include "src/session/peer.h"
+#include "src/session/stun_servers.h"
 
 static void
 rearm(struct peer *p)
 {
-	if (p->punch_timer != NULL)
-		session_timer_at(p->punch_timer, punch_next_deadline(&p->punch));
+	timer_at(p->punch_timer, punch_next_deadline(&p->punching.punch));
 }
 
 /* All pairs answered or failed: stop, and say so if none worked. */
-static void
+static enum path_outcome
 check_done(struct peer *p)
 {
-	if (!p->punch.running || punch_active(&p->punch))
-		return;
-	punch_stop(&p->punch);
-	if (punch_selected(&p->punch) == NULL)
-		peer_path_failed(p);
+	struct punch *pu = &p->punching.punch;
+
+	if (!pu->running || punch_active(pu))
+		return PATH_NONE;
+	punch_stop(pu);
+	return punch_selected(pu) == NULL ? PATH_FAILED : PATH_NONE;
 }
 
-static void
-on_timer(evutil_socket_t fd, short what, void *arg)
+enum path_outcome
+path_tick(struct peer *p)
 {
-	struct peer *p = arg;
 	struct session *s = p->s;
+	struct punch *pu = &p->punching.punch;
 	struct punch_ping pings[PUNCH_MAX_PAIRS];
 	uint8_t buf[PROBE_PING_LEN];
+	uint64_t now = session_now_ms(s);
+	enum path_outcome o;
 	unsigned i, n;
 	size_t len;
 
-	(void)fd;
-	(void)what;
-	n = punch_on_timer(&p->punch, session_mono_ms(), pings, PUNCH_MAX_PAIRS);
+	n = punch_on_timer(pu, now, pings, PUNCH_MAX_PAIRS);
 	for (i = 0; i < n; i++) {
-		/* Relays last: a direct pair that works is found before a relay pair is tried. */
-		if (p->punch.pairs[pings[i].pair].pair.remote_type == CAND_TYPE_RELAY &&
-		    session_mono_ms() < p->punch.start_ms + PATH_RELAY_DELAY_MS)
+		const struct cand_pair *pair = &pu->pairs[pings[i].pair].pair;
+
+		if (pair->remote_type == CAND_TYPE_RELAY && !fallback_due(p, LINK_TURN, now))
 			continue;
 		len = probe_build_ping(buf, sizeof(buf), s->keys.probe, s->wg_pub, p->rec.wg,
 		    pings[i].txid);
 		if (len > 0)
-			(void)session_send(s, &p->punch.pairs[pings[i].pair].pair.remote, buf, len);
+			(void)net_send(s, &pair->remote, buf, len);
 	}
-	check_done(p);
+	o = check_done(p);
 	rearm(p);
+	return o;
 }
 
-int
-path_is_relayed(const struct peer *p)
-{
-	return p->ep_type == CAND_TYPE_RELAY || session_via_kind(p->s, &p->ep) != VIA_NONE;
-}
-
-/*
- * The relayed path stays up (state PEER_UP); only the peer's direct
- * candidates are pinged. A pong selects the pair and peer_path_selected()
- * moves WireGuard onto it ("better"); no answer changes nothing.
- */
-void
-path_reprobe(struct peer *p)
-{
-	struct cand_entry remote[RECORD_MAX_CANDIDATES];
-	struct cand_pair pairs[CAND_PAIRS_MAX];
-	struct session *s = p->s;
-	unsigned i, n = 0, npairs, families = 0;
-
-	p->reprobe_ms = session_mono_ms();
-	if (path_running(p) ||
-	    (p->punch_timer == NULL && (p->punch_timer = evtimer_new(s->base, on_timer, p)) == NULL))
-		return;
-	for (i = 0; i < p->rec.ncand; i++) {
-		if (p->rec.cand[i].kind == CAND_RELAY)
-			continue;
-		remote[n].type = (enum cand_type)p->rec.cand[i].kind;
-		path_cand_endpoint(&p->rec.cand[i], &remote[n].ep);
-		n++;
-	}
-	if (s->sock.fd[SOCK_V4] >= 0)
-		families |= CAND_GATHER_V4;
-	if (s->sock.fd[SOCK_V6] >= 0)
-		families |= CAND_GATHER_V6;
-	if ((npairs = cand_pairs_build(remote, n, families, pairs, CAND_PAIRS_MAX)) == 0)
-		return;
-	punch_start(&p->punch, pairs, npairs, p->reprobe_ms);
-	p->punch_had_selection = 1;	/* a selection now is an upgrade, not the first path */
-	rearm(p);
-}
-
-void
-path_start(struct peer *p, const struct endpoint *extra)
+/* The peer's record candidates as pairs; direct_only leaves its relay candidates out. */
+static unsigned
+build_pairs(struct peer *p, const struct endpoint *extra, int direct_only,
+    struct cand_pair *pairs)
 {
 	struct cand_entry remote[RECORD_MAX_CANDIDATES + 1];
-	struct cand_pair pairs[CAND_PAIRS_MAX];
-	struct session *s = p->s;
-	struct ui_event ev;
-	unsigned i, n = 0, npairs, families = 0;
+	unsigned i, n = 0;
 
-	if (p->punch_timer == NULL &&
-	    (p->punch_timer = evtimer_new(s->base, on_timer, p)) == NULL)
-		return;
-	/* Our TURN allocations let the peer's addresses in (before it pings our relay candidate). */
-	session_turn_permit(s, &p->rec);
 	/* The address its pings come from is proven to reach us: try it first. */
 	if (extra != NULL) {
 		remote[n].type = CAND_TYPE_SRFLX;
 		remote[n++].ep = *extra;
 	}
 	for (i = 0; i < p->rec.ncand; i++) {
+		if (direct_only && p->rec.cand[i].kind == CAND_RELAY)
+			continue;
 		remote[n].type = (enum cand_type)p->rec.cand[i].kind;
-		path_cand_endpoint(&p->rec.cand[i], &remote[n].ep);
+		cand_to_endpoint(&p->rec.cand[i], &remote[n].ep);
 		n++;
 	}
-	if (s->sock.fd[SOCK_V4] >= 0)
-		families |= CAND_GATHER_V4;
-	if (s->sock.fd[SOCK_V6] >= 0)
-		families |= CAND_GATHER_V6;
-	npairs = cand_pairs_build(remote, n, families, pairs, CAND_PAIRS_MAX);
-	punch_start(&p->punch, pairs, npairs, session_mono_ms());
-	p->punch_had_selection = 0;
-	p->peer_pinged = extra != NULL;
-	p->state = PEER_PUNCHING;
-	/* On the DHT path punching is retried every 30 s: not news each time. */
-	if (!p->dht) {
-		peer_ui(p, &ev, UI_EV_PEER_PUNCHING);
-		ev.count = npairs;
-		session_emit(s, &ev);
-	}
-	if (npairs == 0) {
-		punch_stop(&p->punch);
-		peer_path_failed(p);
+	return cand_pairs_build(remote, n, net_families(p->s), pairs, CAND_PAIRS_MAX);
+}
+
+/*
+ * The relayed path stays in use; only the peer's direct candidates are
+ * pinged. A pong selects the pair and peer.c moves WireGuard onto it
+ * ("better"); no answer changes nothing.
+ */
+void
+path_reprobe(struct peer *p)
+{
+	struct cand_pair pairs[CAND_PAIRS_MAX];
+	unsigned npairs;
+
+	if (path_running(p) || (npairs = build_pairs(p, NULL, 1, pairs)) == 0)
 		return;
+	punch_start(&p->punching.punch, pairs, npairs, session_now_ms(p->s));
+	p->punching.select = SELECT_UPGRADE;
+	rearm(p);
+}
+
+enum path_outcome
+path_start(struct peer *p, const struct endpoint *extra)
+{
+	struct cand_pair pairs[CAND_PAIRS_MAX];
+	unsigned npairs = build_pairs(p, extra, 0, pairs);
+
+	punch_start(&p->punching.punch, pairs, npairs, session_now_ms(p->s));
+	p->punching.select = SELECT_FIRST;
+	p->punching.theirs = extra != NULL ? THEIRS_HEARD : THEIRS_UNHEARD;
+	if (npairs == 0) {
+		punch_stop(&p->punching.punch);
+		return PATH_FAILED;
 	}
 	rearm(p);
+	return PATH_NONE;
 }
 
 void
 path_stop(struct peer *p)
 {
-	punch_stop(&p->punch);
-	if (p->punch_timer != NULL)
-		event_del(p->punch_timer);
+	punch_stop(&p->punching.punch);
+	timer_stop(p->punch_timer);
 }
 
 int
 path_running(const struct peer *p)
 {
-	return punch_active(&p->punch);
+	return punch_active(&p->punching.punch);
 }
 
-void
+enum path_outcome
 path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *from)
 {
 	struct session *s = p->s;
+	enum path_outcome o = PATH_NONE, done;
 
-	switch (punch_on_pong(&p->punch, m->txid, from, &m->observed, session_mono_ms())) {
+	switch (punch_on_pong(&p->punching.punch, m->txid, from, &m->observed,
+	    session_now_ms(s))) {
 	case PUNCH_PONG_UNKNOWN:
 		s->drops[SDROP_PONG_TXID]++;
-		return;
+		return PATH_NONE;
 	case PUNCH_PONG_DUPLICATE:
-		return;
+		return PATH_NONE;
 	case PUNCH_PONG_WORKING:
-		session_cand_learnt(s, CAND_TYPE_SRFLX, &m->observed);
+		cands_learnt(s, CAND_TYPE_SRFLX, &m->observed);
 		break;
 	case PUNCH_PONG_SELECTED:
-		session_cand_learnt(s, CAND_TYPE_SRFLX, &m->observed);
-		peer_path_selected(p);
+		cands_learnt(s, CAND_TYPE_SRFLX, &m->observed);
+		o = PATH_SELECTED;
 		break;
 	}
-	check_done(p);
+	done = check_done(p);
 	rearm(p);
+	return o != PATH_NONE ? o : done;
 }
 
 void
 path_on_peer_ping(struct peer *p, const struct endpoint *from)
 {
-	if (punch_on_peer_ping(&p->punch, from, session_mono_ms()))
+	if (punch_on_peer_ping(&p->punching.punch, from, session_now_ms(p->s)))
 		rearm(p);
 }
 
@@ -215,27 +183,31 @@ is_private(const struct endpoint *ep)
 }
 
 const char *
-path_kind(const struct peer *p)
+path_kind_name(const struct peer *p, const struct endpoint *ep, int ep_type)
 {
-	/* Our TURN allocation or the peer's relay candidate (a TURN relayed address). */
-	switch (session_via_kind(p->s, &p->ep)) {
-	case VIA_TURN:
-		return "turn";
-	case VIA_RELAY:
-		return "relay";
-	case VIA_NONE:
-		break;
-	}
-	if (p->ep_type == CAND_TYPE_RELAY)
-		return "turn";
+	const struct via *v = via_find(p->s, ep);
+
+	if (v != NULL)
+		return v->link->ops->name;
+	/* The peer's relay candidate: a TURN relayed address of its own. */
+	if (ep_type == CAND_TYPE_RELAY)
+		return LINK_NAME_TURN;
 	/*
 	 * "lan": the peer is reached at a private or loopback address, so both
 	 * are on one network. A host candidate with a public address (a peer
 	 * with no NAT) is a direct path like any other.
 	 */
-	if (is_private(&p->ep))
-		return "lan";
-	return "direct";
+	return is_private(ep) ? LINK_NAME_LAN : LINK_NAME_DIRECT;
+}
+
+unsigned
+path_cost(const struct peer *p, const struct endpoint *ep, int ep_type)
+{
+	const struct via *v = via_find(p->s, ep);
+
+	if (v != NULL)
+		return v->link->ops->cost;
+	return ep_type == CAND_TYPE_RELAY ? LINK_COST_TURN : LINK_COST_DIRECT;
 }
 
 /* The peer published several mappings of one address: its NAT maps per destination. */
@@ -261,11 +233,11 @@ peer_looks_symmetric(const struct peer *p)
 const char *
 path_failure_hint(const struct peer *p)
 {
-	int us = session_stun_symmetric(p->s), them = peer_looks_symmetric(p);
+	int us = stun_servers_symmetric(p->s), them = peer_looks_symmetric(p);
 
 	if (p->rec.ncand == 0)
 		return "the peer published no address it can be reached at";
-	if (p->punch.n == 0)
+	if (p->punching.punch.n == 0)
 		return "no address family in common (one side has only IPv4, the other only IPv6)";
 	if (us && them)
 		return "both sides appear to be behind symmetric NATs; a relay would help";

@@ -11,25 +11,24 @@
  *                    FAILED ◄──────────────────── FAILED            PUNCHING (path-down)
  *   any state ──BYE──► LEFT ──newer record or its ping──► PUNCHING
  *
- * FAILED (or a frame from the peer through our DHT mailbox while it has no
- * path) puts its chat on the DHT mailbox until a path comes up: p->dht,
- * path "dht" (session_mailbox.c, which also re-punches every 30 s).
+ * Every transition goes through set_state(), which tells the fallback
+ * policy (fallback.c): it asks for a peer relay, puts the chat on the DHT
+ * mailbox (p->fb.frames, path "dht") or probes direct pairs again as its
+ * table says. A relay offer (peer_use_via) moves any state but UP to
+ * HANDSHAKE; a WireGuard session that comes up from the peer's side moves
+ * any state to UP.
  *
- * A WireGuard session that comes up from the peer's side (its initiation)
- * moves any state to UP. The side with the smaller WireGuard public key
- * initiates; the other initiates at once when none of the peer's pings has
- * reached it (the peer's packets cannot reach us before we write to it),
- * else after PEER_RESPONDER_GRACE_MS (WireGuard sorts out crossed
- * initiations). So a peer that restarted reconnects by itself without the
- * other side noticing anything first.
+ * The side with the smaller WireGuard public key initiates (ROLE_INITIATOR);
+ * the other initiates at once when none of the peer's pings has reached it
+ * (the peer's packets cannot reach us before we write to it), else after
+ * PEER_RESPONDER_GRACE_MS (WireGuard sorts out crossed initiations). So a
+ * peer that restarted reconnects by itself without the other side noticing
+ * anything first.
  *
- * Liveness: the time of the last authenticated packet is kept (WireGuard
- * input attributed to the peer, HANDSHAKE_DONE). Idle PEER_IDLE_PROBE_MS, we
- * send a HELLO (data: WireGuard answers data within KEEPALIVE_TIMEOUT);
- * silent PEER_DEAD_MS, the path is down and punching restarts from the
- * newest record. One timer per peer covers the handshake deadlines, HELLO
- * repeats, liveness and record expiry; it is re-armed after each change, and
- * packets only update a timestamp (the timer re-checks when it fires).
+ * One timer per deadline: hs_timer (the responder's grace, the handshake's
+ * timeout), live_timer (HELLO repeats and answers, idle probe, death),
+ * expire_timer (the record's exp, when not up). Packets only update
+ * timestamps; a timer re-checks them when it fires.
  */
 #include "config.h"
 
@@ -37,12 +36,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <sodium.h>
 
-#include "tunnel/net/ip.h"
 #include "src/identity/pins.h"
-#include "src/session/session_impl.h"
+#include "src/session/core.h"
+#include "src/session/fallback.h"
+#include "src/session/path.h"
+#include "src/session/peer.h"
+#include "src/session/peer_chat.h"
+#include "src/session/tell.h"
+#include "tunnel/net/ip.h"
 #include "tunnel/wg/wg.h"
 
 static const char *const state_names[] = {
@@ -60,22 +63,17 @@ peer_state_name(enum peer_state st)
 	return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
 }
 
-int
-peer_is_up(const struct peer *p)
+static uint64_t
+min_u64(uint64_t a, uint64_t b)
 {
-	return p->state == PEER_UP;
+	return a < b ? a : b;
 }
 
-void
-peer_ui(const struct peer *p, struct ui_event *ev, enum ui_event_kind kind)
+static void
+set_state(struct peer *p, enum peer_state st)
 {
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->nick = p->nick;
-	ev->fp = p->fp;
-	ev->flagged = p->flagged;
-	ev->rtt_ms = -1;
-	ev->last_seen_s = -1;
+	p->state = st;
+	fallback_update(p);
 }
 
 struct peer *
@@ -89,8 +87,8 @@ peer_find_wg(struct session *s, const uint8_t wg[32])
 	return NULL;
 }
 
-static struct peer *
-find_id(struct session *s, const uint8_t id[RECORD_ID_LEN])
+struct peer *
+peer_find_id(struct session *s, const uint8_t id[RECORD_ID_LEN])
 {
 	struct peer *p;
 
@@ -100,70 +98,126 @@ find_id(struct session *s, const uint8_t id[RECORD_ID_LEN])
 	return NULL;
 }
 
-/* Unix seconds on the rendezvous clock, which record expiry is measured on. */
-static uint64_t
-record_now_s(const struct session *s)
+const char *
+peer_path_name(const struct peer *p)
 {
-	return clock_unix_ms(&s->clock) / 1000;
+	if (p->state == PEER_UP)
+		return path_kind_name(p, &p->path.ep, p->path.ep_type);
+	if (p->fb.frames != NULL && p->state != PEER_LEFT)
+		return p->fb.frames->ops->name;
+	return peer_state_name(p->state);
 }
 
-/* --- the timer ------------------------------------------------------------------------ */
-
-static uint64_t
-min_u64(uint64_t a, uint64_t b)
+static void
+pin(struct peer *p)
 {
-	return a < b ? a : b;
+	p->pin = pins_check(p->s->cfg->cache_dir, p->nick, p->fp) ? PIN_OTHER_KEY : PIN_OK;
+}
+
+/* --- timers ----------------------------------------------------------------------------- */
+
+/* Not up: the peer is forgotten when its record expires (on the rendezvous clock). */
+static void
+arm_expiry(struct peer *p)
+{
+	uint64_t unow = session_unix_s(p->s);
+
+	if (p->state == PEER_UP) {
+		timer_stop(p->expire_timer);
+		return;
+	}
+	timer_at(p->expire_timer, session_now_ms(p->s) +
+	    (p->rec.exp > unow ? (p->rec.exp - unow) * 1000 : 0));
+}
+
+static void
+arm_handshake(struct peer *p)
+{
+	uint64_t d = p->path.selected_ms + PEER_HANDSHAKE_TIMEOUT_MS;
+
+	if (p->state != PEER_HANDSHAKE) {
+		timer_stop(p->hs_timer);
+		return;
+	}
+	if (p->role == ROLE_RESPONDER && p->path.hs == HS_WAITING)
+		d = p->path.selected_ms + PEER_RESPONDER_GRACE_MS;
+	timer_at(p->hs_timer, d);
+}
+
+static void
+arm_live(struct peer *p)
+{
+	uint64_t d;
+
+	if (p->state != PEER_UP) {
+		timer_stop(p->live_timer);
+		return;
+	}
+	d = p->live.last_rx_ms + (p->live.probe == LIVE_PROBED ? PEER_DEAD_MS : PEER_IDLE_PROBE_MS);
+	if (p->hello.state == HELLO_REPLY_DUE)
+		d = session_now_ms(p->s);
+	else if (p->hello.state == HELLO_SENDING)
+		d = min_u64(d, p->hello.next_ms);
+	timer_at(p->live_timer, d);
+}
+
+/* Our HELLO, repeated with back-off until the peer's arrives. */
+static void
+send_hello(struct peer *p)
+{
+	uint64_t now = session_now_ms(p->s);
+
+	peer_chat_hello(p);
+	p->hello.sent_ms = now;
+	if (p->hello.state == HELLO_REPLY_DUE)
+		p->hello.state = HELLO_HEARD;
+	if (p->hello.state == HELLO_SENDING) {
+		p->hello.next_ms = now + p->hello.interval_ms;
+		p->hello.interval_ms = p->hello.interval_ms * 2 < PEER_HELLO_MAX_MS ?
+		    p->hello.interval_ms * 2 : PEER_HELLO_MAX_MS;
+	}
+	arm_live(p);
 }
 
 void
-peer_rearm(struct peer *p)
+peer_hello(struct peer *p)
 {
-	uint64_t now = session_mono_ms(), d = UINT64_MAX, unow;
-
-	switch (p->state) {
-	case PEER_UP:
-		if (p->hello_reply_due)
-			d = now;
-		if (!p->hello_received)
-			d = min_u64(d, p->hello_next_ms);
-		d = min_u64(d, p->last_rx_ms + (p->idle_probe_sent ? PEER_DEAD_MS : PEER_IDLE_PROBE_MS));
-		if (path_is_relayed(p))
-			d = min_u64(d, p->reprobe_ms + PATH_REPROBE_MS);
-		break;
-	case PEER_HANDSHAKE:
-		if (!p->initiator && !p->fallback_done)
-			d = p->selected_ms + PEER_RESPONDER_GRACE_MS;
-		d = min_u64(d, p->selected_ms + PEER_HANDSHAKE_TIMEOUT_MS);
-		/* FALLTHROUGH */
-	default:
-		/* Not up: forget the peer when its record expires. */
-		unow = record_now_s(p->s);
-		d = min_u64(d, now + (p->rec.exp > unow ? (p->rec.exp - unow) * 1000 : 0));
-		break;
-	}
-	session_timer_at(p->timer, d);
+	send_hello(p);
 }
+
+static void
+hello_restart(struct peer *p)
+{
+	p->hello.state = HELLO_SENDING;
+	p->hello.interval_ms = PEER_HELLO_FIRST_MS;
+	send_hello(p);
+}
+
+/* --- the path ---------------------------------------------------------------------------- */
 
 static void
 endpoint_str(const struct peer *p, char *buf, size_t len)
 {
-	const struct session_via *v = session_via_find(p->s, &p->ep);
+	const struct via *v = via_find(p->s, &p->path.ep);
 
-	if (p->ep.family == ENDPOINT_NONE)
+	if (p->path.ep.family == ENDPOINT_NONE)
 		snprintf(buf, len, "-");
 	else if (v != NULL)
 		endpoint_format(&v->remote, buf, len);	/* the relay, or the peer at the TURN server */
 	else
-		endpoint_format(&p->ep, buf, len);
+		endpoint_format(&p->path.ep, buf, len);
 }
 
-/* path "relay": name the relaying peer. */
+/* path "relay": name the relaying member. */
 static void
 set_via(const struct peer *p, struct ui_event *ev)
 {
-	const struct peer *r = relay_via_peer(p);
+	const struct via *v = via_find(p->s, &p->path.ep);
+	const struct peer *r;
 
-	if (r != NULL) {
+	if (v == NULL || v->link->ops->via_peer == NULL)
+		return;
+	if ((r = v->link->ops->via_peer(v->link, v)) != NULL) {
 		ev->via = r->nick;
 		ev->via_fp = r->fp;
 	}
@@ -178,16 +232,16 @@ refresh_endpoint(struct peer *p)
 	unsigned i;
 
 	if ((len = wg_peer_endpoint(p->wg, &ss)) == 0 ||
-	    endpoint_from_sockaddr(&p->ep, (struct sockaddr *)&ss, len) != 0)
+	    endpoint_from_sockaddr(&p->path.ep, (struct sockaddr *)&ss, len) != 0)
 		return;
-	p->ep_type = -1;
-	p->rtt_ms = -1;
-	for (i = 0; i < p->punch.n; i++) {
-		const struct punch_pair *pp = &p->punch.pairs[i];
+	p->path.ep_type = -1;
+	p->path.rtt_ms = -1;
+	for (i = 0; i < p->punching.punch.n; i++) {
+		const struct punch_pair *pp = &p->punching.punch.pairs[i];
 
-		if (pp->state == PUNCH_PAIR_WORKING && endpoint_equal(&pp->from, &p->ep)) {
-			p->ep_type = (int)pp->pair.remote_type;
-			p->rtt_ms = pp->rtt_ms;
+		if (pp->state == PUNCH_PAIR_WORKING && endpoint_equal(&pp->from, &p->path.ep)) {
+			p->path.ep_type = (int)pp->pair.remote_type;
+			p->path.rtt_ms = pp->rtt_ms;
 			break;
 		}
 	}
@@ -202,31 +256,56 @@ emit_path_up(struct peer *p, const char *what)
 	endpoint_str(p, ep, sizeof(ep));
 	peer_ui(p, &ev, UI_EV_PATH_UP);
 	ev.what = what;
-	ev.path = path_kind(p);
+	ev.path = peer_path_name(p);
 	ev.endpoint = ep;
-	ev.rtt_ms = p->rtt_ms;
+	ev.rtt_ms = p->path.rtt_ms;
 	set_via(p, &ev);
 	session_emit(p->s, &ev);
+}
+
+static void path_failed(struct peer *p);
+
+/* Punch every pair of the record (plus extra: where its ping came from). */
+static void
+start_punching(struct peer *p, const struct endpoint *extra)
+{
+	enum path_outcome o;
+	struct ui_event ev;
+
+	/* Links that must let its addresses in do it first (TURN permissions). */
+	links_punching(p->s, p);
+	o = path_start(p, extra);
+	set_state(p, PEER_PUNCHING);
+	arm_handshake(p);
+	arm_live(p);
+	arm_expiry(p);
+	/* On the DHT path punching is retried every 30 s: not news each time. */
+	if (p->fb.frames == NULL) {
+		peer_ui(p, &ev, UI_EV_PEER_PUNCHING);
+		ev.count = p->punching.punch.n;
+		session_emit(p->s, &ev);
+	}
+	if (o == PATH_FAILED)
+		path_failed(p);
 }
 
 static void
 path_up(struct peer *p)
 {
-	uint64_t now = session_mono_ms();
+	uint64_t now = session_now_ms(p->s);
 
-	p->state = PEER_UP;
-	p->dht = 0;			/* any path beats the DHT mailbox */
-	p->last_rx_ms = now;
-	p->reprobe_ms = now;
-	p->idle_probe_sent = 0;
-	wg_peer_set_persistent_keepalive(p->wg, SESSION_KEEPALIVE_S);
+	set_state(p, PEER_UP);
+	p->fb.frames = NULL;		/* any path beats the DHT mailbox */
+	p->fb.reprobe_ms = now;
+	p->live.last_rx_ms = now;
+	p->live.probe = LIVE_HEARD;
+	wg_peer_set_persistent_keepalive(p->wg, PEER_KEEPALIVE_S);
 	refresh_endpoint(p);
 	emit_path_up(p, NULL);
-	p->hello_received = 0;
-	p->hello_interval_ms = PEER_HELLO_FIRST_MS;
-	peer_chat_hello(p);
+	arm_handshake(p);
+	arm_expiry(p);
+	hello_restart(p);
 	peer_chat_path_changed(p);
-	peer_rearm(p);
 }
 
 static void
@@ -239,9 +318,8 @@ path_down(struct peer *p, const char *reason, const char *text)
 	ev.text = text;
 	session_emit(p->s, &ev);
 	wg_peer_set_persistent_keepalive(p->wg, 0);
-	path_start(p, NULL);
-	peer_rearm(p);
-	relay_peer_gone(p);		/* peers relayed through it lost their path too */
+	start_punching(p, NULL);
+	links_peer_gone(p->s, p);	/* paths through it died too */
 }
 
 void
@@ -256,74 +334,268 @@ fail(struct peer *p, const char *reason, const char *text, const char *hint)
 {
 	struct ui_event ev;
 
-	p->state = PEER_FAILED;
 	path_stop(p);
-	peer_rearm(p);
-	if (p->dht)
+	set_state(p, PEER_FAILED);
+	arm_handshake(p);
+	arm_expiry(p);
+	if (p->fb.frames != NULL)
 		return;		/* a retry from the DHT path failed: nothing new */
 	peer_ui(p, &ev, UI_EV_PEER_FAILED);
 	ev.reason = reason;
 	ev.text = text;
 	ev.hint = hint;
 	session_emit(p->s, &ev);
-	session_mailbox_use(p);
 }
 
 static void
-on_timer(evutil_socket_t fd, short what, void *arg)
+path_failed(struct peer *p)
 {
-	struct peer *p = arg;
-	struct session *s = p->s;
-	uint64_t now = session_mono_ms();
-	struct ui_event ev;
+	char text[128];
 
-	(void)fd;
-	(void)what;
-	switch (p->state) {
-	case PEER_UP:
-		if (now >= p->last_rx_ms + PEER_DEAD_MS) {
-			path_down(p, "timeout", "nothing heard for 40 s");
-			break;
-		}
-		if (p->hello_reply_due || (!p->hello_received && now >= p->hello_next_ms) ||
-		    (!p->idle_probe_sent && now >= p->last_rx_ms + PEER_IDLE_PROBE_MS)) {
-			if (now >= p->last_rx_ms + PEER_IDLE_PROBE_MS)
-				p->idle_probe_sent = 1;
-			peer_chat_hello(p);
-		}
-		/* Probing goes on: a direct pair replaces the relay as soon as one works. */
-		if (path_is_relayed(p) && now >= p->reprobe_ms + PATH_REPROBE_MS)
-			path_reprobe(p);
-		break;
-	case PEER_HANDSHAKE:
-		if (now >= p->selected_ms + PEER_HANDSHAKE_TIMEOUT_MS) {
-			fail(p, "handshake", "a path works but the WireGuard handshake did not complete",
-			    "the peer may run an incompatible version");
-			break;
-		}
-		if (!p->initiator && !p->fallback_done &&
-		    now >= p->selected_ms + PEER_RESPONDER_GRACE_MS) {
-			p->fallback_done = 1;
-			(void)wg_peer_initiate(p->wg);
-		}
-		/* FALLTHROUGH */
-	default:
-		if (record_now_s(s) >= p->rec.exp) {
-			if (p->state != PEER_LEFT) {
-				peer_ui(p, &ev, UI_EV_PEER_LEFT);
-				ev.reason = "expired";
-				ev.text = "its record expired";
-				session_emit(s, &ev);
-			}
-			peer_free(p);
-			return;
-		}
-		break;
-	}
-	peer_rearm(p);
+	if (p->state != PEER_PUNCHING)
+		return;		/* a pair worked, or the peer's handshake reached us */
+	snprintf(text, sizeof(text), "no candidate pair answered (%u tried for %u s)",
+	    p->punching.punch.n, PUNCH_END_MS / 1000);
+	fail(p, "punch", text, path_failure_hint(p));
 }
 
-/* --- life cycle ----------------------------------------------------------------------- */
+/* Punching chose (or replaced) the pair to use. */
+static void
+path_selected(struct peer *p)
+{
+	const struct punch_pair *pp = punch_selected(&p->punching.punch);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int first = p->punching.select == SELECT_FIRST;
+
+	if (pp == NULL || (len = endpoint_to_sockaddr(&pp->from, &ss)) == 0)
+		return;
+	p->punching.select = SELECT_UPGRADE;
+	if (p->state == PEER_UP) {
+		/*
+		 * Up already (the peer's handshake came first, or a relay): keep
+		 * WireGuard's endpoint unless the pair costs less. An upgrade
+		 * (probing beside a relayed path) always moves.
+		 */
+		if (endpoint_equal(&pp->from, &p->path.ep) || (first &&
+		    path_cost(p, &pp->from, (int)pp->pair.remote_type) >=
+		    path_cost(p, &p->path.ep, p->path.ep_type))) {
+			refresh_endpoint(p);
+			return;
+		}
+		wg_peer_set_endpoint(p->wg, (struct sockaddr *)&ss, len);
+		refresh_endpoint(p);
+		emit_path_up(p, "better");
+		peer_chat_path_changed(p);
+		fallback_update(p);
+		return;
+	}
+	wg_peer_set_endpoint(p->wg, (struct sockaddr *)&ss, len);
+	p->path.ep = pp->from;
+	p->path.ep_type = (int)pp->pair.remote_type;
+	p->path.rtt_ms = pp->rtt_ms;
+	if (p->state != PEER_HANDSHAKE) {
+		set_state(p, PEER_HANDSHAKE);
+		p->path.selected_ms = session_now_ms(p->s);
+		p->path.hs = HS_WAITING;
+	}
+	/*
+	 * The smaller key initiates. The other side waits for it only if the
+	 * peer's pings reach us: if none did, its packets cannot get to us
+	 * unless we write first, so it cannot initiate; we do, now.
+	 */
+	if (p->role == ROLE_INITIATOR || p->punching.theirs == THEIRS_UNHEARD) {
+		if (p->role == ROLE_RESPONDER)
+			p->path.hs = HS_INITIATED;
+		(void)wg_peer_initiate(p->wg);
+	}
+	arm_handshake(p);
+	arm_expiry(p);
+}
+
+void
+peer_use_via(struct peer *p, const struct endpoint *via)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (p->state == PEER_UP || (len = endpoint_to_sockaddr(via, &ss)) == 0)
+		return;
+	/* Punching goes on, if it runs: a direct pair that works replaces the relay. */
+	wg_peer_set_endpoint(p->wg, (struct sockaddr *)&ss, len);
+	p->path.ep = *via;
+	p->path.ep_type = -1;
+	p->path.rtt_ms = -1;
+	set_state(p, PEER_HANDSHAKE);
+	p->path.selected_ms = session_now_ms(p->s);
+	p->path.hs = HS_INITIATED;
+	(void)wg_peer_initiate(p->wg);
+	arm_handshake(p);
+	arm_expiry(p);
+}
+
+void
+peer_use_frames(struct peer *p, struct link *l)
+{
+	struct ui_event ev;
+
+	if (p->fb.frames != NULL || p->state == PEER_UP || p->state == PEER_HANDSHAKE ||
+	    p->state == PEER_LEFT)
+		return;
+	p->fb.frames = l;
+	p->fb.frames_ms = session_now_ms(p->s);
+	peer_ui(p, &ev, UI_EV_PATH_UP);
+	ev.path = l->ops->name;
+	session_emit(p->s, &ev);
+	p->hello.state = HELLO_SENDING;
+	p->hello.interval_ms = PEER_HELLO_FIRST_MS;
+	peer_chat_hello(p);
+	p->hello.sent_ms = session_now_ms(p->s);
+	peer_chat_path_changed(p);	/* what is pending goes out now, this way */
+	fallback_update(p);
+}
+
+void
+peer_frames_arrived(struct peer *p, struct link *l)
+{
+	if (p->state == PEER_UP || p->state == PEER_HANDSHAKE || p->state == PEER_LEFT)
+		return;
+	p->live.last_rx_ms = session_now_ms(p->s);
+	peer_use_frames(p, l);
+}
+
+void
+peer_retry_direct(struct peer *p)
+{
+	if (p->state == PEER_UP)
+		path_reprobe(p);
+	else if (p->state == PEER_FAILED)
+		start_punching(p, NULL);
+}
+
+/* --- timer callbacks ---------------------------------------------------------------------- */
+
+static void
+on_hs_timer(void *arg)
+{
+	struct peer *p = arg;
+	uint64_t now = session_now_ms(p->s);
+
+	if (p->state != PEER_HANDSHAKE)
+		return;
+	if (now >= p->path.selected_ms + PEER_HANDSHAKE_TIMEOUT_MS) {
+		fail(p, "handshake", "a path works but the WireGuard handshake did not complete",
+		    "the peer may run an incompatible version");
+		return;
+	}
+	if (p->role == ROLE_RESPONDER && p->path.hs == HS_WAITING &&
+	    now >= p->path.selected_ms + PEER_RESPONDER_GRACE_MS) {
+		p->path.hs = HS_INITIATED;
+		(void)wg_peer_initiate(p->wg);
+	}
+	arm_handshake(p);
+}
+
+static void
+on_live_timer(void *arg)
+{
+	struct peer *p = arg;
+	uint64_t now = session_now_ms(p->s);
+
+	if (p->state != PEER_UP)
+		return;
+	if (now >= p->live.last_rx_ms + PEER_DEAD_MS) {
+		path_down(p, "timeout", "nothing heard for 40 s");
+		return;
+	}
+	if (p->hello.state == HELLO_REPLY_DUE ||
+	    (p->hello.state == HELLO_SENDING && now >= p->hello.next_ms) ||
+	    (p->live.probe == LIVE_HEARD && now >= p->live.last_rx_ms + PEER_IDLE_PROBE_MS)) {
+		if (now >= p->live.last_rx_ms + PEER_IDLE_PROBE_MS)
+			p->live.probe = LIVE_PROBED;
+		send_hello(p);
+		return;
+	}
+	arm_live(p);
+}
+
+static void
+on_expire_timer(void *arg)
+{
+	struct peer *p = arg;
+	struct ui_event ev;
+
+	if (p->state == PEER_UP)
+		return;
+	if (session_unix_s(p->s) < p->rec.exp) {
+		arm_expiry(p);
+		return;
+	}
+	if (p->state != PEER_LEFT) {
+		peer_ui(p, &ev, UI_EV_PEER_LEFT);
+		ev.reason = "expired";
+		ev.text = "its record expired";
+		session_emit(p->s, &ev);
+	}
+	peer_free(p);
+}
+
+static void
+on_punch_timer(void *arg)
+{
+	struct peer *p = arg;
+
+	if (path_tick(p) == PATH_FAILED)
+		path_failed(p);
+}
+
+/* --- chat events ---------------------------------------------------------------------------- */
+
+static void
+on_hello(struct peer *p, const uint8_t *nick, size_t len)
+{
+	char old[RECORD_MAX_NICK + 1];
+	struct ui_event ev;
+
+	if (len > RECORD_MAX_NICK)
+		len = RECORD_MAX_NICK;
+	p->hello.state = session_now_ms(p->s) >= p->hello.sent_ms + PEER_HELLO_REPLY_GUARD_MS ?
+	    HELLO_REPLY_DUE : HELLO_HEARD;
+	if (len != strlen(p->nick) || memcmp(nick, p->nick, len) != 0) {
+		memcpy(old, p->nick, sizeof(old));
+		memcpy(p->nick, nick, len);
+		p->nick[len] = '\0';
+		pin(p);
+		peer_ui(p, &ev, UI_EV_NICK);
+		ev.old = old;
+		session_emit(p->s, &ev);
+	}
+	arm_live(p);
+}
+
+static void
+on_bye(struct peer *p)
+{
+	struct ui_event ev;
+
+	if (p->state == PEER_LEFT)
+		return;
+	set_state(p, PEER_LEFT);
+	links_peer_gone(p->s, p);	/* peers relayed through it must find another path */
+	path_stop(p);
+	wg_peer_set_persistent_keepalive(p->wg, 0);
+	peer_ui(p, &ev, UI_EV_PEER_LEFT);
+	ev.reason = "bye";
+	ev.text = "said goodbye";
+	session_emit(p->s, &ev);
+	arm_handshake(p);
+	arm_live(p);
+	arm_expiry(p);
+}
+
+static const struct peer_chat_hooks chat_hooks = { on_hello, on_bye };
+
+/* --- life cycle ----------------------------------------------------------------------------- */
 
 static struct peer *
 peer_new(struct session *s, const struct record *rec)
@@ -336,9 +608,9 @@ peer_new(struct session *s, const struct record *rec)
 	p->rec = *rec;
 	identity_fingerprint(rec->id, p->fp);
 	snprintf(p->nick, sizeof(p->nick), "%s", rec->nick);
-	p->initiator = memcmp(s->wg_pub, rec->wg, 32) < 0;
-	p->ep_type = -1;
-	p->rtt_ms = -1;
+	p->role = memcmp(s->wg_pub, rec->wg, 32) < 0 ? ROLE_INITIATOR : ROLE_RESPONDER;
+	p->path.ep_type = -1;
+	p->path.rtt_ms = -1;
 	p->state = PEER_NEW;
 	if (ip_tunnel_addr(rec->wg, p->tunnel_addr) != 0)
 		goto fail;
@@ -348,16 +620,23 @@ peer_new(struct session *s, const struct record *rec)
 	wg_peer_set_user(p->wg, p);
 	if (wg_peer_allow_ip(p->wg, AF_INET6, p->tunnel_addr, 128) != 0)
 		goto fail;
-	if ((p->timer = evtimer_new(s->base, on_timer, p)) == NULL)
+	if ((p->hs_timer = timer_new(s->timers, on_hs_timer, p)) == NULL ||
+	    (p->live_timer = timer_new(s->timers, on_live_timer, p)) == NULL ||
+	    (p->expire_timer = timer_new(s->timers, on_expire_timer, p)) == NULL ||
+	    (p->punch_timer = timer_new(s->timers, on_punch_timer, p)) == NULL ||
+	    fallback_new(p) != 0)
 		goto fail;
-	if (peer_chat_new(p) != 0)
+	if (peer_chat_new(p, &chat_hooks) != 0)
 		goto fail;
 	p->next = s->peers;
 	s->peers = p;
 	return p;
 fail:
-	if (p->timer != NULL)
-		event_free(p->timer);
+	fallback_free(p);
+	timer_free(p->punch_timer);
+	timer_free(p->expire_timer);
+	timer_free(p->live_timer);
+	timer_free(p->hs_timer);
 	wg_peer_free(p->wg);
 	free(p);
 	return NULL;
@@ -376,15 +655,24 @@ peer_free(struct peer *p)
 			break;
 		}
 	}
+	links_peer_gone(p->s, p);
 	path_stop(p);
-	if (p->punch_timer != NULL)
-		event_free(p->punch_timer);
-	if (p->timer != NULL)
-		event_free(p->timer);
 	peer_chat_free(p);		/* reports what is still pending as undelivered */
+	fallback_free(p);
+	timer_free(p->punch_timer);
+	timer_free(p->expire_timer);
+	timer_free(p->live_timer);
+	timer_free(p->hs_timer);
 	wg_peer_free(p->wg);
 	sodium_memzero(p, sizeof(*p));
 	free(p);
+}
+
+void
+peer_free_all(struct session *s)
+{
+	while (s->peers != NULL)
+		peer_free(s->peers);	/* unlinks itself */
 }
 
 static int
@@ -403,18 +691,17 @@ found(struct session *s, const struct record *rec)
 		session_error(s, "cannot add a peer (its WireGuard key is ours or another peer's)");
 		return;
 	}
-	p->flagged = pins_check(s->cfg->cache_dir, p->nick, p->fp);
+	pin(p);
 	peer_ui(p, &ev, UI_EV_PEER_FOUND);
 	ev.count = rec->ncand;
 	session_emit(s, &ev);
-	path_start(p, NULL);
-	peer_rearm(p);
+	start_punching(p, NULL);
 }
 
 void
 peer_on_record(struct session *s, const struct record *rec)
 {
-	struct peer *p = find_id(s, rec->id);
+	struct peer *p = peer_find_id(s, rec->id);
 	struct ui_event ev;
 	char old[RECORD_MAX_NICK + 1];
 	int moved;
@@ -436,7 +723,7 @@ peer_on_record(struct session *s, const struct record *rec)
 	if (strcmp(rec->nick, p->rec.nick) != 0 && strcmp(rec->nick, p->nick) != 0) {
 		snprintf(old, sizeof(old), "%s", p->nick);
 		snprintf(p->nick, sizeof(p->nick), "%s", rec->nick);
-		p->flagged = pins_check(s->cfg->cache_dir, p->nick, p->fp);
+		pin(p);
 		peer_ui(p, &ev, UI_EV_NICK);
 		ev.old = old;
 		session_emit(s, &ev);
@@ -446,36 +733,43 @@ peer_on_record(struct session *s, const struct record *rec)
 	case PEER_NEW:
 	case PEER_FAILED:
 	case PEER_LEFT:
-		path_start(p, NULL);
+		start_punching(p, NULL);
 		break;
 	case PEER_PUNCHING:
 		if (moved)
-			path_start(p, NULL);
+			start_punching(p, NULL);
 		break;
 	case PEER_HANDSHAKE:
 	case PEER_UP:
 		break;		/* kept for when the path goes down */
 	}
-	peer_rearm(p);
+	arm_expiry(p);
 }
 
-/* --- events ----------------------------------------------------------------------------- */
+/* --- events --------------------------------------------------------------------------------- */
 
 void
 peer_on_rx(struct peer *p)
 {
-	uint64_t now = session_mono_ms();
+	uint64_t now = session_now_ms(p->s);
 
 	/*
 	 * Heard again after a silence: the path may have been broken (a NAT
 	 * forgot its mapping) and our retransmissions backed off meanwhile.
 	 * Resend what is pending now instead of at the next backed-off timeout.
 	 */
-	if (p->state == PEER_UP && p->chat != NULL && now >= p->last_rx_ms + PEER_RX_GAP_MS &&
-	    chat_peer_pending(p->chat) > 0)
+	if (p->state == PEER_UP && now >= p->live.last_rx_ms + PEER_RX_GAP_MS &&
+	    peer_chat_pending(p) > 0)
 		peer_chat_path_changed(p);
-	p->last_rx_ms = now;
-	p->idle_probe_sent = 0;
+	p->live.last_rx_ms = now;
+	p->live.probe = LIVE_HEARD;
+}
+
+void
+peer_on_inner(struct peer *p, const uint8_t *pkt, size_t len)
+{
+	peer_on_rx(p);
+	peer_chat_inner(p, pkt, len);
 }
 
 void
@@ -493,6 +787,7 @@ peer_on_wg_event(struct peer *p, int ev)
 		refresh_endpoint(p);
 		emit_path_up(p, "roamed");
 		peer_chat_path_changed(p);
+		fallback_update(p);
 		break;
 	case WG_EV_HANDSHAKE_FAILED:
 		if (p->state == PEER_HANDSHAKE)
@@ -507,77 +802,29 @@ peer_on_wg_event(struct peer *p, int ev)
 void
 peer_on_ping(struct peer *p, const struct endpoint *from)
 {
-	p->peer_pinged = 1;
+	p->punching.theirs = THEIRS_HEARD;
 	if (path_running(p)) {
 		path_on_peer_ping(p, from);
 		return;
 	}
 	/* It is punching towards us while we gave up on it: it is back. */
-	if (p->state == PEER_NEW || p->state == PEER_FAILED || p->state == PEER_LEFT) {
-		path_start(p, from);
-		peer_rearm(p);
-	}
+	if (p->state == PEER_NEW || p->state == PEER_FAILED || p->state == PEER_LEFT)
+		start_punching(p, from);
 }
 
 void
-peer_path_selected(struct peer *p)
+peer_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *from)
 {
-	const struct punch_pair *pp = punch_selected(&p->punch);
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int first = !p->punch_had_selection;
-
-	if (pp == NULL || (len = endpoint_to_sockaddr(&pp->from, &ss)) == 0)
-		return;
-	p->punch_had_selection = 1;
-	if (p->state == PEER_UP) {
-		/*
-		 * Up already (the peer's handshake came first): keep WireGuard's
-		 * endpoint, unless it goes through a relay and this pair is direct.
-		 */
-		if ((first && (session_via_kind(p->s, &p->ep) == VIA_NONE ||
-		    pp->pair.remote_type == CAND_TYPE_RELAY)) || endpoint_equal(&pp->from, &p->ep)) {
-			refresh_endpoint(p);
-			return;
-		}
-		wg_peer_set_endpoint(p->wg, (struct sockaddr *)&ss, len);
-		refresh_endpoint(p);
-		emit_path_up(p, "better");
-		peer_chat_path_changed(p);
-		return;
+	switch (path_on_pong(p, m, from)) {
+	case PATH_SELECTED:
+		path_selected(p);
+		break;
+	case PATH_FAILED:
+		path_failed(p);
+		break;
+	case PATH_NONE:
+		break;
 	}
-	wg_peer_set_endpoint(p->wg, (struct sockaddr *)&ss, len);
-	p->ep = pp->from;
-	p->ep_type = (int)pp->pair.remote_type;
-	p->rtt_ms = pp->rtt_ms;
-	if (p->state != PEER_HANDSHAKE) {
-		p->state = PEER_HANDSHAKE;
-		p->selected_ms = session_mono_ms();
-		p->fallback_done = 0;
-	}
-	/*
-	 * The smaller key initiates. The other side waits for it only if the
-	 * peer's pings reach us: if none did, its packets cannot get to us
-	 * unless we write first, so it cannot initiate; we do, now.
-	 */
-	if (p->initiator || !p->peer_pinged) {
-		if (!p->initiator)
-			p->fallback_done = 1;
-		(void)wg_peer_initiate(p->wg);
-	}
-	peer_rearm(p);
-}
-
-void
-peer_path_failed(struct peer *p)
-{
-	char text[128];
-
-	if (p->state != PEER_PUNCHING)
-		return;		/* a pair worked, or the peer's handshake reached us */
-	snprintf(text, sizeof(text), "no candidate pair answered (%u tried for %u s)", p->punch.n,
-	    PUNCH_END_MS / 1000);
-	fail(p, "punch", text, path_failure_hint(p));
 }
 
 void
@@ -588,13 +835,12 @@ peer_who(struct peer *p)
 
 	endpoint_str(p, ep, sizeof(ep));
 	peer_ui(p, &ev, UI_EV_WHO);
-	ev.path = p->state == PEER_UP ? path_kind(p) : p->dht && p->state != PEER_LEFT ? "dht" :
-	    peer_state_name(p->state);
+	ev.path = peer_path_name(p);
 	ev.endpoint = ep;
-	ev.rtt_ms = p->rtt_ms;
+	ev.rtt_ms = p->path.rtt_ms;
 	if (p->state == PEER_UP)
 		set_via(p, &ev);
-	if (p->last_rx_ms != 0)
-		ev.last_seen_s = (int64_t)((session_mono_ms() - p->last_rx_ms) / 1000);
+	if (p->live.last_rx_ms != 0)
+		ev.last_seen_s = (int64_t)((session_now_ms(p->s) - p->live.last_rx_ms) / 1000);
 	session_emit(p->s, &ev);
 }

@@ -1,20 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * peer_chat.c — the chat with one peer: chat frames in inner IPv6/UDP
- * packets between the two tunnel addresses, port 7777 at both ends
- * (doc/PROTOCOL.md "Chat"), through chat_reliable for ordered, exactly-once
- * delivery, and its events turned into UI events.
+ * peer_chat.c — the chat with one peer (peer_chat.h).
  *
  * Frames are only handed to WireGuard while the path is up: before that
  * chat_reliable keeps them, and peer_chat_path_changed() retransmits them
- * when the path comes up. HELLO is repeated with backoff until the peer's
- * HELLO arrives, and answered unless we sent one within
- * PEER_HELLO_REPLY_GUARD_MS (so a peer that restarted, or probes an idle
- * path, hears from us).
+ * when the path comes up. On the DHT path they go through the link that
+ * carries frames.
  *
  * chat_reliable's callbacks must not call back into the same chat_peer:
  * anything that would (a HELLO answer, the BYE at the end of a drain) is
- * deferred to a timer.
+ * deferred to a timer; the queue and drain checks are pokes (ending.c).
  */
 #include "config.h"
 
@@ -22,11 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
-
+#include "src/chat/chat_reliable.h"
+#include "src/session/core.h"
+#include "src/session/peer.h"
+#include "src/session/peer_chat.h"
+#include "src/session/tell.h"
 #include "tunnel/net/ip.h"
-#include "src/identity/pins.h"
-#include "src/session/session_impl.h"
 #include "tunnel/wg/wg.h"
 
 enum {
@@ -69,6 +65,14 @@ ids_take(struct peer *p, uint64_t chat_id)
 	return 0;
 }
 
+/* A pending message was acknowledged or given up: a drain or a paused input may move on. */
+static void
+queue_changed(struct peer *p)
+{
+	session_poke(p->s->end.drain_check);
+	session_poke(p->s->end.flow_check);
+}
+
 /* --- chat_reliable callbacks ------------------------------------------------------------ */
 
 static void
@@ -80,8 +84,12 @@ transmit(void *arg, const uint8_t *frame, size_t len)
 	long n;
 
 	if (p->state != PEER_UP) {
-		if (p->dht && p->state != PEER_LEFT) {
-			session_mailbox_send(p, frame, len);	/* the last resort */
+		struct link *l = p->fb.frames;
+
+		if (l != NULL && p->state != PEER_LEFT) {
+			/* The last resort: the frame alone, through the link. */
+			if (l->ops->send_frame(l, p, frame, len) != 0)
+				p->s->drops[SDROP_NOT_UP]++;
 			return;
 		}
 		p->s->drops[SDROP_NOT_UP]++;
@@ -127,8 +135,7 @@ acked(void *arg, uint64_t id)
 	peer_ui(p, &ev, UI_EV_DELIVERED);
 	ev.seq = ids_take(p, id);
 	session_emit(p->s, &ev);
-	session_check_drain(p->s);
-	session_input_flow(p->s);
+	queue_changed(p);
 }
 
 static void
@@ -148,8 +155,7 @@ undelivered(void *arg, uint64_t id, const uint8_t *text, size_t len)
 	ev.text_len = len;
 	ev.reason = p->state == PEER_LEFT ? "left" : "timeout";
 	session_emit(p->s, &ev);
-	session_check_drain(p->s);
-	session_input_flow(p->s);
+	queue_changed(p);
 }
 
 static void
@@ -169,44 +175,17 @@ static void
 hello(void *arg, const uint8_t *nick, size_t len, uint64_t version)
 {
 	struct peer *p = arg;
-	char old[RECORD_MAX_NICK + 1];
-	struct ui_event ev;
 
 	(void)version;
-	if (len > RECORD_MAX_NICK)
-		len = RECORD_MAX_NICK;
-	p->hello_received = 1;
-	if (session_mono_ms() >= p->hello_sent_ms + PEER_HELLO_REPLY_GUARD_MS)
-		p->hello_reply_due = 1;
-	if (len != strlen(p->nick) || memcmp(nick, p->nick, len) != 0) {
-		memcpy(old, p->nick, sizeof(old));
-		memcpy(p->nick, nick, len);
-		p->nick[len] = '\0';
-		p->flagged = pins_check(p->s->cfg->cache_dir, p->nick, p->fp);
-		peer_ui(p, &ev, UI_EV_NICK);
-		ev.old = old;
-		session_emit(p->s, &ev);
-	}
-	peer_rearm(p);
+	p->chat_hooks->hello(p, nick, len);
 }
 
 static void
 bye(void *arg)
 {
 	struct peer *p = arg;
-	struct ui_event ev;
 
-	if (p->state == PEER_LEFT)
-		return;
-	p->state = PEER_LEFT;
-	relay_peer_gone(p);		/* peers relayed through it must find another path */
-	path_stop(p);
-	wg_peer_set_persistent_keepalive(p->wg, 0);
-	peer_ui(p, &ev, UI_EV_PEER_LEFT);
-	ev.reason = "bye";
-	ev.text = "said goodbye";
-	session_emit(p->s, &ev);
-	peer_rearm(p);
+	p->chat_hooks->bye(p);
 }
 
 static const struct chat_peer_ops chat_ops = {
@@ -216,30 +195,29 @@ static const struct chat_peer_ops chat_ops = {
 /* --- the peer's side ---------------------------------------------------------------------- */
 
 static void
-on_chat_timer(evutil_socket_t fd, short what, void *arg)
+rearm(struct peer *p)
+{
+	if (p->chat != NULL)
+		timer_at(p->chat_timer, chat_peer_next_deadline(p->chat));
+}
+
+static void
+on_chat_timer(void *arg)
 {
 	struct peer *p = arg;
 
-	(void)fd;
-	(void)what;
 	chat_peer_on_timer(p->chat);
-	peer_chat_rearm(p);
-}
-
-void
-peer_chat_rearm(struct peer *p)
-{
-	if (p->chat != NULL && p->chat_timer != NULL)
-		session_timer_at(p->chat_timer, chat_peer_next_deadline(p->chat));
+	rearm(p);
 }
 
 int
-peer_chat_new(struct peer *p)
+peer_chat_new(struct peer *p, const struct peer_chat_hooks *hooks)
 {
-	if ((p->chat_timer = evtimer_new(p->s->base, on_chat_timer, p)) == NULL)
+	p->chat_hooks = hooks;
+	if ((p->chat_timer = timer_new(p->s->timers, on_chat_timer, p)) == NULL)
 		return -1;
-	if ((p->chat = chat_peer_new(&p->s->clock, &chat_ops, p)) == NULL) {
-		event_free(p->chat_timer);
+	if ((p->chat = chat_peer_new(p->s->clock, &chat_ops, p)) == NULL) {
+		timer_free(p->chat_timer);
 		p->chat_timer = NULL;
 		return -1;
 	}
@@ -249,14 +227,21 @@ peer_chat_new(struct peer *p)
 void
 peer_chat_free(struct peer *p)
 {
-	chat_peer_free(p->chat);
+	chat_peer_free(p->chat);	/* reports what is still pending as undelivered */
 	p->chat = NULL;
-	if (p->chat_timer != NULL)
-		event_free(p->chat_timer);
+	timer_free(p->chat_timer);
 	p->chat_timer = NULL;
 	free(p->ids);
 	p->ids = NULL;
 	p->nids = p->capids = 0;
+}
+
+void
+peer_chat_frame(struct peer *p, const uint8_t *frame, size_t len)
+{
+	if (chat_peer_input(p->chat, frame, len) != CHAT_DROP_NONE)
+		p->s->drops[SDROP_CHAT]++;
+	rearm(p);
 }
 
 void
@@ -274,9 +259,7 @@ peer_chat_inner(struct peer *p, const uint8_t *pkt, size_t len)
 		s->drops[SDROP_INNER_PORT]++;
 		return;
 	}
-	if (chat_peer_input(p->chat, u.payload, u.payload_len) != CHAT_DROP_NONE)
-		s->drops[SDROP_CHAT]++;
-	peer_chat_rearm(p);
+	peer_chat_frame(p, u.payload, u.payload_len);
 }
 
 int
@@ -289,37 +272,29 @@ peer_chat_send(struct peer *p, const uint8_t *text, size_t len, uint64_t msg_id)
 		return r;
 	if (ids_put(p, chat_id, msg_id) != 0)
 		return 0;	/* sent; only its UI seq will read 0 */
-	peer_chat_rearm(p);
+	rearm(p);
 	return 0;
 }
 
 void
 peer_chat_hello(struct peer *p)
 {
-	uint64_t now = session_mono_ms();
-
 	(void)chat_peer_send_hello(p->chat, (const uint8_t *)p->s->nick, strlen(p->s->nick));
-	p->hello_sent_ms = now;
-	p->hello_reply_due = 0;
-	if (!p->hello_received) {
-		p->hello_next_ms = now + p->hello_interval_ms;
-		p->hello_interval_ms = p->hello_interval_ms * 2 < PEER_HELLO_MAX_MS ?
-		    p->hello_interval_ms * 2 : PEER_HELLO_MAX_MS;
-	}
-	peer_rearm(p);
+	rearm(p);
 }
 
 void
 peer_chat_bye(struct peer *p)
 {
 	(void)chat_peer_send_bye(p->chat);
+	rearm(p);
 }
 
 void
 peer_chat_path_changed(struct peer *p)
 {
 	chat_peer_path_changed(p->chat);
-	peer_chat_rearm(p);
+	rearm(p);
 }
 
 size_t

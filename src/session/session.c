@@ -1,311 +1,166 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * session.c — set-up and tear-down of a session (session.h), its clocks and
- * timer helpers, what it tells the user, and how it ends.
+ * session.c — a session's set-up and tear-down, and the hub between the
+ * parts: what WireGuard, the DHT and the user bring goes to the part it is
+ * for. Nothing calls back into this file; it is the top (core.h has the
+ * map).
  *
  * Start-up, one status line each: room keys (Argon2id, timed), identity,
  * data socket, DHT bootstrap, candidates, published, waiting. Tear-down runs
- * in reverse order through goto labels.
- *
- * Ending: /quit, Ctrl-D (terminal), SIGINT and SIGTERM send BYE to every peer
- * that is up and stop the loop. In batch mode EOF on stdin first lingers
- * (--linger), then drains: it waits until every pending message is
- * acknowledged or reported undelivered (CHAT_UNDELIVERED_MS bounds it), then
- * ends the same way.
+ * in reverse order through goto labels named for what they undo.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <event2/dns.h>
-#include <event2/event.h>
-#include <event2/thread.h>
 #include <sodium.h>
 
-#include "tunnel/net/ip.h"
-#include "src/clock/clock.h"
-#include "src/clock/timer.h"
-#include "src/session/rendezvous.h"
 #include "dht/runner/runner.h"
 #include "src/identity/pins.h"
-#include "src/session/session_impl.h"
+#include "src/session/cands.h"
+#include "src/session/commands.h"
+#include "src/session/core.h"
+#include "src/session/ending.h"
+#include "src/session/input.h"
+#include "src/session/net.h"
+#include "src/session/peer.h"
+#include "src/session/rendezvous.h"
+#include "src/session/resolve.h"
+#include "src/session/stun_servers.h"
+#include "src/session/tell.h"
+#include "src/ui/ui.h"
+#include "tunnel/net/ip.h"
 #include "tunnel/wg/wg.h"
 
-/* --- clocks and timers ---------------------------------------------------------- */
-
-uint64_t
-session_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
-session_mono_ms(void)
-{
-	return session_mono_ns() / 1000000u;
-}
-
-uint64_t
-session_unix_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-void
-session_timer_at(struct event *ev, uint64_t deadline_ms)
-{
-	uint64_t now = session_mono_ms(), d;
-	struct timeval tv;
-
-	if (deadline_ms == UINT64_MAX) {
-		event_del(ev);
-		return;
-	}
-	d = deadline_ms > now ? deadline_ms - now : 0;
-	tv.tv_sec = (time_t)(d / 1000);
-	tv.tv_usec = (suseconds_t)(d % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
-/* --- telling the user ------------------------------------------------------------ */
-
-void
-session_emit(struct session *s, struct ui_event *ev)
-{
-	ui_emit(s->ui, ev);
-}
-
-static void
-emitv(struct session *s, enum ui_event_kind kind, const char *what, const char *fmt, va_list ap)
-{
-	char text[1024];
-	struct ui_event ev;
-
-	vsnprintf(text, sizeof(text), fmt, ap);
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = kind;
-	ev.what = what;
-	ev.text = text;
-	ev.rtt_ms = -1;
-	ev.last_seen_s = -1;
-	ui_emit(s->ui, &ev);
-}
-
-void
-session_status(struct session *s, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	emitv(s, UI_EV_STATUS, what, fmt, ap);
-	va_end(ap);
-}
-
-void
-session_error(struct session *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	emitv(s, UI_EV_ERROR, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-session_info(struct session *s, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	emitv(s, UI_EV_INFO, what, fmt, ap);
-	va_end(ap);
-}
-
-/* In batch mode (or before the UI exists) start-up failures go to stderr too. */
-void
-session_fatal(struct session *s, const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (s->ui != NULL)
-		session_error(s, "%s", text);
-	if (s->ui == NULL || s->cfg->batch)
-		fprintf(stderr, "gonet: %s\n", text);
-}
-
-/* --- ending ------------------------------------------------------------------------ */
-
-void
-session_quit(struct session *s)
-{
-	/* A BYE through the DHT mailbox needs the loop a moment for its put. */
-	struct timeval put_wait = { 1, 0 };
-	struct peer *p;
-	unsigned n = 0, ndht = 0;
-
-	if (s->quitting)
-		return;
-	s->quitting = 1;
-	for (p = s->peers; p != NULL; p = p->next) {
-		if (peer_is_up(p)) {
-			peer_chat_bye(p);
-			n++;
-		} else if (p->dht && p->state != PEER_LEFT) {
-			peer_chat_bye(p);
-			ndht++;
-		}
-	}
-	session_mailbox_flush(s);
-	n += ndht;
-	session_status(s, "bye", "leaving the room (said goodbye to %u peer%s)", n, n == 1 ? "" : "s");
-	event_base_loopexit(s->base, ndht > 0 ? &put_wait : NULL);
-}
-
-static size_t
-pending_total(const struct session *s)
-{
-	const struct peer *p;
-	size_t n = 0;
-
-	for (p = s->peers; p != NULL; p = p->next)
-		n += peer_chat_pending(p);
-	return n;
-}
-
-static void
-on_drain_check(evutil_socket_t fd, short what, void *arg)
-{
-	struct session *s = arg;
-
-	(void)fd;
-	(void)what;
-	if (s->draining && !s->quitting && pending_total(s) == 0)
-		session_quit(s);
-}
-
-/* Called from chat callbacks, which must not send (BYE): look from the loop. */
-void
-session_check_drain(struct session *s)
-{
-	if (s->draining && !s->quitting && s->drain_check != NULL)
-		event_active(s->drain_check, EV_TIMEOUT, 0);
-}
-
 /*
- * --batch: while some peer's send queue is full, stop taking input lines,
- * so a script piping a long file is slowed down instead of having lines
- * refused. The terminal is never paused (/quit must work); there a line
- * that does not fit is reported undelivered ("queue-full").
+ * The path kinds, in the order they start (and stop in reverse). A new kind
+ * is a file under link/ and one line here; when it is tried is fallback.c's.
  */
-static void
-on_flow_check(evutil_socket_t fd, short what, void *arg)
-{
-	struct session *s = arg;
-	struct peer *p;
-	int full = 0;
+static const struct link_ops *const link_kinds[] = {
+	&link_direct_ops,
+	&link_relay_ops,
+	&link_turn_ops,
+	&link_dht_ops
+};
 
-	(void)fd;
-	(void)what;
-	for (p = s->peers; p != NULL && !full; p = p->next)
-		full = p->state != PEER_LEFT && peer_chat_pending(p) >= CHAT_SEND_QUEUE_MAX;
-	ui_pause_input(s->ui, full);
+static const char *const drop_names[SDROP__COUNT] = {
+	[SDROP_OTHER] = "other",
+	[SDROP_RECV] = "recv",
+	[SDROP_PROBE] = "probe",
+	[SDROP_PONG_PEER] = "pong-peer",
+	[SDROP_PONG_TXID] = "pong-txid",
+	[SDROP_STUN] = "stun",
+	[SDROP_INNER] = "inner",
+	[SDROP_INNER_PORT] = "inner-port",
+	[SDROP_CHAT] = "chat",
+	[SDROP_NOT_UP] = "not-up"
+};
+
+const char *
+session_drop_name(enum session_drop d)
+{
+	return (unsigned)d < SDROP__COUNT ? drop_names[d] : "unknown";
 }
 
-void
-session_input_flow(struct session *s)
+/* --- WireGuard's side ------------------------------------------------------------ */
+
+static int
+wg_io_send(void *arg, const struct sockaddr *addr, socklen_t addrlen, const uint8_t *buf,
+    size_t len)
 {
-	if (!s->cfg->batch || s->flow_check == NULL)
-		return;
-	/*
-	 * Now, so the line after the one that filled a queue waits; and again
-	 * from the loop, once chat callbacks (a peer being freed reports its
-	 * queue while still counted) have settled.
-	 */
-	on_flow_check(-1, 0, s);
-	event_active(s->flow_check, EV_TIMEOUT, 0);
-}
+	struct endpoint ep;
 
-static void
-start_drain(struct session *s)
-{
-	size_t n = pending_total(s);
-
-	s->draining = 1;
-	if (n > 0)
-		session_status(s, "draining", "end of input: waiting for %zu pending message%s", n,
-		    n == 1 ? "" : "s");
-	session_timer_at(s->drain_timer, session_mono_ms() + SESSION_DRAIN_MAX_MS);
-	session_check_drain(s);
-}
-
-static void
-on_drain_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct session *s = arg;
-
-	(void)fd;
-	(void)what;
-	if (!s->draining)
-		start_drain(s);		/* the linger is over */
-	else
-		session_quit(s);	/* cannot happen: the 60 s rule ends every message */
+	if (endpoint_from_sockaddr(&ep, addr, addrlen) != 0)
+		return -1;
+	return net_send(arg, &ep, buf, len);
 }
 
 static void
-on_line(void *arg, const char *line, size_t len)
+wg_io_deliver(void *arg, struct wg_peer *wp, const uint8_t *pkt, size_t len)
 {
-	struct session *s = arg;
+	struct peer *p = wg_peer_user(wp);
 
-	if (s->quitting)
-		return;
-	commands_line(s, line, len);
+	(void)arg;
+	if (p != NULL)
+		peer_on_inner(p, pkt, len);
 }
 
 static void
-on_eof(void *arg)
+wg_io_event(void *arg, struct wg_peer *wp, enum wg_event ev)
+{
+	struct peer *p = wg_peer_user(wp);
+
+	(void)arg;
+	if (p != NULL)
+		peer_on_wg_event(p, (int)ev);
+}
+
+static uint64_t
+wg_io_now(void *arg)
 {
 	struct session *s = arg;
 
-	if (s->eof)
-		return;
-	s->eof = 1;
-	if (!s->cfg->batch) {
-		session_quit(s);
-		return;
+	return clock_mono_ns(s->clock);
+}
+
+static void
+wg_io_wall(void *arg, struct timespec *ts)
+{
+	struct session *s = arg;
+
+	clock_wall(s->clock, ts);
+}
+
+/* A WireGuard timer was armed: make ours fire by then. */
+static void
+wg_io_timer_armed(void *arg, uint64_t deadline)
+{
+	struct session *s = arg;
+
+	if (s->wg_timer != NULL && deadline < timer_deadline_ns(s->wg_timer))
+		timer_at_ns(s->wg_timer, deadline);
+}
+
+static void
+on_wg_timer(void *arg)
+{
+	struct session *s = arg;
+
+	wg_device_run_timers(s->wg);
+	timer_at_ns(s->wg_timer, wg_device_next_timer(s->wg));
+}
+
+static int
+start_wireguard(struct session *s)
+{
+	struct wg_io io = {
+		.send = wg_io_send, .deliver = wg_io_deliver, .event = wg_io_event,
+		.now = wg_io_now, .wall = wg_io_wall, .timer_armed = wg_io_timer_armed, .arg = s
+	};
+
+	if ((s->wg_timer = timer_new(s->timers, on_wg_timer, s)) == NULL ||
+	    (s->wg = wg_device_new(identity_wg_private(s->id), &io)) == NULL) {
+		session_fatal(s, "cannot set up WireGuard");
+		return -1;
 	}
-	if (s->cfg->linger_s > 0)
-		session_timer_at(s->drain_timer, session_mono_ms() + (uint64_t)s->cfg->linger_s * 1000);
-	else
-		start_drain(s);
+	session_status(s, "socket", "data socket on UDP port %u (%s)", s->env.wire.port,
+	    s->env.wire.families == (SESSION_WIRE_V4 | SESSION_WIRE_V6) ? "IPv4 and IPv6" :
+	    s->env.wire.families == SESSION_WIRE_V4 ? "IPv4 only" : "IPv6 only");
+	return 0;
 }
 
 static void
-on_signal(evutil_socket_t sig, short what, void *arg)
+stop_wireguard(struct session *s)
 {
-	struct session *s = arg;
-
-	(void)what;
-	session_status(s, "signal", "%s", sig == SIGINT ? "interrupted" : "terminated");
-	session_quit(s);
+	wg_device_free(s->wg);
+	s->wg = NULL;
+	timer_free(s->wg_timer);
+	s->wg_timer = NULL;
 }
 
-/* --- the DHT side ------------------------------------------------------------------- */
+/* --- the DHT's side ------------------------------------------------------------------- */
 
 static void
 report_boot(struct session *s)
@@ -320,10 +175,10 @@ report_boot(struct session *s)
 		ok += b[i].state == RUNNER_BOOT_OK;
 		pending += b[i].state == RUNNER_BOOT_PENDING;
 	}
-	if (pending > 0 && event_pending(s->boot_timer, EV_TIMEOUT, NULL))
+	if (pending > 0 && timer_armed(s->boot_timer))
 		return;		/* wait for the rest, or the timer */
 	s->boot_reported = 1;
-	event_del(s->boot_timer);
+	timer_stop(s->boot_timer);
 	if (n == 0)
 		session_status(s, "dht", "node on port %u, no bootstrap node%s",
 		    runner_bound_port(s->runner, AF_INET),
@@ -342,17 +197,13 @@ on_boot(void *arg, bool ok)
 
 	(void)ok;
 	report_boot(s);
-	session_cand_check_dht(s);
+	cands_check_dht(s);
 }
 
 static void
-on_boot_timer(evutil_socket_t fd, short what, void *arg)
+on_boot_timer(void *arg)
 {
-	struct session *s = arg;
-
-	(void)fd;
-	(void)what;
-	report_boot(s);
+	report_boot(arg);
 }
 
 static void
@@ -361,9 +212,8 @@ on_peer(void *arg, const struct record *rec, uint64_t epoch)
 	struct session *s = arg;
 
 	(void)epoch;
-	if (s->quitting)
-		return;
-	peer_on_record(s, rec);
+	if (!s->end.quitting)
+		peer_on_record(s, rec);
 }
 
 static void
@@ -374,9 +224,7 @@ on_reject(void *arg, enum record_reject why, size_t len, uint64_t epoch)
 	struct ui_event ev;
 
 	/* Every republish under two epochs makes these: counted, not shown. */
-	if (why == REC_DUPLICATE || why == REC_OWNID)
-		return;
-	if (!s->cfg->batch && s->cfg->verbose < 1)
+	if (why == REC_DUPLICATE || why == REC_OWNID || !session_counting(s))
 		return;
 	snprintf(text, sizeof(text), "ignored a DHT value (%s, %zu bytes)", record_reject_name(why),
 	    len);
@@ -397,7 +245,7 @@ on_published(void *arg, uint64_t epoch, uint64_t seq, bool ok)
 	char text[128];
 	struct ui_event ev;
 
-	session_cand_check_dht(s);
+	cands_check_dht(s);
 	if (!ok) {
 		/* Once until a publication works again: republishing repeats it every 300 s. */
 		if (!s->publish_failed)
@@ -407,7 +255,7 @@ on_published(void *arg, uint64_t epoch, uint64_t seq, bool ok)
 		return;
 	}
 	s->publish_failed = 0;
-	if (s->published_reported && !s->cfg->batch && s->cfg->verbose < 1)
+	if (s->published_reported && !session_counting(s))
 		return;
 	snprintf(text, sizeof(text), "our record (seq %llu) is on the DHT under epoch %llu",
 	    (unsigned long long)seq, (unsigned long long)epoch);
@@ -424,18 +272,76 @@ on_published(void *arg, uint64_t epoch, uint64_t seq, bool ok)
 	}
 }
 
-void
-session_republish(struct session *s)
+static int
+start_dht(struct session *s)
 {
-	rendezvous_republish(s->rv);
+	struct runner_config rc;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.port = s->cfg->dht_port;
+	rc.cache_dir = s->cfg->cache_dir;
+	rc.bootstrap = s->cfg->bootstrap;
+	rc.nbootstrap = s->cfg->nbootstrap;
+	rc.lan_discovery = s->cfg->lan_discovery;
+	rc.log = s->cfg->verbose >= 2;
+	if ((s->runner = runner_new(s->env.base, &rc)) == NULL) {
+		session_fatal(s, "cannot start the DHT node (port %u taken?)", s->cfg->dht_port);
+		return -1;
+	}
+	if ((s->boot_timer = timer_new(s->timers, on_boot_timer, s)) == NULL) {
+		runner_free(s->runner);
+		s->runner = NULL;
+		return -1;
+	}
+	timer_in(s->boot_timer, SESSION_BOOT_WAIT_MS);
+	runner_set_boot_cb(s->runner, on_boot, s);
+	report_boot(s);
+	return 0;
 }
 
-/* --- set-up -------------------------------------------------------------------------- */
+static void
+stop_dht(struct session *s)
+{
+	runner_free(s->runner);
+	s->runner = NULL;
+	timer_free(s->boot_timer);
+	s->boot_timer = NULL;
+}
+
+static int
+start_rendezvous(struct session *s)
+{
+	struct rendezvous_config rc;
+	struct cand cand[RECORD_MAX_CANDIDATES];
+
+	memset(&rc, 0, sizeof(rc));
+	rc.timers = s->timers;
+	rc.runner = s->runner;
+	rc.keys = &s->keys;
+	rc.self.sign_sk = identity_sign_sk(s->id);
+	rc.self.id = identity_sign_pk(s->id);
+	rc.self.wg = s->wg_pub;
+	rc.self.nick = s->nick;		/* /nick changes it in place, then republishes */
+	rc.state_dir = s->cfg->cache_dir;
+	rc.ncand = cands_record(s, cand);
+	rc.cand = cand;
+	rc.on_peer = on_peer;
+	rc.on_reject = on_reject;
+	rc.on_published = on_published;
+	rc.arg = s;
+	if ((s->rv = rendezvous_new(&rc)) == NULL) {
+		session_fatal(s, "cannot start the rendezvous");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- who we are ------------------------------------------------------------------------- */
 
 static int
 derive_keys(struct session *s)
 {
-	uint64_t t0 = session_mono_ms();
+	uint64_t t0 = session_now_ms(s);
 	enum room_error re;
 
 	re = room_derive(s->cfg->room, strlen(s->cfg->room), &s->keys);
@@ -444,7 +350,7 @@ derive_keys(struct session *s)
 		return -1;
 	}
 	session_status(s, "room", "room keys derived (Argon2id) in %llu ms",
-	    (unsigned long long)(session_mono_ms() - t0));
+	    (unsigned long long)(session_now_ms(s) - t0));
 	return 0;
 }
 
@@ -478,94 +384,124 @@ load_identity(struct session *s)
 	return 0;
 }
 
-static int
-start_dht(struct session *s)
+/* --- the interface ------------------------------------------------------------------------- */
+
+struct session *
+session_new(const struct session_config *cfg, const struct session_env *env)
 {
-	struct runner_config rc;
+	struct session *s;
 
-	memset(&rc, 0, sizeof(rc));
-	rc.port = s->cfg->dht_port;
-	rc.cache_dir = s->cfg->cache_dir;
-	rc.bootstrap = s->cfg->bootstrap;
-	rc.nbootstrap = s->cfg->nbootstrap;
-	rc.lan_discovery = s->cfg->lan_discovery;
-	rc.log = s->cfg->verbose >= 2;
-	if ((s->runner = runner_new(s->base, &rc)) == NULL) {
-		session_fatal(s, "cannot start the DHT node (port %u taken?)", s->cfg->dht_port);
-		return -1;
-	}
-	if ((s->boot_timer = evtimer_new(s->base, on_boot_timer, s)) == NULL)
-		return -1;
-	session_timer_at(s->boot_timer, session_mono_ms() + SESSION_BOOT_WAIT_MS);
-	runner_set_boot_cb(s->runner, on_boot, s);
-	report_boot(s);
-	return 0;
-}
-
-static int
-start_rendezvous(struct session *s)
-{
-	struct rendezvous_config rc;
-	struct cand cand[RECORD_MAX_CANDIDATES];
-
-	memset(&rc, 0, sizeof(rc));
-	rc.timers = s->timers;
-	rc.runner = s->runner;
-	rc.keys = &s->keys;
-	rc.self.sign_sk = identity_sign_sk(s->id);
-	rc.self.id = identity_sign_pk(s->id);
-	rc.self.wg = s->wg_pub;
-	rc.self.nick = s->nick;		/* /nick changes it in place, then republishes */
-	rc.state_dir = s->cfg->cache_dir;
-	rc.ncand = session_cand_record(s, cand);
-	rc.cand = cand;
-	rc.on_peer = on_peer;
-	rc.on_reject = on_reject;
-	rc.on_published = on_published;
-	rc.arg = s;
-	if ((s->rv = rendezvous_new(&rc)) == NULL) {
-		session_fatal(s, "cannot start the rendezvous");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-start_ui(struct session *s)
-{
-	struct ui_input in = { on_line, on_eof, s };
-
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->cfg = cfg;
+	s->env = *env;
+	s->timers = env->timers;
+	s->clock = timers_clock(env->timers);
+	s->ui = env->ui;
+	snprintf(s->nick, sizeof(s->nick), "%s", cfg->nick != NULL ? cfg->nick : "");
 	snprintf(s->prompt, sizeof(s->prompt), "%s> ", s->nick);
-	s->ui = s->cfg->batch ? ui_batch_new(s->base, &in) : ui_term_new(s->base, &in, s->prompt);
-	if (s->ui == NULL) {
-		fprintf(stderr, "gonet: cannot start the %s interface\n",
-		    s->cfg->batch ? "batch" : "terminal");
-		return -1;
-	}
-	return 0;
+
+	if (ending_start(s) == -1)
+		goto err_ending;
+	if (derive_keys(s) == -1)
+		goto err_ending;
+	if (load_identity(s) == -1)
+		goto err_keys;
+	if (start_wireguard(s) == -1)
+		goto err_identity;
+	if (cands_new(s) == -1)
+		goto err_wireguard;
+	if (start_dht(s) == -1)
+		goto err_cands;
+	cands_gather(s);
+	if ((s->dns = resolver_new(env->base)) == NULL)
+		goto err_dht;
+	/* From here on resolver_free() comes first: lookups point into STUN and the links. */
+	if (stun_servers_start(s) == -1)
+		goto err_resolver;
+	if (links_start(s, link_kinds, sizeof(link_kinds) / sizeof(link_kinds[0])) == -1)
+		goto err_resolver;
+	if (start_rendezvous(s) == -1)
+		goto err_resolver;
+	return s;
+
+err_resolver:
+	resolver_free(s->dns);
+	links_stop(s);
+	stun_servers_stop(s);
+	peer_free_all(s);
+err_dht:
+	stop_dht(s);
+err_cands:
+	cands_free(s);
+err_wireguard:
+	stop_wireguard(s);
+err_identity:
+	identity_free(s->id);
+err_keys:
+	room_keys_wipe(&s->keys);
+err_ending:
+	ending_stop(s);
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+	return NULL;
 }
 
-static int
-start_signals(struct session *s)
+void
+session_free(struct session *s)
 {
-	signal(SIGPIPE, SIG_IGN);
-	s->sigint = evsignal_new(s->base, SIGINT, on_signal, s);
-	s->sigterm = evsignal_new(s->base, SIGTERM, on_signal, s);
-	if (s->sigint == NULL || s->sigterm == NULL ||
-	    evsignal_add(s->sigint, NULL) != 0 || evsignal_add(s->sigterm, NULL) != 0)
-		return -1;
-	return 0;
+	if (s == NULL)
+		return;
+	rendezvous_free(s->rv);
+	resolver_free(s->dns);		/* cancels lookups that point into the links and STUN */
+	links_stop(s);			/* the mailbox before the runner */
+	stun_servers_stop(s);
+	peer_free_all(s);		/* reports what is pending as undelivered */
+	stop_dht(s);
+	cands_free(s);
+	stop_wireguard(s);
+	identity_free(s->id);
+	room_keys_wipe(&s->keys);
+	ending_stop(s);
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+}
+
+void
+session_input(struct session *s, const struct endpoint *from, uint8_t *buf, size_t len)
+{
+	input_datagram(s, from, buf, len);
+}
+
+void
+session_line(struct session *s, const char *line, size_t len)
+{
+	if (!s->end.quitting)
+		commands_line(s, line, len);
+}
+
+void
+session_eof(struct session *s)
+{
+	ending_eof(s);
+}
+
+void
+session_interrupt(struct session *s, const char *why)
+{
+	session_status(s, "signal", "%s", why);
+	session_quit(s);
 }
 
 /* What the session dropped, by reason (batch and -v): named, never silent. */
-static void
-report_drops(struct session *s)
+void
+session_report(struct session *s)
 {
 	char text[512];
 	size_t pos = 0;
 	int i;
 
-	if (!s->cfg->batch && s->cfg->verbose < 1)
+	if (!session_counting(s))
 		return;
 	text[0] = '\0';
 	for (i = 0; i < SDROP__COUNT && pos < sizeof(text); i++)
@@ -573,103 +509,5 @@ report_drops(struct session *s)
 			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%s%s %llu",
 			    pos ? ", " : "", session_drop_name(i), (unsigned long long)s->drops[i]);
 	session_info(s, "drops", "dropped: %s", pos ? text : "nothing");
-}
-
-static void
-free_peers(struct session *s)
-{
-	while (s->peers != NULL)
-		peer_free(s->peers);	/* unlinks itself */
-}
-
-int
-session_run(const struct session_config *cfg)
-{
-	struct session *s;
-	int status = 1;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return 1;
-	s->cfg = cfg;
-	s->sock.fd[SOCK_V4] = s->sock.fd[SOCK_V6] = -1;
-	snprintf(s->nick, sizeof(s->nick), "%s", cfg->nick != NULL ? cfg->nick : "");
-	cand_list_init(&s->cands.list);
-
-	s->clock = cfg->clock != NULL ? *cfg->clock : clock_real(NULL);
-	evthread_use_pthreads();
-	if ((s->base = event_base_new()) == NULL)
-		goto out;
-	if ((s->timers = timers_new(s->base, &s->clock)) == NULL)
-		goto out_base;
-	if (start_ui(s) == -1)
-		goto out_base;
-	if (start_signals(s) == -1)
-		goto out_ui;
-	if ((s->drain_timer = evtimer_new(s->base, on_drain_timer, s)) == NULL ||
-	    (s->drain_check = event_new(s->base, -1, 0, on_drain_check, s)) == NULL ||
-	    (s->flow_check = event_new(s->base, -1, 0, on_flow_check, s)) == NULL)
-		goto out_ui;
-	if (derive_keys(s) == -1)
-		goto out_ui;
-	if (load_identity(s) == -1)
-		goto out_keys;
-	if (session_net_open(s) == -1)
-		goto out_id;
-	if (start_dht(s) == -1)
-		goto out_net;
-	session_cand_gather(s);
-	if (session_stun_start(s) == -1)
-		goto out_dht;
-	if (session_turn_start(s) == -1 || relay_start(s) == -1)
-		goto out_turn;
-	if (start_rendezvous(s) == -1)
-		goto out_turn;
-	if (session_mailbox_start(s) == -1)
-		goto out_rv;
-
-	event_base_dispatch(s->base);
-	status = 0;
-	report_drops(s);
-	session_turn_report(s);
-	relay_report(s);
-	session_mailbox_report(s);
-
-	session_mailbox_stop(s);
-out_rv:
-	rendezvous_free(s->rv);
-out_turn:
-	session_turn_stop(s);
-	relay_stop(s);
-	session_stun_stop(s);
-out_dht:
-	free_peers(s);
-	runner_free(s->runner);
-	if (s->boot_timer != NULL)
-		event_free(s->boot_timer);
-out_net:
-	free_peers(s);
-	session_net_close(s);
-out_id:
-	identity_free(s->id);
-out_keys:
-	room_keys_wipe(&s->keys);
-out_ui:
-	ui_free(s->ui);
-	if (s->drain_timer != NULL)
-		event_free(s->drain_timer);
-	if (s->drain_check != NULL)
-		event_free(s->drain_check);
-	if (s->flow_check != NULL)
-		event_free(s->flow_check);
-	if (s->sigint != NULL)
-		event_free(s->sigint);
-	if (s->sigterm != NULL)
-		event_free(s->sigterm);
-out_base:
-	timers_free(s->timers);
-	event_base_free(s->base);
-out:
-	sodium_memzero(s, sizeof(*s));
-	free(s);
-	return status;
+	links_report(s);
 }

@@ -2,14 +2,20 @@
 /*
  * session.h — one gonet chat session: the room's rendezvous on the DHT, the
  * data socket, punching, WireGuard, and the chat with every peer, driven by
- * one libevent loop on one thread, talking to the user through struct ui
- * (ui_term or ui_batch).
+ * timers on one clock, talking to the user through struct ui (ui_term or
+ * ui_batch).
  *
- * session_run() owns everything it creates and returns the process exit
- * status: 0 after /quit, Ctrl-D, SIGINT or SIGTERM (and, in batch mode,
- * after EOF on stdin once every pending message is acknowledged or reported
- * undelivered); 1 when something it needs cannot be set up (identity,
- * sockets, DHT node).
+ * session_run() is the whole process around a session (run.c): the libevent
+ * loop, the real clock, signals, the real data socket and the user
+ * interface. It returns the exit status: 0 after /quit, Ctrl-D, SIGINT or
+ * SIGTERM (and, in batch mode, after EOF on stdin once every pending message
+ * is acknowledged or reported undelivered); 1 when something it needs cannot
+ * be set up (identity, sockets, DHT node).
+ *
+ * session_new() is a session without that process (tests): the caller
+ * brings the timers (and with them the clock), the UI and the data socket
+ * (struct session_wire), feeds datagrams in with session_input() and runs
+ * the timers; no libevent loop, no signals, no socket of its own.
  */
 #ifndef GONET_SESSION_H
 #define GONET_SESSION_H
@@ -18,10 +24,16 @@
 #include <stdint.h>
 
 struct clock;
+struct endpoint;
+struct event_base;
 struct runner_host;
+struct session;
+struct timers;
+struct ui;
 
 enum {
-	SESSION_MAX_STUN = 8
+	SESSION_MAX_STUN = 8,
+	SESSION_MAX_TURN = 4
 };
 
 struct session_config {
@@ -48,5 +60,46 @@ struct session_config {
 
 /* Runs until the user or a signal ends it; returns the exit status. */
 int session_run(const struct session_config *cfg);
+
+/* The data socket, as the session sees it: one port, one or two families. */
+enum {
+	SESSION_WIRE_V4 = 1 << 0,
+	SESSION_WIRE_V6 = 1 << 1
+};
+
+struct session_wire {
+	/* Send one datagram to a real address. 0 or -errno. */
+	int (*send)(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len);
+	void *arg;
+	uint16_t port;
+	unsigned families;		/* SESSION_WIRE_V4 | SESSION_WIRE_V6 */
+};
+
+struct session_env {
+	struct event_base *base;	/* DNS and the DHT runner; NULL: neither (a fake runner) */
+	struct timers *timers;		/* every timer; the clock is theirs */
+	struct ui *ui;
+	struct session_wire wire;
+	/* The session is over: stop the loop after delay_ms (0: now). */
+	void (*done)(void *arg, unsigned delay_ms);
+	void *done_arg;
+};
+
+/*
+ * A session on env (copied; timers, ui and the wire's owner must outlive
+ * it). NULL when something it needs cannot be set up; the UI was told why.
+ */
+struct session *session_new(const struct session_config *cfg, const struct session_env *env);
+void session_free(struct session *s);
+/* One datagram the wire's owner read. buf is scratch: it may be decrypted in place. */
+void session_input(struct session *s, const struct endpoint *from, uint8_t *buf, size_t len);
+/* A line the user typed (or --batch read), without its newline. */
+void session_line(struct session *s, const char *line, size_t len);
+/* End of input: Ctrl-D ends the session; in --batch, linger, then drain. */
+void session_eof(struct session *s);
+/* SIGINT, SIGTERM: say so, say goodbye to everyone, end. */
+void session_interrupt(struct session *s, const char *why);
+/* Exit statistics (batch and -v): what was dropped, relayed, mailed. */
+void session_report(struct session *s);
 
 #endif

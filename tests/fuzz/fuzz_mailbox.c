@@ -1,4 +1,4 @@
-/* fuzz-sources: dht/mailbox/mailbox.c dht/mailbox/mailbox_seal.c dht/mailbox/mailbox_codec.c dht/wire/mpack.c dht/wire/envelope.c dht/mailbox/mailbox_seen.c dht/room/room.c dht/wire/utf8.c */
+/* fuzz-sources: src/session/link/mailbox.c src/clock/timer.c dht/mailbox/mailbox_seal.c dht/mailbox/mailbox_codec.c dht/wire/mpack.c dht/wire/envelope.c dht/mailbox/mailbox_seen.c dht/room/room.c dht/wire/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_mailbox.c — libFuzzer target for the DHT mailbox value decoder.
@@ -29,6 +29,9 @@
 #include <sodium.h>
 
 #include "dht/mailbox/mailbox.h"
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
+#include "src/session/link/mailbox.h"
 #include "dht/mailbox/mailbox_codec.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
@@ -79,7 +82,7 @@ runner_cancel_listen(struct runner *r, struct runner_op *op)
 
 static struct room_keys keys;
 static uint8_t mkey[32], ih[20], pk_a[32], sk_a[64], pk_b[32], sk_b[64];
-static struct event_base *base;
+static struct timers *timers;		/* manual: nothing fires */
 static struct mailbox *mb;
 static uint64_t fake_ms;
 static size_t delivered;
@@ -87,7 +90,7 @@ static size_t delivered;
 static uint64_t
 clock_mono(void *arg)
 {
-	return fake_ms;
+	return fake_ms * 1000000u;
 }
 
 static uint64_t
@@ -95,6 +98,8 @@ clock_unix(void *arg)
 {
 	return NOW * 1000 + fake_ms % 1000;
 }
+
+static const struct clock fake_clock = { clock_mono, clock_unix, NULL };
 
 static bool
 is_member(void *arg, const uint8_t id[32])
@@ -135,14 +140,12 @@ init(void)
 	crypto_sign_seed_keypair(pk_b, sk_b, seed);
 	mailbox_key(keys.record, mkey);
 	mailbox_infohash(keys.locator, pk_b, room_epoch(NOW), ih);
-	base = event_base_new();
+	timers = timers_new(NULL, &fake_clock);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.base = base;
+	cfg.timers = timers;
 	cfg.runner = &fake_runner;
 	cfg.keys = &keys;
 	cfg.sign_sk = sk_b;
-	cfg.clock.mono_ms = clock_mono;
-	cfg.clock.unix_ms = clock_unix;
 	cfg.is_member = is_member;
 	cfg.deliver = deliver;
 	if ((mb = mailbox_new(&cfg)) == NULL)

@@ -37,6 +37,8 @@
 #include "src/clock/clock.h"
 #include "dht/mailbox/mailbox.h"
 #include "dht/mailbox/mailbox_codec.h"
+#include "src/clock/timer.h"
+#include "src/session/link/mailbox.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
 #include "tunnel/net/endpoint.h"
@@ -58,6 +60,7 @@ enum mode {
 };
 
 static struct event_base *base;
+static struct timers *timers;		/* the mailbox's, on the loop */
 static struct runner *runner;
 static struct mailbox *mb;
 static struct chat_peer *chat;
@@ -599,6 +602,7 @@ main(int argc, char **argv)
 
 	evthread_use_pthreads();
 	base = event_base_new();
+	timers = timers_new(base, &clk);
 	memset(&rc, 0, sizeof(rc));
 	rc.bootstrap = &boot;
 	rc.nbootstrap = 1;
@@ -622,7 +626,7 @@ main(int argc, char **argv)
 			return 1;
 		chat_timer = evtimer_new(base, on_chat_timer, NULL);
 		memset(&mc, 0, sizeof(mc));
-		mc.base = base;
+		mc.timers = timers;
 		mc.runner = runner;
 		mc.keys = &keys;
 		mc.sign_sk = sk;
@@ -655,6 +659,7 @@ main(int argc, char **argv)
 	event_free(end_timer);
 	event_free(start_timer);
 	event_free(timeout);
+	timers_free(timers);
 	event_base_free(base);
 	room_keys_wipe(&keys);
 	room_keys_wipe(&other_keys);

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_mailbox.c — dht/mailbox*.c: the vector of doc/PROTOCOL.md "DHT
- * mailbox", a round trip, one case per rejection reason (and the order of
- * the checks), the strict decoder's shape rules, a flood of bogus values
- * counted in bounded memory, and the sender: batching, packing, the put
- * rate and in-flight limits, the e/e+1 copies, re-listening at rollover.
+ * test_mailbox.c — the DHT mailbox: dht/mailbox (the vector of
+ * doc/PROTOCOL.md "DHT mailbox", a round trip, one case per rejection reason
+ * and the order of the checks, the strict decoder's shape rules, a flood of
+ * bogus values counted in bounded memory) and src/session/link/mailbox.c
+ * (the sender: batching, packing, the put rate and in-flight limits, the
+ * e/e+1 copies, re-listening at rollover).
  *
- * Like test_epoch.c, this file defines runner_put_once, runner_cancel_put,
- * runner_listen and runner_cancel_listen itself, so dht/mailbox/mailbox.c runs on a
- * fake DHT (values kept in memory, handed to listeners by fake_flush()) and
- * a fake clock, and the test calls mailbox_tick() instead of running the
- * loop. `test_mailbox -v` prints the vector.
+ * Like test_rendezvous.c, this file defines runner_put_once,
+ * runner_cancel_put, runner_listen and runner_cancel_listen itself, so the
+ * mailbox runs on a fake DHT (values kept in memory, handed to listeners by
+ * fake_flush()) and a fake clock with timers nobody fires (the test calls
+ * mailbox_tick() instead). `test_mailbox -v` prints the vector.
  */
 #include "config.h"
 
@@ -20,13 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <msgpack.h>
 #include <sodium.h>
 
 #include "src/chat/chatproto.h"
 #include "dht/mailbox/mailbox.h"
 #include "dht/mailbox/mailbox_codec.h"
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
+#include "src/session/link/mailbox.h"
 #include "dht/record/record_codec.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
@@ -807,9 +810,9 @@ listening_on(const uint8_t ih[20])
 }
 
 static uint64_t
-fake_mono_ms(void *arg)
+fake_mono_ns(void *arg)
 {
-	return fake_mono;
+	return fake_mono * 1000000u;
 }
 
 static uint64_t
@@ -867,7 +870,8 @@ on_reject(void *arg, enum mailbox_reject why, size_t len)
 	p->rejects[why]++;
 }
 
-static struct event_base *base;
+static const struct clock fake_clock = { fake_mono_ns, fake_unix_ms, NULL };
+static struct timers *timers;		/* manual: nothing fires by itself */
 
 static void
 peer_start(struct peer *p, const uint8_t *pk, const uint8_t *sk, const struct room_keys *k)
@@ -878,12 +882,10 @@ peer_start(struct peer *p, const uint8_t *pk, const uint8_t *sk, const struct ro
 	p->pk = pk;
 	p->sk = sk;
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.base = base;
+	cfg.timers = timers;
 	cfg.runner = &fake_runner;
 	cfg.keys = k;
 	cfg.sign_sk = sk;
-	cfg.clock.mono_ms = fake_mono_ms;
-	cfg.clock.unix_ms = fake_unix_ms;
 	cfg.is_member = is_member;
 	cfg.deliver = deliver;
 	cfg.on_reject = on_reject;
@@ -1276,7 +1278,7 @@ main(int argc, char **argv)
 	verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
 	if (sodium_init() < 0)
 		return 1;
-	base = event_base_new();
+	timers = timers_new(NULL, &fake_clock);
 	setup();
 	test_vector();
 	test_round_trip_sizes();
@@ -1289,7 +1291,7 @@ main(int argc, char **argv)
 	test_exchange();
 	test_flood();
 	test_reason_names();
-	event_base_free(base);
+	timers_free(timers);
 	room_keys_wipe(&keys);
 	room_keys_wipe(&other_keys);
 	return check_exit("test_mailbox");

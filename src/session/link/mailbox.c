@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * mailbox.c — the DHT mailbox on the libevent loop (doc/PROTOCOL.md "DHT
+ * mailbox.c — the DHT mailbox on the session's timers (doc/PROTOCOL.md "DHT
  * mailbox"): batch frames per recipient, put them as sealed values under the
  * recipient's mailbox infohash, listen on our own, check and deliver.
  *
@@ -45,15 +45,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <event2/event.h>
 #include <sodium.h>
 
-#include "dht/mailbox/mailbox.h"
 #include "dht/mailbox/mailbox_codec.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
+#include "src/session/link/mailbox.h"
 
 enum {
 	TOKEN_ONE = 1000,		/* one put, in thousandths of a token */
@@ -92,10 +92,9 @@ struct mbx_listen {
 };
 
 struct mailbox {
-	struct event_base *base;
 	struct runner *runner;
-	struct event *timer;
-	struct mailbox_clock clock;
+	struct timer *timer;
+	const struct clock *clock;
 	unsigned batch_ms;
 	bool (*is_member)(void *, const uint8_t *);
 	void (*deliver)(void *, const uint8_t *, const uint8_t *, size_t);
@@ -121,38 +120,15 @@ struct mailbox {
 /* --- clocks ------------------------------------------------------------------ */
 
 static uint64_t
-clock_ms(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-real_mono_ms(void *arg)
-{
-	(void)arg;
-	return clock_ms(CLOCK_MONOTONIC);
-}
-
-static uint64_t
-real_unix_ms(void *arg)
-{
-	(void)arg;
-	return clock_ms(CLOCK_REALTIME);
-}
-
-static uint64_t
 mono_now(const struct mailbox *mb)
 {
-	return mb->clock.mono_ms(mb->clock.arg);
+	return clock_mono_ms(mb->clock);
 }
 
 static uint64_t
 unix_now_s(const struct mailbox *mb)
 {
-	return mb->clock.unix_ms(mb->clock.arg) / 1000;
+	return clock_unix_ms(mb->clock) / 1000;
 }
 
 /* --- put rate -------------------------------------------------------------------- */
@@ -434,10 +410,8 @@ relisten(struct mailbox *mb, uint64_t now)
 /* --- the timer ------------------------------------------------------------------------------ */
 
 static void
-on_timer(evutil_socket_t fd, short what, void *arg)
+on_timer(void *arg)
 {
-	(void)fd;
-	(void)what;
 	mailbox_tick(arg);
 }
 
@@ -450,7 +424,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 static uint64_t
 next_delay_ms(struct mailbox *mb, uint64_t now_ms)
 {
-	uint64_t unix_ms = mb->clock.unix_ms(mb->clock.arg), epochs[2], d;
+	uint64_t unix_ms = clock_unix_ms(mb->clock), epochs[2], d;
 	uint64_t epoch_ms = (uint64_t)ROOM_EPOCH_SECONDS * 1000;
 	uint64_t delay = epoch_ms - unix_ms % epoch_ms;
 	unsigned k = (unsigned)room_publish_epochs(unix_ms / 1000, epochs);
@@ -477,12 +451,7 @@ next_delay_ms(struct mailbox *mb, uint64_t now_ms)
 static void
 arm(struct mailbox *mb, uint64_t now_ms)
 {
-	uint64_t delay = next_delay_ms(mb, now_ms);
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)(delay / 1000);
-	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
-	evtimer_add(mb->timer, &tv);
+	timer_at(mb->timer, now_ms + next_delay_ms(mb, now_ms));
 }
 
 void
@@ -511,18 +480,13 @@ mailbox_new(const struct mailbox_config *cfg)
 {
 	struct mailbox *mb;
 
-	if (cfg->is_member == NULL || cfg->deliver == NULL || cfg->keys == NULL ||
+	if (cfg->timers == NULL || cfg->is_member == NULL || cfg->deliver == NULL || cfg->keys == NULL ||
 	    cfg->sign_sk == NULL || sodium_init() < 0)
 		return NULL;
 	if ((mb = calloc(1, sizeof(*mb))) == NULL)
 		return NULL;
-	mb->base = cfg->base;
 	mb->runner = cfg->runner;
-	mb->clock = cfg->clock;
-	if (mb->clock.mono_ms == NULL)
-		mb->clock.mono_ms = real_mono_ms;
-	if (mb->clock.unix_ms == NULL)
-		mb->clock.unix_ms = real_unix_ms;
+	mb->clock = timers_clock(cfg->timers);
 	mb->batch_ms = cfg->batch_ms != 0 ? cfg->batch_ms : MAILBOX_BATCH_MS;
 	mb->is_member = cfg->is_member;
 	mb->deliver = cfg->deliver;
@@ -534,13 +498,13 @@ mailbox_new(const struct mailbox_config *cfg)
 	memcpy(mb->sign_sk, cfg->sign_sk, sizeof(mb->sign_sk));
 	if (crypto_sign_ed25519_sk_to_pk(mb->own_id, mb->sign_sk) != 0)
 		goto err;
-	mb->next_seq = mb->clock.unix_ms(mb->clock.arg);
+	mb->next_seq = clock_unix_ms(mb->clock);
 	mb->tokens = TOKEN_MAX;
 	mb->refilled_ms = mono_now(mb);
 
 	if ((mb->seen = mailbox_seen_new()) == NULL)
 		goto err;
-	if ((mb->timer = evtimer_new(mb->base, on_timer, mb)) == NULL)
+	if ((mb->timer = timer_new(cfg->timers, on_timer, mb)) == NULL)
 		goto err_seen;
 	if (relisten(mb, unix_now_s(mb)) != 0)
 		goto err_timer;
@@ -548,7 +512,7 @@ mailbox_new(const struct mailbox_config *cfg)
 	return mb;
 
 err_timer:
-	event_free(mb->timer);
+	timer_free(mb->timer);
 	mb->timer = NULL;
 err_seen:
 	mailbox_seen_free(mb->seen);
@@ -581,8 +545,7 @@ mailbox_free(struct mailbox *mb)
 		}
 		free(mb->rcpt[i]);
 	}
-	if (mb->timer != NULL)
-		event_free(mb->timer);
+	timer_free(mb->timer);
 	mailbox_seen_free(mb->seen);
 	sodium_memzero(mb, sizeof(*mb));	/* keys, and who we talked to */
 	free(mb);

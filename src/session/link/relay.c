@@ -1,25 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * relay.c — peer relay (doc/PROTOCOL.md "Peer relay"): a room member with a
- * direct path to two others forwards their WireGuard messages, which stay
- * end-to-end encrypted between the two.
+ * relay.c — the peer relay path kind (doc/PROTOCOL.md "Peer relay"): a room
+ * member with a direct path to two others forwards their WireGuard
+ * messages, which stay end-to-end encrypted between the two.
  *
- * Finding a relay: every RELAY_TICK_MS, for each peer P without a path
- * (FAILED, or PUNCHING for RELAY_SEEK_AFTER_MS with nothing selected), we
- * send a query "can you reach P?" to every peer that is up over a direct
- * path. A peer R that is up with P over a direct path, and relays at all
- * (no --no-relay), answers with an offer. The first offer for P wins: P's
- * WireGuard endpoint becomes the synthetic "via R, to P" endpoint
- * (session_via.c) and we initiate a handshake; P receives it from R, its
- * WireGuard roams our endpoint to "via R, to us", and its answers go back
- * the same way. Punching towards P goes on (restarted by path-down, a new
- * record, P's pings), and a direct pair that works replaces the relay.
+ * Finding a relay: when the fallback policy seeks it for a peer P (punching
+ * without a pair for a while, or failed; fallback.h), we send a query "can
+ * you reach P?" to every peer that is up over a direct path. A peer R that
+ * is up with P over a direct path, and relays at all (no --no-relay),
+ * answers with an offer. The first offer for P wins: P's WireGuard endpoint
+ * becomes the synthetic "via R, to P" endpoint (via.h) and we initiate a
+ * handshake; P receives it from R, its WireGuard roams our endpoint to "via
+ * R, to us", and its answers go back the same way. Punching towards P goes
+ * on, and a direct pair that works replaces the relay.
  *
  * Forwarding: R forwards a data message only when its source is a peer up
  * over a direct path whose endpoint is the datagram's source, and its
  * destination is a peer up over a direct path; per (source, destination)
  * pair a token bucket limits packets and bytes a second. Everything else is
- * dropped and counted by name (relay_report, at exit with --batch or -v).
+ * dropped and counted by name (the report, at exit with --batch or -v).
  */
 #include "config.h"
 
@@ -28,16 +27,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <sodium.h>
 
+#include "src/session/core.h"
+#include "src/session/fallback.h"
+#include "src/session/input.h"
+#include "src/session/link.h"
+#include "src/session/net.h"
+#include "src/session/peer.h"
+#include "src/session/tell.h"
 #include "tunnel/nat/relay_msg.h"
-#include "src/session/session_impl.h"
-#include "tunnel/wg/wg.h"
 
 enum {
-	RELAY_TICK_MS = 2000,
-	RELAY_SEEK_AFTER_MS = 8000,	/* punching this long without a pair: ask too */
 	RELAY_PAIRS_MAX = 64,		/* rate-limited (source, destination) pairs */
 	RELAY_RATE_PPS = 200,		/* per pair; GONET_RELAY_RATE overrides (tests) */
 	RELAY_RATE_BPS = 256 * 1024,
@@ -74,8 +75,7 @@ struct relay_bucket {
 };
 
 struct relay {
-	struct session *s;
-	struct event *tick;
+	struct link *l;
 	double rate_pps, rate_bps;
 	struct relay_bucket buckets[RELAY_PAIRS_MAX];
 	uint64_t forwarded, forwarded_bytes, delivered, queries, offers;
@@ -83,14 +83,6 @@ struct relay {
 	uint64_t drops[RDROP__COUNT];
 	uint8_t buf[RELAY_DATA_MAX];
 };
-
-/* Up over a path of its own (not through a relay or our TURN). */
-static int
-direct_up(const struct peer *p)
-{
-	return p != NULL && p->state == PEER_UP && p->ep.family != ENDPOINT_NONE &&
-	    session_via_kind(p->s, &p->ep) == VIA_NONE;
-}
 
 static struct relay_bucket *
 bucket(struct relay *r, const uint8_t src[32], const uint8_t dst[32], uint64_t now)
@@ -119,7 +111,7 @@ bucket(struct relay *r, const uint8_t src[32], const uint8_t dst[32], uint64_t n
 static int
 rate_ok(struct relay *r, const uint8_t src[32], const uint8_t dst[32], size_t len)
 {
-	uint64_t now = session_mono_ms();
+	uint64_t now = session_now_ms(r->l->s);
 	struct relay_bucket *b = bucket(r, src, dst, now);
 	double dt = (double)(now - b->last_ms) / 1000.0;
 
@@ -151,98 +143,67 @@ send_ctl(struct session *s, const struct peer *to, const uint8_t target[32], enu
 	m.op = (uint8_t)op;
 	memcpy(m.txid, txid, RELAY_TXID_LEN);
 	if (relay_build_ctl(out, sizeof(out), s->keys.probe, &m) > 0)
-		(void)session_send(s, &to->ep, out, RELAY_CTL_LEN);
+		(void)net_send_wire(s, &to->path.ep, out, RELAY_CTL_LEN);
 }
 
-static int
-wants_relay(const struct peer *p, uint64_t now)
+/* The policy sought a relay for p: ask every member that is up over a path of its own. */
+static void
+seek(struct link *l, struct peer *p)
 {
-	if (p->state == PEER_FAILED)
-		return 1;
-	return p->state == PEER_PUNCHING && punch_selected(&p->punch) == NULL &&
-	    now >= p->punch.start_ms + RELAY_SEEK_AFTER_MS;
-}
-
-void
-relay_seek(struct peer *p)
-{
-	struct session *s = p->s;
+	struct relay *r = l->priv;
+	struct session *s = l->s;
 	uint8_t txid[RELAY_TXID_LEN];
-	struct peer *r;
+	struct peer *q;
 
 	randombytes_buf(txid, sizeof(txid));
-	for (r = s->peers; r != NULL; r = r->next) {
-		if (r == p || !direct_up(r))
+	for (q = s->peers; q != NULL; q = q->next) {
+		if (q == p || !peer_up_direct(q))
 			continue;
-		send_ctl(s, r, p->rec.wg, RELAY_OP_QUERY, txid);
-		s->relay->queries++;
+		send_ctl(s, q, p->rec.wg, RELAY_OP_QUERY, txid);
+		r->queries++;
 	}
-}
-
-static void
-on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct relay *r = arg;
-	uint64_t now = session_mono_ms();
-	struct peer *p;
-
-	(void)fd;
-	(void)what;
-	for (p = r->s->peers; p != NULL; p = p->next)
-		if (wants_relay(p, now))
-			relay_seek(p);
-	session_timer_at(r->tick, now + RELAY_TICK_MS);
 }
 
 /* An offer from relay rp for target p: use it unless p has a path already. */
 static void
-use_relay(struct session *s, struct peer *rp, struct peer *p)
+use_relay(struct link *l, struct peer *rp, struct peer *p)
 {
-	struct sockaddr_storage ss;
+	struct session *s = l->s;
 	struct endpoint via;
-	socklen_t len;
 
-	if (!wants_relay(p, session_mono_ms()) || !direct_up(rp))
+	if (!fallback_due(p, LINK_RELAY, session_now_ms(s)) || !peer_up_direct(rp))
 		return;
-	if (session_via_get(s, VIA_RELAY, 0, &rp->ep, p->rec.wg, &via) != 0 ||
-	    (len = endpoint_to_sockaddr(&via, &ss)) == 0)
+	if (via_get(s, l, &rp->path.ep, p->rec.wg, &via) != 0)
 		return;
 	if (s->cfg->verbose >= 1)
 		session_info(s, "relay", "%s offers to relay to %s", rp->fp, p->fp);
-	/* Punching goes on, if it runs: a direct pair that works replaces the relay. */
-	wg_peer_set_endpoint(p->wg, (struct sockaddr *)&ss, len);
-	p->ep = via;
-	p->ep_type = -1;
-	p->rtt_ms = -1;
-	p->state = PEER_HANDSHAKE;
-	p->selected_ms = session_mono_ms();
-	p->fallback_done = 1;
-	(void)wg_peer_initiate(p->wg);
-	peer_rearm(p);
+	peer_use_via(p, &via);
 }
 
 static void
-ctl_input(struct session *s, const struct relay_msg *m, const struct endpoint *from)
+ctl_input(struct link *l, const struct relay_msg *m, const struct endpoint *from)
 {
+	struct relay *r = l->priv;
+	struct session *s = l->s;
 	struct peer *sender = peer_find_wg(s, m->src), *target = peer_find_wg(s, m->target);
 
 	/* Control comes only over a direct path from a peer that is up. */
-	if (!direct_up(sender) || !endpoint_equal(&sender->ep, from)) {
-		s->relay->drops[RDROP_SOURCE]++;
+	if (!peer_up_direct(sender) || !endpoint_equal(&sender->path.ep, from)) {
+		r->drops[RDROP_SOURCE]++;
 		return;
 	}
 	switch ((enum relay_op)m->op) {
 	case RELAY_OP_QUERY:
-		if (s->cfg->no_relay || !direct_up(target)) {
+		if (s->cfg->no_relay || !peer_up_direct(target)) {
 			send_ctl(s, sender, m->target, RELAY_OP_REFUSE, m->txid);
 			return;
 		}
 		send_ctl(s, sender, m->target, RELAY_OP_OFFER, m->txid);
-		s->relay->offers++;
+		r->offers++;
 		break;
 	case RELAY_OP_OFFER:
 		if (target != NULL)
-			use_relay(s, sender, target);
+			use_relay(l, sender, target);
 		break;
 	case RELAY_OP_REFUSE:
 		break;
@@ -250,10 +211,11 @@ ctl_input(struct session *s, const struct relay_msg *m, const struct endpoint *f
 }
 
 static void
-data_input(struct session *s, const struct relay_msg *m, const uint8_t *buf, size_t len,
+data_input(struct link *l, const struct relay_msg *m, const uint8_t *buf, size_t len,
     const struct endpoint *from)
 {
-	struct relay *r = s->relay;
+	struct relay *r = l->priv;
+	struct session *s = l->s;
 	struct peer *src, *dst;
 	struct endpoint via;
 
@@ -267,11 +229,11 @@ data_input(struct session *s, const struct relay_msg *m, const uint8_t *buf, siz
 			r->drops[RDROP_UNKNOWN]++;
 			return;
 		}
-		if (session_via_get(s, VIA_RELAY, 0, from, m->src, &via) != 0)
+		if (via_get(s, l, from, m->src, &via) != 0)
 			return;
 		memcpy(r->buf, m->payload, m->len);
 		r->delivered++;
-		session_net_inner(s, r->buf, m->len, &via);
+		input_datagram(s, &via, r->buf, m->len);
 		return;
 	}
 	if (s->cfg->no_relay) {
@@ -279,12 +241,12 @@ data_input(struct session *s, const struct relay_msg *m, const uint8_t *buf, siz
 		return;
 	}
 	src = peer_find_wg(s, m->src);
-	if (!direct_up(src) || !endpoint_equal(&src->ep, from)) {
+	if (!peer_up_direct(src) || !endpoint_equal(&src->path.ep, from)) {
 		r->drops[RDROP_SOURCE]++;
 		return;
 	}
 	dst = peer_find_wg(s, m->dst);
-	if (!direct_up(dst)) {
+	if (!peer_up_direct(dst)) {
 		r->drops[RDROP_DEST]++;
 		return;
 	}
@@ -292,7 +254,7 @@ data_input(struct session *s, const struct relay_msg *m, const uint8_t *buf, siz
 		r->drops[RDROP_RATE]++;
 		return;
 	}
-	if (session_send(s, &dst->ep, buf, len) != 0) {
+	if (net_send_wire(s, &dst->path.ep, buf, len) != 0) {
 		r->drops[RDROP_SEND]++;
 		return;
 	}
@@ -300,118 +262,115 @@ data_input(struct session *s, const struct relay_msg *m, const uint8_t *buf, siz
 	r->forwarded_bytes += len;
 }
 
-void
-relay_input(struct session *s, uint8_t *buf, size_t len, const struct endpoint *from)
+/* The relay family of probes, F0 03 and F0 04: ours, whatever they say. */
+static int
+input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 {
+	struct relay *r = l->priv;
+	struct session *s = l->s;
 	struct relay_msg m;
 	enum relay_reject rj;
 
-	if (s->relay == NULL)
-		return;
+	if (len < 2 || buf[0] != PROBE_MAGIC ||
+	    (buf[1] != RELAY_TYPE_DATA && buf[1] != RELAY_TYPE_CTL))
+		return 0;
 	if ((rj = relay_parse(buf, len, s->keys.probe, s->wg_pub, &m)) != RELAY_OK) {
-		s->relay->reject[rj]++;
-		s->relay->drops[RDROP_PARSE]++;
-		return;
+		r->reject[rj]++;
+		r->drops[RDROP_PARSE]++;
+		return 1;
 	}
 	/* Relay messages only travel direct: never through a relay or TURN. */
-	if (session_via_kind(s, from) != VIA_NONE) {
-		s->relay->drops[RDROP_SOURCE]++;
-		return;
+	if (via_find(s, from) != NULL) {
+		r->drops[RDROP_SOURCE]++;
+		return 1;
 	}
 	if (m.type == RELAY_TYPE_CTL)
-		ctl_input(s, &m, from);
+		ctl_input(l, &m, from);
 	else
-		data_input(s, &m, buf, len, from);
+		data_input(l, &m, buf, len, from);
+	return 1;
 }
 
-int
-relay_send(struct session *s, const struct endpoint *r, const uint8_t target[32],
-    const uint8_t *buf, size_t len)
+/* A WireGuard message for v's target, through the relay at v's remote. */
+static int
+send_via(struct link *l, struct via *v, const uint8_t *buf, size_t len)
 {
+	struct session *s = l->s;
 	uint8_t out[RELAY_DATA_MAX];
 	size_t n;
 
-	if ((n = relay_build_data(out, sizeof(out), s->keys.probe, s->wg_pub, target, buf, len)) == 0)
+	if ((n = relay_build_data(out, sizeof(out), s->keys.probe, s->wg_pub, v->target, buf,
+	    len)) == 0)
 		return -EMSGSIZE;
-	return session_send(s, r, out, n);
+	return net_send_wire(s, &v->remote, out, n);
 }
 
-void
-relay_peer_gone(struct peer *gone)
+/* gone left or lost its path: the peers we reach through it lost theirs. */
+static void
+peer_gone(struct link *l, struct peer *gone)
 {
-	struct session *s = gone->s;
-	const struct session_via *v;
-	struct endpoint rep = gone->ep;
+	struct session *s = l->s;
+	const struct via *v;
+	struct endpoint rep = gone->path.ep;
 	struct peer *p, *next;
 
-	if (rep.family == ENDPOINT_NONE || session_via_kind(s, &rep) != VIA_NONE)
+	if (rep.family == ENDPOINT_NONE || via_find(s, &rep) != NULL)
 		return;
 	for (p = s->peers; p != NULL; p = next) {
 		next = p->next;
-		if (p == gone || (v = session_via_find(s, &p->ep)) == NULL || v->kind != VIA_RELAY ||
+		if (p == gone || (v = via_find(s, &p->path.ep)) == NULL || v->link != l ||
 		    !endpoint_equal(&v->remote, &rep))
 			continue;
 		peer_path_lost(p, "relay", "the peer relaying for it left");
 	}
-	session_via_drop_relay(s, &rep);
+	via_drop(s, l, &rep);
 }
 
-const struct peer *
-relay_via_peer(const struct peer *p)
+static struct peer *
+via_peer(struct link *l, const struct via *v)
 {
-	const struct session_via *v = session_via_find(p->s, &p->ep);
-	const struct peer *r;
+	struct peer *r;
 
-	if (v == NULL || v->kind != VIA_RELAY)
-		return NULL;
-	for (r = p->s->peers; r != NULL; r = r->next)
-		if (r != p && endpoint_equal(&r->ep, &v->remote))
+	for (r = l->s->peers; r != NULL; r = r->next)
+		if (endpoint_equal(&r->path.ep, &v->remote))
 			return r;
 	return NULL;
 }
 
-int
-relay_start(struct session *s)
+static int
+start(struct link *l)
 {
 	struct relay *r;
 	const char *env;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -1;
-	r->s = s;
+	r->l = l;
 	r->rate_pps = RELAY_RATE_PPS;
 	r->rate_bps = RELAY_RATE_BPS;
 	if ((env = getenv("GONET_RELAY_RATE")) != NULL && atoi(env) > 0)
 		r->rate_pps = atoi(env);
-	if ((r->tick = evtimer_new(s->base, on_tick, r)) == NULL) {
-		free(r);
-		return -1;
-	}
-	s->relay = r;
-	session_timer_at(r->tick, session_mono_ms() + RELAY_TICK_MS);
+	l->priv = r;
 	return 0;
 }
 
-void
-relay_stop(struct session *s)
+static void
+stop(struct link *l)
 {
-	if (s->relay == NULL)
-		return;
-	if (s->relay->tick != NULL)
-		event_free(s->relay->tick);
-	free(s->relay);
-	s->relay = NULL;
+	free(l->priv);
+	l->priv = NULL;
 }
 
-void
-relay_report(struct session *s)
+static void
+report(struct link *l)
 {
-	struct relay *r = s->relay;
+	struct relay *r = l->priv;
+	struct session *s = l->s;
 	char text[512];
 	size_t pos = 0;
 	int i;
 
-	if (r == NULL || (!s->cfg->batch && s->cfg->verbose < 1))
+	if (!session_counting(s))
 		return;
 	pos += (size_t)snprintf(text, sizeof(text),
 	    "forwarded %llu (%llu bytes), delivered %llu, queries %llu, offers %llu",
@@ -428,3 +387,17 @@ relay_report(struct session *s)
 			    relay_reject_name(i), (unsigned long long)r->reject[i]);
 	session_info(s, "relay", "relay: %s", text);
 }
+
+const struct link_ops link_relay_ops = {
+	.kind = LINK_RELAY,
+	.name = LINK_NAME_RELAY,
+	.cost = LINK_COST_RELAY,
+	.start = start,
+	.stop = stop,
+	.input = input,
+	.send = send_via,
+	.seek = seek,
+	.peer_gone = peer_gone,
+	.via_peer = via_peer,
+	.report = report
+};

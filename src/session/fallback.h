@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * fallback.h — the policy: which kind of path a peer gets, and when. This is
+ * the only place that says it (the kinds themselves are under link/).
+ *
+ *   direct  at once: every pair of the peer's record is punched for
+ *           PUNCH_END_MS (20 s); again every FALLBACK_RETRY_MS while the
+ *           peer is reached only through a relay, TURN or the DHT mailbox
+ *   relay   after FALLBACK_RELAY_MS of punching without a pair, or once
+ *           punching failed: the members that are up are asked whether
+ *           they reach the peer, again every FALLBACK_RELAY_REPEAT_MS
+ *   turn    pairs toward the peer's TURN relay candidate are pinged from
+ *           FALLBACK_TURN_MS of punching on (a peer relay had its chance)
+ *   dht     once punching failed, or as soon as the peer's chat frames
+ *           come through our DHT mailbox (it has no path to us either)
+ *
+ * A path of lower cost replaces one of higher cost as soon as it works
+ * (peer.c); the DHT mailbox is left the moment any path comes up.
+ */
+#ifndef GONET_SESSION_FALLBACK_H
+#define GONET_SESSION_FALLBACK_H
+
+#include <stdint.h>
+
+#include "src/session/link.h"
+
+struct peer;
+
+enum {
+	FALLBACK_RELAY_MS = 8000,
+	FALLBACK_RELAY_REPEAT_MS = 2000,
+	FALLBACK_TURN_MS = 12000,
+	FALLBACK_RETRY_MS = 30000
+};
+
+/* 1 when the policy tries kind for p at now. */
+int fallback_due(const struct peer *p, enum link_kind kind, uint64_t now_ms);
+/* p's timer; fallback_free before the peer goes. 0 or -1. */
+int fallback_new(struct peer *p);
+void fallback_free(struct peer *p);
+/* p's state changed: look again, from the loop (never reentrant). */
+void fallback_update(struct peer *p);
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* input.c — what arrives on the data socket (input.h). */
+#include "config.h"
+
+#include <string.h>
+
+#include "src/session/core.h"
+#include "src/session/input.h"
+#include "src/session/net.h"
+#include "src/session/peer.h"
+#include "src/session/stun_servers.h"
+#include "tunnel/wg/wg.h"
+
+/* The peer whose WireGuard endpoint is ep: an authenticated packet from ep just moved it there. */
+static struct peer *
+peer_at(struct session *s, const struct endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	struct endpoint cur;
+	struct peer *p;
+
+	for (p = s->peers; p != NULL; p = p->next) {
+		if (p->wg == NULL || wg_peer_endpoint(p->wg, &ss) == 0)
+			continue;
+		if (endpoint_from_sockaddr(&cur, (struct sockaddr *)&ss, sizeof(ss)) == 0 &&
+		    endpoint_equal(&cur, ep))
+			return p;
+	}
+	return NULL;
+}
+
+static void
+probe_in(struct session *s, const uint8_t *buf, size_t len, const struct endpoint *from)
+{
+	uint8_t out[PROBE_MAX_LEN];
+	struct probe_msg m;
+	struct peer *p;
+	size_t n;
+
+	if (probe_input(&s->probes, buf, len, s->keys.probe, s->wg_pub, &m) != PROBE_OK) {
+		s->drops[SDROP_PROBE]++;
+		return;
+	}
+	p = peer_find_wg(s, m.sender);
+	if (m.type == PROBE_PING) {
+		if ((n = probe_answer(out, sizeof(out), s->keys.probe, &m, from)) > 0)
+			(void)net_send(s, from, out, n);
+		if (p != NULL)
+			peer_on_ping(p, from);
+		return;
+	}
+	if (p == NULL) {
+		s->drops[SDROP_PONG_PEER]++;
+		return;
+	}
+	peer_on_pong(p, &m, from);
+}
+
+void
+input_datagram(struct session *s, const struct endpoint *from, uint8_t *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	struct peer *p;
+	socklen_t sl;
+
+	if ((sl = endpoint_to_sockaddr(from, &ss)) == 0) {
+		s->drops[SDROP_RECV]++;
+		return;
+	}
+	if (links_input(s, from, buf, len))
+		return;
+	switch (demux_input(&s->demux, buf, len)) {
+	case DEMUX_WG:
+		if (wg_device_input(s->wg, (const struct sockaddr *)&ss, sl, buf, len) !=
+		    WG_RX_DROPPED && (p = peer_at(s, from)) != NULL)
+			peer_on_rx(p);
+		break;
+	case DEMUX_STUN:
+		stun_servers_input(s, from, buf, len);
+		break;
+	case DEMUX_PROBE:
+		probe_in(s, buf, len, from);
+		break;
+	default:
+		s->drops[SDROP_OTHER]++;
+		break;
+	}
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * peer_chat.h — the chat with one peer: chat frames in inner IPv6/UDP
+ * packets between the two tunnel addresses, port 7777 at both ends
+ * (doc/PROTOCOL.md "Chat"), through chat_reliable for ordered, exactly-once
+ * delivery; or, on the DHT path, the frames alone through that link. What
+ * the chat shows the user (messages, delivered, undelivered) it emits
+ * itself; what changes the peer's state (its HELLO, its BYE) goes to the
+ * hooks.
+ */
+#ifndef GONET_SESSION_PEER_CHAT_H
+#define GONET_SESSION_PEER_CHAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct peer;
+
+struct peer_chat_hooks {
+	void (*hello)(struct peer *p, const uint8_t *nick, size_t len);
+	void (*bye)(struct peer *p);
+};
+
+int peer_chat_new(struct peer *p, const struct peer_chat_hooks *hooks);
+/* What is still pending is reported undelivered. */
+void peer_chat_free(struct peer *p);
+/* A decrypted inner packet from p. */
+void peer_chat_inner(struct peer *p, const uint8_t *pkt, size_t len);
+/* One chat frame from p that came another way (the DHT mailbox). */
+void peer_chat_frame(struct peer *p, const uint8_t *frame, size_t len);
+/* Queue a line for p; msg_id is the session's id for it. 0 or -errno (-ENOBUFS: queue full). */
+int peer_chat_send(struct peer *p, const uint8_t *text, size_t len, uint64_t msg_id);
+void peer_chat_hello(struct peer *p);
+void peer_chat_bye(struct peer *p);
+/* The path changed or came up: what is pending goes out now. */
+void peer_chat_path_changed(struct peer *p);
+size_t peer_chat_pending(const struct peer *p);
+
+#endif
