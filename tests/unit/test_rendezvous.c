@@ -3,12 +3,8 @@
  * test_rendezvous — the rendezvous schedule on an injected clock, against an
  * in-memory DHT.
  *
- * This file defines runner_put/_cancel_put/_listen/_cancel_listen itself, so
- * the linker takes them from here and never pulls dht/runner.o (and OpenDHT)
- * out of libdht.a: src/session/rendezvous.c runs unchanged on a fake DHT where "time"
- * is a variable. Values put stay stored after a cancel, as on a real DHT
- * (they linger until they expire). fake_flush() plays the event loop: it
- * hands every listener each stored value under its hash it has not seen.
+ * The DHT is tests/unit/fake_runner.c: src/session/rendezvous.c runs
+ * unchanged on it, and "time" is a variable.
  *
  * Checks:
  *   - publish under e only, then e and e+1 from boundary - ROOM_PUBLISH_AHEAD,
@@ -36,111 +32,7 @@
 #include "src/clock/clock.h"
 #include "src/clock/timer.h"
 #include "tests/check.h"
-
-/* --- the fake DHT ------------------------------------------------------------ */
-
-enum {
-	MAX_VALUES = 512,
-	MAX_OPS = 256
-};
-
-struct runner {
-	int unused;
-};
-
-struct fake_value {
-	uint8_t hash[RUNNER_HASH_LEN];
-	uint8_t data[RECORD_MAX_VALUE];
-	size_t len;
-};
-
-struct runner_op {
-	bool listen, cancelled;
-	void (*done)(void *, bool);	/* a put's: the test says how it went */
-	void *done_arg;
-	uint8_t hash[RUNNER_HASH_LEN];
-	void (*value)(void *, const uint8_t *, size_t, uint64_t, bool);
-	void *arg;
-	bool seen[MAX_VALUES];
-};
-
-static struct fake_value store[MAX_VALUES];
-static size_t nstore;
-static struct runner_op ops[MAX_OPS];
-static size_t nops;
-static unsigned puts_made, listens_made;
-
-struct runner_op *
-runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len,
-    void (*done)(void *, bool), void *arg)
-{
-	struct runner_op *op = &ops[nops++];
-
-	if (nops > MAX_OPS || nstore == MAX_VALUES || len > RECORD_MAX_VALUE)
-		abort();
-	memset(op, 0, sizeof(*op));
-	op->done = done;
-	op->done_arg = arg;
-	memcpy(op->hash, hash, RUNNER_HASH_LEN);
-	memcpy(store[nstore].hash, hash, RUNNER_HASH_LEN);
-	memcpy(store[nstore].data, data, len);
-	store[nstore++].len = len;
-	puts_made++;
-	return op;
-}
-
-void
-runner_cancel_put(struct runner *r, struct runner_op *op)
-{
-	if (op != NULL)
-		op->cancelled = true;
-}
-
-struct runner_op *
-runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
-    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
-{
-	struct runner_op *op = &ops[nops++];
-
-	if (nops > MAX_OPS)
-		abort();
-	memset(op, 0, sizeof(*op));
-	op->listen = true;
-	memcpy(op->hash, hash, RUNNER_HASH_LEN);
-	op->value = value;
-	op->arg = arg;
-	listens_made++;
-	return op;
-}
-
-void
-runner_cancel_listen(struct runner *r, struct runner_op *op)
-{
-	if (op != NULL)
-		op->cancelled = true;
-}
-
-static void
-fake_flush(void)
-{
-	size_t i, j;
-	bool again = true;
-
-	while (again) {
-		again = false;
-		for (i = 0; i < nops; i++) {
-			struct runner_op *op = &ops[i];
-
-			for (j = 0; j < nstore && op->listen && !op->cancelled; j++) {
-				if (op->seen[j] || memcmp(op->hash, store[j].hash, RUNNER_HASH_LEN) != 0)
-					continue;
-				op->seen[j] = true;
-				op->value(op->arg, store[j].data, store[j].len, j + 1, false);
-				again = true;
-			}
-		}
-	}
-}
+#include "tests/unit/fake_runner.h"
 
 /* --- peers on skewed clocks ---------------------------------------------------- */
 
@@ -197,7 +89,6 @@ on_reject(void *arg, enum record_reject why, size_t len, uint64_t epoch)
 	    "%s: unexpected reject %s", p->name, record_reject_name(why));
 }
 
-static struct runner fake_runner;
 
 static void
 peer_start(struct peer *p, struct event_base *base, const struct room_keys *keys,
@@ -293,10 +184,10 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - ROOM_PUBLISH_AHEAD));
 
 	/* A tick with nothing due publishes nothing. */
-	puts = puts_made;
+	puts = fake_puts_made;
 	world = B - 650;
 	rendezvous_tick(a.rv);
-	CHECK(puts_made == puts);
+	CHECK(fake_puts_made == puts);
 
 	/* The last 600 s of e: also under e+1, each copy its own put. */
 	world = B - ROOM_PUBLISH_AHEAD;
@@ -304,7 +195,7 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 	rendezvous_tick(a.rv);
 	CHECK(rendezvous_seq(a.rv) > seq);
 	CHECK(epochs_are(a.rv, rendezvous_publishing, 2, E, E + 1));
-	CHECK(puts_made == puts + 2);
+	CHECK(fake_puts_made == puts + 2);
 	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E, E + 1));
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - ROOM_PUBLISH_AHEAD + RENDEZVOUS_REPUBLISH));
 
@@ -314,12 +205,12 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)B);
 
 	/* Rollover: publish under e+1 only, listen on e+1 and e+2. */
-	listens_made = 0;
+	fake_listens_made = 0;
 	world = B;
 	rendezvous_tick(a.rv);
 	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E + 1, 0));
 	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E + 1, E + 2));
-	CHECK(listens_made == 1);	/* e+1 kept, only e+2 is new */
+	CHECK(fake_listens_made == 1);	/* e+1 kept, only e+2 is new */
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B + RENDEZVOUS_REPUBLISH));
 
 	/* A candidate change republishes at once. */
@@ -356,7 +247,7 @@ test_skew(struct event_base *base, const struct room_keys *keys)
 	CHECK(epochs_are(c.rv, rendezvous_publishing, 2, E, E + 1));
 	CHECK(epochs_are(d.rv, rendezvous_publishing, 1, E + 1, 0));
 	CHECK(epochs_are(d.rv, rendezvous_listening, 2, E + 1, E + 2));
-	fake_flush();
+	(void)fake_runner_flush();
 	CHECK(c.peers_seen >= 1 && memcmp(c.last_id, d.pk, 32) == 0);
 	CHECK(d.peers_seen >= 1 && memcmp(d.last_id, c.pk, 32) == 0);
 
@@ -367,7 +258,7 @@ test_skew(struct event_base *base, const struct room_keys *keys)
 		world += 50;
 		rendezvous_tick(c.rv);
 		rendezvous_tick(d.rv);
-		fake_flush();
+		(void)fake_runner_flush();
 		if (step % 7 == 0) {	/* 350 s > RENDEZVOUS_REPUBLISH: each saw a new record */
 			CHECK(c.peers_seen > c_seen);
 			CHECK(d.peers_seen > d_seen);
@@ -413,51 +304,36 @@ test_seq_persisted(struct event_base *base, const struct room_keys *keys)
 	rmdir(dir);
 }
 
-/* Every put made since op index `from` reports ok (true) or "no node took it". */
-static void
-puts_done(size_t from, bool ok)
-{
-	size_t i;
-
-	for (i = from; i < nops; i++)
-		if (!ops[i].listen && ops[i].done != NULL && !ops[i].cancelled)
-			ops[i].done(ops[i].done_arg, ok);
-}
-
 /* A put no node took is published again after 2 s, then 4 s; one that works resets it. */
 static void
 test_put_retry(struct event_base *base, const struct room_keys *keys)
 {
 	struct peer p;
 	unsigned before;
-	size_t mark;
 
 	peer_init(&p, "retry", 0);
 	world = (int64_t)500000 * ROOM_EPOCH_SECONDS + 100;	/* one epoch: one put */
-	mark = nops;
 	peer_start(&p, base, keys, NULL);
-	before = puts_made;
+	before = fake_puts_made;
 	CHECK(before > 0);
-	puts_done(mark, false);
+	fake_runner_answer_puts(false);
 	world += 1;
 	rendezvous_tick(p.rv);
-	CHECK_EQ(puts_made, before);			/* 1 s: not yet */
+	CHECK_EQ(fake_puts_made, before);			/* 1 s: not yet */
 	world += 1;
-	mark = nops;
 	rendezvous_tick(p.rv);
-	CHECK_EQ(puts_made, before + 1);		/* 2 s: again */
-	puts_done(mark, false);
+	CHECK_EQ(fake_puts_made, before + 1);		/* 2 s: again */
+	fake_runner_answer_puts(false);
 	world += 3;
 	rendezvous_tick(p.rv);
-	CHECK_EQ(puts_made, before + 1);		/* backing off: 4 s now */
+	CHECK_EQ(fake_puts_made, before + 1);		/* backing off: 4 s now */
 	world += 1;
-	mark = nops;
 	rendezvous_tick(p.rv);
-	CHECK_EQ(puts_made, before + 2);
-	puts_done(mark, true);				/* it worked: no more retries */
+	CHECK_EQ(fake_puts_made, before + 2);
+	fake_runner_answer_puts(true);				/* it worked: no more retries */
 	world += 60;
 	rendezvous_tick(p.rv);
-	CHECK_EQ(puts_made, before + 2);
+	CHECK_EQ(fake_puts_made, before + 2);
 	CHECK(rendezvous_next_tick(p.rv) >= (uint64_t)world + 1);
 	peer_stop(&p);
 }

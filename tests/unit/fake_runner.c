@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* fake_runner.c — an in-memory DHT for unit tests (fake_runner.h). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/fake_runner.h"
+
+struct fake_value fake_store[FAKE_MAX_VALUES];
+size_t fake_nstore;
+struct runner_op fake_ops[FAKE_MAX_OPS];
+size_t fake_nops;
+unsigned fake_puts_made, fake_listens_made;
+struct runner fake_runner;
+
+static struct runner_op *
+op_new(const uint8_t hash[RUNNER_HASH_LEN])
+{
+	struct runner_op *op;
+
+	if (fake_nops == FAKE_MAX_OPS)
+		abort();
+	op = &fake_ops[fake_nops++];
+	memset(op, 0, sizeof(*op));
+	memcpy(op->hash, hash, RUNNER_HASH_LEN);
+	return op;
+}
+
+static void
+store(const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len)
+{
+	if (fake_nstore == FAKE_MAX_VALUES || len > FAKE_VALUE_MAX)
+		abort();
+	memcpy(fake_store[fake_nstore].hash, hash, RUNNER_HASH_LEN);
+	memcpy(fake_store[fake_nstore].data, data, len);
+	fake_store[fake_nstore].len = len;
+	fake_store[fake_nstore].dropped = false;
+	fake_nstore++;
+	fake_puts_made++;
+}
+
+struct runner *
+runner_new(struct event_base *base, const struct runner_config *cfg)
+{
+	static uint16_t next_port = 40000;
+	struct runner *r;
+
+	(void)base;
+	(void)cfg;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->port = next_port++;
+	return r;
+}
+
+void
+runner_free(struct runner *r)
+{
+	free(r);
+}
+
+struct runner_op *
+runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len,
+    void (*done)(void *, bool), void *arg)
+{
+	struct runner_op *op = op_new(hash);
+
+	(void)r;
+	op->done = done;
+	op->arg = arg;
+	store(hash, data, len);
+	return op;
+}
+
+struct runner_op *
+runner_put_once(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data,
+    size_t len, void (*done)(void *, bool), void *arg)
+{
+	struct runner_op *op = runner_put(r, hash, data, len, done, arg);
+
+	op->once = true;
+	return op;
+}
+
+void
+runner_cancel_put(struct runner *r, struct runner_op *op)
+{
+	(void)r;
+	if (op != NULL)
+		op->cancelled = true;
+}
+
+struct runner_op *
+runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
+{
+	struct runner_op *op = op_new(hash);
+
+	(void)r;
+	op->listen = true;
+	op->value = value;
+	op->arg = arg;
+	fake_listens_made++;
+	return op;
+}
+
+void
+runner_cancel_listen(struct runner *r, struct runner_op *op)
+{
+	(void)r;
+	if (op != NULL)
+		op->cancelled = true;
+}
+
+int
+runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool),
+    void (*done)(void *, bool), void *arg)
+{
+	size_t j;
+
+	(void)r;
+	for (j = 0; j < fake_nstore; j++)
+		if (!fake_store[j].dropped &&
+		    memcmp(fake_store[j].hash, hash, RUNNER_HASH_LEN) == 0 && value != NULL)
+			value(arg, fake_store[j].data, fake_store[j].len, j + 1, false);
+	if (done != NULL)
+		done(arg, true);
+	return 0;
+}
+
+void
+runner_set_boot_cb(struct runner *r, void (*fn)(void *, bool), void *arg)
+{
+	r->boot_cb = fn;
+	r->boot_arg = arg;
+}
+
+void
+runner_node_id(const struct runner *r, uint8_t out[RUNNER_HASH_LEN])
+{
+	memset(out, 0, RUNNER_HASH_LEN);
+	memcpy(out, &r->port, sizeof(r->port));
+}
+
+uint16_t
+runner_bound_port(const struct runner *r, int family)
+{
+	(void)family;
+	return r->port;
+}
+
+size_t
+runner_public_addrs(const struct runner *r, struct sockaddr_storage *out, size_t max)
+{
+	(void)r;
+	(void)out;
+	(void)max;
+	return 0;
+}
+
+const struct runner_boot *
+runner_boots(const struct runner *r, size_t *n)
+{
+	(void)r;
+	*n = 0;
+	return NULL;
+}
+
+size_t
+runner_boots_ok(const struct runner *r)
+{
+	(void)r;
+	return 0;
+}
+
+void
+fake_runner_reset(void)
+{
+	fake_nstore = fake_nops = 0;
+	fake_puts_made = fake_listens_made = 0;
+}
+
+unsigned
+fake_runner_flush(void)
+{
+	unsigned handed = 0;
+	bool again = true;
+	size_t i, j;
+
+	while (again) {
+		again = false;
+		for (i = 0; i < fake_nops; i++) {
+			struct runner_op *op = &fake_ops[i];
+
+			for (j = op->next; op->listen && !op->cancelled && j < fake_nstore; j++) {
+				op->next = j + 1;
+				if (fake_store[j].dropped ||
+				    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) != 0)
+					continue;
+				op->value(op->arg, fake_store[j].data, fake_store[j].len, j + 1, false);
+				handed++;
+				again = true;
+			}
+		}
+	}
+	return handed;
+}
+
+unsigned
+fake_runner_answer_puts(bool ok)
+{
+	size_t i, until = fake_nops;	/* not the puts the answers cause */
+	unsigned n = 0;
+
+	for (i = 0; i < until; i++) {
+		struct runner_op *op = &fake_ops[i];
+
+		if (op->listen || op->answered || op->cancelled)
+			continue;
+		op->answered = true;
+		n++;
+		if (op->done != NULL)
+			op->done(op->arg, ok);
+	}
+	return n;
+}
+
+size_t
+fake_runner_live_listens(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < fake_nops; i++)
+		n += fake_ops[i].listen && !fake_ops[i].cancelled;
+	return n;
+}
+
+void
+fake_runner_drop(const uint8_t hash[RUNNER_HASH_LEN])
+{
+	size_t j;
+
+	for (j = 0; j < fake_nstore; j++)
+		if (memcmp(fake_store[j].hash, hash, RUNNER_HASH_LEN) == 0)
+			fake_store[j].dropped = true;
+}

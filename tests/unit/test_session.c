@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_session.c — whole sessions (src/session) on a manual clock, a fake
+ * DHT (tests/unit/fake_runner.c), a fake network (datagrams between the
+ * sessions by port, 1 ms each way, with pairs that can be cut) and a fake
+ * UI that keeps every event: no socket, no thread, no sleep. Minutes of
+ * session time run in well under a second, the same way every time.
+ *
+ *   meet     two peers find each other, punch, bring WireGuard up (path
+ *            "lan": loopback), exchange a line each way, each delivered once
+ *            and acknowledged; no fallback kind is ever tried.
+ *   relay    A and B cannot reach each other, C reaches both: A and B chat
+ *            through C (path "relay", via C), sought no earlier than
+ *            FALLBACK_RELAY_MS into punching; once the cut is gone the next
+ *            direct probe (FALLBACK_RETRY_MS) moves them onto it ("better").
+ *   dht      A and B alone and cut off: the DHT mailbox once punching fails
+ *            (PUNCH_END_MS), a line delivered through it; with the cut gone,
+ *            punching again (FALLBACK_RETRY_MS) brings them up directly.
+ *   quit     /quit says goodbye: the other side sees the peer leave.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
+#include "src/session/fallback.h"
+#include "src/session/session.h"
+#include "src/ui/ui.h"
+#include "src/ui/ui_impl.h"
+#include "tests/check.h"
+#include "tests/unit/fake_runner.h"
+#include "tunnel/nat/punch.h"
+#include "tunnel/net/endpoint.h"
+
+enum {
+	NODES = 3,
+	EVENTS = 512,
+	TEXT = 96,
+	QUEUE = 4096,
+	DGRAM = 1600,
+	LATENCY_NS = 1000000		/* 1 ms each way */
+};
+
+/* --- the clock --------------------------------------------------------------------- */
+
+static uint64_t now_ns = 1000000000ull;
+static const uint64_t unix_base_ms = 1700000000000ull;	/* 800 s into an epoch */
+
+static uint64_t
+fake_mono(void *arg)
+{
+	(void)arg;
+	return now_ns;
+}
+
+static uint64_t
+fake_unix(void *arg)
+{
+	(void)arg;
+	return unix_base_ms + now_ns / 1000000u;
+}
+
+static const struct clock fake_clock = { fake_mono, fake_unix, NULL };
+static struct timers *timers;
+
+static uint64_t
+now_ms(void)
+{
+	return now_ns / 1000000u;
+}
+
+/* --- a node: a session, what it showed, what it sent ----------------------------------- */
+
+struct event_rec {
+	enum ui_event_kind kind;
+	char what[24], path[16], reason[24], nick[24], via[24], text[TEXT];
+	uint64_t at_ms, seq;
+};
+
+struct node {
+	const char *name;
+	char dir[64], idpath[96];
+	struct session_config cfg;
+	struct session *s;
+	struct {
+		struct ui ui;
+		struct node *n;
+	} ui;
+	uint16_t port;
+	int done;
+	struct event_rec ev[EVENTS];
+	unsigned nev;
+};
+
+static struct node nodes[NODES];
+static int cut[NODES][NODES];		/* no datagram between i and j */
+
+static void
+ui_emit_rec(struct ui *ui, const struct ui_event *e)
+{
+	struct node *n = ((struct node **)(ui + 1))[0];
+	struct event_rec *r;
+
+	if (n->nev == EVENTS)
+		return;
+	r = &n->ev[n->nev++];
+	memset(r, 0, sizeof(*r));
+	r->kind = e->kind;
+	r->at_ms = now_ms();
+	r->seq = e->seq;
+	snprintf(r->what, sizeof(r->what), "%s", e->what != NULL ? e->what : "");
+	snprintf(r->path, sizeof(r->path), "%s", e->path != NULL ? e->path : "");
+	snprintf(r->reason, sizeof(r->reason), "%s", e->reason != NULL ? e->reason : "");
+	snprintf(r->nick, sizeof(r->nick), "%s", e->nick != NULL ? e->nick : "");
+	snprintf(r->via, sizeof(r->via), "%s", e->via != NULL ? e->via : "");
+	if (e->text != NULL)
+		snprintf(r->text, sizeof(r->text), "%.*s",
+		    (int)(e->text_len != 0 ? e->text_len : strlen(e->text)), e->text);
+}
+
+static void
+ui_free_rec(struct ui *ui)
+{
+	(void)ui;
+}
+
+static const struct ui_ops rec_ops = { ui_emit_rec, NULL, NULL, ui_free_rec };
+
+/* The first event of n matching kind (and path, nick, what when given) from index from. */
+static const struct event_rec *
+find(const struct node *n, unsigned from, enum ui_event_kind kind, const char *path,
+    const char *nick, const char *what)
+{
+	unsigned i;
+
+	for (i = from; i < n->nev; i++) {
+		const struct event_rec *r = &n->ev[i];
+
+		if (r->kind == kind && (path == NULL || strcmp(r->path, path) == 0) &&
+		    (nick == NULL || strcmp(r->nick, nick) == 0) &&
+		    (what == NULL || strcmp(r->what, what) == 0))
+			return r;
+	}
+	return NULL;
+}
+
+static unsigned
+count(const struct node *n, enum ui_event_kind kind, const char *path)
+{
+	unsigned i, c = 0;
+
+	for (i = 0; i < n->nev; i++)
+		c += n->ev[i].kind == kind && (path == NULL || strcmp(n->ev[i].path, path) == 0);
+	return c;
+}
+
+static unsigned
+count_from(const struct node *n, enum ui_event_kind kind, const char *nick)
+{
+	unsigned i, c = 0;
+
+	for (i = 0; i < n->nev; i++)
+		c += n->ev[i].kind == kind && strcmp(n->ev[i].nick, nick) == 0;
+	return c;
+}
+
+/* --- the network ---------------------------------------------------------------------- */
+
+struct dgram {
+	uint64_t at;
+	int from;
+	uint16_t to_port;
+	size_t len;
+	uint8_t data[DGRAM];
+};
+
+static struct dgram queue[QUEUE];
+static unsigned qhead, qlen;
+static unsigned long long sent_total, cut_total;
+
+static int
+node_of_port(uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < NODES; i++)
+		if (nodes[i].s != NULL && nodes[i].port == port)
+			return i;
+	return -1;
+}
+
+static int
+wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	struct node *n = arg;
+	struct dgram *d;
+
+	if (qlen == QUEUE || len > DGRAM)
+		return -1;
+	d = &queue[(qhead + qlen++) % QUEUE];
+	d->at = now_ns + LATENCY_NS;
+	d->from = (int)(n - nodes);
+	d->to_port = to->port;
+	d->len = len;
+	memcpy(d->data, buf, len);
+	sent_total++;
+	return 0;
+}
+
+/* Deliver what is due; returns how many went anywhere. */
+static unsigned
+net_deliver(void)
+{
+	unsigned done = 0;
+
+	while (qlen > 0 && queue[qhead].at <= now_ns) {
+		struct dgram d = queue[qhead];
+		struct endpoint from;
+		uint8_t lo[4] = { 127, 0, 0, 1 };
+		int to = node_of_port(d.to_port);
+
+		qhead = (qhead + 1) % QUEUE;
+		qlen--;
+		if (to < 0 || nodes[d.from].s == NULL)
+			continue;
+		if (cut[d.from][to]) {
+			cut_total++;
+			continue;
+		}
+		endpoint_set(&from, ENDPOINT_V4, lo, nodes[d.from].port);
+		session_input(nodes[to].s, &from, d.data, d.len);
+		done++;
+	}
+	return done;
+}
+
+static uint64_t
+net_next(void)
+{
+	return qlen > 0 ? queue[qhead].at : UINT64_MAX;
+}
+
+/* --- driving --------------------------------------------------------------------------- */
+
+static void
+on_done(void *arg, unsigned delay_ms)
+{
+	(void)delay_ms;
+	((struct node *)arg)->done = 1;
+}
+
+/* Run everything due now, then move the clock, until end_ms. */
+static void
+run_until(uint64_t end_ms)
+{
+	uint64_t end = end_ms * 1000000u, next;
+
+	for (;;) {
+		unsigned progress;
+
+		do {
+			progress = fake_runner_flush() + fake_runner_answer_puts(true) + net_deliver() +
+			    timers_run(timers);
+		} while (progress > 0);
+		next = timers_next(timers);
+		if (net_next() < next)
+			next = net_next();
+		if (next > end)
+			break;
+		if (next > now_ns)
+			now_ns = next;
+	}
+	now_ns = end;
+}
+
+static void
+run_for(uint64_t ms)
+{
+	run_until(now_ms() + ms);
+}
+
+static void
+node_start(int i, const char *name)
+{
+	static const char *const no_stun[] = { NULL };
+	struct node *n = &nodes[i];
+	struct session_env env;
+
+	memset(n, 0, sizeof(*n));
+	n->name = name;
+	strcpy(n->dir, "/tmp/test_session.XXXXXX");
+	if (mkdtemp(n->dir) == NULL)
+		abort();
+	strcpy(n->idpath, n->dir);
+	strcat(n->idpath, "/identity");
+	n->cfg.batch = 1;
+	n->cfg.room = "test/session/room";
+	n->cfg.identity_path = n->idpath;
+	n->cfg.nick = name;
+	n->cfg.stun = no_stun;
+	n->cfg.loopback = 1;
+	n->port = (uint16_t)(50000 + i);
+	n->ui.ui.ops = &rec_ops;
+	n->ui.n = n;
+
+	memset(&env, 0, sizeof(env));
+	env.timers = timers;
+	env.ui = &n->ui.ui;
+	env.wire.send = wire_send;
+	env.wire.arg = n;
+	env.wire.port = n->port;
+	env.wire.families = SESSION_WIRE_V4;
+	env.done = on_done;
+	env.done_arg = n;
+	n->s = session_new(&n->cfg, &env);
+	CHECK_MSG(n->s != NULL, "session %s did not start", name);
+}
+
+static void
+node_stop(int i)
+{
+	struct node *n = &nodes[i];
+
+	session_free(n->s);
+	n->s = NULL;
+	unlink(n->idpath);
+	rmdir(n->dir);
+}
+
+static void
+say(int i, const char *line)
+{
+	session_line(nodes[i].s, line, strlen(line));
+}
+
+static void
+reset_world(void)
+{
+	memset(cut, 0, sizeof(cut));
+	qhead = qlen = 0;
+	fake_runner_reset();
+}
+
+static void
+set_cut(int a, int b, int on)
+{
+	cut[a][b] = cut[b][a] = on;
+}
+
+/* --- the cases -------------------------------------------------------------------------- */
+
+static void
+test_meet(void)
+{
+	const struct event_rec *up_a, *up_b, *msg;
+
+	reset_world();
+	node_start(0, "alice");
+	node_start(1, "bob");
+	run_for(5000);
+
+	CHECK(find(&nodes[0], 0, UI_EV_PEER_FOUND, NULL, "bob", NULL) != NULL);
+	up_a = find(&nodes[0], 0, UI_EV_PATH_UP, "lan", "bob", NULL);
+	up_b = find(&nodes[1], 0, UI_EV_PATH_UP, "lan", "alice", NULL);
+	CHECK(up_a != NULL && up_b != NULL);
+	/* Nothing but direct was needed. */
+	CHECK_EQ(count(&nodes[0], UI_EV_PEER_FAILED, NULL), 0);
+	CHECK_EQ(count(&nodes[0], UI_EV_PATH_UP, "relay") + count(&nodes[0], UI_EV_PATH_UP, "dht"), 0);
+
+	say(0, "hello bob");
+	say(1, "hi alice");
+	run_for(2000);
+	msg = find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "alice", NULL);
+	CHECK(msg != NULL && strcmp(msg->text, "hello bob") == 0);
+	msg = find(&nodes[0], 0, UI_EV_MESSAGE, NULL, "bob", NULL);
+	CHECK(msg != NULL && strcmp(msg->text, "hi alice") == 0);
+	CHECK_EQ(count(&nodes[1], UI_EV_MESSAGE, NULL), 1);	/* once */
+	CHECK_EQ(count(&nodes[0], UI_EV_DELIVERED, NULL), 1);
+	CHECK_EQ(count(&nodes[1], UI_EV_DELIVERED, NULL), 1);
+
+	/* /who lists bob on path lan. */
+	say(0, "/who");
+	CHECK(find(&nodes[0], 0, UI_EV_WHO, "lan", "bob", NULL) != NULL);
+
+	/* /quit: bob sees alice leave. */
+	say(0, "/quit");
+	CHECK(nodes[0].done);
+	run_for(1000);
+	CHECK(find(&nodes[1], 0, UI_EV_PEER_LEFT, NULL, "alice", NULL) != NULL);
+	node_stop(0);
+	node_stop(1);
+}
+
+static void
+test_relay(void)
+{
+	const struct event_rec *punch, *up, *better;
+	unsigned mark_a;
+
+	reset_world();
+	set_cut(0, 1, 1);
+	node_start(2, "carol");
+	run_for(1000);
+	node_start(0, "alice");
+	node_start(1, "bob");
+	run_for(3000);
+	/* Carol reaches both. */
+	CHECK(find(&nodes[2], 0, UI_EV_PATH_UP, "lan", "alice", NULL) != NULL);
+	CHECK(find(&nodes[2], 0, UI_EV_PATH_UP, "lan", "bob", NULL) != NULL);
+	punch = find(&nodes[0], 0, UI_EV_PEER_PUNCHING, NULL, "bob", NULL);
+	CHECK(punch != NULL);
+	CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, NULL, "bob", NULL) == NULL);
+
+	run_for(15000);
+	up = find(&nodes[0], 0, UI_EV_PATH_UP, "relay", "bob", NULL);
+	CHECK_MSG(up != NULL, "alice never reached bob through carol");
+	if (up != NULL && punch != NULL) {
+		/* The policy's time, not before. */
+		CHECK_MSG(up->at_ms >= punch->at_ms + FALLBACK_RELAY_MS,
+		    "relay at %llu ms, punching began at %llu", (unsigned long long)up->at_ms,
+		    (unsigned long long)punch->at_ms);
+		CHECK(strcmp(up->via, "carol") == 0);
+	}
+	CHECK(find(&nodes[1], 0, UI_EV_PATH_UP, "relay", "alice", NULL) != NULL);
+
+	say(0, "through carol");
+	run_for(2000);
+	CHECK(find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "alice", NULL) != NULL);
+	CHECK_EQ(count_from(&nodes[0], UI_EV_DELIVERED, "bob"), 1);
+	CHECK_EQ(count_from(&nodes[0], UI_EV_DELIVERED, "carol"), 1);
+
+	/* The cut goes: the next direct probe moves them onto the direct pair. */
+	mark_a = nodes[0].nev;
+	set_cut(0, 1, 0);
+	run_for(FALLBACK_RETRY_MS + 5000);
+	better = find(&nodes[0], mark_a, UI_EV_PATH_UP, "lan", "bob", "better");
+	CHECK_MSG(better != NULL, "alice stayed on the relay after the cut went");
+	say(0, "direct now");
+	run_for(2000);
+	CHECK_EQ(count_from(&nodes[1], UI_EV_MESSAGE, "alice"), 2);
+	CHECK_EQ(count_from(&nodes[0], UI_EV_DELIVERED, "bob"), 2);
+	CHECK_EQ(count(&nodes[0], UI_EV_UNDELIVERED, NULL), 0);
+	node_stop(0);
+	node_stop(1);
+	node_stop(2);
+}
+
+static void
+test_dht(void)
+{
+	const struct event_rec *punch, *failed, *dht, *up;
+	unsigned mark;
+
+	reset_world();
+	set_cut(0, 1, 1);
+	node_start(0, "alice");
+	node_start(1, "bob");
+	run_for(2000);
+	punch = find(&nodes[0], 0, UI_EV_PEER_PUNCHING, NULL, "bob", NULL);
+	CHECK(punch != NULL);
+	CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, "dht", "bob", NULL) == NULL);
+
+	run_for(PUNCH_END_MS);
+	failed = find(&nodes[0], 0, UI_EV_PEER_FAILED, NULL, "bob", NULL);
+	dht = find(&nodes[0], 0, UI_EV_PATH_UP, "dht", "bob", NULL);
+	CHECK(failed != NULL && dht != NULL);
+	if (dht != NULL && punch != NULL)
+		CHECK(dht->at_ms >= punch->at_ms + PUNCH_END_MS);
+
+	say(0, "by mail");
+	run_for(3000);
+	CHECK(find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "alice", NULL) != NULL);
+	CHECK_EQ(count(&nodes[0], UI_EV_DELIVERED, NULL), 1);
+
+	/* The cut goes: punching again brings the direct path. */
+	mark = nodes[0].nev;
+	set_cut(0, 1, 0);
+	run_for(FALLBACK_RETRY_MS + 5000);
+	up = find(&nodes[0], mark, UI_EV_PATH_UP, "lan", "bob", NULL);
+	CHECK_MSG(up != NULL, "alice stayed on the DHT after the cut went");
+	node_stop(0);
+	node_stop(1);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	timers = timers_new(NULL, &fake_clock);
+	test_meet();
+	test_relay();
+	test_dht();
+	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
+	timers_free(timers);
+	printf("test_session: %llu datagrams, %llu cut\n", sent_total, cut_total);
+	return check_exit("test_session");
+}
