@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/wg/kdf.c tunnel/wg/tai64n.c tunnel/wg/replay.c tunnel/wg/index.c tunnel/wg/noise.c tunnel/wg/cookie.c tunnel/wg/ratelimiter.c tunnel/wg/timers.c tunnel/wg/allowedips.c tunnel/wg/send.c tunnel/wg/receive.c tunnel/wg/peer.c tunnel/wg/device.c */
+/* fuzz-sources: tunnel/wg/kdf.c tunnel/wg/tai64n.c tunnel/wg/replay.c tunnel/wg/index.c tunnel/wg/noise.c tunnel/wg/cookie.c tunnel/wg/ratelimiter.c tunnel/wg/timers.c tunnel/wg/allowedips.c tunnel/wg/send.c tunnel/wg/receive.c tunnel/wg/peerlookup.c tunnel/wg/peer.c tunnel/wg/device.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_wg_input.c — libFuzzer target for wg_device_input(): arbitrary

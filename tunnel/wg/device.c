@@ -13,6 +13,7 @@
 #include "tunnel/wg/cookie.h"
 #include "tunnel/wg/device.h"
 #include "tunnel/wg/peer.h"
+#include "tunnel/wg/peerlookup.h"
 #include "tunnel/wg/ratelimiter.h"
 #include "tunnel/wg/timers.h"
 
@@ -83,6 +84,7 @@ wg_device_new(const uint8_t private_key[WG_KEY_LEN], const struct wg_io *io)
 	if (wg_ratelimiter_init(&dev->ratelimiter, wg_device_now(dev)) != 0)
 		goto err_cookie;
 	wg_index_table_init(&dev->index_table);
+	wg_pubkey_table_init(&dev->peers);
 	dev->force_under_load = -1;
 	dev->load_window_start = wg_device_now(dev);
 	return dev;
@@ -100,8 +102,8 @@ wg_device_free(struct wg_device *dev)
 {
 	if (dev == NULL)
 		return;
-	while (dev->peers != NULL)
-		wg_peer_free(dev->peers);
+	while (dev->peers.head != NULL)
+		wg_peer_free(dev->peers.head);
 	wg_ratelimiter_uninit(&dev->ratelimiter);
 	wg_cookie_checker_clear(&dev->cookie_checker);
 	sodium_memzero(dev, sizeof *dev);
@@ -129,27 +131,7 @@ wg_device_force_under_load(struct wg_device *dev, int mode)
 struct wg_peer *
 wg_device_peer_lookup(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN])
 {
-	struct wg_peer	*peer;
-
-	for (peer = dev->peers; peer != NULL; peer = peer->next) {
-		if (sodium_memcmp(peer->public_key, public_key, WG_KEY_LEN) == 0)
-			return peer;
-	}
-	return NULL;
-}
-
-void
-wg_device_unlink_peer(struct wg_device *dev, struct wg_peer *peer)
-{
-	struct wg_peer	**pp;
-
-	for (pp = &dev->peers; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == peer) {
-			*pp = peer->next;
-			dev->npeers--;
-			return;
-		}
-	}
+	return wg_pubkey_table_lookup(&dev->peers, public_key);
 }
 
 uint64_t
@@ -158,7 +140,7 @@ wg_device_next_timer(const struct wg_device *dev)
 	const struct wg_peer	*peer;
 	uint64_t		 next = UINT64_MAX, t;
 
-	for (peer = dev->peers; peer != NULL; peer = peer->next) {
+	for (peer = dev->peers.head; peer != NULL; peer = peer->next) {
 		if ((t = wg_timers_next(peer)) < next)
 			next = t;
 	}
@@ -171,6 +153,6 @@ wg_device_run_timers(struct wg_device *dev)
 	struct wg_peer	*peer;
 	uint64_t	 now = wg_device_now(dev);
 
-	for (peer = dev->peers; peer != NULL; peer = peer->next)
+	for (peer = dev->peers.head; peer != NULL; peer = peer->next)
 		wg_timers_run(peer, now);
 }

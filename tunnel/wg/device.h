@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * device.h — struct wg_device: our static identity, the peers, the index
- * table, the cookie checker, the rate limiter, load detection and stats.
+ * device.h — struct wg_device: our static identity, the peers (by public
+ * key, peerlookup.h), the index table, the cookie checker, the rate
+ * limiter, load detection and stats.
  */
 #ifndef GONET_TUNNEL_DEVICE_H
 #define GONET_TUNNEL_DEVICE_H
@@ -12,6 +13,7 @@
 #include "tunnel/wg/cookie.h"
 #include "tunnel/wg/index.h"
 #include "tunnel/wg/noise.h"
+#include "tunnel/wg/peerlookup.h"
 #include "tunnel/wg/ratelimiter.h"
 #include "tunnel/wg/wg.h"
 
@@ -28,8 +30,7 @@ struct wg_device {
 	struct wg_cookie_checker	 cookie_checker;
 	struct wg_ratelimiter		 ratelimiter;
 	struct wg_index_table		 index_table;
-	struct wg_peer			*peers;
-	size_t				 npeers;
+	struct wg_pubkey_table		 peers;
 	struct wg_stats			 stats;
 	int				 force_under_load;	/* -1 auto, 0, 1 */
 	uint64_t			 load_window_start;
@@ -74,6 +75,5 @@ wg_device_count_drop(struct wg_device *dev, enum wg_drop why)
 }
 /* Should be called for each handshake message received; returns 1 when under load. */
 int wg_device_handshake_load(struct wg_device *dev, uint64_t now);
-void wg_device_unlink_peer(struct wg_device *dev, struct wg_peer *peer);
 
 #endif

@@ -23,6 +23,7 @@
 #include "tunnel/wg/kdf.h"
 #include "tunnel/wg/noise.h"
 #include "tunnel/wg/peer.h"
+#include "tunnel/wg/peerlookup.h"
 #include "tunnel/wg/tai64n.h"
 #include "tunnel/wg/timers.h"
 
@@ -271,7 +272,7 @@ wg_noise_handshake_consume_initiation(const struct message_handshake_initiation 
 		goto out;
 
 	/* Is this a peer we know? */
-	if ((peer = wg_device_peer_lookup(dev, s)) == NULL) {
+	if ((peer = wg_pubkey_table_lookup(&dev->peers, s)) == NULL) {
 		*why = WG_DROP_UNKNOWN_PEER;
 		goto out;
 	}

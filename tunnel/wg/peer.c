@@ -13,6 +13,7 @@
 #include "tunnel/wg/device.h"
 #include "tunnel/wg/noise.h"
 #include "tunnel/wg/peer.h"
+#include "tunnel/wg/peerlookup.h"
 #include "tunnel/wg/send.h"
 #include "tunnel/wg/timers.h"
 
@@ -26,7 +27,7 @@ wg_peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
 		return NULL;
 	/* Our own key or a duplicate is refused, as Linux silently ignores them. */
 	if (sodium_memcmp(public_key, dev->static_identity.static_public, WG_KEY_LEN) == 0 ||
-	    wg_device_peer_lookup(dev, public_key) != NULL)
+	    wg_pubkey_table_lookup(&dev->peers, public_key) != NULL)
 		return NULL;
 	if ((peer = calloc(1, sizeof *peer)) == NULL)
 		return NULL;
@@ -40,9 +41,7 @@ wg_peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
 	peer->last_sent_handshake = wg_device_now(dev) -
 	    (uint64_t)(REKEY_TIMEOUT + 1) * WG_NS_PER_SEC;
 
-	peer->next = dev->peers;
-	dev->peers = peer;
-	dev->npeers++;
+	wg_pubkey_table_add(&dev->peers, peer);
 	return peer;
 }
 
@@ -54,7 +53,7 @@ wg_peer_free(struct wg_peer *peer)
 	if (peer == NULL)
 		return;
 	dev = peer->dev;
-	wg_device_unlink_peer(dev, peer);
+	wg_pubkey_table_remove(&dev->peers, peer);
 	wg_timers_stop(peer);
 	wg_noise_handshake_clear(&peer->handshake, &dev->index_table);
 	wg_noise_keypairs_clear(&peer->keypairs, &dev->index_table);
