@@ -501,6 +501,15 @@ wg_noise_received_with_keypair(struct wg_noise_keypairs *keypairs,
 	return 1;
 }
 
+int
+wg_noise_keypair_can_send(const struct wg_noise_keypair *kp, uint64_t now)
+{
+	return kp != NULL && kp->sending.is_valid &&
+	    !wg_time_has_passed(kp->sending.birthdate,
+	    (uint64_t)REJECT_AFTER_TIME * WG_NS_PER_SEC, now) &&
+	    kp->sending_counter < (uint64_t)REJECT_AFTER_MESSAGES;
+}
+
 void
 wg_noise_keypair_free(struct wg_noise_keypair *kp, struct wg_index_table *t)
 {

@@ -101,6 +101,11 @@ int wg_noise_handshake_begin_session(struct wg_noise_handshake *hs,
  */
 int wg_noise_received_with_keypair(struct wg_noise_keypairs *keypairs,
     struct wg_noise_keypair *kp, struct wg_index_table *t);
+/*
+ * 1 if kp may still send at now: valid, younger than REJECT_AFTER_TIME and
+ * its counter below REJECT_AFTER_MESSAGES. kp may be NULL.
+ */
+int wg_noise_keypair_can_send(const struct wg_noise_keypair *kp, uint64_t now);
 void wg_noise_keypairs_clear(struct wg_noise_keypairs *keypairs, struct wg_index_table *t);
 void wg_noise_keypair_free(struct wg_noise_keypair *kp, struct wg_index_table *t);
 

@@ -159,18 +159,9 @@ wg_peer_last_handshake(const struct wg_peer *peer)
 }
 
 int
-wg_peer_keypair_can_send(const struct wg_peer *peer, const struct wg_noise_keypair *kp)
-{
-	return kp != NULL && kp->sending.is_valid &&
-	    !wg_time_has_passed(kp->sending.birthdate, (uint64_t)REJECT_AFTER_TIME * WG_NS_PER_SEC,
-	    wg_device_now(peer->dev)) &&
-	    kp->sending_counter < (uint64_t)REJECT_AFTER_MESSAGES;
-}
-
-int
 wg_peer_has_session(const struct wg_peer *peer)
 {
-	return wg_peer_keypair_can_send(peer, peer->keypairs.current_keypair);
+	return wg_noise_keypair_can_send(peer->keypairs.current_keypair, wg_device_now(peer->dev));
 }
 
 int

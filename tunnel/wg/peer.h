@@ -45,7 +45,5 @@ struct wg_peer {
 
 /* Roaming: adopt the source of an authenticated packet as the endpoint. */
 void wg_peer_update_endpoint(struct wg_peer *peer, const struct sockaddr *from, socklen_t len);
-/* 1 if kp may still send: valid, younger than REJECT_AFTER_TIME, counter below the limit. */
-int wg_peer_keypair_can_send(const struct wg_peer *peer, const struct wg_noise_keypair *kp);
 
 #endif

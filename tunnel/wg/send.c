@@ -203,7 +203,7 @@ wg_send_staged_packets(struct wg_peer *peer)
 
 	if (q->count == 0)
 		return;
-	if (!wg_peer_keypair_can_send(peer, kp)) {
+	if (!wg_noise_keypair_can_send(kp, wg_device_now(dev))) {
 		/* Keep the packets; they go when the handshake completes. */
 		if (kp != NULL && kp->sending.is_valid)
 			kp->sending.is_valid = 0;
@@ -213,7 +213,7 @@ wg_send_staged_packets(struct wg_peer *peer)
 
 	wg_timers_any_authenticated_packet_traversal(peer);
 	wg_timers_any_authenticated_packet_sent(peer);
-	while (q->count > 0 && wg_peer_keypair_can_send(peer, kp)) {
+	while (q->count > 0 && wg_noise_keypair_can_send(kp, wg_device_now(dev))) {
 		len = q->len[q->head];
 		n = encrypt_packet(out, kp, kp->sending_counter++, q->pkt[q->head], len);
 		if (send_buffer_to_peer(peer, out, n) == 0) {
