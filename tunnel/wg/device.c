@@ -154,5 +154,5 @@ wg_device_run_timers(struct wg_device *dev)
 	uint64_t	 now = wg_device_now(dev);
 
 	for (peer = dev->peers.head; peer != NULL; peer = peer->next)
-		wg_timers_run(peer, now);
+		wg_peer_run_timers(peer, now);
 }

@@ -1,5 +1,23 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* peer.c — the peer half of the wg.h API: lifetime, configuration, sending. */
+/*
+ * peer.c — the peer half of the wg.h API: lifetime, configuration, sending,
+ * and what each timer does when it expires. timers.c keeps the deadlines;
+ * wg_peer_run_timers() takes the due ones (paper 6.1-6.5):
+ *
+ *   retransmit_handshake:  send the next initiation (one per REKEY_TIMEOUT +
+ *                          jitter); after MAX_TIMER_HANDSHAKES, i.e.
+ *                          REKEY_ATTEMPT_TIME, give up: drop the staged
+ *                          packets, WG_EV_HANDSHAKE_FAILED
+ *   send_keepalive:        send a keepalive: data came in and nothing went
+ *                          back for KEEPALIVE_TIMEOUT (one more
+ *                          KEEPALIVE_TIMEOUT later if more data came)
+ *   new_handshake:         start a handshake: data went out and nothing came
+ *                          back for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT
+ *   zero_key_material:     wipe the handshake and every keypair (3 x
+ *                          REJECT_AFTER_TIME without a new session),
+ *                          WG_EV_KEYS_ZEROED
+ *   persistent_keepalive:  send a keepalive (the interval passed idle)
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -124,11 +142,9 @@ wg_peer_set_persistent_keepalive(struct wg_peer *peer, unsigned seconds)
 
 	if (seconds > 65535)
 		seconds = 65535;
-	peer->timers.persistent_keepalive_interval = seconds;
-	if (seconds == 0) {
-		peer->timers.armed &= ~(1U << WG_TIMER_PERSISTENT_KEEPALIVE);
+	wg_timers_set_persistent_keepalive(peer, seconds);
+	if (seconds == 0)
 		return;
-	}
 	/* As Linux: turning it on sends a keepalive (or a handshake) at once. */
 	if (old == 0 && peer->endpoint_len != 0)
 		wg_send_keepalive(peer);
@@ -190,4 +206,68 @@ wg_peer_initiate(struct wg_peer *peer)
 	peer->last_sent_handshake = wg_device_now(peer->dev) -
 	    (uint64_t)(REKEY_TIMEOUT + 1) * WG_NS_PER_SEC;
 	return wg_send_handshake_initiation(peer, 0);
+}
+
+static void
+expired_retransmit_handshake(struct wg_peer *peer)
+{
+	if (wg_timers_retransmit_expired(peer) == WG_RETRANSMIT_GIVE_UP) {
+		/* Queued packets have no session to go with: drop them. */
+		wg_send_purge_staged_packets(peer);
+		wg_device_event(peer->dev, peer, WG_EV_HANDSHAKE_FAILED);
+		return;
+	}
+	wg_send_handshake_initiation(peer, 1);
+}
+
+static void
+expired_send_keepalive(struct wg_peer *peer)
+{
+	wg_send_keepalive(peer);
+	wg_timers_passive_keepalive_sent(peer);
+}
+
+static void
+expired_new_handshake(struct wg_peer *peer)
+{
+	/* We sent data and heard nothing back for KEEPALIVE + REKEY_TIMEOUT. */
+	wg_send_handshake_initiation(peer, 0);
+}
+
+static void
+expired_zero_key_material(struct wg_peer *peer)
+{
+	wg_noise_handshake_clear(&peer->handshake, &peer->dev->index_table);
+	wg_noise_keypairs_clear(&peer->keypairs, &peer->dev->index_table);
+	wg_device_event(peer->dev, peer, WG_EV_KEYS_ZEROED);
+}
+
+static void
+expired_persistent_keepalive(struct wg_peer *peer)
+{
+	if (peer->timers.persistent_keepalive_interval > 0)
+		wg_send_keepalive(peer);
+}
+
+void
+wg_peer_run_timers(struct wg_peer *peer, uint64_t now)
+{
+	static void (*const expired[WG_TIMER__COUNT])(struct wg_peer *) = {
+		[WG_TIMER_RETRANSMIT_HANDSHAKE] = expired_retransmit_handshake,
+		[WG_TIMER_SEND_KEEPALIVE] = expired_send_keepalive,
+		[WG_TIMER_NEW_HANDSHAKE] = expired_new_handshake,
+		[WG_TIMER_ZERO_KEY_MATERIAL] = expired_zero_key_material,
+		[WG_TIMER_PERSISTENT_KEEPALIVE] = expired_persistent_keepalive
+	};
+	int		 k;
+
+	/*
+	 * One pass, in this order: a handler re-arms only into the future, and
+	 * a timer a handler disarms (giving up disarms send-keepalive) does not
+	 * run after it.
+	 */
+	for (k = 0; k < WG_TIMER__COUNT; k++) {
+		if (wg_timers_expire(peer, k, now))
+			expired[k](peer);
+	}
 }

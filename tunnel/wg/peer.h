@@ -45,5 +45,7 @@ struct wg_peer {
 
 /* Roaming: adopt the source of an authenticated packet as the endpoint. */
 void wg_peer_update_endpoint(struct wg_peer *peer, const struct sockaddr *from, socklen_t len);
+/* Runs what every timer of peer due at now stands for (the table in peer.c). */
+void wg_peer_run_timers(struct wg_peer *peer, uint64_t now);
 
 #endif

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * timers.c — the timer state machine of the paper (6.1-6.5), after Linux's
- * timers.c. Event table (hook: effect):
+ * timers.c, as pure bookkeeping: the hooks below arm and disarm deadlines,
+ * and wg_timers_expire() tells the caller which one is due. What a timer
+ * does when it expires (send an initiation or a keepalive, give up, wipe
+ * keys) is peer.c's (wg_peer_run_timers), so this file calls neither
+ * send.c nor noise.c and touches no socket. Event table (hook: effect):
  *
  *   handshake_initiated:     arm retransmit at REKEY_TIMEOUT + jitter
  *   handshake_complete:      disarm retransmit, reset attempts
@@ -11,8 +15,11 @@
  *   any_..._sent:            disarm send-keepalive (our packet carried the ack)
  *   any_..._received:        disarm new-handshake (the peer is alive)
  *   any_..._traversal:       re-arm persistent keepalive
- *
- * Expiry handlers send through send.c; nothing here touches a socket.
+ *   retransmit_expired:      count the attempt; after the last one, give up:
+ *                            disarm send-keepalive, reset attempts, arm
+ *                            zero-key-material (unless armed)
+ *   passive_keepalive_sent:  re-arm send-keepalive if data came in meanwhile
+ *   set_persistent_keepalive: set the interval; 0 disarms
  */
 #include "config.h"
 
@@ -22,9 +29,7 @@
 
 #include "tunnel/wg/device.h"
 #include "tunnel/wg/messages.h"
-#include "tunnel/wg/noise.h"
 #include "tunnel/wg/peer.h"
-#include "tunnel/wg/send.h"
 #include "tunnel/wg/timers.h"
 
 static uint64_t
@@ -84,8 +89,18 @@ wg_timers_next(const struct wg_peer *peer)
 	return next;
 }
 
-static void
-expired_retransmit_handshake(struct wg_peer *peer)
+int
+wg_timers_expire(struct wg_peer *peer, enum wg_timer_kind kind, uint64_t now)
+{
+	if (!wg_timers_pending(peer, kind) ||
+	    !wg_time_has_passed(peer->timers.deadline[kind], 0, now))
+		return 0;
+	del_timer(peer, kind);
+	return 1;
+}
+
+enum wg_timers_retransmit
+wg_timers_retransmit_expired(struct wg_peer *peer)
 {
 	/*
 	 * MAX_TIMER_HANDSHAKES initiations (one per REKEY_TIMEOUT) span
@@ -94,24 +109,20 @@ expired_retransmit_handshake(struct wg_peer *peer)
 	 */
 	if (peer->timers.handshake_attempts + 1 >= MAX_TIMER_HANDSHAKES) {
 		del_timer(peer, WG_TIMER_SEND_KEEPALIVE);
-		/* Queued packets have no session to go with: drop them. */
-		wg_send_purge_staged_packets(peer);
 		/* Wipe the residue of the partial exchange later. */
 		if (!wg_timers_pending(peer, WG_TIMER_ZERO_KEY_MATERIAL))
 			mod_timer(peer, WG_TIMER_ZERO_KEY_MATERIAL,
 			    wg_device_now(peer->dev) + sec(3 * REJECT_AFTER_TIME));
 		peer->timers.handshake_attempts = 0;
-		wg_device_event(peer->dev, peer, WG_EV_HANDSHAKE_FAILED);
-		return;
+		return WG_RETRANSMIT_GIVE_UP;
 	}
 	++peer->timers.handshake_attempts;
-	wg_send_handshake_initiation(peer, 1);
+	return WG_RETRANSMIT_AGAIN;
 }
 
-static void
-expired_send_keepalive(struct wg_peer *peer)
+void
+wg_timers_passive_keepalive_sent(struct wg_peer *peer)
 {
-	wg_send_keepalive(peer);
 	if (peer->timers.need_another_keepalive) {
 		peer->timers.need_another_keepalive = 0;
 		mod_timer(peer, WG_TIMER_SEND_KEEPALIVE,
@@ -119,48 +130,12 @@ expired_send_keepalive(struct wg_peer *peer)
 	}
 }
 
-static void
-expired_new_handshake(struct wg_peer *peer)
-{
-	/* We sent data and heard nothing back for KEEPALIVE + REKEY_TIMEOUT. */
-	wg_send_handshake_initiation(peer, 0);
-}
-
-static void
-expired_zero_key_material(struct wg_peer *peer)
-{
-	wg_noise_handshake_clear(&peer->handshake, &peer->dev->index_table);
-	wg_noise_keypairs_clear(&peer->keypairs, &peer->dev->index_table);
-	wg_device_event(peer->dev, peer, WG_EV_KEYS_ZEROED);
-}
-
-static void
-expired_persistent_keepalive(struct wg_peer *peer)
-{
-	if (peer->timers.persistent_keepalive_interval > 0)
-		wg_send_keepalive(peer);
-}
-
 void
-wg_timers_run(struct wg_peer *peer, uint64_t now)
+wg_timers_set_persistent_keepalive(struct wg_peer *peer, unsigned seconds)
 {
-	static void (*const handler[WG_TIMER__COUNT])(struct wg_peer *) = {
-		[WG_TIMER_RETRANSMIT_HANDSHAKE] = expired_retransmit_handshake,
-		[WG_TIMER_SEND_KEEPALIVE] = expired_send_keepalive,
-		[WG_TIMER_NEW_HANDSHAKE] = expired_new_handshake,
-		[WG_TIMER_ZERO_KEY_MATERIAL] = expired_zero_key_material,
-		[WG_TIMER_PERSISTENT_KEEPALIVE] = expired_persistent_keepalive
-	};
-	int		 k;
-
-	/* One pass: a handler re-arms only into the future. */
-	for (k = 0; k < WG_TIMER__COUNT; k++) {
-		if (!wg_timers_pending(peer, k) ||
-		    !wg_time_has_passed(peer->timers.deadline[k], 0, now))
-			continue;
-		del_timer(peer, k);
-		handler[k](peer);
-	}
+	peer->timers.persistent_keepalive_interval = seconds;
+	if (seconds == 0)
+		del_timer(peer, WG_TIMER_PERSISTENT_KEEPALIVE);
 }
 
 void

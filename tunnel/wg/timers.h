@@ -2,8 +2,9 @@
 /*
  * timers.h — every per-peer timer of the WireGuard paper (section 6), as
  * deadlines on the caller's monotonic clock. Only timers.c arms or disarms
- * them; packet code reports events through the wg_timers_* hooks, and the
- * device asks for the earliest deadline and runs what is due.
+ * them; packet code reports events through the wg_timers_* hooks. The
+ * device asks for the earliest deadline; peer.c (wg_peer_run_timers) takes
+ * each due timer with wg_timers_expire() and does what it stands for.
  */
 #ifndef GONET_TUNNEL_TIMERS_H
 #define GONET_TUNNEL_TIMERS_H
@@ -42,8 +43,8 @@ void wg_timers_stop(struct wg_peer *peer);
 int wg_timers_pending(const struct wg_peer *peer, enum wg_timer_kind kind);
 /* Earliest armed deadline, UINT64_MAX if none. */
 uint64_t wg_timers_next(const struct wg_peer *peer);
-/* Runs every timer of peer due at now. */
-void wg_timers_run(struct wg_peer *peer, uint64_t now);
+/* If kind is armed and due at now, disarms it and returns 1: the caller runs its expiry. */
+int wg_timers_expire(struct wg_peer *peer, enum wg_timer_kind kind, uint64_t now);
 
 /* Should be called after an authenticated data packet is sent. */
 void wg_timers_data_sent(struct wg_peer *peer);
@@ -61,5 +62,21 @@ void wg_timers_handshake_complete(struct wg_peer *peer);
 void wg_timers_session_derived(struct wg_peer *peer);
 /* Should be called before an authenticated packet is sent or after one is received. */
 void wg_timers_any_authenticated_packet_traversal(struct wg_peer *peer);
+
+/* What the expiry of the retransmit-handshake timer asks for. */
+enum wg_timers_retransmit {
+	WG_RETRANSMIT_AGAIN,		/* attempt counted: send the next initiation */
+	WG_RETRANSMIT_GIVE_UP		/* REKEY_ATTEMPT_TIME is over: stop trying */
+};
+/*
+ * Should be called when the retransmit-handshake timer expired. Giving up
+ * resets the attempts, disarms send-keepalive and arms zero-key-material
+ * (3 * REJECT_AFTER_TIME) unless it is armed.
+ */
+enum wg_timers_retransmit wg_timers_retransmit_expired(struct wg_peer *peer);
+/* Should be called after the keepalive of an expired send-keepalive timer went out. */
+void wg_timers_passive_keepalive_sent(struct wg_peer *peer);
+/* Persistent keepalive interval in seconds; 0 turns it off and disarms it. */
+void wg_timers_set_persistent_keepalive(struct wg_peer *peer, unsigned seconds);
 
 #endif
