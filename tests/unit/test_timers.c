@@ -2,9 +2,10 @@
 /*
  * test_timers.c — every WireGuard timer (tunnel/wg/timers.c) on a fake clock:
  * handshake retransmission with jitter, giving up after REKEY_ATTEMPT_TIME,
- * passive keepalive, new handshake when unanswered, persistent keepalive,
- * rekey after REKEY_AFTER_TIME / messages, reject after REJECT_AFTER_TIME,
- * the initiator's early rekey on receive, and zeroing keys after 540 s.
+ * passive keepalive (and its repeat), new handshake when unanswered,
+ * persistent keepalive, rekey after REKEY_AFTER_TIME / messages, reject after
+ * REJECT_AFTER_TIME, the initiator's early rekey on receive, and zeroing keys
+ * after 540 s.
  */
 #include "config.h"
 
@@ -136,6 +137,31 @@ test_passive_keepalive(void)
 	CHECK_EQ(send_data(1), 0);
 	wgt_advance(20 * SEC, SEC, 1);
 	CHECK_EQ(s1->keepalives_sent, 0);
+	teardown();
+}
+
+static void
+test_passive_keepalive_again(void)
+{
+	uint64_t	 t;
+
+	setup();
+	t = establish();
+	/* More data while node 1's keepalive is pending: one more, 10 s after the first. */
+	wgt_advance(3 * SEC, SEC, 1);
+	CHECK_EQ(send_data(0), 0);
+	wgt_pump();
+	CHECK_EQ(wgt_nodes[1].delivered, 2);
+	wgt_advance(t + 10 * SEC - wgt_clock, 100 * MS, 1);
+	CHECK_EQ(s1->keepalives_sent, 1);
+	CHECK_EQ(wg_device_next_timer(wgt_nodes[1].dev), t + 20 * SEC);
+	wgt_advance(10 * SEC - 1, 100 * MS, 1);
+	CHECK_EQ(s1->keepalives_sent, 1);
+	wgt_advance(1, 1, 1);
+	CHECK_EQ(s1->keepalives_sent, 2);
+	/* Then no more: nothing new came in. */
+	wgt_advance(30 * SEC, SEC, 1);
+	CHECK_EQ(s1->keepalives_sent, 2);
 	teardown();
 }
 
@@ -303,6 +329,7 @@ main(void)
 		return 1;
 	test_retransmit_and_give_up();
 	test_passive_keepalive();
+	test_passive_keepalive_again();
 	test_new_handshake_when_unanswered();
 	test_persistent_keepalive();
 	test_rekey_after_time();
