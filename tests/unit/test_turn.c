@@ -60,6 +60,10 @@ static const char rfc5769_lt[] =
     "00 08 00 14 f6 70 24 65 6d d6 4a 3e 02 b8 e0 71 2e 85 c9 a2 8c a8 96 66";
 static const char rfc5769_user[] = "\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9";
 static const char rfc5769_nonce[] = "f//499k954d6OL34oL9FSTvy64sA";
+/* Its long-term key, MD5(user ":" realm ":" password), computed independently (Python hashlib). */
+static const uint8_t rfc5769_key[TURN_KEY_LEN] = {
+	0xe8, 0xca, 0x7a, 0xd5, 0x9d, 0x5e, 0xb0, 0x51, 0x8e, 0x31, 0x29, 0x11, 0xd2, 0xda, 0xb2, 0xa9
+};
 
 static void
 test_rfc5769_long_term(void)
@@ -81,8 +85,9 @@ test_rfc5769_long_term(void)
 	/* Key derivation (MD5 of user:realm:pass, "TheMatrIX" is its own SASLprep) and HMAC-SHA1. */
 	CHECK(turn_auth_set(&auth, rfc5769_user, strlen(rfc5769_user), "TheMatrIX", 9,
 	    (const uint8_t *)"example.org", 11, (const uint8_t *)rfc5769_nonce, 28) == 0);
+	CHECK(memcmp(auth.key, rfc5769_key, TURN_KEY_LEN) == 0);
 	fake_key(key, rfc5769_user, "example.org", "TheMatrIX");
-	CHECK(memcmp(key, auth.key, TURN_KEY_LEN) == 0);
+	CHECK(memcmp(key, rfc5769_key, TURN_KEY_LEN) == 0);
 	CHECK(turn_msg_check_integrity(msg, n, &m, auth.key) == 1);
 	/* The wrong password, or one flipped bit anywhere before the MAC, fails. */
 	fake_key(key, rfc5769_user, "example.org", "TheMatrix");

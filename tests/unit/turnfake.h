@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * turnfake.h — builds what a TURN server would send (responses, Data
- * indications), for tests/test_turn.c and tests/fuzz/fuzz_turn.c. Written
- * independently of tunnel/turn/turn_msg.c so the tests do not check the codec
- * against itself. Static functions: include it in one file per program.
+ * indications), for tests/unit/test_turn.c and tests/fuzz/fuzz_turn.c.
+ * Written independently of the codec under test (MD5 and HMAC-SHA1 straight
+ * from nettle), so the tests do not check the codec against itself. Static
+ * functions: include it in one file per program.
  */
 #ifndef GONET_TURNFAKE_H
 #define GONET_TURNFAKE_H
@@ -11,8 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <nettle/hmac.h>
+#include <nettle/md5.h>
+
 #include "tunnel/net/endpoint.h"
-#include "tunnel/turn/sha1md5.h"
 
 enum { FAKE_MAX = 4096 };
 
@@ -104,11 +107,14 @@ fake_error(struct fake_msg *f, unsigned code, const char *reason)
 static void
 fake_integrity(struct fake_msg *f, const uint8_t key[16])
 {
-	uint8_t mac[20];
+	struct hmac_sha1_ctx h;
+	uint8_t mac[SHA1_DIGEST_SIZE];
 
 	fake_set_length(f, f->len + 24);
-	sha1md5_hmac_sha1(mac, key, 16, f->buf, f->len);
-	fake_attr(f, 0x0008, mac, 20);
+	hmac_sha1_set_key(&h, 16, key);
+	hmac_sha1_update(&h, f->len, f->buf);
+	hmac_sha1_digest(&h, sizeof(mac), mac);
+	fake_attr(f, 0x0008, mac, sizeof(mac));
 }
 
 static uint32_t
@@ -139,13 +145,13 @@ fake_key(uint8_t key[16], const char *user, const char *realm, const char *pass)
 {
 	struct md5_ctx c;
 
-	sha1md5_md5_init(&c);
-	sha1md5_md5_update(&c, user, strlen(user));
-	sha1md5_md5_update(&c, ":", 1);
-	sha1md5_md5_update(&c, realm, strlen(realm));
-	sha1md5_md5_update(&c, ":", 1);
-	sha1md5_md5_update(&c, pass, strlen(pass));
-	sha1md5_md5_final(&c, key);
+	md5_init(&c);
+	md5_update(&c, strlen(user), (const uint8_t *)user);
+	md5_update(&c, 1, (const uint8_t *)":");
+	md5_update(&c, strlen(realm), (const uint8_t *)realm);
+	md5_update(&c, 1, (const uint8_t *)":");
+	md5_update(&c, strlen(pass), (const uint8_t *)pass);
+	md5_digest(&c, MD5_DIGEST_SIZE, key);
 }
 
 #endif

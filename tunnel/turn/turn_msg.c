@@ -7,12 +7,17 @@
 
 #include <string.h>
 
+#include <nettle/hmac.h>
+#include <nettle/md5.h>
 #include <sodium.h>
 
 #include "tunnel/net/bytes.h"
 #include "tunnel/turn/turn_msg.h"
 
 static const uint8_t magic_cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
+
+_Static_assert(TURN_KEY_LEN == MD5_DIGEST_SIZE, "the long-term key is an MD5 digest");
+_Static_assert(TURN_MI_LEN == SHA1_DIGEST_SIZE, "MESSAGE-INTEGRITY is an HMAC-SHA1");
 
 const char *
 turn_msg_err_name(enum turn_msg_err e)
@@ -67,13 +72,14 @@ turn_auth_set(struct turn_auth *auth, const char *username, size_t username_len,
 	memcpy(auth->realm, realm, realm_len);
 	auth->realm_len = realm_len;
 	/* RFC 8489 section 9.2.2: key = MD5(username ":" OpaqueString(realm) ":" OpaqueString(password)). */
-	sha1md5_md5_init(&md5);
-	sha1md5_md5_update(&md5, username, username_len);
-	sha1md5_md5_update(&md5, ":", 1);
-	sha1md5_md5_update(&md5, realm, realm_len);
-	sha1md5_md5_update(&md5, ":", 1);
-	sha1md5_md5_update(&md5, password, password_len);
-	sha1md5_md5_final(&md5, auth->key);
+	md5_init(&md5);
+	md5_update(&md5, username_len, (const uint8_t *)username);
+	md5_update(&md5, 1, (const uint8_t *)":");
+	md5_update(&md5, realm_len, realm);
+	md5_update(&md5, 1, (const uint8_t *)":");
+	md5_update(&md5, password_len, (const uint8_t *)password);
+	md5_digest(&md5, MD5_DIGEST_SIZE, auth->key);
+	sodium_memzero(&md5, sizeof(md5));	/* its block buffer held the password */
 	return 0;
 fail:
 	turn_auth_wipe(auth);
@@ -201,14 +207,14 @@ turn_msg_build(uint8_t *out, size_t outlen, const struct turn_request *req,
 		if (w.err || w.cap - w.len < STUN_ATTR_HEADER_LEN + TURN_MI_LEN)
 			return 0;
 		set_length(&w, w.len + STUN_ATTR_HEADER_LEN + TURN_MI_LEN);
-		sha1md5_hmac_sha1_init(&h, auth->key, TURN_KEY_LEN);
-		sha1md5_hmac_sha1_update(&h, out, w.len);
+		hmac_sha1_set_key(&h, TURN_KEY_LEN, auth->key);
+		hmac_sha1_update(&h, w.len, out);
 		v = put_attr(&w, STUN_ATTR_MESSAGE_INTEGRITY, NULL, TURN_MI_LEN);
-		if (v == NULL) {
-			sodium_memzero(&h, sizeof(h));
+		if (v != NULL)
+			hmac_sha1_digest(&h, TURN_MI_LEN, v);
+		sodium_memzero(&h, sizeof(h));
+		if (v == NULL)
 			return 0;
-		}
-		sha1md5_hmac_sha1_final(&h, v);
 	}
 	if (req->fingerprint) {
 		if (w.err || w.cap - w.len < 8)
@@ -374,7 +380,7 @@ turn_msg_check_integrity(const uint8_t *buf, size_t len, const struct turn_msg *
     const uint8_t key[TURN_KEY_LEN])
 {
 	struct hmac_sha1_ctx h;
-	uint8_t hdr[STUN_HEADER_LEN], mac[SHA1_LEN];
+	uint8_t hdr[STUN_HEADER_LEN], mac[TURN_MI_LEN];
 	size_t off = m->integrity_off;
 	int ok;
 
@@ -383,11 +389,12 @@ turn_msg_check_integrity(const uint8_t *buf, size_t len, const struct turn_msg *
 	/* The length field as if MESSAGE-INTEGRITY ended the message. */
 	memcpy(hdr, buf, STUN_HEADER_LEN);
 	bytes_put16(hdr + 2, (uint16_t)(off + STUN_ATTR_HEADER_LEN + TURN_MI_LEN - STUN_HEADER_LEN));
-	sha1md5_hmac_sha1_init(&h, key, TURN_KEY_LEN);
-	sha1md5_hmac_sha1_update(&h, hdr, STUN_HEADER_LEN);
-	sha1md5_hmac_sha1_update(&h, buf + STUN_HEADER_LEN, off - STUN_HEADER_LEN);
-	sha1md5_hmac_sha1_final(&h, mac);
+	hmac_sha1_set_key(&h, TURN_KEY_LEN, key);
+	hmac_sha1_update(&h, STUN_HEADER_LEN, hdr);
+	hmac_sha1_update(&h, off - STUN_HEADER_LEN, buf + STUN_HEADER_LEN);
+	hmac_sha1_digest(&h, TURN_MI_LEN, mac);
 	ok = sodium_memcmp(mac, buf + off + STUN_ATTR_HEADER_LEN, TURN_MI_LEN) == 0;
+	sodium_memzero(&h, sizeof(h));
 	sodium_memzero(mac, sizeof(mac));
 	return ok;
 }

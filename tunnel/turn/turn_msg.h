@@ -15,7 +15,6 @@
 #include <stdint.h>
 
 #include "tunnel/net/endpoint.h"
-#include "tunnel/turn/sha1md5.h"
 #include "tunnel/nat/stun.h"
 
 /* TURN methods (RFC 8656 section 17). */
@@ -57,7 +56,7 @@ enum turn_attr_type {
 enum {
 	TURN_PROTO_UDP = 17,			/* REQUESTED-TRANSPORT value */
 	TURN_MI_LEN = 20,			/* MESSAGE-INTEGRITY (HMAC-SHA1) */
-	TURN_KEY_LEN = MD5_LEN,			/* long-term key, MD5(user:realm:pass) */
+	TURN_KEY_LEN = 16,			/* long-term key, MD5(user:realm:pass) */
 	/* RFC 8489 section 14: USERNAME < 509 bytes, REALM and NONCE <= 763 bytes. */
 	TURN_USERNAME_MAX = 508,
 	TURN_REALM_MAX = 763,
