@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/nat/stun.c tunnel/net/endpoint.c tunnel/net/demux.c */
+/* fuzz-sources: tunnel/nat/stun_msg.c tunnel/nat/stun.c tunnel/net/endpoint.c tunnel/net/demux.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_stun.c — libFuzzer target for the STUN response parser and client.

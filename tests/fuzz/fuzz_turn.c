@@ -1,4 +1,4 @@
-/* fuzz-sources: tunnel/turn/turn.c tunnel/turn/turn_msg.c tunnel/turn/turn_uri.c tunnel/nat/stun.c tunnel/net/endpoint.c */
+/* fuzz-sources: tunnel/turn/turn.c tunnel/turn/turn_msg.c tunnel/turn/turn_uri.c tunnel/nat/stun_msg.c tunnel/nat/stun.c tunnel/net/endpoint.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_turn.c — libFuzzer target for the TURN client's parsers.

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * test_stun.c — the STUN Binding client (tunnel/nat/stun.h): RFC 5769 sample
- * messages, paranoid parsing, the retransmission schedule on a fake clock,
- * and the several-servers client.
+ * test_stun.c — the STUN Binding client (tunnel/nat/stun.h) and the STUN
+ * codec under it (tunnel/nat/stun_msg.h): RFC 5769 sample messages, paranoid
+ * parsing, what counts after MESSAGE-INTEGRITY, the retransmission schedule
+ * on a fake clock, and the several-servers client.
  */
 #include "config.h"
 
@@ -276,6 +277,60 @@ test_attributes(void)
 	CHECK(stun_parse_response(m, n, rfc_txid, &r) == STUN_ERR_FINGERPRINT);
 }
 
+/*
+ * RFC 8489 sections 14.5 and 14.6, applied by the one codec for STUN and
+ * TURN alike: after MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and
+ * FINGERPRINT count; after MESSAGE-INTEGRITY-SHA256 only FINGERPRINT. What
+ * counts is checked; anything else there is skipped unread.
+ */
+static void
+test_integrity_order(void)
+{
+	static const char xma[] = "0020 0008 0001 a147 e112a643  ";
+	static const char mi[] = "0008 0014 0000000000000000000000000000000000000000  ";
+	static const char mi256[] = "001c 0020 0000000000000000000000000000000000000000000000000000000000000000  ";
+	static const char mi256_short[] = "001c 000c 000000000000000000000000  ";
+	static const char fp[] = "8028 0004 00000000";
+	char hex[512];
+	uint8_t m[256];
+	struct stun_response r;
+	struct stun_msg sm;
+	size_t n;
+
+	/* MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256, FINGERPRINT: all three count. */
+	snprintf(hex, sizeof(hex), "%s%s%s%s", xma, mi, mi256, fp);
+	n = make_response(m, sizeof(m), STUN_BINDING_SUCCESS, rfc_txid, hex);
+	refinger(m, n);
+	CHECK(stun_parse_response(m, n, rfc_txid, &r) == STUN_OK && r.integrity && r.fingerprint);
+	CHECK(stun_msg_header(&sm, m, n) == STUN_MSG_OK && stun_msg_attrs(&sm, NULL, 0) == STUN_MSG_OK);
+	CHECK(sm.integrity_off == 32 && sm.integrity_sha256_off == 56 && sm.fingerprint);
+	/* So a MESSAGE-INTEGRITY-SHA256 after MESSAGE-INTEGRITY is checked: 12 bytes are too few. */
+	snprintf(hex, sizeof(hex), "%s%s%s", xma, mi, mi256_short);
+	n = make_response(m, sizeof(m), STUN_BINDING_SUCCESS, rfc_txid, hex);
+	CHECK(stun_parse_response(m, n, rfc_txid, &r) == STUN_ERR_ATTR);
+	CHECK(stun_msg_header(&sm, m, n) == STUN_MSG_OK && stun_msg_attrs(&sm, NULL, 0) == STUN_MSG_ATTR);
+	/* After MESSAGE-INTEGRITY-SHA256, a MESSAGE-INTEGRITY (even a broken one) is ignored. */
+	snprintf(hex, sizeof(hex), "%s%s%s", xma, mi256, "0008 0004 00000000");
+	n = make_response(m, sizeof(m), STUN_BINDING_SUCCESS, rfc_txid, hex);
+	CHECK(stun_msg_header(&sm, m, n) == STUN_MSG_OK && stun_msg_attrs(&sm, NULL, 0) == STUN_MSG_OK);
+	CHECK(sm.integrity_off == 0 && sm.integrity_sha256_off == 32);
+	/* ... and so is a second MESSAGE-INTEGRITY-SHA256. */
+	snprintf(hex, sizeof(hex), "%s%s%s%s", xma, mi, mi256, mi256_short);
+	n = make_response(m, sizeof(m), STUN_BINDING_SUCCESS, rfc_txid, hex);
+	CHECK(stun_parse_response(m, n, rfc_txid, &r) == STUN_OK);
+	/* Anything else after either is skipped unread: a broken address, an unknown attribute. */
+	snprintf(hex, sizeof(hex), "%s%s%s", xma, mi, "0020 0008 0003 a147 e112a643  7777 0000");
+	n = make_response(m, sizeof(m), STUN_BINDING_SUCCESS, rfc_txid, hex);
+	CHECK(stun_parse_response(m, n, rfc_txid, &r) == STUN_OK && r.n_unknown == 0);
+	snprintf(hex, sizeof(hex), "%s%s%s", xma, mi256, "0020 0008 0003 a147 e112a643  7777 0000");
+	n = make_response(m, sizeof(m), STUN_BINDING_SUCCESS, rfc_txid, hex);
+	CHECK(stun_parse_response(m, n, rfc_txid, &r) == STUN_OK && r.n_unknown == 0);
+	/* FINGERPRINT still counts after both, and is still checked. */
+	snprintf(hex, sizeof(hex), "%s%s%s%s", xma, mi, mi256, fp);
+	n = make_response(m, sizeof(m), STUN_BINDING_SUCCESS, rfc_txid, hex);
+	CHECK(stun_parse_response(m, n, rfc_txid, &r) == STUN_ERR_FINGERPRINT);
+}
+
 static void
 test_request(void)
 {
@@ -497,6 +552,7 @@ main(void)
 	test_rfc5769();
 	test_malformed();
 	test_attributes();
+	test_integrity_order();
 	test_request();
 	test_schedule();
 	test_client();

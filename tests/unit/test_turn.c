@@ -302,6 +302,23 @@ test_parse_paranoia(void)
 		CHECK(turn_msg_parse(f.buf, f.len, &m) == TURN_MSG_OK);
 		CHECK(!m.have_lifetime && m.n_unknown == 0 && m.integrity_off == 20);
 		CHECK(turn_msg_check_integrity(f.buf, f.len, &m, key) == 1);
+		/*
+		 * The codec's rule, the Binding client's too (test_stun.c): after
+		 * MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 still counts, so a
+		 * malformed one (12 bytes) is refused; after it, only FINGERPRINT.
+		 */
+		fake_begin(&f, 0x0103, txid);
+		fake_integrity(&f, key);
+		fake_attr(&f, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, "0123456789ab", 12);
+		CHECK(turn_msg_parse(f.buf, f.len, &m) == TURN_MSG_ATTR);
+		fake_begin(&f, 0x0103, txid);
+		fake_integrity(&f, key);
+		fake_attr(&f, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, "0123456789abcdef", 16);
+		fake_u32(&f, TURN_ATTR_LIFETIME, 600);
+		fake_fingerprint(&f);
+		CHECK(turn_msg_parse(f.buf, f.len, &m) == TURN_MSG_OK);
+		CHECK(m.integrity_off == 20 && !m.have_lifetime && m.fingerprint);
+		CHECK(turn_msg_check_integrity(f.buf, f.len, &m, key) == 1);
 	}
 	/* Unknown comprehension-required attributes are counted, optional ones not. */
 	fake_begin(&f, 0x0103, txid);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * stun.c — RFC 8489 Binding requests and responses, the RFC 8489 section
- * 6.2.1 retransmission schedule over an injected clock, and a client that asks
- * several servers at once. See stun.h.
+ * stun.c — RFC 8489 Binding requests and responses (built and parsed by the
+ * codec in stun_msg.c), the RFC 8489 section 6.2.1 retransmission schedule
+ * over an injected clock, and a client that asks several servers at once.
+ * See stun.h.
  */
 #include "config.h"
 
@@ -10,10 +11,7 @@
 
 #include <sodium.h>
 
-#include "tunnel/net/bytes.h"
 #include "tunnel/nat/stun.h"
-
-static const uint8_t magic_cookie[4] = { 0x21, 0x12, 0xA4, 0x42 };
 
 const char *
 stun_err_name(enum stun_err e)
@@ -45,234 +43,73 @@ stun_txid_random(uint8_t txid[STUN_TXID_LEN])
 	randombytes_buf(txid, STUN_TXID_LEN);
 }
 
-/* This is the reflected CRC-32 of ISO-HDLC (polynomial 0xEDB88320), as zlib's crc32. */
-uint32_t
-stun_crc32(const uint8_t *buf, size_t len)
-{
-	uint32_t crc = 0xFFFFFFFFu;
-	size_t i;
-	int k;
-
-	for (i = 0; i < len; i++) {
-		crc ^= buf[i];
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-	}
-	return crc ^ 0xFFFFFFFFu;
-}
-
-static uint32_t
-fingerprint_of(const uint8_t *msg, size_t len)
-{
-	return stun_crc32(msg, len) ^ STUN_FINGERPRINT_XOR;
-}
-
 size_t
 stun_build_binding_request(uint8_t *out, size_t outlen, const uint8_t txid[STUN_TXID_LEN],
     unsigned change, int fingerprint)
 {
-	size_t len = STUN_HEADER_LEN;
-	size_t need = STUN_HEADER_LEN + (change ? 8 : 0) + (fingerprint ? 8 : 0);
+	struct stun_writer w;
 
-	if (outlen < need)
-		return 0;
-	bytes_put16(out, STUN_BINDING_REQUEST);
-	bytes_put16(out + 2, 0);
-	memcpy(out + 4, magic_cookie, 4);
-	memcpy(out + 8, txid, STUN_TXID_LEN);
-	if (change) {
-		bytes_put16(out + len, STUN_ATTR_CHANGE_REQUEST);
-		bytes_put16(out + len + 2, 4);
-		bytes_put32(out + len + 4, change & (STUN_CHANGE_PORT | STUN_CHANGE_IP));
-		len += 8;
-	}
-	if (fingerprint) {
-		/* The length field counts FINGERPRINT before the CRC is taken. */
-		bytes_put16(out + 2, (uint16_t)(len + 8 - STUN_HEADER_LEN));
-		bytes_put16(out + len, STUN_ATTR_FINGERPRINT);
-		bytes_put16(out + len + 2, 4);
-		bytes_put32(out + len + 4, fingerprint_of(out, len));
-		len += 8;
-	}
-	bytes_put16(out + 2, (uint16_t)(len - STUN_HEADER_LEN));
-	return len;
+	stun_msg_begin(&w, out, outlen, STUN_BINDING_REQUEST, txid);
+	if (change)
+		stun_msg_put_u32(&w, STUN_ATTR_CHANGE_REQUEST, change & (STUN_CHANGE_PORT | STUN_CHANGE_IP));
+	if (fingerprint)
+		stun_msg_put_fingerprint(&w);
+	return stun_msg_finish(&w);
 }
 
-/*
- * (XOR-)MAPPED-ADDRESS, OTHER-ADDRESS, RESPONSE-ORIGIN: reserved byte, family,
- * port, address. For the XOR form, port ^= cookie >> 16 and the address is
- * XORed with the cookie (IPv4) or cookie || txid (IPv6).
- */
-int
-stun_parse_address(const uint8_t *v, size_t alen, int xor, const uint8_t *hdr, struct endpoint *ep)
+/* The codec's reasons as the Binding client names them. */
+static enum stun_err
+err_of(enum stun_msg_err e)
 {
-	uint8_t addr[16];
-	uint16_t port;
-	unsigned family;
-	size_t n, i;
+	static const enum stun_err map[STUN_MSG__COUNT] = {
+		[STUN_MSG_OK] = STUN_OK,
+		[STUN_MSG_SHORT] = STUN_ERR_SHORT,
+		[STUN_MSG_NOT_STUN] = STUN_ERR_NOT_STUN,
+		[STUN_MSG_LENGTH] = STUN_ERR_LENGTH,
+		[STUN_MSG_ATTR] = STUN_ERR_ATTR,
+		[STUN_MSG_ADDRESS] = STUN_ERR_ADDRESS,
+		[STUN_MSG_FINGERPRINT] = STUN_ERR_FINGERPRINT,
+		[STUN_MSG_ERROR_CODE] = STUN_ERR_ATTR,
+	};
 
-	if (alen < 4)
-		return -1;
-	switch (v[1]) {
-	case STUN_FAMILY_V4:
-		family = ENDPOINT_V4;
-		n = 4;
-		break;
-	case STUN_FAMILY_V6:
-		family = ENDPOINT_V6;
-		n = 16;
-		break;
-	default:
-		return -1;
-	}
-	if (alen != 4 + n)
-		return -1;
-	port = bytes_get16(v + 2);
-	memcpy(addr, v + 4, n);
-	if (xor) {
-		/* hdr + 4 is the cookie followed by the transaction id: 16 bytes. */
-		port ^= (uint16_t)(STUN_MAGIC_COOKIE >> 16);
-		for (i = 0; i < n; i++)
-			addr[i] ^= hdr[4 + i];
-	}
-	return endpoint_set(ep, family, addr, port);
+	return (unsigned)e < STUN_MSG__COUNT ? map[e] : STUN_ERR_ATTR;
 }
 
 enum stun_err
 stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid, struct stun_response *res)
 {
-	const struct stun_header *h;
-	size_t off, alen, padded;
-	uint16_t atype;
-	int after_integrity = 0, have_error = 0;
-	unsigned unknown_seen = 0;
-	struct endpoint ep;
+	struct stun_msg m;
+	enum stun_msg_err e;
 
 	memset(res, 0, sizeof(*res));
-	if (buf == NULL || len < STUN_HEADER_LEN)
-		return STUN_ERR_SHORT;
-	h = (const struct stun_header *)buf;
-	if ((h->type[0] & 0xC0) != 0 || memcmp(h->cookie, magic_cookie, 4) != 0)
-		return STUN_ERR_NOT_STUN;
-	/* The length field must account for exactly the rest of the datagram. */
-	if (bytes_get16(h->length) % 4 != 0 || (size_t)bytes_get16(h->length) != len - STUN_HEADER_LEN)
-		return STUN_ERR_LENGTH;
-	res->type = bytes_get16(h->type);
-	memcpy(res->txid, h->txid, STUN_TXID_LEN);
+	if ((e = stun_msg_header(&m, buf, len)) != STUN_MSG_OK)
+		return err_of(e);
+	res->type = m.type;
+	memcpy(res->txid, m.txid, STUN_TXID_LEN);
 	if (res->type != STUN_BINDING_SUCCESS && res->type != STUN_BINDING_ERROR)
 		return STUN_ERR_TYPE;
-	if (txid != NULL && memcmp(txid, h->txid, STUN_TXID_LEN) != 0)
+	if (txid != NULL && memcmp(txid, m.txid, STUN_TXID_LEN) != 0)
 		return STUN_ERR_TXID;
+	if ((e = stun_msg_attrs(&m, NULL, 0)) != STUN_MSG_OK)
+		return err_of(e);
 
-	for (off = STUN_HEADER_LEN; off < len; off += STUN_ATTR_HEADER_LEN + padded) {
-		const uint8_t *v;
+	/* XOR-MAPPED-ADDRESS beats MAPPED-ADDRESS (RFC 3489 servers); the first of each counts. */
+	if (stun_msg_address(&m, STUN_ATTR_XOR_MAPPED_ADDRESS, &res->mapped) == 0)
+		res->have_mapped = res->mapped_xor = 1;
+	else if (stun_msg_address(&m, STUN_ATTR_MAPPED_ADDRESS, &res->mapped) == 0)
+		res->have_mapped = 1;
+	res->have_other = stun_msg_address(&m, STUN_ATTR_OTHER_ADDRESS, &res->other) == 0;
+	res->have_origin = stun_msg_address(&m, STUN_ATTR_RESPONSE_ORIGIN, &res->origin) == 0;
+	res->fingerprint = m.fingerprint;
+	res->integrity = m.integrity_off != 0 || m.integrity_sha256_off != 0;
+	res->error_code = m.error_code;
+	res->n_unknown = m.n_unknown < STUN_MAX_UNKNOWN ? m.n_unknown : STUN_MAX_UNKNOWN;
+	memcpy(res->unknown, m.unknown, res->n_unknown * sizeof(res->unknown[0]));
 
-		if (len - off < STUN_ATTR_HEADER_LEN)
-			return STUN_ERR_ATTR;
-		atype = bytes_get16(buf + off);
-		alen = bytes_get16(buf + off + 2);
-		padded = (alen + 3) & ~(size_t)3;
-		if (len - off - STUN_ATTR_HEADER_LEN < padded)
-			return STUN_ERR_ATTR;	/* value or its padding runs past the end */
-		if (res->fingerprint)
-			return STUN_ERR_ATTR;	/* FINGERPRINT must be the last attribute */
-		v = buf + off + STUN_ATTR_HEADER_LEN;
-
-		/* After MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT count. */
-		if (after_integrity && atype != STUN_ATTR_FINGERPRINT &&
-		    atype != STUN_ATTR_MESSAGE_INTEGRITY_SHA256)
-			continue;
-
-		switch (atype) {
-		case STUN_ATTR_XOR_MAPPED_ADDRESS:
-			if (stun_parse_address(v, alen, 1, buf, &ep) != 0)
-				return STUN_ERR_ADDRESS;
-			/* Only the first occurrence counts; XOR beats plain. */
-			if (!res->have_mapped || !res->mapped_xor) {
-				res->mapped = ep;
-				res->have_mapped = 1;
-				res->mapped_xor = 1;
-			}
-			break;
-		case STUN_ATTR_MAPPED_ADDRESS:
-			if (stun_parse_address(v, alen, 0, buf, &ep) != 0)
-				return STUN_ERR_ADDRESS;
-			if (!res->have_mapped) {
-				res->mapped = ep;
-				res->have_mapped = 1;
-			}
-			break;
-		case STUN_ATTR_OTHER_ADDRESS:
-			if (stun_parse_address(v, alen, 0, buf, &ep) != 0)
-				return STUN_ERR_ADDRESS;
-			if (!res->have_other) {
-				res->other = ep;
-				res->have_other = 1;
-			}
-			break;
-		case STUN_ATTR_RESPONSE_ORIGIN:
-			if (stun_parse_address(v, alen, 0, buf, &ep) != 0)
-				return STUN_ERR_ADDRESS;
-			if (!res->have_origin) {
-				res->origin = ep;
-				res->have_origin = 1;
-			}
-			break;
-		case STUN_ATTR_ERROR_CODE:
-			/* 21 reserved bits, class (3 bits, 3..6), number (0..99), reason. */
-			if (alen < 4 || (v[2] & 7) < 3 || (v[2] & 7) > 6 || v[3] > 99)
-				return STUN_ERR_ATTR;
-			if (!have_error) {
-				res->error_code = (uint16_t)((v[2] & 7) * 100 + v[3]);
-				have_error = 1;
-			}
-			break;
-		case STUN_ATTR_MESSAGE_INTEGRITY:
-			if (alen != 20)
-				return STUN_ERR_ATTR;
-			res->integrity = 1;
-			after_integrity = 1;
-			break;
-		case STUN_ATTR_MESSAGE_INTEGRITY_SHA256:
-			if (alen < 16 || alen > 32 || alen % 4 != 0)
-				return STUN_ERR_ATTR;
-			res->integrity = 1;
-			after_integrity = 1;
-			break;
-		case STUN_ATTR_FINGERPRINT:
-			if (alen != 4)
-				return STUN_ERR_FINGERPRINT;
-			/* The CRC covers everything before this attribute. */
-			if (bytes_get32(v) != fingerprint_of(buf, off))
-				return STUN_ERR_FINGERPRINT;
-			res->fingerprint = 1;
-			break;
-		case STUN_ATTR_CHANGE_REQUEST:
-		case STUN_ATTR_USERNAME:
-		case STUN_ATTR_UNKNOWN_ATTRIBUTES:
-		case STUN_ATTR_REALM:
-		case STUN_ATTR_NONCE:
-		case STUN_ATTR_PASSWORD_ALGORITHM:
-		case STUN_ATTR_USERHASH:
-		case STUN_ATTR_PADDING:
-		case STUN_ATTR_RESPONSE_PORT:
-			break;			/* known, not needed by a Binding client */
-		default:
-			if (atype >= STUN_ATTR_COMPREHENSION_OPTIONAL)
-				break;		/* comprehension-optional: ignored */
-			unknown_seen++;
-			if (res->n_unknown < STUN_MAX_UNKNOWN)	/* keep the first few, for logs */
-				res->unknown[res->n_unknown++] = atype;
-			break;
-		}
-	}
-	if (res->type == STUN_BINDING_ERROR) {
-		if (!have_error)
-			return STUN_ERR_ATTR;	/* an error response must carry ERROR-CODE */
+	if (res->type == STUN_BINDING_ERROR)
 		return STUN_ERR_ERROR_RESPONSE;
-	}
 	/* RFC 8489 section 6.3.3: unknown comprehension-required attributes fail the transaction. */
-	if (unknown_seen > 0)
+	if (m.n_unknown > 0)
 		return STUN_ERR_UNKNOWN_ATTR;
 	if (!res->have_mapped)
 		return STUN_ERR_NO_ADDRESS;

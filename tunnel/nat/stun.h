@@ -9,6 +9,9 @@
  * No authentication: Binding needs none, and MESSAGE-INTEGRITY is neither
  * sent nor verified. FINGERPRINT is verified whenever present. A response is
  * only trusted as far as its 96-bit random transaction id is unguessable.
+ *
+ * Messages are parsed and built by the STUN codec, tunnel/nat/stun_msg.h
+ * (included: the wire constants, stun_parse_address and stun_crc32 are there).
  */
 #ifndef GONET_STUN_H
 #define GONET_STUN_H
@@ -17,16 +20,11 @@
 #include <stdint.h>
 
 #include "tunnel/net/endpoint.h"
+#include "tunnel/nat/stun_msg.h"
 
 enum {
-	STUN_HEADER_LEN = 20,
-	STUN_ATTR_HEADER_LEN = 4,
-	STUN_TXID_LEN = 12,
-	STUN_MAGIC_COOKIE = 0x2112A442,
-	STUN_FINGERPRINT_XOR = 0x5354554e,
 	STUN_REQUEST_MAX = 36,		/* header + CHANGE-REQUEST (8) + FINGERPRINT (8) */
-	STUN_MAX_SERVERS = 8,
-	STUN_MAX_UNKNOWN = 8		/* unknown comprehension-required attributes kept */
+	STUN_MAX_SERVERS = 8
 };
 
 /* Message types (method Binding = 0x001, with the class bits). */
@@ -37,55 +35,10 @@ enum stun_msg_type {
 	STUN_BINDING_ERROR = 0x0111
 };
 
-/* Attribute types; below 0x8000 they are comprehension-required. */
-enum stun_attr_type {
-	STUN_ATTR_MAPPED_ADDRESS = 0x0001,
-	STUN_ATTR_CHANGE_REQUEST = 0x0003,	/* RFC 5780 */
-	STUN_ATTR_USERNAME = 0x0006,
-	STUN_ATTR_MESSAGE_INTEGRITY = 0x0008,
-	STUN_ATTR_ERROR_CODE = 0x0009,
-	STUN_ATTR_UNKNOWN_ATTRIBUTES = 0x000A,
-	STUN_ATTR_REALM = 0x0014,
-	STUN_ATTR_NONCE = 0x0015,
-	STUN_ATTR_MESSAGE_INTEGRITY_SHA256 = 0x001C,
-	STUN_ATTR_PASSWORD_ALGORITHM = 0x001D,
-	STUN_ATTR_USERHASH = 0x001E,
-	STUN_ATTR_XOR_MAPPED_ADDRESS = 0x0020,
-	STUN_ATTR_PADDING = 0x0026,		/* RFC 5780 */
-	STUN_ATTR_RESPONSE_PORT = 0x0027,	/* RFC 5780 */
-	STUN_ATTR_COMPREHENSION_OPTIONAL = 0x8000,
-	STUN_ATTR_PASSWORD_ALGORITHMS = 0x8002,
-	STUN_ATTR_ALTERNATE_DOMAIN = 0x8003,
-	STUN_ATTR_SOFTWARE = 0x8022,
-	STUN_ATTR_ALTERNATE_SERVER = 0x8023,
-	STUN_ATTR_FINGERPRINT = 0x8028,
-	STUN_ATTR_RESPONSE_ORIGIN = 0x802B,	/* RFC 5780 */
-	STUN_ATTR_OTHER_ADDRESS = 0x802C	/* RFC 5780 */
-};
-
 /* CHANGE-REQUEST flags (RFC 5780 section 7.2). */
 enum stun_change {
 	STUN_CHANGE_PORT = 0x2,
 	STUN_CHANGE_IP = 0x4
-};
-
-/* Address family codes inside (XOR-)MAPPED-ADDRESS. */
-enum stun_family {
-	STUN_FAMILY_V4 = 0x01,
-	STUN_FAMILY_V6 = 0x02
-};
-
-/* Wire layout; every multi-byte field is big-endian. */
-struct stun_header {
-	uint8_t type[2];
-	uint8_t length[2];		/* bytes after the header, a multiple of 4 */
-	uint8_t cookie[4];		/* STUN_MAGIC_COOKIE */
-	uint8_t txid[STUN_TXID_LEN];
-};
-
-struct stun_attr_header {
-	uint8_t type[2];
-	uint8_t length[2];		/* value length without the padding to 4 */
 };
 
 /* Why a response was not used. */
@@ -97,7 +50,7 @@ enum stun_err {
 	STUN_ERR_TYPE,			/* not a Binding success or error response */
 	STUN_ERR_TXID,			/* no transaction of ours has this id */
 	STUN_ERR_SOURCE,		/* came from another address than the server asked */
-	STUN_ERR_ATTR,			/* attribute runs past the end, or follows FINGERPRINT */
+	STUN_ERR_ATTR,			/* attribute runs past the end, follows FINGERPRINT, bad size or ERROR-CODE */
 	STUN_ERR_ADDRESS,		/* malformed address attribute */
 	STUN_ERR_FINGERPRINT,		/* FINGERPRINT malformed or does not match */
 	STUN_ERR_UNKNOWN_ATTR,		/* unknown comprehension-required attribute in a success */
@@ -144,19 +97,6 @@ size_t stun_build_binding_request(uint8_t *out, size_t outlen, const uint8_t txi
  */
 enum stun_err stun_parse_response(const uint8_t *buf, size_t len, const uint8_t *txid,
     struct stun_response *res);
-
-/*
- * The value of an (XOR-)MAPPED-ADDRESS, OTHER-ADDRESS or RESPONSE-ORIGIN
- * attribute (also TURN's XOR-PEER- and XOR-RELAYED-ADDRESS): reserved byte,
- * family, port, address. With xor, port ^= cookie >> 16 and the address is
- * XORed with cookie || txid read from hdr, the message's first 20 bytes.
- * 0, or -1 for a bad family or length.
- */
-int stun_parse_address(const uint8_t *v, size_t alen, int xor, const uint8_t *hdr,
-    struct endpoint *ep);
-
-/* CRC-32 (ISO-HDLC, as zlib's crc32) of buf, the basis of FINGERPRINT. */
-uint32_t stun_crc32(const uint8_t *buf, size_t len);
 
 /*
  * Retransmission (RFC 8489 section 6.2.1): send at 0, RTO, 3 RTO, 7 RTO, ...

@@ -868,8 +868,7 @@ turn_unwrap(struct turn_client *c, const struct endpoint *from, const uint8_t *b
 
 	if (turn_msg_parse(buf, len, &m) != TURN_MSG_OK) {
 		/* Not STUN at all is not ours; broken STUN from our server is dropped here. */
-		if (len < STUN_HEADER_LEN || (buf[0] & 0xC0) != 0 ||
-		    buf[4] != 0x21 || buf[5] != 0x12 || buf[6] != 0xA4 || buf[7] != 0x42)
+		if (!stun_msg_is_stun(buf, len))
 			return TURN_UNWRAP_NOT_OURS;
 		return dropped(c, TURN_DROP_MALFORMED);
 	}

@@ -5,8 +5,10 @@
  * the parser for responses and Data indications, and ChannelData framing.
  * Pure functions over byte buffers; tunnel/turn/turn.c runs the client on top.
  *
- * The STUN header, attribute header, magic cookie, FINGERPRINT and the
- * attribute numbers it shares with the Binding client come from stun.h.
+ * Every STUN-framed message is built and walked by the one STUN codec,
+ * tunnel/nat/stun_msg.h, which the Binding client uses too: same framing,
+ * FINGERPRINT and MESSAGE-INTEGRITY rules. This file adds TURN's attributes
+ * to its rule table and reads them into struct turn_msg.
  */
 #ifndef GONET_TURN_MSG_H
 #define GONET_TURN_MSG_H
@@ -15,11 +17,11 @@
 #include <stdint.h>
 
 #include "tunnel/net/endpoint.h"
-#include "tunnel/nat/stun.h"
+#include "tunnel/nat/stun_msg.h"
 
 /* TURN methods (RFC 8656 section 17). */
 enum turn_method {
-	TURN_METHOD_BINDING = 0x001,		/* STUN's; used by the RFC 5769 vector */
+	TURN_METHOD_BINDING = STUN_METHOD_BINDING,	/* STUN's; used by the RFC 5769 vector */
 	TURN_METHOD_ALLOCATE = 0x003,
 	TURN_METHOD_REFRESH = 0x004,
 	TURN_METHOD_SEND = 0x006,
@@ -30,13 +32,13 @@ enum turn_method {
 
 /* STUN classes, as the C1/C0 bits of the message type. */
 enum turn_class {
-	TURN_CLASS_REQUEST = 0x0000,
-	TURN_CLASS_INDICATION = 0x0010,
-	TURN_CLASS_SUCCESS = 0x0100,
-	TURN_CLASS_ERROR = 0x0110
+	TURN_CLASS_REQUEST = STUN_CLASS_REQUEST,
+	TURN_CLASS_INDICATION = STUN_CLASS_INDICATION,
+	TURN_CLASS_SUCCESS = STUN_CLASS_SUCCESS,
+	TURN_CLASS_ERROR = STUN_CLASS_ERROR
 };
 
-/* TURN attributes (RFC 8656 section 18); the STUN ones are in stun.h. */
+/* TURN attributes (RFC 8656 section 18); the STUN ones are in stun_msg.h. */
 enum turn_attr_type {
 	TURN_ATTR_CHANNEL_NUMBER = 0x000C,
 	TURN_ATTR_LIFETIME = 0x000D,
@@ -55,12 +57,12 @@ enum turn_attr_type {
 
 enum {
 	TURN_PROTO_UDP = 17,			/* REQUESTED-TRANSPORT value */
-	TURN_MI_LEN = 20,			/* MESSAGE-INTEGRITY (HMAC-SHA1) */
-	TURN_KEY_LEN = 16,			/* long-term key, MD5(user:realm:pass) */
+	TURN_MI_LEN = STUN_MI_LEN,		/* MESSAGE-INTEGRITY (HMAC-SHA1) */
+	TURN_KEY_LEN = STUN_LONG_TERM_KEY_LEN,	/* long-term key, MD5(user:realm:pass) */
 	/* RFC 8489 section 14: USERNAME < 509 bytes, REALM and NONCE <= 763 bytes. */
 	TURN_USERNAME_MAX = 508,
-	TURN_REALM_MAX = 763,
-	TURN_NONCE_MAX = 763,
+	TURN_REALM_MAX = STUN_REALM_MAX,
+	TURN_NONCE_MAX = STUN_NONCE_MAX,
 	TURN_PASSWORD_MAX = 256,		/* ours: no limit on the wire, the key hashes it */
 	/* Channel numbers (RFC 8656 section 12). */
 	TURN_CHANNEL_MIN = 0x4000,
@@ -98,17 +100,17 @@ enum turn_error_code {
 	TURN_CODE_INSUFFICIENT_CAPACITY = 508
 };
 
-/* Why a message was not accepted by the parser. */
+/* Why a message was not accepted by the parser: the codec's reasons, see enum stun_msg_err. */
 enum turn_msg_err {
-	TURN_MSG_OK = 0,
-	TURN_MSG_SHORT,			/* shorter than the STUN header */
-	TURN_MSG_NOT_STUN,		/* top bits of byte 0 or magic cookie */
-	TURN_MSG_LENGTH,		/* length field not a multiple of 4 or not the datagram's */
-	TURN_MSG_ATTR,			/* attribute runs past the end, bad size, or after FINGERPRINT */
-	TURN_MSG_ADDRESS,		/* malformed address attribute */
-	TURN_MSG_FINGERPRINT,		/* FINGERPRINT malformed or wrong */
-	TURN_MSG_ERROR_CODE,		/* error response without a valid ERROR-CODE */
-	TURN_MSG__COUNT
+	TURN_MSG_OK = STUN_MSG_OK,
+	TURN_MSG_SHORT = STUN_MSG_SHORT,
+	TURN_MSG_NOT_STUN = STUN_MSG_NOT_STUN,
+	TURN_MSG_LENGTH = STUN_MSG_LENGTH,
+	TURN_MSG_ATTR = STUN_MSG_ATTR,
+	TURN_MSG_ADDRESS = STUN_MSG_ADDRESS,
+	TURN_MSG_FINGERPRINT = STUN_MSG_FINGERPRINT,
+	TURN_MSG_ERROR_CODE = STUN_MSG_ERROR_CODE,
+	TURN_MSG__COUNT = STUN_MSG__COUNT
 };
 
 /* What a request or indication carries; zero-initialise and fill what applies. */
@@ -197,10 +199,11 @@ size_t turn_msg_build(uint8_t *out, size_t outlen, const struct turn_request *re
     const struct turn_auth *auth);
 
 /*
- * Parse any STUN-framed TURN message: every attribute with its padding inside
- * the message, address attributes well formed, FINGERPRINT (if present) last
- * and correct, attributes after MESSAGE-INTEGRITY ignored (except
- * FINGERPRINT). Says nothing about whether it is a response we expect.
+ * Parse any STUN-framed TURN message with the codec's rules (stun_msg.h):
+ * every attribute with its padding inside the message, known attributes
+ * well formed, FINGERPRINT (if present) last and correct, after
+ * MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT read.
+ * Says nothing about whether it is a response we expect.
  */
 enum turn_msg_err turn_msg_parse(const uint8_t *buf, size_t len, struct turn_msg *m);
 
