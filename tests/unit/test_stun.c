@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_stun.c — the STUN Binding client (tunnel/nat/stun.h) and the STUN
- * codec under it (tunnel/nat/stun_msg.h): RFC 5769 sample messages, paranoid
- * parsing, what counts after MESSAGE-INTEGRITY, the retransmission schedule
- * on a fake clock, and the several-servers client.
+ * codec under it (tunnel/nat/stun_msg.h): RFC 5769 sample messages and their
+ * MESSAGE-INTEGRITY, paranoid parsing, what counts after MESSAGE-INTEGRITY,
+ * the retransmission schedule on a fake clock, and the several-servers
+ * client.
  */
 #include "config.h"
 
@@ -62,6 +63,9 @@ static const char rfc5769_v6[] =
     "00 08 00 14 a3 82 95 4e 4b e6 7b f1 17 84 c9 7c 82 92 c2 75 bf e3 ed 41"
     "80 28 00 04 c8 fb 0b 4c";
 
+/* RFC 5769 section 2: the short-term password of samples 2.1 to 2.3 (the MESSAGE-INTEGRITY key). */
+static const char rfc5769_password[] = "VOkJxbRl1RmTxUk/WvJxBt";
+
 static const uint8_t rfc_txid[12] = {
 	0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae
 };
@@ -118,6 +122,41 @@ test_rfc5769(void)
 	endpoint_set(&want, ENDPOINT_V6, a6, 32853);
 	CHECK(r.have_mapped && r.mapped_xor && endpoint_equal(&r.mapped, &want));
 	CHECK(r.fingerprint == 1);
+}
+
+/* The samples' MESSAGE-INTEGRITY (HMAC-SHA1 over the message) verifies through the codec. */
+static void
+test_rfc5769_integrity(void)
+{
+	static const char *const samples[] = { rfc5769_request, rfc5769_v4, rfc5769_v6 };
+	const uint8_t *pw = (const uint8_t *)rfc5769_password;
+	size_t pwlen = strlen(rfc5769_password), n, i;
+	struct stun_msg sm;
+	uint8_t m[256];
+
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		n = unhex(m, sizeof(m), samples[i]);
+		CHECK(stun_msg_header(&sm, m, n) == STUN_MSG_OK);
+		CHECK(memcmp(sm.txid, rfc_txid, 12) == 0);
+		CHECK(stun_msg_attrs(&sm, NULL, 0) == STUN_MSG_OK);
+		/* MESSAGE-INTEGRITY, then FINGERPRINT, ends every sample. */
+		CHECK(sm.integrity_off == n - 32 && sm.fingerprint == 1);
+		CHECK(stun_msg_check_integrity(m, n, sm.integrity_off, pw, pwlen) == 1);
+		/* The wrong password, or one flipped bit before the MAC, fails. */
+		CHECK(stun_msg_check_integrity(m, n, sm.integrity_off, pw, pwlen - 1) == 0);
+		m[25] ^= 1;
+		CHECK(stun_msg_check_integrity(m, n, sm.integrity_off, pw, pwlen) == 0);
+		m[25] ^= 1;
+		/* Only at a MESSAGE-INTEGRITY attribute, and only when it fits. */
+		CHECK(stun_msg_check_integrity(m, n, sm.integrity_off - 4, pw, pwlen) == 0);
+		CHECK(stun_msg_check_integrity(m, sm.integrity_off + 23, sm.integrity_off, pw, pwlen) == 0);
+	}
+	/* 2.1 carries PRIORITY (0x0024, ICE), comprehension-required and unknown to us. */
+	n = unhex(m, sizeof(m), rfc5769_request);
+	CHECK(stun_msg_header(&sm, m, n) == STUN_MSG_OK && stun_msg_attrs(&sm, NULL, 0) == STUN_MSG_OK);
+	CHECK(sm.cls == STUN_CLASS_REQUEST && sm.method == STUN_METHOD_BINDING);
+	CHECK(sm.n_unknown == 1 && sm.unknown[0] == 0x0024);
+	CHECK(stun_msg_attr(&sm, STUN_ATTR_USERNAME) != NULL && stun_msg_attr(&sm, STUN_ATTR_USERNAME)->len == 9);
 }
 
 static void
@@ -550,6 +589,7 @@ main(void)
 	if (sodium_init() < 0)
 		return 99;
 	test_rfc5769();
+	test_rfc5769_integrity();
 	test_malformed();
 	test_attributes();
 	test_integrity_order();
