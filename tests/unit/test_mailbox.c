@@ -588,6 +588,41 @@ test_shape(void)
 	}
 }
 
+/*
+ * How many entries a body map may announce: one seen-key slot per 2 bytes of
+ * a DHT value (MAILBOX_MAX_VALUE / 2 = 736; the record's cap is 300).
+ */
+static void
+test_shape_key_cap(void)
+{
+	static const struct {
+		unsigned entries;
+		const char *why;
+	} cases[] = {
+		{ 300, "missing key" },		/* nil: nil entries, all skipped */
+		{ 301, "missing key" },
+		{ 736, "missing key" },
+		{ 737, "too many keys" },
+	};
+	static uint8_t body[3 + 2 * 737];
+	struct mailbox_letter got;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned n = cases[i].entries;
+
+		body[0] = 0xde;				/* map 16 */
+		body[1] = (uint8_t)(n >> 8);
+		body[2] = (uint8_t)n;
+		memset(body + 3, 0xc0, 2 * n);
+		why = NULL;
+		CHECK(mailbox_decode_body(body, 3 + 2 * n, &got, &why) == MBX_SHAPE);
+		CHECK_MSG(why != NULL && strcmp(why, cases[i].why) == 0, "%u entries: %s", n,
+		    why != NULL ? why : "-");
+	}
+}
+
 /* --- the stateful checks ------------------------------------------------------------ */
 
 static void
@@ -1285,6 +1320,7 @@ main(int argc, char **argv)
 	test_reject_outer();
 	test_reject_sig_exp_to();
 	test_shape();
+	test_shape_key_cap();
 	test_seen();
 	test_batching();
 	test_limits();

@@ -772,6 +772,41 @@ test_shape_envelope(void)
 	}
 }
 
+/*
+ * How many entries a body map may announce: one seen-key slot per 2 bytes of
+ * a DHT value (RECORD_MAX_VALUE / 2 = 300). Only record_decode_body() called
+ * directly can exceed it; the mailbox's cap is larger (test_mailbox.c).
+ */
+static void
+test_shape_key_cap(void)
+{
+	static const struct {
+		unsigned entries;
+		const char *why;
+	} cases[] = {
+		{ 300, "missing key" },		/* nil: nil entries, all skipped */
+		{ 301, "too many keys" },
+		{ 736, "too many keys" },
+	};
+	static uint8_t body[3 + 2 * 736];
+	struct record out;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned n = cases[i].entries;
+
+		body[0] = 0xde;				/* map 16 */
+		body[1] = (uint8_t)(n >> 8);
+		body[2] = (uint8_t)n;
+		memset(body + 3, 0xc0, 2 * n);
+		why = NULL;
+		CHECK(record_decode_body(body, 3 + 2 * n, &out, &why) == REC_SHAPE);
+		CHECK_MSG(why != NULL && strcmp(why, cases[i].why) == 0, "%u entries: %s", n,
+		    why != NULL ? why : "-");
+	}
+}
+
 /* ---- candidates and size ------------------------------------------------ */
 
 static void
@@ -916,6 +951,7 @@ main(int argc, char **argv)
 	test_reason_names();
 	test_shape();
 	test_shape_envelope();
+	test_shape_key_cap();
 	test_candidates_skipped();
 	test_seal_refuses();
 	test_max_size();
