@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * mailbox_codec.c — msgpack encode (msgpack-c) and strict decode (a bounded
- * reader of our own) of the mailbox body and envelope.
+ * mailbox_codec.c — msgpack encode (mpack_writer.h: msgpack-c's packer) and
+ * strict decode (mpack.h: a bounded reader of our own) of the mailbox body
+ * and envelope.
  *
  * Decoder rules (doc/PROTOCOL.md "DHT mailbox"), the same as for records and
  * read with the same mpack.h:
@@ -16,11 +17,10 @@
 
 #include <string.h>
 
-#include <msgpack.h>
-
 #include "dht/wire/envelope.h"
 #include "dht/mailbox/mailbox_codec.h"
 #include "dht/wire/mpack.h"
+#include "dht/wire/mpack_writer.h"
 
 size_t
 mailbox_frame_cost(size_t len)
@@ -30,19 +30,11 @@ mailbox_frame_cost(size_t len)
 
 /* ---- encoder ---------------------------------------------------------- */
 
-static int
-pack_key(msgpack_packer *pk, const char *key)
-{
-	return msgpack_pack_str_with_body(pk, key, strlen(key));
-}
-
 int
 mailbox_encode_body(const struct mailbox_letter *l, uint8_t *out, size_t outlen, size_t *written)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
+	struct mpack_writer w;
 	unsigned i;
-	int r = -1;
 
 	if (l->nframes == 0 || l->nframes > MAILBOX_MAX_FRAMES)
 		return -1;
@@ -50,31 +42,24 @@ mailbox_encode_body(const struct mailbox_letter *l, uint8_t *out, size_t outlen,
 		if (l->frame_len[i] == 0 || l->frame_len[i] > MAILBOX_FRAME_MAX)
 			return -1;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_map(&pk, 6) != 0 ||
-	    pack_key(&pk, "v") != 0 || msgpack_pack_uint64(&pk, MAILBOX_VERSION) != 0 ||
-	    pack_key(&pk, "from") != 0 ||
-	    msgpack_pack_bin_with_body(&pk, l->from, MAILBOX_ID_LEN) != 0 ||
-	    pack_key(&pk, "to") != 0 || msgpack_pack_bin_with_body(&pk, l->to, MAILBOX_ID_LEN) != 0 ||
-	    pack_key(&pk, "seq") != 0 || msgpack_pack_uint64(&pk, l->seq) != 0 ||
-	    pack_key(&pk, "exp") != 0 || msgpack_pack_uint64(&pk, l->exp) != 0 ||
-	    pack_key(&pk, "frames") != 0 || msgpack_pack_array(&pk, l->nframes) != 0)
-		goto out;
+	/* Written in place: no copy of the (room-confidential) frames to wipe. */
+	mpack_writer_init(&w, out, outlen);
+	mpack_write_map(&w, 6);
+	mpack_write_key(&w, "v");
+	mpack_write_uint(&w, MAILBOX_VERSION);
+	mpack_write_key(&w, "from");
+	mpack_write_bin(&w, l->from, MAILBOX_ID_LEN);
+	mpack_write_key(&w, "to");
+	mpack_write_bin(&w, l->to, MAILBOX_ID_LEN);
+	mpack_write_key(&w, "seq");
+	mpack_write_uint(&w, l->seq);
+	mpack_write_key(&w, "exp");
+	mpack_write_uint(&w, l->exp);
+	mpack_write_key(&w, "frames");
+	mpack_write_array(&w, l->nframes);
 	for (i = 0; i < l->nframes; i++)
-		if (msgpack_pack_bin_with_body(&pk, l->frame[i], l->frame_len[i]) != 0)
-			goto out;
-	if (sb.size > outlen)
-		goto out;
-	memcpy(out, sb.data, sb.size);
-	*written = sb.size;
-	r = 0;
-out:
-	/* The frames are room-confidential. */
-	if (sb.data != NULL)
-		memset(sb.data, 0, sb.alloc);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+		mpack_write_bin(&w, l->frame[i], l->frame_len[i]);
+	return mpack_writer_end(&w, written);
 }
 
 int

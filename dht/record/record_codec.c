@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * record_codec.c — msgpack encode (msgpack-c) and strict decode (our own
- * bounded reader) of the record body and envelope.
+ * record_codec.c — msgpack encode (mpack_writer.h: msgpack-c's packer) and
+ * strict decode (mpack.h: our own bounded reader) of the record body and
+ * envelope.
  *
  * Decoder rules (doc/PROTOCOL.md "Endpoint record"), read with mpack.h:
  *  - every length is checked against the bytes left before it is used, so
@@ -16,29 +17,20 @@
 
 #include <string.h>
 
-#include <msgpack.h>
-
 #include "dht/wire/envelope.h"
 #include "dht/wire/mpack.h"
+#include "dht/wire/mpack_writer.h"
 #include "dht/record/record_codec.h"
 #include "dht/wire/utf8.h"
 
 /* ---- encoder ---------------------------------------------------------- */
 
-static int
-pack_key(msgpack_packer *pk, const char *key)
-{
-	return msgpack_pack_str_with_body(pk, key, strlen(key));
-}
-
 int
 record_encode_body(const struct record *rec, uint8_t *out, size_t outlen, size_t *written)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	size_t nick_len = strnlen(rec->nick, sizeof(rec->nick));
+	struct mpack_writer w;
 	unsigned i;
-	int r = -1;
 
 	if (nick_len > RECORD_MAX_NICK || !utf8_valid((const uint8_t *)rec->nick, nick_len) ||
 	    rec->ncand > RECORD_MAX_CANDIDATES)
@@ -47,34 +39,31 @@ record_encode_body(const struct record *rec, uint8_t *out, size_t outlen, size_t
 		if (rec->cand[i].family != 4 && rec->cand[i].family != 6)
 			return -1;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_map(&pk, 7) != 0 ||
-	    pack_key(&pk, "v") != 0 || msgpack_pack_uint64(&pk, RECORD_VERSION) != 0 ||
-	    pack_key(&pk, "id") != 0 || msgpack_pack_bin_with_body(&pk, rec->id, RECORD_ID_LEN) != 0 ||
-	    pack_key(&pk, "wg") != 0 || msgpack_pack_bin_with_body(&pk, rec->wg, RECORD_WG_LEN) != 0 ||
-	    pack_key(&pk, "nick") != 0 || msgpack_pack_str_with_body(&pk, rec->nick, nick_len) != 0 ||
-	    pack_key(&pk, "seq") != 0 || msgpack_pack_uint64(&pk, rec->seq) != 0 ||
-	    pack_key(&pk, "exp") != 0 || msgpack_pack_uint64(&pk, rec->exp) != 0 ||
-	    pack_key(&pk, "c") != 0 || msgpack_pack_array(&pk, rec->ncand) != 0)
-		goto out;
+	mpack_writer_init(&w, out, outlen);
+	mpack_write_map(&w, 7);
+	mpack_write_key(&w, "v");
+	mpack_write_uint(&w, RECORD_VERSION);
+	mpack_write_key(&w, "id");
+	mpack_write_bin(&w, rec->id, RECORD_ID_LEN);
+	mpack_write_key(&w, "wg");
+	mpack_write_bin(&w, rec->wg, RECORD_WG_LEN);
+	mpack_write_key(&w, "nick");
+	mpack_write_str(&w, rec->nick, nick_len);
+	mpack_write_key(&w, "seq");
+	mpack_write_uint(&w, rec->seq);
+	mpack_write_key(&w, "exp");
+	mpack_write_uint(&w, rec->exp);
+	mpack_write_key(&w, "c");
+	mpack_write_array(&w, rec->ncand);
 	for (i = 0; i < rec->ncand; i++) {
 		const struct cand *c = &rec->cand[i];
 
-		if (msgpack_pack_array(&pk, 3) != 0 ||
-		    msgpack_pack_uint64(&pk, c->kind) != 0 ||
-		    msgpack_pack_bin_with_body(&pk, c->addr, c->family == 4 ? 4 : 16) != 0 ||
-		    msgpack_pack_uint64(&pk, c->port) != 0)
-			goto out;
+		mpack_write_array(&w, 3);
+		mpack_write_uint(&w, c->kind);
+		mpack_write_bin(&w, c->addr, c->family == 4 ? 4 : 16);
+		mpack_write_uint(&w, c->port);
 	}
-	if (sb.size > outlen)
-		goto out;
-	memcpy(out, sb.data, sb.size);
-	*written = sb.size;
-	r = 0;
-out:
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	return mpack_writer_end(&w, written);
 }
 
 int

@@ -8,10 +8,11 @@
  *                    "seq": uint, "exp": uint, "c": [[kind, addr, port], ...] }
  *   envelope = [ body (bin), sig (bin 64) ]
  *
- * The encoder uses msgpack-c (shortest integer forms). The decoder is a small
- * strict bounded reader of its own: it must see trailing bytes, duplicate
- * keys, str-versus-bin and bool/float-versus-integer, which a generic
- * unpacker smooths over, and it never allocates.
+ * The encoder is dht/wire/mpack_writer.h (msgpack-c's packer: shortest
+ * forms). The decoder is a small strict bounded reader of our own: it must
+ * see trailing bytes, duplicate keys, str-versus-bin and
+ * bool/float-versus-integer, which a generic unpacker smooths over, and it
+ * never allocates.
  */
 #ifndef GONET_RECORD_CODEC_H
 #define GONET_RECORD_CODEC_H

@@ -8,11 +8,11 @@
 
 #include <string.h>
 
-#include <msgpack.h>
 #include <sodium.h>
 
 #include "dht/wire/envelope.h"
 #include "dht/wire/mpack.h"
+#include "dht/wire/mpack_writer.h"
 
 enum {
 	LABEL_MAX = 32,
@@ -24,26 +24,13 @@ int
 envelope_encode(const uint8_t *body, size_t body_len, const uint8_t sig[ENVELOPE_SIG_LEN],
     uint8_t *out, size_t outlen, size_t *written)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	int r = -1;
+	struct mpack_writer w;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_array(&pk, 2) != 0 ||
-	    msgpack_pack_bin_with_body(&pk, body, body_len) != 0 ||
-	    msgpack_pack_bin_with_body(&pk, sig, ENVELOPE_SIG_LEN) != 0)
-		goto out;
-	if (sb.size > outlen)
-		goto out;
-	memcpy(out, sb.data, sb.size);
-	*written = sb.size;
-	r = 0;
-out:
-	if (sb.data != NULL)
-		memset(sb.data, 0, sb.alloc);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	mpack_writer_init(&w, out, outlen);
+	mpack_write_array(&w, 2);
+	mpack_write_bin(&w, body, body_len);
+	mpack_write_bin(&w, sig, ENVELOPE_SIG_LEN);
+	return mpack_writer_end(&w, written);
 }
 
 int

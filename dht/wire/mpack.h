@@ -8,6 +8,8 @@
  * integer. It never allocates, checks every length against the bytes left
  * before using it, and its only recursion (mpack_skip) is depth-limited.
  *
+ * Writing is the other file's: mpack_writer.h.
+ *
  * Every function returns 0 or -1; on -1 the first failure's reason stays in
  * r->why ("truncated", "nested too deep", "bad value", "duplicate key", or
  * the caller's `what` for a value of the wrong type).
