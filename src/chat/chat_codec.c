@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * chat_codec.c — msgpack chat frames, by hand. The subset is small (arrays,
- * unsigned integers, str) and a hand parser is easier to bound than a
- * general unpacker: decoding goes through the strict bounded reader of
- * dht/wire/mpack.h, whose every read is checked against the remaining length and
- * whose only recursion (skipping trailing elements) is depth-limited.
- *
- * msgpack format bytes used here (github.com/msgpack/msgpack/blob/master/spec.md):
- *	00..7f positive fixint		cc/cd/ce/cf uint 8/16/32/64
- *	d0/d1/d2/d3 int 8/16/32/64	90..9f fixarray, dc/dd array 16/32
- *	a0..bf fixstr, d9/da/db str 8/16/32
+ * chat_codec.c — msgpack chat frames. Encoding is dht/wire/mpack_writer.h
+ * (msgpack-c's packer, shortest forms), as for every other codec. Decoding
+ * goes through the strict bounded reader of dht/wire/mpack.h, easier to
+ * bound than a general unpacker: every read is checked against the
+ * remaining length and its only recursion (skipping trailing elements) is
+ * depth-limited.
  */
 #include "config.h"
 
@@ -17,6 +13,7 @@
 
 #include "src/chat/chat_codec.h"
 #include "dht/wire/mpack.h"
+#include "dht/wire/mpack_writer.h"
 #include "src/ui/sanitize.h"
 #include "dht/wire/utf8.h"
 
@@ -118,99 +115,47 @@ chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 	return CHAT_DROP_NONE;
 }
 
-static void
-put_uint(uint8_t **p, uint64_t v)
-{
-	uint8_t *o = *p;
-	size_t n, k;
-
-	if (v <= 0x7f) {
-		*o++ = (uint8_t)v;
-		*p = o;
-		return;
-	}
-	if (v <= 0xff) {
-		*o++ = 0xcc;
-		n = 1;
-	} else if (v <= 0xffff) {
-		*o++ = 0xcd;
-		n = 2;
-	} else if (v <= 0xffffffff) {
-		*o++ = 0xce;
-		n = 4;
-	} else {
-		*o++ = 0xcf;
-		n = 8;
-	}
-	for (k = n; k-- > 0; )
-		*o++ = (uint8_t)(v >> (8 * k));
-	*p = o;
-}
-
-static void
-put_str(uint8_t **p, const uint8_t *s, size_t len)
-{
-	uint8_t *o = *p;
-
-	if (len <= 31)
-		*o++ = (uint8_t)(0xa0 | len);
-	else if (len <= 0xff) {
-		*o++ = 0xd9;
-		*o++ = (uint8_t)len;
-	} else {
-		*o++ = 0xda;	/* len <= CHAT_TEXT_MAX < 65536 */
-		*o++ = (uint8_t)(len >> 8);
-		*o++ = (uint8_t)len;
-	}
-	if (len > 0)
-		memcpy(o, s, len);
-	*p = o + len;
-}
-
 size_t
 chat_encode(uint8_t *buf, size_t cap, const struct chat_frame *f)
 {
-	/* Build in a scratch frame of the maximum size, then copy if it fits. */
-	uint8_t tmp[CHAT_FRAME_MAX], *p = tmp;
+	struct mpack_writer w;
 	size_t len;
 
+	mpack_writer_init(&w, buf, cap);
 	switch (f->type) {
 	case CHAT_HELLO:
 		if (f->nick_len > CHAT_NICK_MAX || (f->nick_len > 0 && f->nick == NULL) ||
 		    !utf8_valid(f->nick, f->nick_len))
 			return 0;
-		*p++ = 0x93;
-		put_uint(&p, CHAT_HELLO);
-		put_str(&p, f->nick, f->nick_len);
-		put_uint(&p, f->version);
+		mpack_write_array(&w, 3);
+		mpack_write_uint(&w, CHAT_HELLO);
+		mpack_write_str(&w, f->nick, f->nick_len);
+		mpack_write_uint(&w, f->version);
 		break;
 	case CHAT_MSG:
 		if (f->text_len > CHAT_TEXT_MAX || (f->text_len > 0 && f->text == NULL) ||
 		    !utf8_valid(f->text, f->text_len))
 			return 0;
-		*p++ = 0x94;
-		put_uint(&p, CHAT_MSG);
-		put_uint(&p, f->seq);
-		put_uint(&p, f->unix_ms);
-		put_str(&p, f->text, f->text_len);
+		mpack_write_array(&w, 4);
+		mpack_write_uint(&w, CHAT_MSG);
+		mpack_write_uint(&w, f->seq);
+		mpack_write_uint(&w, f->unix_ms);
+		mpack_write_str(&w, f->text, f->text_len);
 		break;
 	case CHAT_ACK:
-		*p++ = 0x92;
-		put_uint(&p, CHAT_ACK);
-		put_uint(&p, f->seq);
+		mpack_write_array(&w, 2);
+		mpack_write_uint(&w, CHAT_ACK);
+		mpack_write_uint(&w, f->seq);
 		break;
 	case CHAT_BYE:
-		*p++ = 0x91;
-		put_uint(&p, CHAT_BYE);
+		mpack_write_array(&w, 1);
+		mpack_write_uint(&w, CHAT_BYE);
 		break;
 	default:
 		return 0;
 	}
-	len = (size_t)(p - tmp);
-	if (len > cap)
-		return 0;
-	memcpy(buf, tmp, len);
-	return len;
+	/* Within limits a frame is at most 1047 bytes: never over CHAT_FRAME_MAX. */
+	return mpack_writer_end(&w, &len) == 0 ? len : 0;
 }
 
 const char *

@@ -35,8 +35,10 @@ enum chat_drop chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 
 /*
  * Encode f (only the fields its type uses) with the shortest integer and
- * string formats. Returns the frame length (<= CHAT_FRAME_MAX), or 0 when f
- * breaks a limit or is not UTF-8, or cap is too small.
+ * string formats, straight into buf (which must not overlap f's nick or
+ * text). Returns the frame length (<= CHAT_FRAME_MAX), or 0 when f breaks a
+ * limit or is not UTF-8, or cap is too small (buf then holds zeros where
+ * bytes were written).
  */
 size_t chat_encode(uint8_t *buf, size_t cap, const struct chat_frame *f);
 

@@ -1,4 +1,4 @@
-/* fuzz-sources: src/chat/chat_codec.c src/chat/chat_reliable.c src/ui/sanitize.c dht/wire/utf8.c dht/wire/mpack.c */
+/* fuzz-sources: src/chat/chat_codec.c src/chat/chat_reliable.c src/ui/sanitize.c dht/wire/utf8.c dht/wire/mpack.c dht/wire/mpack_writer.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_chat.c — the chat frame decoder, a chat_peer fed with what it decodes,
