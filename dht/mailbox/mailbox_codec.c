@@ -5,7 +5,7 @@
  * and envelope.
  *
  * Decoder rules (doc/PROTOCOL.md "DHT mailbox"), the same as for records and
- * read with the same mpack.h:
+ * read the same way (mpack.h, and a field table for mpack_map.h):
  *  - every length is checked against the bytes left before it is used;
  *  - an integer is any msgpack int format holding a non-negative value; nil,
  *    bool and float are not integers; str and bin are not interchangeable;
@@ -20,6 +20,7 @@
 #include "dht/wire/envelope.h"
 #include "dht/mailbox/mailbox_codec.h"
 #include "dht/wire/mpack.h"
+#include "dht/wire/mpack_map.h"
 #include "dht/wire/mpack_writer.h"
 
 size_t
@@ -80,24 +81,11 @@ mailbox_decode_envelope(const uint8_t *buf, size_t len, const uint8_t **body, si
 
 /* ---- body -------------------------------------------------------------- */
 
-enum body_key {
-	KEY_V,
-	KEY_FROM,
-	KEY_TO,
-	KEY_SEQ,
-	KEY_EXP,
-	KEY_FRAMES,
-	KEY__COUNT,
-	KEY_UNKNOWN = KEY__COUNT
-};
-
-static const char *const body_key_names[KEY__COUNT] = {
-	"v", "from", "to", "seq", "exp", "frames"
-};
-
+/* "frames": the custom field of the body table. */
 static int
-read_frames(struct mpack_reader *r, struct mailbox_letter *l)
+read_frames(struct mpack_reader *r, void *obj)
 {
+	struct mailbox_letter *l = obj;
 	uint64_t n, i;
 
 	if (mpack_read_array(r, &n, "frames is not an array") != 0)
@@ -118,33 +106,25 @@ read_frames(struct mpack_reader *r, struct mailbox_letter *l)
 	return 0;
 }
 
-static int
-read_field(struct mpack_reader *r, enum body_key k, struct mailbox_letter *l)
-{
-	uint64_t v;
+static const struct mpack_field body_fields[] = {
+	MPACK_CONST("v", MAILBOX_VERSION, "v is not a uint", "v is not 1"),
+	MPACK_BIN("from", struct mailbox_letter, from, "from is not bin 32"),
+	MPACK_BIN("to", struct mailbox_letter, to, "to is not bin 32"),
+	MPACK_UINT("seq", struct mailbox_letter, seq, "seq is not a uint"),
+	MPACK_UINT("exp", struct mailbox_letter, exp, "exp is not a uint"),
+	MPACK_CUSTOM("frames", read_frames),
+};
 
-	switch (k) {
-	case KEY_V:
-		if (mpack_read_uint(r, &v, "v is not a uint") != 0)
-			return -1;
-		if (v != MAILBOX_VERSION)
-			return mpack_fail(r, "v is not 1");
-		return 0;
-	case KEY_FROM:
-		return mpack_read_bin_exact(r, l->from, MAILBOX_ID_LEN, "from is not bin 32");
-	case KEY_TO:
-		return mpack_read_bin_exact(r, l->to, MAILBOX_ID_LEN, "to is not bin 32");
-	case KEY_SEQ:
-		return mpack_read_uint(r, &l->seq, "seq is not a uint");
-	case KEY_EXP:
-		return mpack_read_uint(r, &l->exp, "exp is not a uint");
-	case KEY_FRAMES:
-		return read_frames(r, l);
-	case KEY_UNKNOWN:
-		break;
-	}
-	return mpack_skip(r, MAILBOX_MAX_DEPTH);
-}
+/* Every entry takes >= 2 bytes, so a body within a value has fewer. */
+static const struct mpack_map body_map = {
+	.fields = body_fields,
+	.nfields = sizeof(body_fields) / sizeof(body_fields[0]),
+	.max_keys = MAILBOX_MAX_VALUE / 2,
+	.levels = MAILBOX_MAX_DEPTH,
+	.not_map = "body is not a map",
+};
+
+_Static_assert(MAILBOX_MAX_VALUE / 2 <= MPACK_MAP_MAX_KEYS, "mailbox body keys");
 
 /* Everything but buf. */
 static void
@@ -161,47 +141,19 @@ clear_fields(struct mailbox_letter *l)
 enum mailbox_reject
 mailbox_decode_body(const uint8_t *buf, size_t len, struct mailbox_letter *l, const char **why)
 {
-	/* Every entry is >= 2 bytes, so a body within a value has fewer keys. */
-	struct mpack_key keys[MAILBOX_MAX_VALUE / 2];
 	struct mpack_reader r;
-	uint64_t count, i;
-	size_t nkeys = 0;
-	unsigned seen = 0;
 
+	/* In place: buf may be l->buf, which is not cleared. */
 	mpack_reader_init(&r, buf, len);
 	clear_fields(l);
-	if (mpack_read_map(&r, &count, "body is not a map") != 0)
-		goto shape;
-	if (count > sizeof(keys) / sizeof(keys[0])) {
-		mpack_fail(&r, "too many keys");
-		goto shape;
+	if (mpack_read_fields(&r, &body_map, l) != 0 ||
+	    mpack_end(&r, "trailing bytes after body") != 0) {
+		clear_fields(l);
+		if (why != NULL)
+			*why = r.why;
+		return MBX_SHAPE;
 	}
-	for (i = 0; i < count; i++) {
-		enum body_key k = KEY_UNKNOWN;
-		const uint8_t *s;
-		size_t n;
-
-		if (mpack_read_key(&r, keys, &nkeys, &s, &n, MAILBOX_MAX_DEPTH) != 0)
-			goto shape;
-		if (s != NULL)
-			k = (enum body_key)mpack_key_index(body_key_names, KEY__COUNT, s, n);
-		if (read_field(&r, k, l) != 0)
-			goto shape;
-		if (k != KEY_UNKNOWN)
-			seen |= 1u << k;
-	}
-	if (seen != (1u << KEY__COUNT) - 1) {
-		mpack_fail(&r, "missing key");
-		goto shape;
-	}
-	if (mpack_end(&r, "trailing bytes after body") != 0)
-		goto shape;
 	if (why != NULL)
 		*why = NULL;
 	return MBX_OK;
-shape:
-	clear_fields(l);
-	if (why != NULL)
-		*why = r.why;
-	return MBX_SHAPE;
 }

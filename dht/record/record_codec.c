@@ -4,7 +4,8 @@
  * strict decode (mpack.h: our own bounded reader) of the record body and
  * envelope.
  *
- * Decoder rules (doc/PROTOCOL.md "Endpoint record"), read with mpack.h:
+ * Decoder rules (doc/PROTOCOL.md "Endpoint record"), read with mpack.h and
+ * the body's field table (mpack_map.h):
  *  - every length is checked against the bytes left before it is used, so
  *    no count can make us loop or read past the buffer;
  *  - an integer is any msgpack int format holding a value in range; nil,
@@ -19,6 +20,7 @@
 
 #include "dht/wire/envelope.h"
 #include "dht/wire/mpack.h"
+#include "dht/wire/mpack_map.h"
 #include "dht/wire/mpack_writer.h"
 #include "dht/record/record_codec.h"
 #include "dht/wire/utf8.h"
@@ -83,22 +85,6 @@ record_decode_envelope(const uint8_t *buf, size_t len, const uint8_t **body, siz
 }
 
 /* ---- body -------------------------------------------------------------- */
-
-enum body_key {
-	KEY_V,
-	KEY_ID,
-	KEY_WG,
-	KEY_NICK,
-	KEY_SEQ,
-	KEY_EXP,
-	KEY_C,
-	KEY__COUNT,
-	KEY_UNKNOWN = KEY__COUNT
-};
-
-static const char *const body_key_names[KEY__COUNT] = {
-	"v", "id", "wg", "nick", "seq", "exp", "c"
-};
 
 static int
 addr_is_v4_mapped(const uint8_t a[16])
@@ -171,9 +157,11 @@ read_candidate(struct mpack_reader *r, struct cand *c, int *usable)
 	return 0;
 }
 
+/* "c": the custom field of the body table. */
 static int
-read_candidates(struct mpack_reader *r, struct record *rec)
+read_candidates(struct mpack_reader *r, void *obj)
 {
+	struct record *rec = obj;
 	uint64_t n, i;
 	struct cand c;
 	int usable = 0;
@@ -192,92 +180,45 @@ read_candidates(struct mpack_reader *r, struct record *rec)
 	return 0;
 }
 
-static int
-read_field(struct mpack_reader *r, enum body_key k, struct record *rec)
-{
-	const uint8_t *s;
-	size_t n;
-	uint64_t v;
+static const struct mpack_field body_fields[] = {
+	MPACK_CONST("v", RECORD_VERSION, "v is not a uint", "v is not 1"),
+	MPACK_BIN("id", struct record, id, "id is not bin 32"),
+	MPACK_BIN("wg", struct record, wg, "wg is not bin 32"),
+	MPACK_STR("nick", struct record, nick, "nick is not str", "nick over 32 bytes",
+	    "nick is not valid UTF-8"),
+	MPACK_UINT("seq", struct record, seq, "seq is not a uint"),
+	MPACK_UINT("exp", struct record, exp, "exp is not a uint"),
+	MPACK_CUSTOM("c", read_candidates),
+};
 
-	switch (k) {
-	case KEY_V:
-		if (mpack_read_uint(r, &v, "v is not a uint") != 0)
-			return -1;
-		if (v != RECORD_VERSION)
-			return mpack_fail(r, "v is not 1");
-		return 0;
-	case KEY_ID:
-		return mpack_read_bin_exact(r, rec->id, RECORD_ID_LEN, "id is not bin 32");
-	case KEY_WG:
-		return mpack_read_bin_exact(r, rec->wg, RECORD_WG_LEN, "wg is not bin 32");
-	case KEY_NICK:
-		if (mpack_read_str(r, &s, &n, "nick is not str") != 0)
-			return -1;
-		if (n > RECORD_MAX_NICK)
-			return mpack_fail(r, "nick over 32 bytes");
-		if (!utf8_valid(s, n))
-			return mpack_fail(r, "nick is not valid UTF-8");
-		memcpy(rec->nick, s, n);
-		rec->nick[n] = '\0';
-		return 0;
-	case KEY_SEQ:
-		return mpack_read_uint(r, &rec->seq, "seq is not a uint");
-	case KEY_EXP:
-		return mpack_read_uint(r, &rec->exp, "exp is not a uint");
-	case KEY_C:
-		return read_candidates(r, rec);
-	case KEY_UNKNOWN:
-		break;
-	}
-	return mpack_skip(r, RECORD_MAX_DEPTH);
-}
+/* Every entry takes >= 2 bytes, so a body within RECORD_MAX_VALUE has fewer. */
+static const struct mpack_map body_map = {
+	.fields = body_fields,
+	.nfields = sizeof(body_fields) / sizeof(body_fields[0]),
+	.max_keys = RECORD_MAX_VALUE / 2,
+	.levels = RECORD_MAX_DEPTH,
+	.not_map = "body is not a map",
+};
+
+_Static_assert(RECORD_MAX_VALUE / 2 <= MPACK_MAP_MAX_KEYS, "record body keys");
 
 enum record_reject
 record_decode_body(const uint8_t *buf, size_t len, struct record *rec, const char **why)
 {
-	/* Every entry is >= 2 bytes, so a value within RECORD_MAX_VALUE has fewer. */
-	struct mpack_key keys[RECORD_MAX_VALUE / 2];
 	struct mpack_reader r;
 	struct record out;
-	unsigned seen = 0;
-	uint64_t count, i;
-	size_t nkeys = 0;
 
 	mpack_reader_init(&r, buf, len);
 	memset(&out, 0, sizeof(out));
-	if (mpack_read_map(&r, &count, "body is not a map") != 0)
-		goto shape;
-	if (count > sizeof(keys) / sizeof(keys[0])) {
-		mpack_fail(&r, "too many keys");
-		goto shape;
+	if (mpack_read_fields(&r, &body_map, &out) != 0 ||
+	    mpack_end(&r, "trailing bytes after body") != 0) {
+		memset(rec, 0, sizeof(*rec));
+		if (why != NULL)
+			*why = r.why;
+		return REC_SHAPE;
 	}
-	for (i = 0; i < count; i++) {
-		enum body_key k = KEY_UNKNOWN;
-		const uint8_t *s;
-		size_t n;
-
-		if (mpack_read_key(&r, keys, &nkeys, &s, &n, RECORD_MAX_DEPTH) != 0)
-			goto shape;
-		if (s != NULL)
-			k = (enum body_key)mpack_key_index(body_key_names, KEY__COUNT, s, n);
-		if (read_field(&r, k, &out) != 0)
-			goto shape;
-		if (k != KEY_UNKNOWN)
-			seen |= 1u << k;
-	}
-	if (seen != (1u << KEY__COUNT) - 1) {
-		mpack_fail(&r, "missing key");
-		goto shape;
-	}
-	if (mpack_end(&r, "trailing bytes after body") != 0)
-		goto shape;
 	memcpy(rec, &out, sizeof(*rec));
 	if (why != NULL)
 		*why = NULL;
 	return REC_OK;
-shape:
-	memset(rec, 0, sizeof(*rec));
-	if (why != NULL)
-		*why = r.why;
-	return REC_SHAPE;
 }

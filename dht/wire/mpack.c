@@ -276,44 +276,6 @@ mpack_skip(struct mpack_reader *r, int levels)
 }
 
 int
-mpack_read_key(struct mpack_reader *r, struct mpack_key *seen, size_t *nseen,
-    const uint8_t **key, size_t *keylen, int levels)
-{
-	const uint8_t *s;
-	size_t n, j;
-	uint8_t t;
-
-	*key = NULL;
-	*keylen = 0;
-	if (mpack_peek(r, &t) != 0)
-		return -1;
-	if (!mpack_is_str(t))
-		return mpack_skip(r, levels);	/* a non-str key: ignored with its value */
-	if (mpack_read_str(r, &s, &n, "bad key") != 0)
-		return -1;
-	for (j = 0; j < *nseen; j++)
-		if (seen[j].n == n && memcmp(seen[j].p, s, n) == 0)
-			return mpack_fail(r, "duplicate key");
-	seen[*nseen].p = s;
-	seen[*nseen].n = n;
-	(*nseen)++;
-	*key = s;
-	*keylen = n;
-	return 0;
-}
-
-int
-mpack_key_index(const char *const *names, int count, const uint8_t *key, size_t keylen)
-{
-	int k;
-
-	for (k = 0; k < count; k++)
-		if (strlen(names[k]) == keylen && memcmp(names[k], key, keylen) == 0)
-			return k;
-	return count;
-}
-
-int
 mpack_end(struct mpack_reader *r, const char *what)
 {
 	return mpack_left(r) != 0 ? mpack_fail(r, what) : 0;

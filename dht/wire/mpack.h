@@ -8,11 +8,12 @@
  * integer. It never allocates, checks every length against the bytes left
  * before using it, and its only recursion (mpack_skip) is depth-limited.
  *
- * Writing is the other file's: mpack_writer.h.
+ * Maps of known fields are read with mpack_map.h; writing is
+ * mpack_writer.h's.
  *
  * Every function returns 0 or -1; on -1 the first failure's reason stays in
- * r->why ("truncated", "nested too deep", "bad value", "duplicate key", or
- * the caller's `what` for a value of the wrong type).
+ * r->why ("truncated", "nested too deep", "bad value", or the caller's
+ * `what` for a value of the wrong type).
  *
  * msgpack format bytes (github.com/msgpack/msgpack/blob/master/spec.md):
  *	00..7f positive fixint		cc/cd/ce/cf uint 8/16/32/64
@@ -32,12 +33,6 @@ struct mpack_reader {
 	size_t len;
 	size_t off;
 	const char *why;		/* first failure, for the caller */
-};
-
-/* A str map key already seen (mpack_read_key). */
-struct mpack_key {
-	const uint8_t *p;
-	size_t n;
 };
 
 void mpack_reader_init(struct mpack_reader *r, const uint8_t *p, size_t len);
@@ -70,16 +65,6 @@ int mpack_read_map(struct mpack_reader *r, uint64_t *count, const char *what);
 int mpack_read_array_len(struct mpack_reader *r, uint64_t *count, const char *what);
 /* Skip one well-formed value of any type, nesting at most levels deep (>= 1). */
 int mpack_skip(struct mpack_reader *r, int levels);
-/*
- * One map key. A str key must differ from the seen[0..*nseen) ones
- * ("duplicate key"), is appended to seen (the caller has room for one per
- * map entry) and returned in *key, *keylen. Any other key is skipped with its
- * nesting bounded by levels, and *key is NULL.
- */
-int mpack_read_key(struct mpack_reader *r, struct mpack_key *seen, size_t *nseen,
-    const uint8_t **key, size_t *keylen, int levels);
-/* The index of key in names[0..count), or count if it is none of them. */
-int mpack_key_index(const char *const *names, int count, const uint8_t *key, size_t keylen);
 /* Nothing may follow the top-level value: fails with what if anything does. */
 int mpack_end(struct mpack_reader *r, const char *what);
 

@@ -1,4 +1,4 @@
-/* fuzz-sources: src/session/link/mailbox.c src/clock/timer.c dht/mailbox/mailbox_seal.c dht/mailbox/mailbox_codec.c dht/wire/mpack.c dht/wire/mpack_writer.c dht/wire/envelope.c dht/mailbox/mailbox_seen.c dht/room/room.c dht/wire/utf8.c */
+/* fuzz-sources: src/session/link/mailbox.c src/clock/timer.c dht/mailbox/mailbox_seal.c dht/mailbox/mailbox_codec.c dht/wire/mpack.c dht/wire/mpack_map.c dht/wire/mpack_writer.c dht/wire/envelope.c dht/mailbox/mailbox_seen.c dht/room/room.c dht/wire/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_mailbox.c — libFuzzer target for the DHT mailbox value decoder.

@@ -1,4 +1,4 @@
-/* fuzz-sources: dht/record/record.c dht/record/record_codec.c dht/wire/mpack.c dht/wire/mpack_writer.c dht/wire/envelope.c dht/record/record_seen.c dht/wire/utf8.c */
+/* fuzz-sources: dht/record/record.c dht/record/record_codec.c dht/wire/mpack.c dht/wire/mpack_map.c dht/wire/mpack_writer.c dht/wire/envelope.c dht/record/record_seen.c dht/wire/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_record.c — libFuzzer target for the endpoint record decoder.
