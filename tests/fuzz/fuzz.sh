@@ -28,9 +28,9 @@ build_one() {
 	# shellcheck disable=SC2046
 	$CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=gnu11 -D_GNU_SOURCE -DFUZZING -I"${top_builddir:-$top}" -I"$top" \
-		$(pkg-config --cflags libsodium libevent msgpack libb2 nettle) \
+		$(pkg-config --cflags libsodium libevent msgpack libb2 nettle zlib) \
 		"$src" "${files[@]}" -o "$bin/fuzz_$name" \
-		$(pkg-config --libs libsodium libevent msgpack libb2 nettle) -lpthread
+		$(pkg-config --libs libsodium libevent msgpack libb2 nettle zlib) -lpthread
 }
 
 cmd=${1:-build}; shift || true

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <zlib.h>
+
 #include <nettle/hmac.h>
 #include <nettle/md5.h>
 #include <sodium.h>
@@ -95,20 +97,11 @@ stun_class_of(uint16_t type)
 	return type & 0x0110;
 }
 
-/* This is the reflected CRC-32 of ISO-HDLC (polynomial 0xEDB88320), as zlib's crc32. */
+/* RFC 8489 section 14.7: the CRC-32 of ISO-HDLC, zlib's crc32. */
 uint32_t
 stun_crc32(const uint8_t *buf, size_t len)
 {
-	uint32_t crc = 0xFFFFFFFFu;
-	size_t i;
-	int k;
-
-	for (i = 0; i < len; i++) {
-		crc ^= buf[i];
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-	}
-	return crc ^ 0xFFFFFFFFu;
+	return (uint32_t)crc32_z(0, buf, len);
 }
 
 static uint32_t
