@@ -295,6 +295,11 @@ parse_args(int argc, char **argv, struct options *o)
 				    RECORD_MAX_NICK);
 				return -1;
 			}
+			if (!sanitize_is_plain((const uint8_t *)optarg, strlen(optarg))) {
+				fprintf(stderr, "gonet: a nick cannot contain control or "
+				    "bidirectional formatting characters\n");
+				return -1;
+			}
 			o->nick = optarg;
 			break;
 		case OPT_NO_LAN:
@@ -364,7 +369,8 @@ parse_args(int argc, char **argv, struct options *o)
 	if (o->nick == NULL) {
 		env = getenv("USER");
 		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK &&
-		    utf8_valid((const uint8_t *)env, strlen(env)) ? env : "";
+		    utf8_valid((const uint8_t *)env, strlen(env)) &&
+		    sanitize_is_plain((const uint8_t *)env, strlen(env)) ? env : "";
 	}
 	return bootstrap_defaults(o);
 }

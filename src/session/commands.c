@@ -23,6 +23,7 @@
 #include "src/session/peer_chat.h"
 #include "src/session/rendezvous.h"
 #include "src/session/tell.h"
+#include "src/ui/sanitize.h"
 #include "src/ui/ui.h"
 
 static void
@@ -95,7 +96,6 @@ static void
 cmd_nick(struct session *s, const char *arg, size_t len)
 {
 	struct peer *p;
-	size_t i;
 
 	while (len > 0 && (arg[len - 1] == ' ' || arg[len - 1] == '\t'))
 		len--;
@@ -107,11 +107,9 @@ cmd_nick(struct session *s, const char *arg, size_t len)
 		session_error(s, "a nick is 1 to %d bytes of UTF-8", RECORD_MAX_NICK);
 		return;
 	}
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)arg[i] < 0x20 || arg[i] == 0x7f) {
-			session_error(s, "a nick cannot contain control characters");
-			return;
-		}
+	if (!sanitize_is_plain((const uint8_t *)arg, len)) {
+		session_error(s, "a nick cannot contain control or bidirectional formatting characters");
+		return;
 	}
 	memcpy(s->nick, arg, len);
 	s->nick[len] = '\0';

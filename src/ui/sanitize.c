@@ -117,3 +117,15 @@ sanitize_fputs(const char *s, FILE *f)
 		fwrite(tmp, 1, n, f);
 	}
 }
+
+int
+sanitize_is_plain(const uint8_t *s, size_t len)
+{
+	size_t off = 0;
+	uint32_t cp;
+
+	while (off < len)
+		if (sanitize_next(s, len, &off, &cp) != SANITIZE_PLAIN)
+			return 0;
+	return 1;
+}

@@ -49,6 +49,9 @@ enum sanitize_class sanitize_classify(uint32_t cp);
  */
 enum sanitize_class sanitize_next(const uint8_t *in, size_t len, size_t *off, uint32_t *cp);
 
+/* 1 when s[0..len) is well-formed UTF-8 and every character is SANITIZE_PLAIN. */
+int sanitize_is_plain(const uint8_t *s, size_t len);
+
 /*
  * Write the terminal-safe form of in[0..len) to out, NUL-terminated, and
  * return its length. out must hold cap >= 1 bytes; cap >= SANITIZE_MAX(len)

@@ -16,7 +16,8 @@
  *   dht      A and B alone and cut off: the DHT mailbox once punching fails
  *            (PUNCH_END_MS), a line delivered through it; with the cut gone,
  *            punching again (FALLBACK_RETRY_MS) brings them up directly.
- *   quit     /quit says goodbye: the other side sees the peer leave.
+ *            /who, /nick (refused when it would need neutralising where
+ *            shown), and /quit, which the other side sees as a leave.
  */
 #include "config.h"
 
@@ -389,11 +390,20 @@ test_meet(void)
 	say(0, "/who");
 	CHECK(find(&nodes[0], 0, UI_EV_WHO, "lan", "bob", NULL) != NULL);
 
+	/* A nick that would need neutralising where it is shown is refused. */
+	say(0, "/nick ev\xe2\x80\xaelive");		/* U+202E RIGHT-TO-LEFT OVERRIDE */
+	CHECK(count(&nodes[0], UI_EV_ERROR, NULL) == 1);
+	say(0, "/nick al\x1b[2Jice");
+	CHECK(count(&nodes[0], UI_EV_ERROR, NULL) == 2);
+	say(0, "/nick alicia");
+	run_for(2000);
+	CHECK(find(&nodes[1], 0, UI_EV_NICK, NULL, "alicia", NULL) != NULL);
+
 	/* /quit: bob sees alice leave. */
 	say(0, "/quit");
 	CHECK(nodes[0].done);
 	run_for(1000);
-	CHECK(find(&nodes[1], 0, UI_EV_PEER_LEFT, NULL, "alice", NULL) != NULL);
+	CHECK(find(&nodes[1], 0, UI_EV_PEER_LEFT, NULL, "alicia", NULL) != NULL);
 	node_stop(0);
 	node_stop(1);
 }
