@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "dht/record/record.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
@@ -84,14 +86,12 @@ now_ms(const struct rendezvous *rv)
 static int
 seq_path(const struct rendezvous *rv, char *buf, size_t len)
 {
-	const uint8_t *id = rv->cfg.self.id;
+	char hex[2 * 8 + 1];
 
 	if (rv->cfg.state_dir == NULL)
 		return -1;
-	if (snprintf(buf, len, "%s/seq-%02x%02x%02x%02x%02x%02x%02x%02x", rv->cfg.state_dir,
-	    id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7]) >= (int)len)
-		return -1;
-	return 0;
+	sodium_bin2hex(hex, sizeof(hex), rv->cfg.self.id, 8);
+	return snprintf(buf, len, "%s/seq-%s", rv->cfg.state_dir, hex) < (int)len ? 0 : -1;
 }
 
 static uint64_t
