@@ -10,7 +10,7 @@
  * Like test_rendezvous.c, this file defines runner_put_once,
  * runner_cancel_put, runner_listen and runner_cancel_listen itself, so the
  * mailbox runs on a fake DHT (values kept in memory, handed to listeners by
- * fake_flush()) and a fake clock with timers nobody fires (the test calls
+ * fake_runner_flush()) and a fake clock with timers nobody fires (the test calls
  * mailbox_tick() instead). `test_mailbox -v` prints the vector.
  */
 #include "config.h"
@@ -34,6 +34,7 @@
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
 #include "tests/check.h"
+#include "tests/unit/fake_runner.h"
 
 static int verbose;
 
@@ -691,155 +692,17 @@ test_seen(void)
 	mailbox_seen_free(s);
 }
 
-/* --- the fake DHT and clock ---------------------------------------------------------- */
+/* --- the fake clock (the DHT is tests/unit/fake_runner.c) --------------------------- */
 
-enum {
-	MAX_VALUES = 8192,
-	MAX_OPS = 8192
-};
-
-struct runner {
-	int unused;
-};
-
-struct fake_value {
-	uint8_t hash[RUNNER_HASH_LEN];
-	uint8_t data[MAILBOX_MAX_VALUE];
-	size_t len;
-};
-
-struct runner_op {
-	bool listen, cancelled, done;
-	uint8_t hash[RUNNER_HASH_LEN];
-	void (*value)(void *, const uint8_t *, size_t, uint64_t, bool);
-	void (*done_cb)(void *, bool);
-	void *arg;
-	size_t next;			/* listen: values before this were handed over */
-};
-
-static struct fake_value store[MAX_VALUES];
-static size_t nstore;
-static struct runner_op ops[MAX_OPS];
-static size_t nops;
-static struct runner fake_runner;
 static uint64_t fake_mono, fake_unix;	/* ms */
-
-struct runner_op *
-runner_put_once(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data,
-    size_t len, void (*done)(void *, bool), void *arg)
-{
-	struct runner_op *op;
-
-	if (nops == MAX_OPS || nstore == MAX_VALUES || len > MAILBOX_MAX_VALUE)
-		abort();
-	op = &ops[nops++];
-	memset(op, 0, sizeof(*op));
-	memcpy(op->hash, hash, RUNNER_HASH_LEN);
-	op->done_cb = done;
-	op->arg = arg;
-	memcpy(store[nstore].hash, hash, RUNNER_HASH_LEN);
-	memcpy(store[nstore].data, data, len);
-	store[nstore++].len = len;
-	return op;
-}
-
-void
-runner_cancel_put(struct runner *r, struct runner_op *op)
-{
-	if (op != NULL)
-		op->cancelled = true;
-}
-
-struct runner_op *
-runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
-    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
-{
-	struct runner_op *op;
-
-	if (nops == MAX_OPS)
-		abort();
-	op = &ops[nops++];
-	memset(op, 0, sizeof(*op));
-	op->listen = true;
-	memcpy(op->hash, hash, RUNNER_HASH_LEN);
-	op->value = value;
-	op->arg = arg;
-	return op;
-}
-
-void
-runner_cancel_listen(struct runner *r, struct runner_op *op)
-{
-	if (op != NULL)
-		op->cancelled = true;
-}
-
-static void
-fake_reset(void)
-{
-	nstore = nops = 0;
-}
-
-/* Answer every put made so far and not yet answered (ok), as OpenDHT would. */
-static unsigned
-fake_answer_puts(void)
-{
-	size_t i, until = nops;		/* not the puts the answers cause */
-	unsigned n = 0;
-
-	for (i = 0; i < until; i++) {
-		struct runner_op *op = &ops[i];
-
-		if (op->listen || op->done || op->cancelled)
-			continue;
-		op->done = true;
-		n++;
-		if (op->done_cb != NULL)
-			op->done_cb(op->arg, true);
-	}
-	return n;
-}
-
-/* Hand each live listener the values under its hash it has not had yet. */
-static void
-fake_flush(void)
-{
-	bool again = true;
-	size_t i, j;
-
-	while (again) {
-		again = false;
-		for (i = 0; i < nops; i++) {
-			struct runner_op *op = &ops[i];
-
-			for (j = op->next; op->listen && !op->cancelled && j < nstore; j++) {
-				op->next = j + 1;
-				if (memcmp(op->hash, store[j].hash, RUNNER_HASH_LEN) != 0)
-					continue;
-				op->value(op->arg, store[j].data, store[j].len, j + 1, false);
-				again = true;
-			}
-		}
-	}
-}
-
-static size_t
-live_listens(void)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < nops; i++)
-		n += ops[i].listen && !ops[i].cancelled;
-	return n;
-}
 
 static bool
 listening_on(const uint8_t ih[20])
 {
 	size_t i;
 
-	for (i = 0; i < nops; i++)
-		if (ops[i].listen && !ops[i].cancelled && memcmp(ops[i].hash, ih, 20) == 0)
+	for (i = 0; i < fake_nops; i++)
+		if (fake_ops[i].listen && !fake_ops[i].cancelled && memcmp(fake_ops[i].hash, ih, 20) == 0)
 			return true;
 	return false;
 }
@@ -940,16 +803,16 @@ count_puts(size_t from, const uint8_t *to_pk, size_t *values, size_t *frames, si
 	mailbox_infohash(keys.locator, to_pk, room_epoch(fake_unix / 1000), ih[0]);
 	mailbox_infohash(keys.locator, to_pk, room_epoch(fake_unix / 1000) + 1, ih[1]);
 	*values = *frames = *maxlen = 0;
-	for (i = from; i < nstore; i++) {
-		const uint8_t *h = memcmp(store[i].hash, ih[0], 20) == 0 ? ih[0] : ih[1];
+	for (i = from; i < fake_nstore; i++) {
+		const uint8_t *h = memcmp(fake_store[i].hash, ih[0], 20) == 0 ? ih[0] : ih[1];
 
-		if (mailbox_open(store[i].data, store[i].len, mkey, h, to_pk, fake_unix / 1000,
+		if (mailbox_open(fake_store[i].data, fake_store[i].len, mkey, h, to_pk, fake_unix / 1000,
 		    &l) != MBX_OK)
 			continue;
 		(*values)++;
 		*frames += l.nframes;
-		if (store[i].len > *maxlen)
-			*maxlen = store[i].len;
+		if (fake_store[i].len > *maxlen)
+			*maxlen = fake_store[i].len;
 	}
 	mailbox_letter_wipe(&l);
 }
@@ -971,7 +834,7 @@ test_batching(void)
 	size_t values, frames, maxlen, mark;
 	unsigned i;
 
-	fake_reset();
+	fake_runner_reset();
 	clock_at(NOW);
 	peer_start(&a, pk_a, sk_a, &keys);
 
@@ -983,20 +846,20 @@ test_batching(void)
 	CHECK(mailbox_send(a.mb, pk_b, frame, 20) == 0);	/* same bytes: deduplicated */
 	advance(MAILBOX_BATCH_MS - 1);
 	mailbox_tick(a.mb);
-	CHECK(nstore == 0);
+	CHECK(fake_nstore == 0);
 	advance(1);
 	mailbox_tick(a.mb);
 	count_puts(0, pk_b, &values, &frames, &maxlen);
-	CHECK(nstore == 1 && values == 1 && frames == 3);
+	CHECK(fake_nstore == 1 && values == 1 && frames == 3);
 	mailbox_get_stats(a.mb, &st);
 	CHECK(st.frames_deduped == 1 && st.frames_out == 3 && st.values_out == 1 &&
 	    st.queued == 0 && st.inflight == 1);
-	CHECK(fake_answer_puts() == 1);
+	CHECK(fake_runner_answer_puts(true) == 1);
 	mailbox_get_stats(a.mb, &st);
 	CHECK(st.puts_ok == 1 && st.inflight == 0);
 
 	/* A value's worth goes at once, without waiting; each value <= 600 bytes. */
-	mark = nstore;
+	mark = fake_nstore;
 	for (i = 0; i < 30; i++) {
 		memset(frame, 0x40 + (int)i, sizeof(frame));
 		CHECK(mailbox_send(a.mb, pk_b, frame, 30) == 0);
@@ -1010,10 +873,10 @@ test_batching(void)
 	mailbox_tick(a.mb);
 	count_puts(mark, pk_b, &values, &frames, &maxlen);
 	CHECK(frames == 30 && maxlen <= MAILBOX_PACK_TARGET);
-	fake_answer_puts();
+	fake_runner_answer_puts(true);
 
 	/* A frame too big for the packing target goes alone, under the hard limit. */
-	mark = nstore;
+	mark = fake_nstore;
 	CHECK(mailbox_send(a.mb, pk_b, FRAME_ACK, sizeof(FRAME_ACK)) == 0);
 	CHECK(mailbox_send(a.mb, pk_b, big, sizeof(big)) == 0);
 	CHECK(mailbox_send(a.mb, pk_b, FRAME_MSG, sizeof(FRAME_MSG)) == 0);
@@ -1022,7 +885,7 @@ test_batching(void)
 	count_puts(mark, pk_b, &values, &frames, &maxlen);
 	CHECK(values == 3 && frames == 3 && maxlen > MAILBOX_PACK_TARGET &&
 	    maxlen <= MAILBOX_MAX_VALUE);
-	fake_answer_puts();
+	fake_runner_answer_puts(true);
 
 	/* Refusals: empty, too big, to ourselves. */
 	CHECK(mailbox_send(a.mb, pk_b, frame, 0) < 0);
@@ -1041,27 +904,27 @@ test_limits(void)
 	unsigned i;
 
 	/* The put rate: a burst of MAILBOX_PUT_BURST, then one per 1000 / RATE ms. */
-	fake_reset();
+	fake_runner_reset();
 	clock_at(NOW);
 	peer_start(&a, pk_a, sk_a, &keys);
 	for (i = 0; i < MAILBOX_PUT_BURST + 5; i++) {
 		memset(frame, (int)i, sizeof(frame));
 		CHECK(mailbox_send(a.mb, pk_b, frame, 400) == 0);	/* one value each */
 	}
-	CHECK(nstore == MAILBOX_PUT_BURST);
-	fake_answer_puts();
+	CHECK(fake_nstore == MAILBOX_PUT_BURST);
+	fake_runner_answer_puts(true);
 	advance(1000 / MAILBOX_PUT_RATE - 1);
 	mailbox_tick(a.mb);
-	CHECK(nstore == MAILBOX_PUT_BURST);
+	CHECK(fake_nstore == MAILBOX_PUT_BURST);
 	advance(1);
 	mailbox_tick(a.mb);
-	CHECK(nstore == MAILBOX_PUT_BURST + 1);
+	CHECK(fake_nstore == MAILBOX_PUT_BURST + 1);
 	advance(4 * 1000 / MAILBOX_PUT_RATE);
 	mailbox_tick(a.mb);
-	CHECK(nstore == MAILBOX_PUT_BURST + 5);
+	CHECK(fake_nstore == MAILBOX_PUT_BURST + 5);
 	count_puts(0, pk_b, &values, &frames, &maxlen);
 	CHECK(values == MAILBOX_PUT_BURST + 5 && frames == MAILBOX_PUT_BURST + 5);
-	fake_answer_puts();
+	fake_runner_answer_puts(true);
 
 	/* The queue bound: MAILBOX_QUEUE_FRAMES per recipient. */
 	for (i = 0; i < MAILBOX_QUEUE_FRAMES + 50; i++) {
@@ -1073,7 +936,7 @@ test_limits(void)
 	mailbox_free(a.mb);
 
 	/* In flight: with no answers from OpenDHT, at most MAILBOX_PUTS_INFLIGHT. */
-	fake_reset();
+	fake_runner_reset();
 	clock_at(NOW);
 	peer_start(&a, pk_a, sk_a, &keys);
 	for (i = 0; i < 3 * MAILBOX_PUTS_INFLIGHT; i++) {
@@ -1082,13 +945,13 @@ test_limits(void)
 		advance(1000);
 		mailbox_tick(a.mb);
 	}
-	CHECK(nstore == MAILBOX_PUTS_INFLIGHT);
-	fake_answer_puts();			/* each answer lets the next one go */
+	CHECK(fake_nstore == MAILBOX_PUTS_INFLIGHT);
+	fake_runner_answer_puts(true);			/* each answer lets the next one go */
 	mailbox_get_stats(a.mb, &st);
-	CHECK(nstore == MAILBOX_PUTS_INFLIGHT + MAILBOX_PUT_BURST &&
+	CHECK(fake_nstore == MAILBOX_PUTS_INFLIGHT + MAILBOX_PUT_BURST &&
 	    st.puts_ok == MAILBOX_PUTS_INFLIGHT);
 	mailbox_free(a.mb);			/* with puts in flight: cancelled, no callback */
-	CHECK(ops[nops - 1].cancelled);
+	CHECK(fake_ops[fake_nops - 1].cancelled);
 }
 
 /* Two mailboxes on the fake DHT: delivery, e/e+1 copies, rollover. */
@@ -1101,17 +964,17 @@ test_exchange(void)
 	uint64_t e;
 
 	/* 100 s before the end of epoch 493000: A puts under e and e+1. */
-	fake_reset();
+	fake_runner_reset();
 	clock_at((EPOCH + 1) * 3600 - 100);
 	peer_start(&a, pk_a, sk_a, &keys);
 	peer_start(&b, pk_b, sk_b, &keys);
-	CHECK(live_listens() == 4);
+	CHECK(fake_runner_live_listens() == 4);
 	mailbox_own_infohash(b.mb, EPOCH, ih);
 	CHECK(memcmp(ih, ih_b, 20) == 0 && listening_on(ih_b));
 	CHECK(mailbox_send(a.mb, pk_b, FRAME_MSG, sizeof(FRAME_MSG)) == 0);
 	mailbox_flush(a.mb);
-	CHECK(nstore == 2);			/* one value, two epochs */
-	fake_flush();
+	CHECK(fake_nstore == 2);			/* one value, two epochs */
+	fake_runner_flush();
 	CHECK(b.frames == 1 && b.last_len == sizeof(FRAME_MSG) &&
 	    memcmp(b.last, FRAME_MSG, sizeof(FRAME_MSG)) == 0 && memcmp(b.last_from, pk_a, 32) == 0);
 	mailbox_get_stats(b.mb, &st);
@@ -1121,7 +984,7 @@ test_exchange(void)
 	CHECK(mailbox_send(b.mb, pk_a, FRAME_ACK, sizeof(FRAME_ACK)) == 0);
 	advance(MAILBOX_BATCH_MS);
 	mailbox_tick(b.mb);
-	fake_flush();
+	fake_runner_flush();
 	CHECK(a.frames == 1 && memcmp(a.last, FRAME_ACK, sizeof(FRAME_ACK)) == 0);
 
 	/* Across the boundary: listens move to e+1, e+2; the e+1 listen stays. */
@@ -1137,7 +1000,7 @@ test_exchange(void)
 	CHECK(mailbox_send(a.mb, pk_b, FRAME_ACK, sizeof(FRAME_ACK)) == 0);
 	advance(MAILBOX_BATCH_MS);
 	mailbox_tick(a.mb);
-	fake_flush();
+	fake_runner_flush();
 	CHECK(b.frames == 2);
 
 	/* C is not a member of B's: its value is from; B's own would be from too. */
@@ -1189,7 +1052,7 @@ test_flood(void)
 	size_t heap0, heap1, i;
 	int n;
 
-	fake_reset();
+	fake_runner_reset();
 	clock_at(NOW);
 	peer_start(&b, pk_b, sk_b, &keys);
 	mailbox_own_infohash(b.mb, EPOCH, ih);
