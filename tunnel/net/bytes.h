@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bytes.h — big-endian (network order) loads and stores and the 4-byte
- * padding of STUN attributes, for the wire codecs in tunnel/ (stun.c,
- * turn_msg.c, ip.c). Unaligned-safe: bytes only, no casts.
+ * padding of STUN attributes, for the binary wire codecs (STUN, TURN, IP,
+ * file transfer). Unaligned-safe: bytes only, no casts.
  */
 #ifndef GONET_BYTES_H
 #define GONET_BYTES_H
@@ -34,6 +34,19 @@ bytes_put32(uint8_t *p, uint32_t v)
 {
 	bytes_put16(p, (uint16_t)(v >> 16));
 	bytes_put16(p + 2, (uint16_t)v);
+}
+
+static inline uint64_t
+bytes_get64(const uint8_t *p)
+{
+	return (uint64_t)bytes_get32(p) << 32 | bytes_get32(p + 4);
+}
+
+static inline void
+bytes_put64(uint8_t *p, uint64_t v)
+{
+	bytes_put32(p, (uint32_t)(v >> 32));
+	bytes_put32(p + 4, (uint32_t)v);
 }
 
 /* n rounded up to a multiple of 4 (RFC 8489 section 14: attribute padding). */
