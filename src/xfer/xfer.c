@@ -4,7 +4,7 @@
  * budgets, dispatch of each datagram to its transfer, events.
  *
  * Who can send what: only a room member with a WireGuard session reaches
- * port 7778. What it makes us keep: an OFFER makes a transfer record (at
+ * port 7779. What it makes us keep: an OFFER makes a transfer record (at
  * most XFERS_OFFERS_PER_PEER unanswered per peer, XFERS_MAX in all; an
  * offer nobody answers is dropped after XFER_OFFER_TTL_MS); nothing is
  * written to disk before the user accepts. Anything for a transfer we do not

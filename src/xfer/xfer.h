@@ -8,7 +8,7 @@
  * rebinding or a restart of either side.
  *
  * No socket and no loop of its own: the session hands datagrams for port
- * 7778 to xfers_input() and gives a send function for the other way; every
+ * 7779 to xfers_input() and gives a send function for the other way; every
  * timer is on the session's timers. A peer is an opaque pointer here, with
  * its fingerprint (which a resumed part is matched by).
  *
@@ -63,7 +63,7 @@ struct xfer_env {
 	struct timers *timers;
 	/* Where received files go; opened on the first accept when NULL here. */
 	const char *download_dir;
-	/* Send one message to peer (inner UDP to its port 7778). 0 or -errno. */
+	/* Send one message to peer (inner UDP to its port 7779). 0 or -errno. */
 	int (*send)(void *arg, void *peer, const uint8_t *buf, size_t len);
 	void (*event)(void *arg, const struct xfer_event *ev);
 	void *arg;
@@ -85,7 +85,7 @@ int xfers_send(struct xfers *x, void *peer, const char *path);
 int xfers_accept(struct xfers *x, unsigned n, char *err, size_t errlen);
 int xfers_reject(struct xfers *x, unsigned n);
 int xfers_cancel(struct xfers *x, unsigned n);
-/* A datagram from peer (fingerprint fp) to port 7778. */
+/* A datagram from peer (fingerprint fp) to port 7779. */
 void xfers_input(struct xfers *x, void *peer, const char *fp, const uint8_t *buf, size_t len);
 /* peer's path came up or changed: what waits goes out now. */
 void xfers_peer_up(struct xfers *x, void *peer);

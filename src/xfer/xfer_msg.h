@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * xfer_msg.h — the file transfer messages (doc/PROTOCOL.md "File
- * transfer"): inner UDP port 7778 between the two tunnel addresses, so
+ * transfer"): inner UDP port 7779 between the two tunnel addresses, so
  * WireGuard has authenticated and decrypted every byte before we parse it;
  * still parsed paranoidly, every rejection counted under its reason.
  *
@@ -44,7 +44,7 @@ enum xfer_type {
 
 enum {
 	XFER_VERSION = 1,
-	XFER_PORT = 7778,		/* CHAT_PORT + 1 */
+	XFER_PORT = 7779,		/* CHAT_PORT + 2 (7778 is peer exchange) */
 	XFER_ID_LEN = 16,
 	XFER_HASH_LEN = 32,		/* BLAKE2b-256 */
 	XFER_HEADER_LEN = 4 + XFER_ID_LEN,
@@ -68,7 +68,7 @@ enum xfer_reason {
 	XFER_REASON_UNKNOWN = 6		/* no such transfer (any more) */
 };
 
-/* Why a datagram to port 7778 was dropped. */
+/* Why a datagram to port 7779 was dropped. */
 enum xfer_drop {
 	XFER_OK = 0,
 	XFER_DROP_SHORT,		/* shorter than its type's fixed part */
