@@ -428,8 +428,19 @@ peer_use_via(struct peer *p, const struct endpoint *via)
 	p->path.rtt_ms = -1;
 	set_state(p, PEER_HANDSHAKE);
 	p->path.selected_ms = session_now_ms(p->s);
-	p->path.hs = HS_INITIATED;
-	(void)wg_peer_initiate(p->wg);
+	/*
+	 * Both sides usually find the relay at the same moment: if both
+	 * initiated, each would consume the other's initiation and drop the
+	 * response to its own, and neither could send until a retransmission
+	 * 5 s later (again crossed, now and then). The smaller key initiates;
+	 * the other answers, or initiates itself after the grace.
+	 */
+	if (p->role == ROLE_INITIATOR) {
+		p->path.hs = HS_INITIATED;
+		(void)wg_peer_initiate(p->wg);
+	} else {
+		p->path.hs = HS_WAITING;
+	}
 	arm_handshake(p);
 	arm_expiry(p);
 }

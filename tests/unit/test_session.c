@@ -172,6 +172,27 @@ count_from(const struct node *n, enum ui_event_kind kind, const char *nick)
 	return c;
 }
 
+static const char *const kind_names[] = {
+	"status", "error", "peer-found", "punching", "path-up", "path-down", "peer-failed",
+	"peer-left", "nick", "message", "sent", "delivered", "undelivered", "who", "info"
+};
+
+/* What a node saw, for a failure's context. */
+static void
+dump(const struct node *n)
+{
+	unsigned i;
+
+	fprintf(stderr, "  --- %s saw:\n", n->name);
+	for (i = 0; i < n->nev; i++) {
+		const struct event_rec *r = &n->ev[i];
+
+		fprintf(stderr, "  %7llu ms %-11s %s %s %s %s %s\n", (unsigned long long)r->at_ms,
+		    (unsigned)r->kind < sizeof(kind_names) / sizeof(kind_names[0]) ?
+		    kind_names[r->kind] : "?", r->nick, r->what, r->path, r->reason, r->text);
+	}
+}
+
 /* --- the network ---------------------------------------------------------------------- */
 
 struct dgram {
@@ -431,11 +452,24 @@ test_relay(void)
 	run_for(15000);
 	up = find(&nodes[0], 0, UI_EV_PATH_UP, "relay", "bob", NULL);
 	CHECK_MSG(up != NULL, "alice never reached bob through carol");
+	if (up == NULL) {
+		for (int i = 0; i < 3; i++) {
+			session_report(nodes[i].s);
+			dump(&nodes[i]);
+		}
+	}
 	if (up != NULL && punch != NULL) {
 		/* The policy's time, not before. */
 		CHECK_MSG(up->at_ms >= punch->at_ms + FALLBACK_RELAY_MS,
 		    "relay at %llu ms, punching began at %llu", (unsigned long long)up->at_ms,
 		    (unsigned long long)punch->at_ms);
+		/*
+		 * ... and at once then: both sides find the relay together, and
+		 * only one may initiate (crossed initiations waited 5 s or more).
+		 */
+		CHECK_MSG(up->at_ms <= punch->at_ms + FALLBACK_RELAY_MS + 1000,
+		    "relay up %llu ms after punching began", (unsigned long long)(up->at_ms -
+		    punch->at_ms));
 		CHECK(strcmp(up->via, "carol") == 0);
 	}
 	CHECK(find(&nodes[1], 0, UI_EV_PATH_UP, "relay", "alice", NULL) != NULL);
