@@ -78,6 +78,9 @@ chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 	case CHAT_BYE:
 		need = 1;
 		break;
+	case CHAT_XMSG:
+		need = 5;
+		break;
 	default:
 		return CHAT_DROP_TYPE;		/* a later version's: not parsed */
 	}
@@ -96,6 +99,13 @@ chat_decode(struct chat_frame *f, const uint8_t *buf, size_t len)
 		if ((e = read_uint(&r, &f->seq)) != 0 ||
 		    (e = read_uint(&r, &f->unix_ms)) != 0 ||
 		    (e = read_str(&r, CHAT_TEXT_MAX, &f->text, &f->text_len)) != 0)
+			return e;
+		break;
+	case CHAT_XMSG:
+		if ((e = read_uint(&r, &f->seq)) != 0 ||
+		    (e = read_uint(&r, &f->unix_ms)) != 0 ||
+		    (e = read_str(&r, CHAT_TEXT_MAX, &f->text, &f->text_len)) != 0 ||
+		    (e = read_uint(&r, &f->flags)) != 0)
 			return e;
 		break;
 	case CHAT_ACK:
@@ -133,14 +143,17 @@ chat_encode(uint8_t *buf, size_t cap, const struct chat_frame *f)
 		mpack_write_uint(&w, f->version);
 		break;
 	case CHAT_MSG:
+	case CHAT_XMSG:
 		if (f->text_len > CHAT_TEXT_MAX || (f->text_len > 0 && f->text == NULL) ||
 		    !utf8_valid(f->text, f->text_len))
 			return 0;
-		mpack_write_array(&w, 4);
-		mpack_write_uint(&w, CHAT_MSG);
+		mpack_write_array(&w, f->type == CHAT_XMSG ? 5 : 4);
+		mpack_write_uint(&w, f->type);
 		mpack_write_uint(&w, f->seq);
 		mpack_write_uint(&w, f->unix_ms);
 		mpack_write_str(&w, f->text, f->text_len);
+		if (f->type == CHAT_XMSG)
+			mpack_write_uint(&w, f->flags);
 		break;
 	case CHAT_ACK:
 		mpack_write_array(&w, 2);
@@ -154,7 +167,7 @@ chat_encode(uint8_t *buf, size_t cap, const struct chat_frame *f)
 	default:
 		return 0;
 	}
-	/* Within limits a frame is at most 1047 bytes: never over CHAT_FRAME_MAX. */
+	/* Within limits a frame is at most 1056 bytes: never over CHAT_FRAME_MAX. */
 	return mpack_writer_end(&w, &len) == 0 ? len : 0;
 }
 

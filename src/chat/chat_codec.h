@@ -21,12 +21,13 @@
 /* One decoded frame. nick and text point into the decoded buffer. */
 struct chat_frame {
 	enum chat_msg_type type;
-	uint64_t seq;			/* MSG, ACK */
-	uint64_t unix_ms;		/* MSG: when the sender wrote it */
+	uint64_t seq;			/* MSG, XMSG, ACK */
+	uint64_t unix_ms;		/* MSG, XMSG: when the sender wrote it */
+	uint64_t flags;			/* XMSG: enum chat_flag bits (unknown ones kept) */
 	uint64_t version;		/* HELLO */
 	const uint8_t *nick;		/* HELLO, nick_len bytes, not NUL-terminated */
 	size_t nick_len;
-	const uint8_t *text;		/* MSG, text_len bytes, not NUL-terminated */
+	const uint8_t *text;		/* MSG, XMSG, text_len bytes, not NUL-terminated */
 	size_t text_len;
 };
 

@@ -55,6 +55,7 @@ struct chat_out {
 	uint64_t last_tx_ms;		/* mono */
 	unsigned tx_count;		/* in this epoch; > 1 excludes an RTT sample */
 	int filler;			/* reported undelivered, kept to fill its seq */
+	uint64_t flags;			/* enum chat_flag: sent as XMSG when not 0 */
 	size_t len;
 	uint8_t text[];
 };
@@ -62,6 +63,7 @@ struct chat_out {
 struct chat_in {
 	uint64_t counter;		/* 0: slot empty */
 	uint64_t unix_ms;
+	uint64_t flags;
 	uint8_t *text;			/* NULL for a filler */
 	size_t len;
 };
@@ -86,6 +88,7 @@ struct chat_peer {
 	unsigned backoff;
 
 	/* Receiving. */
+	uint64_t peer_version;		/* from its latest HELLO; 0: none yet */
 	int rx_known;
 	int rx_allow_older;		/* HELLO or BYE seen: a lower epoch may follow */
 	uint64_t rx_epoch;
@@ -175,10 +178,12 @@ emit(struct chat_peer *p, const struct chat_frame *f)
 static void
 transmit_out(struct chat_peer *p, struct chat_out *o, uint64_t now)
 {
+	/* A filler is a plain MSG: its flags went with its text. */
 	struct chat_frame f = {
-		.type = CHAT_MSG,
+		.type = o->flags != 0 && !o->filler ? CHAT_XMSG : CHAT_MSG,
 		.seq = p->tx_epoch << CHAT_SEQ_COUNTER_BITS | o->counter,
 		.unix_ms = o->unix_ms,
+		.flags = o->filler ? 0 : o->flags,
 		.text = o->text,
 		.text_len = o->filler ? 0 : o->len,
 	};
@@ -311,6 +316,13 @@ chat_peer_free(struct chat_peer *p)
 int
 chat_peer_send(struct chat_peer *p, const uint8_t *text, size_t len, uint64_t *id)
 {
+	return chat_peer_send_flags(p, text, len, 0, id);
+}
+
+int
+chat_peer_send_flags(struct chat_peer *p, const uint8_t *text, size_t len, uint64_t flags,
+    uint64_t *id)
+{
 	struct chat_out *o;
 
 	if (len == 0 || len > CHAT_TEXT_MAX || !utf8_valid(text, len))
@@ -322,6 +334,7 @@ chat_peer_send(struct chat_peer *p, const uint8_t *text, size_t len, uint64_t *i
 	o->id = p->next_id++;
 	o->written_ms = now_ms(p);
 	o->unix_ms = clock_unix_ms(&p->clock);
+	o->flags = flags;
 	o->len = len;
 	memcpy(o->text, text, len);
 	TAILQ_INSERT_TAIL(&p->outq, o, entry);
@@ -401,6 +414,7 @@ input_msg(struct chat_peer *p, const struct chat_frame *f)
 	}
 	slot->counter = counter;
 	slot->unix_ms = f->unix_ms;
+	slot->flags = f->type == CHAT_XMSG ? f->flags : 0;
 	slot->len = f->text_len;
 
 	while ((slot = &p->rx[p->rx_next % CHAT_RECV_WINDOW])->counter == p->rx_next) {
@@ -413,7 +427,10 @@ input_msg(struct chat_peer *p, const struct chat_frame *f)
 				p->ops.lost(p->arg, d.seq);
 		} else {
 			p->stats.delivered++;
+			if (in.flags & CHAT_FLAG_PRIVATE)
+				p->stats.delivered_private++;
 			d.unix_ms = in.unix_ms;
+			d.flags = in.flags;
 			d.text = in.text;
 			d.len = in.len;
 			if (p->ops.deliver != NULL)
@@ -479,10 +496,12 @@ chat_peer_input_frame(struct chat_peer *p, const struct chat_frame *f)
 	switch (f->type) {
 	case CHAT_HELLO:
 		p->rx_allow_older = 1;
+		p->peer_version = f->version;
 		if (p->ops.hello != NULL)
 			p->ops.hello(p->arg, f->nick, f->nick_len, f->version);
 		break;
 	case CHAT_MSG:
+	case CHAT_XMSG:
 		r = input_msg(p, f);
 		break;
 	case CHAT_ACK:
@@ -580,6 +599,12 @@ chat_peer_path_changed(struct chat_peer *p)
 			transmit_out(p, o, now);
 	}
 	pump(p);
+}
+
+uint64_t
+chat_peer_version(const struct chat_peer *p)
+{
+	return p->peer_version;
 }
 
 void

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * chat_reliable.h — one peer's chat state: reliable, ordered, exactly-once
- * delivery of MSG frames in both directions, plus HELLO and BYE.
+ * delivery of MSG and XMSG frames in both directions, plus HELLO and BYE.
  *
  * No sockets and no event loop: the owner feeds in received frames and clock
  * ticks, and gets frames to transmit and events back through callbacks. Time
@@ -11,6 +11,7 @@
  *	p = chat_peer_new(&clock, &ops, arg);
  *	chat_peer_send_hello(p, nick, len);	when the peer's tunnel comes up
  *	chat_peer_send(p, text, len, &id);	a line the user typed
+ *	chat_peer_send_flags(p, text, len, CHAT_FLAG_PRIVATE, &id);	one for this peer alone
  *	chat_peer_input(p, bytes, len);		a datagram from port 7777
  *	chat_peer_path_changed(p);		the peer's endpoint moved
  *	at chat_peer_next_deadline(p): chat_peer_on_timer(p);
@@ -37,6 +38,7 @@ struct chat_peer;
 struct chat_delivery {
 	uint64_t seq;
 	uint64_t unix_ms;		/* the sender's clock when written */
+	uint64_t flags;			/* enum chat_flag bits of an XMSG; 0 for a MSG */
 	const uint8_t *text;		/* well-formed UTF-8, NOT sanitized, not NUL-terminated */
 	size_t len;
 };
@@ -64,9 +66,10 @@ struct chat_peer_ops {
 
 struct chat_peer_stats {
 	uint64_t drops[CHAT_DROP_MAX];	/* by reason; [CHAT_DROP_NONE] unused */
-	uint64_t sent;			/* MSG frames, first transmissions */
+	uint64_t sent;			/* MSG and XMSG frames, first transmissions */
 	uint64_t retransmitted;
 	uint64_t delivered;
+	uint64_t delivered_private;	/* of them, XMSG flagged private */
 	uint64_t acked;
 	uint64_t undelivered;
 	uint64_t resyncs;		/* our messages renumbered for a restarted peer */
@@ -90,6 +93,13 @@ void chat_peer_free(struct chat_peer *p);
  * messages are already waiting, -ENOMEM.
  */
 int chat_peer_send(struct chat_peer *p, const uint8_t *text, size_t len, uint64_t *id);
+/*
+ * The same with enum chat_flag bits: flags != 0 goes out as an XMSG, which
+ * a peer older than CHAT_VERSION_XMSG drops unseen (and so never
+ * acknowledges): the caller checks chat_peer_version() first.
+ */
+int chat_peer_send_flags(struct chat_peer *p, const uint8_t *text, size_t len, uint64_t flags,
+    uint64_t *id);
 
 /* Transmit HELLO / BYE (unreliable: the caller repeats HELLO as it sees fit). */
 int chat_peer_send_hello(struct chat_peer *p, const uint8_t *nick, size_t len);
@@ -110,6 +120,9 @@ void chat_peer_on_timer(struct chat_peer *p);
  * estimate and backoff, and retransmit everything unacknowledged now.
  */
 void chat_peer_path_changed(struct chat_peer *p);
+
+/* The chat version of the peer's latest HELLO; 0 before its first. */
+uint64_t chat_peer_version(const struct chat_peer *p);
 
 /* Counters and the current RTT estimate. */
 void chat_peer_get_stats(const struct chat_peer *p, struct chat_peer_stats *st);

@@ -9,6 +9,14 @@
  *	[2, seq, unix_ms, text]		MSG
  *	[3, seq]			ACK (cumulative)
  *	[4]				BYE
+ *	[5, seq, unix_ms, text, flags]	XMSG (version 2: a MSG with flags)
+ *
+ * XMSG is a type of its own, not a trailing element of MSG, because its
+ * flags change what a message means: a version 1 receiver skips trailing
+ * elements and would show a private message as one to the room, but drops
+ * an unknown type unseen. XMSG shares MSG's sequence space; it is only sent
+ * to a peer whose HELLO announced version 2 or later (doc/PROTOCOL.md
+ * "Chat", "Flags").
  *
  * Don't forget to bump CHAT_VERSION if any of these change meaning!
  */
@@ -19,11 +27,19 @@ enum chat_msg_type {
 	CHAT_HELLO = 1,
 	CHAT_MSG = 2,
 	CHAT_ACK = 3,
-	CHAT_BYE = 4
+	CHAT_BYE = 4,
+	CHAT_XMSG = 5
+};
+
+/* XMSG flags. Unknown bits are ignored: a flag that must not be gets a new type. */
+enum chat_flag {
+	CHAT_FLAG_PRIVATE = 1 << 0,	/* to this receiver alone, not to the room */
+	CHAT_FLAG_ACTION = 1 << 1	/* an action (/me): "* nick text" */
 };
 
 enum {
-	CHAT_VERSION = 1,
+	CHAT_VERSION = 2,		/* the highest we speak, in our HELLO */
+	CHAT_VERSION_XMSG = 2,		/* the first that understands XMSG */
 	CHAT_PORT = 7777,
 
 	CHAT_TEXT_MAX = 1024,		/* bytes of UTF-8 in a MSG */
@@ -31,8 +47,9 @@ enum {
 	/*
 	 * A frame fits an inner IPv6/UDP packet of the IPv6 minimum MTU
 	 * (1280 - 40 - 8), so it is never fragmented inside the tunnel. The
-	 * largest v1 frame (MSG with 1024 bytes of text) is 1047 bytes; the
-	 * rest is room for trailing elements of later versions.
+	 * largest v2 frame (XMSG with 1024 bytes of text and flags of 2^64-1)
+	 * is 1056 bytes; the rest is room for trailing elements of later
+	 * versions.
 	 */
 	CHAT_FRAME_MAX = 1232,
 	CHAT_NEST_MAX = 8,		/* nesting depth of skipped trailing elements */

@@ -69,6 +69,7 @@ static void
 on_deliver(void *arg, const struct chat_delivery *d)
 {
 	assert(d->len >= 1 && d->len <= CHAT_TEXT_MAX);
+	assert(d->text != NULL);
 	assert(utf8_valid(d->text, d->len));
 	check_safe(d->text, d->len);
 }
@@ -97,7 +98,7 @@ roundtrip(const struct chat_frame *f)
 	assert(len > 0);
 	assert(chat_decode(&g, buf, len) == CHAT_DROP_NONE);
 	assert(g.type == f->type && g.seq == f->seq && g.unix_ms == f->unix_ms &&
-	    g.version == f->version && g.nick_len == f->nick_len &&
+	    g.version == f->version && g.flags == f->flags && g.nick_len == f->nick_len &&
 	    g.text_len == f->text_len);
 	assert(g.nick_len == 0 || memcmp(g.nick, f->nick, g.nick_len) == 0);
 	assert(g.text_len == 0 || memcmp(g.text, f->text, g.text_len) == 0);
@@ -142,7 +143,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			chat_peer_input(p, data, len);
 			break;
 		case 2:
-			chat_peer_send(p, data, len, NULL);
+			/* Odd control bytes send with flags (an XMSG). */
+			chat_peer_send_flags(p, data, len, ctl & 1 ? CHAT_FLAG_PRIVATE : 0, NULL);
 			break;
 		case 3:
 			if (len & 1)

@@ -52,6 +52,16 @@ static const struct vector {
 	{ "ACK0", "92 03 cf 18bcfe5680000000",
 	  { .type = CHAT_ACK, .seq = UINT64_C(0x18bcfe5680000000) } },
 	{ "BYE", "91 04", { .type = CHAT_BYE } },
+	{ "HELLO v2", "93 01 a5 616c696365 02",
+	  { .type = CHAT_HELLO, .nick = (const uint8_t *)"alice", .nick_len = 5, .version = 2 } },
+	{ "XMSG private", "95 05 cf 18bcfe5680000002 cf 0000018bcfe5687b a2 6869 01",
+	  { .type = CHAT_XMSG, .seq = UINT64_C(0x18bcfe5680000002),
+	    .unix_ms = UINT64_C(1700000000123), .text = (const uint8_t *)text_hi, .text_len = 2,
+	    .flags = CHAT_FLAG_PRIVATE } },
+	{ "XMSG private action", "95 05 cf 18bcfe5680000003 cf 0000018bcfe5687b a2 6869 03",
+	  { .type = CHAT_XMSG, .seq = UINT64_C(0x18bcfe5680000003),
+	    .unix_ms = UINT64_C(1700000000123), .text = (const uint8_t *)text_hi, .text_len = 2,
+	    .flags = CHAT_FLAG_PRIVATE | CHAT_FLAG_ACTION } },
 };
 
 /* Pack f with msgpack-c's own packer (shortest forms). */
@@ -76,6 +86,15 @@ pack_msgpack_c(msgpack_sbuffer *sb, const struct chat_frame *f)
 		msgpack_pack_uint64(&pk, f->unix_ms);
 		msgpack_pack_str(&pk, f->text_len);
 		msgpack_pack_str_body(&pk, f->text, f->text_len);
+		break;
+	case CHAT_XMSG:
+		msgpack_pack_array(&pk, 5);
+		msgpack_pack_uint64(&pk, CHAT_XMSG);
+		msgpack_pack_uint64(&pk, f->seq);
+		msgpack_pack_uint64(&pk, f->unix_ms);
+		msgpack_pack_str(&pk, f->text_len);
+		msgpack_pack_str_body(&pk, f->text, f->text_len);
+		msgpack_pack_uint64(&pk, f->flags);
 		break;
 	case CHAT_ACK:
 		msgpack_pack_array(&pk, 2);
@@ -109,7 +128,7 @@ test_vectors(void)
 
 		CHECK(chat_decode(&d, want, n) == CHAT_DROP_NONE);
 		CHECK(d.type == v->f.type && d.seq == v->f.seq &&
-		    d.unix_ms == v->f.unix_ms && d.version == v->f.version &&
+		    d.unix_ms == v->f.unix_ms && d.version == v->f.version && d.flags == v->f.flags &&
 		    d.nick_len == v->f.nick_len && d.text_len == v->f.text_len);
 		CHECK(d.nick_len == 0 || memcmp(d.nick, v->f.nick, d.nick_len) == 0);
 		CHECK(d.text_len == 0 || memcmp(d.text, v->f.text, d.text_len) == 0);
@@ -200,7 +219,14 @@ test_encode_rejects(void)
 	CHECK(chat_encode(buf, sizeof(buf), &f) == 0);
 	f.nick_len = CHAT_NICK_MAX;
 	CHECK(chat_encode(buf, sizeof(buf), &f) == 1 + 1 + 2 + 32 + 1);
-	f = (struct chat_frame){ .type = 5 };
+	f = (struct chat_frame){ .type = 6 };
+	CHECK(chat_encode(buf, sizeof(buf), &f) == 0);
+	/* The largest XMSG (1024 bytes of text, every flag) is 1056 bytes. */
+	memset(text, 'x', sizeof(text));
+	f = (struct chat_frame){ .type = CHAT_XMSG, .seq = UINT64_MAX, .unix_ms = UINT64_MAX,
+	    .text = text, .text_len = CHAT_TEXT_MAX, .flags = UINT64_MAX };
+	CHECK(chat_encode(buf, sizeof(buf), &f) == 1056);
+	f.text_len = CHAT_TEXT_MAX + 1;
 	CHECK(chat_encode(buf, sizeof(buf), &f) == 0);
 	f = (struct chat_frame){ .type = CHAT_BYE };
 	CHECK(chat_encode(buf, 1, &f) == 0);
@@ -222,7 +248,20 @@ static const struct reject {
 	{ "91 ca 3f800000", CHAT_DROP_SHAPE, "type is float" },
 	{ "91 a1 31", CHAT_DROP_SHAPE, "type is str" },
 	{ "91 00", CHAT_DROP_TYPE, "type 0" },
-	{ "91 05", CHAT_DROP_TYPE, "type 5" },
+	/*
+	 * Version 1 had { "91 05", CHAT_DROP_TYPE } here: a v1 receiver drops
+	 * every XMSG under "type", unseen and unacknowledged. Version 2 reads it.
+	 */
+	{ "95 05 01 00 a2 6869 01", CHAT_DROP_NONE, "XMSG" },
+	{ "91 06", CHAT_DROP_TYPE, "type 6" },
+	{ "94 05 01 00 a2 6869", CHAT_DROP_SHAPE, "XMSG without flags" },
+	{ "95 05 01 00 a2 6869 c3", CHAT_DROP_SHAPE, "XMSG flags are bool" },
+	{ "95 05 01 00 a2 6869 ff", CHAT_DROP_SHAPE, "XMSG flags negative" },
+	{ "95 05 01 00 a2 6869 a1 31", CHAT_DROP_SHAPE, "XMSG flags are str" },
+	{ "95 05 01 00 a1 ff 01", CHAT_DROP_UTF8, "XMSG text not UTF-8" },
+	{ "95 05 01 00 a0 01", CHAT_DROP_NONE, "XMSG filler" },
+	{ "96 05 01 00 a2 6869 cf ffffffffffffffff c0", CHAT_DROP_NONE,
+	  "XMSG with unknown flags and a trailing element" },
 	{ "93 cc 80 c1 c1", CHAT_DROP_TYPE, "type 128, rest not parsed" },
 	{ "91 ff", CHAT_DROP_SHAPE, "type -1" },
 	{ "92 01 a0", CHAT_DROP_SHAPE, "HELLO without version" },

@@ -45,6 +45,9 @@ struct end {
 	long hellos;
 	long byes;
 	long msg_frames;		/* MSG frames it transmitted */
+	long xmsg_frames;		/* XMSG frames it transmitted */
+	uint64_t flags_seen;		/* OR of the flags of its deliveries */
+	long private_delivered;
 	uint64_t last_delivery_ms;
 };
 
@@ -56,6 +59,8 @@ struct sim {
 	uint64_t delay_ms, jitter_ms;
 	int down;			/* blackout: everything lost */
 	int duplicate;			/* every frame sent twice */
+	int v1_receiver;		/* end 1 is a version 1 peer: XMSG is an unknown type */
+	long v1_type_drops;
 	struct pkt *q;
 	size_t nq;
 	struct end end[2];
@@ -92,6 +97,10 @@ enqueue(struct sim *s, int to, const uint8_t *frame, size_t len)
 
 	if (s->down || rnd(s) % 100 < s->loss_pct)
 		return;
+	if (s->v1_receiver && to == 1 && len > 1 && frame[1] == CHAT_XMSG) {
+		s->v1_type_drops++;	/* what chat_decode of version 1 did */
+		return;
+	}
 	if (s->nq == PKT_MAX)
 		abort();
 	k = &s->q[s->nq++];
@@ -108,6 +117,8 @@ on_transmit(void *arg, const uint8_t *frame, size_t len)
 
 	if (len > 1 && frame[1] == CHAT_MSG)
 		e->msg_frames++;
+	if (len > 1 && frame[1] == CHAT_XMSG)
+		e->xmsg_frames++;
 	enqueue(e->sim, !e->me, frame, len);
 	if (e->sim->duplicate)
 		enqueue(e->sim, !e->me, frame, len);
@@ -127,6 +138,8 @@ on_deliver(void *arg, const struct chat_delivery *d)
 		e->order_ok = 0;
 	}
 	e->delivered++;
+	e->flags_seen |= d->flags;
+	e->private_delivered += (d->flags & CHAT_FLAG_PRIVATE) != 0;
 	e->last_delivery_ms = e->sim->now;
 }
 
@@ -423,6 +436,60 @@ test_undelivered(void)
 	sim_free(&s);
 }
 
+/*
+ * Flags: a flagged message goes out as XMSG and arrives with its flags, in
+ * the same sequence as MSGs; the peer's version comes from its HELLO. A
+ * version 1 receiver drops XMSG as an unknown type: it never shows it (as
+ * public or otherwise), the sender reports it undelivered after 60 s, and
+ * the filler that takes its counter is a plain MSG, so later messages flow.
+ */
+static void
+test_flags(void)
+{
+	struct sim s;
+	struct chat_peer_stats st;
+	uint64_t id, t0;
+
+	sim_init(&s, 13);
+	CHECK(chat_peer_version(s.end[0].peer) == 0);
+	chat_peer_send_hello(s.end[1].peer, (const uint8_t *)"bob", 3);
+	run_until(&s, s.now + 100);
+	CHECK(chat_peer_version(s.end[0].peer) == CHAT_VERSION);
+	CHECK(send_n(&s, 0, 0) == 0);
+	CHECK(chat_peer_send_flags(s.end[0].peer, (const uint8_t *)"n1", 2, CHAT_FLAG_PRIVATE,
+	    &id) == 0 && id == 2);
+	CHECK(chat_peer_send_flags(s.end[0].peer, (const uint8_t *)"n2", 2,
+	    CHAT_FLAG_PRIVATE | CHAT_FLAG_ACTION, &id) == 0);
+	CHECK(send_n(&s, 0, 3) == 0);
+	run_until(&s, s.now + 1000);
+	CHECK(s.end[1].delivered == 4 && s.end[1].order_ok);
+	CHECK(s.end[1].private_delivered == 2);
+	CHECK(s.end[1].flags_seen == (CHAT_FLAG_PRIVATE | CHAT_FLAG_ACTION));
+	CHECK(s.end[0].xmsg_frames == 2 && s.end[0].msg_frames == 2);
+	CHECK(s.end[0].acked == 4);
+	chat_peer_get_stats(s.end[1].peer, &st);
+	CHECK(st.delivered == 4 && st.delivered_private == 2);
+	sim_free(&s);
+
+	/* A version 1 receiver. */
+	sim_init(&s, 14);
+	s.v1_receiver = 1;
+	t0 = s.now;
+	CHECK(chat_peer_send_flags(s.end[0].peer, (const uint8_t *)"n0", 2, CHAT_FLAG_PRIVATE,
+	    &id) == 0);
+	run_until(&s, t0 + CHAT_UNDELIVERED_MS + 100);
+	CHECK(s.end[1].delivered == 0 && s.end[1].lost == 0);
+	CHECK(s.v1_type_drops >= 1);
+	CHECK(s.end[0].undelivered == 1 && s.end[0].undelivered_ids[0] == id);
+	s.end[1].base = 1;
+	CHECK(send_n(&s, 0, 1) == 0);
+	run_until(&s, s.now + 15000);
+	CHECK(s.end[1].lost == 1);		/* the filler, a MSG, went through */
+	CHECK(s.end[1].delivered == 1 && s.end[1].order_ok && s.end[1].private_delivered == 0);
+	CHECK(chat_peer_pending(s.end[0].peer) == 0);
+	sim_free(&s);
+}
+
 /* A path change resets backoff and retransmits at once. */
 static void
 test_path_change(void)
@@ -648,6 +715,7 @@ main(void)
 	test_sender_restart();
 	test_receiver_restart();
 	test_bye();
+	test_flags();
 	test_api();
 	return check_exit("test_chat_reliable");
 }
