@@ -31,6 +31,7 @@
 #include "dht/runner/runner.h"
 #include "src/ui/sanitize.h"
 #include "src/session/session.h"
+#include "src/session/target.h"
 #include "tunnel/net/endpoint.h"
 #include "tunnel/turn/turn_uri.h"
 #include "dht/wire/utf8.h"
@@ -74,7 +75,9 @@ enum long_only {
 	OPT_NAT_CHECK,
 	OPT_TURN,
 	OPT_NO_RELAY,
-	OPT_NO_DHT_FALLBACK
+	OPT_NO_DHT_FALLBACK,
+	OPT_WAIT,
+	OPT_TO
 };
 
 struct options {
@@ -91,6 +94,8 @@ struct options {
 	const char *turn[MAX_TURN + 1];
 	int nturn;
 	unsigned linger;
+	unsigned wait;			/* --wait seconds */
+	const char *to;			/* --to TARGET */
 	uint16_t port, dht_port;
 	const char *identity, *nick, *room;
 	int64_t time_offset_ms;		/* GONET_FAKE_TIME_OFFSET (seconds), for tests */
@@ -110,8 +115,12 @@ usage(FILE *f)
 	    "\n"
 	    "  --batch                no terminal UI: stdin lines are sent, events are\n"
 	    "                         printed as JSON lines; at EOF, wait until every\n"
-	    "                         message is delivered or reported (at most 60 s)\n"
+	    "                         message is delivered or reported (at most\n"
+	    "                         --wait + 60 s)\n"
 	    "  --linger SECONDS       --batch: keep running this long after EOF on stdin\n"
+	    "  --wait SECONDS         --batch: a line read while nobody is connected waits\n"
+	    "                         this long for a peer (default %d; 0: no waiting)\n"
+	    "  --to NICK[@FP]         every line to that peer alone, as with /msg\n"
 	    "  --dht-dump             show our DHT node and, with ROOM, every value there\n"
 	    "  --json                 --dht-dump: JSON lines (one object per line)\n"
 	    "  --watch                --dht-dump: keep listening, print new values\n"
@@ -138,9 +147,10 @@ usage(FILE *f)
 	    "  -h, --help             this text\n"
 	    "  -V, --version          print the version\n"
 	    "\n"
-	    "Commands: /who, /nick NEW, /quit, /help; \"//\" starts a line with \"/\".\n"
+	    "Commands: /who, /msg NICK TEXT, /me TEXT, /nick NEW, /quit, /help;\n"
+	    "\"//\" starts a line with \"/\".\n"
 	    "Exit status: 0 ok, 1 runtime failure, 2 usage error. See gonet(1).\n",
-	    default_stun[0], default_stun[1]);
+	    SESSION_WAIT_DEFAULT_S, default_stun[0], default_stun[1]);
 }
 
 static int
@@ -236,12 +246,15 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "turn", required_argument, NULL, OPT_TURN },
 		{ "no-relay", no_argument, NULL, OPT_NO_RELAY },
 		{ "no-dht-fallback", no_argument, NULL, OPT_NO_DHT_FALLBACK },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "to", required_argument, NULL, OPT_TO },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
 	int c;
 
 	o->lan = true;
+	o->wait = SESSION_WAIT_DEFAULT_S;
 	while ((c = getopt_long(argc, argv, "hVvq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -352,6 +365,33 @@ parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->linger = (unsigned)v;
+			break;
+		}
+		case OPT_WAIT: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || v > SESSION_WAIT_MAX_S) {
+				fprintf(stderr, "gonet: bad --wait \"%s\" (seconds, at most %d)\n",
+				    optarg, SESSION_WAIT_MAX_S);
+				return -1;
+			}
+			o->wait = (unsigned)v;
+			break;
+		}
+		case OPT_TO: {
+			struct target t;
+			enum target_error e;
+
+			if ((e = target_parse(optarg, strlen(optarg), &t)) != TARGET_OK ||
+			    strpbrk(optarg, " \t") != NULL) {
+				fprintf(stderr, "gonet: bad --to: %s\n", e != TARGET_OK ?
+				    target_strerror(e) : "one word: NICK, NICK@FP or @FP");
+				return -1;
+			}
+			o->to = optarg;
 			break;
 		}
 		default:
@@ -466,6 +506,8 @@ run_session(struct options *o)
 	sc.loopback = o->loopback;
 	sc.verbose = o->verbose;
 	sc.linger_s = o->linger;
+	sc.wait_s = o->wait;
+	sc.to = o->to;
 	sc.clock = &o->clock;
 	return session_run(&sc);
 }

@@ -8,8 +8,10 @@
  *   session.c   set-up and tear-down in order; the hub: demuxes what the
  *               data socket brings, routes WireGuard's and the DHT's events
  *               to the peers, the user's lines to commands.c
- *   commands.c  what the user types                      -> peers, ending
- *   ending.c    quit, drain after EOF, --batch flow control -> peers, links
+ *   commands.c  what the user types                      -> post, outbox, peers, ending
+ *   outbox.c    --batch lines waiting for a peer (--wait) -> post
+ *   post.c      our message to the room or to one peer   -> peer_chat, target
+ *   ending.c    quit, drain after EOF, --batch flow control -> peers, links, outbox
  *   peer.c      one peer's state machine                 -> path, peer_chat, fallback, links
  *   fallback.c  the policy: which path kind when         -> links (through link_ops)
  *   link/       the path kinds behind struct link_ops    -> peer, net, via, cands
@@ -17,7 +19,7 @@
  *   peer_chat.c chat with one peer over its path         (events up through hooks)
  *   stun.c      STUN servers                             -> net, cands, resolve
  *   cands.c     our candidates, republished              -> rendezvous
- *   via.c, net.c, tell.c, resolve.c, links.c             leaves
+ *   via.c, net.c, tell.c, resolve.c, links.c, target.c   leaves
  *
  * Everything runs on the loop's thread; every timer is on s->timers, whose
  * clock is s->clock.
@@ -40,11 +42,13 @@
 #include "tunnel/net/demux.h"
 
 struct cands;
+struct outbox_entry;
 struct peer;
 struct rendezvous;
 struct resolver;
 struct runner;
 struct stun_part;
+struct target;
 struct timer;
 struct wg_device;
 
@@ -76,6 +80,17 @@ struct session_ending {
 	struct timer *drain_check;	/* poked: is everything acknowledged? */
 	struct timer *flow_check;	/* poked: is some peer's send queue full? */
 	int eof, draining, quitting;
+};
+
+/*
+ * Lines held until someone can take them (outbox.c): in --batch with
+ * --wait, a line read while no peer has said HELLO (or while --to's peer
+ * has not), for at most --wait seconds each.
+ */
+struct session_outbox {
+	struct outbox_entry *first, *last;	/* in the order read */
+	size_t n;
+	struct timer *check;		/* poked: a peer said HELLO; armed: the first deadline */
 };
 
 struct session {
@@ -116,6 +131,8 @@ struct session {
 	uint64_t drops[SDROP__COUNT];
 
 	struct session_ending end;
+	struct session_outbox outbox;
+	struct target *to;		/* --to, parsed; NULL: lines go to the room */
 };
 
 /* Now, on the session's clock. */

@@ -5,12 +5,14 @@
 #include "src/chat/chat_reliable.h"
 #include "src/session/core.h"
 #include "src/session/ending.h"
+#include "src/session/outbox.h"
 #include "src/session/peer.h"
 #include "src/session/peer_chat.h"
 #include "src/session/tell.h"
 #include "src/ui/ui.h"
 
 enum {
+	/* After the outbox's --wait: the 60 s rule ends every message by then. */
 	DRAIN_MAX_MS = CHAT_UNDELIVERED_MS + 5000,
 	BYE_PUT_MS = 1000		/* a BYE through the DHT mailbox needs a moment for its put */
 };
@@ -39,11 +41,12 @@ session_quit(struct session *s)
 	s->env.done(s->env.done_arg, nframes > 0 ? BYE_PUT_MS : 0);
 }
 
+/* Messages not yet acknowledged or reported: in the peers' queues and waiting in the outbox. */
 static size_t
 pending_total(const struct session *s)
 {
 	const struct peer *p;
-	size_t n = 0;
+	size_t n = outbox_count(s);
 
 	for (p = s->peers; p != NULL; p = p->next)
 		n += peer_chat_pending(p);
@@ -75,6 +78,7 @@ on_flow_check(void *arg)
 
 	if (!s->cfg->batch)
 		return;
+	full = outbox_count(s) >= OUTBOX_MAX;
 	for (p = s->peers; p != NULL && !full; p = p->next)
 		full = p->state != PEER_LEFT && peer_chat_pending(p) >= CHAT_SEND_QUEUE_MAX;
 	ui_pause_input(s->ui, full);
@@ -101,7 +105,7 @@ start_drain(struct session *s)
 	if (n > 0)
 		session_status(s, "draining", "end of input: waiting for %zu pending message%s", n,
 		    n == 1 ? "" : "s");
-	timer_in(s->end.drain_timer, DRAIN_MAX_MS);
+	timer_in(s->end.drain_timer, DRAIN_MAX_MS + (uint64_t)s->cfg->wait_s * 1000);
 	session_poke(s->end.drain_check);
 }
 
@@ -113,7 +117,7 @@ on_drain_timer(void *arg)
 	if (!s->end.draining)
 		start_drain(s);		/* the linger is over */
 	else
-		session_quit(s);	/* cannot happen: the 60 s rule ends every message */
+		session_quit(s);	/* cannot happen: --wait, then the 60 s rule, end every message */
 }
 
 void

@@ -3,9 +3,10 @@
  * ending.h — how a session ends. /quit, Ctrl-D (terminal), SIGINT and
  * SIGTERM send BYE to every peer that is up and stop. In batch mode EOF on
  * stdin first lingers (--linger), then drains: it waits until every pending
- * message is acknowledged or reported undelivered (CHAT_UNDELIVERED_MS bounds
- * it), then ends the same way. And --batch flow control: while some peer's
- * send queue is full, input is paused.
+ * message (in a peer's queue or held in the outbox for --wait) is
+ * acknowledged or reported undelivered (--wait plus CHAT_UNDELIVERED_MS
+ * bound it), then ends the same way. And --batch flow control: while some
+ * peer's send queue or the outbox is full, input is paused.
  */
 #ifndef GONET_SESSION_ENDING_H
 #define GONET_SESSION_ENDING_H

@@ -9,11 +9,13 @@
  *
  * chat_reliable's callbacks must not call back into the same chat_peer:
  * anything that would (a HELLO answer, the BYE at the end of a drain) is
- * deferred to a timer; the queue and drain checks are pokes (ending.c).
+ * deferred to a timer; the queue and drain checks are pokes (ending.c), and
+ * so is the outbox's (outbox.c: a peer that says HELLO can take what waits).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +125,8 @@ deliver(void *arg, const struct chat_delivery *d)
 	ev.text_len = d->len;
 	ev.unix_ms = d->unix_ms;
 	ev.seq = d->seq;
+	ev.msg = ((d->flags & CHAT_FLAG_PRIVATE) ? UI_MSG_PRIVATE : 0) |
+	    ((d->flags & CHAT_FLAG_ACTION) ? UI_MSG_ACTION : 0);
 	session_emit(p->s, &ev);
 }
 
@@ -176,8 +180,9 @@ hello(void *arg, const uint8_t *nick, size_t len, uint64_t version)
 {
 	struct peer *p = arg;
 
-	(void)version;
+	(void)version;		/* chat_reliable keeps it: peer_chat_version() */
 	p->chat_hooks->hello(p, nick, len);
+	session_poke(p->s->outbox.check);
 }
 
 static void
@@ -263,12 +268,12 @@ peer_chat_inner(struct peer *p, const uint8_t *pkt, size_t len)
 }
 
 int
-peer_chat_send(struct peer *p, const uint8_t *text, size_t len, uint64_t msg_id)
+peer_chat_send(struct peer *p, const uint8_t *text, size_t len, uint64_t flags, uint64_t msg_id)
 {
 	uint64_t chat_id;
 	int r;
 
-	if ((r = chat_peer_send(p->chat, text, len, &chat_id)) != 0)
+	if ((r = chat_peer_send_flags(p->chat, text, len, flags, &chat_id)) != 0)
 		return r;
 	if (ids_put(p, chat_id, msg_id) != 0)
 		return 0;	/* sent; only its UI seq will read 0 */
@@ -297,8 +302,44 @@ peer_chat_path_changed(struct peer *p)
 	rearm(p);
 }
 
+uint64_t
+peer_chat_version(const struct peer *p)
+{
+	return p->chat != NULL ? chat_peer_version(p->chat) : 0;
+}
+
 size_t
 peer_chat_pending(const struct peer *p)
 {
 	return p->chat != NULL ? chat_peer_pending(p->chat) : 0;
+}
+
+void
+peer_chat_report(struct peer *p)
+{
+	struct chat_peer_stats st;
+	char text[512], drops[256];
+	size_t pos = 0;
+	struct ui_event ev;
+	int i;
+
+	if (p->chat == NULL)
+		return;
+	chat_peer_get_stats(p->chat, &st);
+	drops[0] = '\0';
+	for (i = 1; i < CHAT_DROP_MAX && pos < sizeof(drops); i++)
+		if (st.drops[i] != 0)
+			pos += (size_t)snprintf(drops + pos, sizeof(drops) - pos, "%s%s %llu",
+			    pos ? ", " : "", chat_drop_name(i), (unsigned long long)st.drops[i]);
+	snprintf(text, sizeof(text), "chat version %llu; in: %llu delivered (%llu private), "
+	    "dropped %s; out: %llu sent, %llu retransmitted, %llu acknowledged, %llu undelivered",
+	    (unsigned long long)chat_peer_version(p->chat), (unsigned long long)st.delivered,
+	    (unsigned long long)st.delivered_private, pos ? drops : "nothing",
+	    (unsigned long long)st.sent, (unsigned long long)st.retransmitted,
+	    (unsigned long long)st.acked, (unsigned long long)st.undelivered);
+	peer_ui(p, &ev, UI_EV_INFO);
+	ev.what = "chat";
+	ev.text = text;
+	ev.count = (int64_t)st.delivered;
+	session_emit(p->s, &ev);
 }

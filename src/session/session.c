@@ -25,10 +25,13 @@
 #include "src/session/ending.h"
 #include "src/session/input.h"
 #include "src/session/net.h"
+#include "src/session/outbox.h"
 #include "src/session/peer.h"
+#include "src/session/peer_chat.h"
 #include "src/session/rendezvous.h"
 #include "src/session/resolve.h"
 #include "src/session/stun_servers.h"
+#include "src/session/target.h"
 #include "src/session/tell.h"
 #include "src/ui/ui.h"
 #include "tunnel/net/ip.h"
@@ -384,6 +387,23 @@ load_identity(struct session *s)
 	return 0;
 }
 
+/* --to: checked by the caller; a bad one is a start-up error here. */
+static int
+parse_to(struct session *s)
+{
+	enum target_error e;
+
+	if (s->cfg->to == NULL)
+		return 0;
+	if ((s->to = calloc(1, sizeof(*s->to))) == NULL)
+		return -1;
+	if ((e = target_parse(s->cfg->to, strlen(s->cfg->to), s->to)) != TARGET_OK) {
+		session_fatal(s, "--to: %s", target_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 /* --- the interface ------------------------------------------------------------------------- */
 
 struct session *
@@ -403,8 +423,10 @@ session_new(const struct session_config *cfg, const struct session_env *env)
 
 	if (ending_start(s) == -1)
 		goto err_ending;
+	if (parse_to(s) == -1 || outbox_start(s) == -1)
+		goto err_outbox;
 	if (derive_keys(s) == -1)
-		goto err_ending;
+		goto err_outbox;
 	if (load_identity(s) == -1)
 		goto err_keys;
 	if (start_wireguard(s) == -1)
@@ -440,6 +462,9 @@ err_identity:
 	identity_free(s->id);
 err_keys:
 	room_keys_wipe(&s->keys);
+err_outbox:
+	outbox_stop(s);
+	free(s->to);
 err_ending:
 	ending_stop(s);
 	sodium_memzero(s, sizeof(*s));
@@ -453,6 +478,7 @@ session_free(struct session *s)
 	if (s == NULL)
 		return;
 	rendezvous_free(s->rv);
+	outbox_stop(s);			/* reports what still waits, while the peers can name it */
 	resolver_free(s->dns);		/* cancels lookups that point into the links and STUN */
 	links_stop(s);			/* the mailbox before the runner */
 	stun_servers_stop(s);
@@ -462,6 +488,7 @@ session_free(struct session *s)
 	stop_wireguard(s);
 	identity_free(s->id);
 	room_keys_wipe(&s->keys);
+	free(s->to);
 	ending_stop(s);
 	sodium_memzero(s, sizeof(*s));
 	free(s);
@@ -509,5 +536,7 @@ session_report(struct session *s)
 			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%s%s %llu",
 			    pos ? ", " : "", session_drop_name(i), (unsigned long long)s->drops[i]);
 	session_info(s, "drops", "dropped: %s", pos ? text : "nothing");
+	for (struct peer *p = s->peers; p != NULL; p = p->next)
+		peer_chat_report(p);
 	links_report(s);
 }

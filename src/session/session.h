@@ -33,7 +33,9 @@ struct ui;
 
 enum {
 	SESSION_MAX_STUN = 8,
-	SESSION_MAX_TURN = 4
+	SESSION_MAX_TURN = 4,
+	SESSION_WAIT_DEFAULT_S = 60,	/* --wait: as long as an unacknowledged line is kept */
+	SESSION_WAIT_MAX_S = 86400
 };
 
 struct session_config {
@@ -54,6 +56,12 @@ struct session_config {
 	int loopback;			/* publish loopback candidates too (tests on one host) */
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
 	unsigned linger_s;		/* batch: keep running this long after EOF on stdin */
+	/*
+	 * batch: a line read while no peer has said HELLO (or while to's peer
+	 * has not) waits this long for one; 0: reported undelivered at once.
+	 */
+	unsigned wait_s;
+	const char *to;			/* every line to this peer alone (src/session/target.h); NULL: the room */
 	/* The clock (tests shift its wall time); NULL: the real clock. */
 	const struct clock *clock;
 };

@@ -26,12 +26,18 @@ enum ui_event_kind {
 	UI_EV_PEER_FAILED,	/* text = why, hint = what would help */
 	UI_EV_PEER_LEFT,	/* BYE received or record expired */
 	UI_EV_NICK,		/* peer changed nick: nick = new, old = old */
-	UI_EV_MESSAGE,		/* text from nick/fp at unix_ms */
-	UI_EV_SENT,		/* our line accepted for delivery: seq, text */
+	UI_EV_MESSAGE,		/* text from nick/fp at unix_ms; msg flags */
+	UI_EV_SENT,		/* our line accepted for delivery: seq, text, msg flags; private: to nick/fp */
 	UI_EV_DELIVERED,	/* seq acknowledged by nick/fp */
 	UI_EV_UNDELIVERED,	/* seq not acknowledged in time by nick/fp: text */
 	UI_EV_WHO,		/* one row of /who: nick, fp, path, endpoint, rtt_ms, last_seen_s */
 	UI_EV_INFO		/* plain reply to a command: text */
+};
+
+/* What kind of message (UI_EV_MESSAGE, UI_EV_SENT, UI_EV_UNDELIVERED). */
+enum ui_msg_flag {
+	UI_MSG_PRIVATE = 1 << 0,	/* to one peer only (/msg, --to) */
+	UI_MSG_ACTION = 1 << 1		/* /me: "* nick text" */
 };
 
 struct ui_event {
@@ -55,6 +61,7 @@ struct ui_event {
 	uint64_t unix_ms;
 	uint64_t epoch;			/* DHT epoch (published, reject); 0: none */
 	int flagged;			/* identity pinning: a known nick with a new key */
+	unsigned msg;			/* enum ui_msg_flag */
 };
 
 struct ui_input {

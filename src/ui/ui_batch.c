@@ -111,6 +111,12 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 	default:
 		break;
 	}
+	if (ev->kind == UI_EV_SENT)
+		json_int(&j, "count", ev->count);
+	if (ev->msg & UI_MSG_PRIVATE)
+		json_bool(&j, "private", 1);
+	if (ev->msg & UI_MSG_ACTION)
+		json_bool(&j, "action", 1);
 	if (ev->epoch != 0)
 		json_uint(&j, "epoch", ev->epoch);
 	if (ev->flagged)

@@ -154,22 +154,46 @@ format(char *buf, const struct ui_event *ev)
 		who(buf, &pos, ev);
 		break;
 	case UI_EV_MESSAGE:
-		put_fmt(buf, &pos, "<");
-		who(buf, &pos, ev);
-		put_fmt(buf, &pos, "> ");
+		/* Our marks come first, where a nick or text cannot put them. */
+		if (ev->msg & UI_MSG_PRIVATE)
+			put_fmt(buf, &pos, "(private) ");
+		if (ev->msg & UI_MSG_ACTION) {
+			put_fmt(buf, &pos, "* ");
+			who(buf, &pos, ev);
+			put_fmt(buf, &pos, " ");
+		} else {
+			put_fmt(buf, &pos, "<");
+			who(buf, &pos, ev);
+			put_fmt(buf, &pos, "> ");
+		}
 		put_safe(buf, &pos, ev->text, ev->text_len);
 		break;
 	case UI_EV_SENT:
+		/* The user sees their own line as typed; a direct message also whom it went to. */
+		if (!(ev->msg & UI_MSG_PRIVATE))
+			return;
+		put_fmt(buf, &pos, "(private) -> ");
+		who(buf, &pos, ev);
+		put_fmt(buf, &pos, ": %s", ev->msg & UI_MSG_ACTION ? "* " : "");
+		put_safe(buf, &pos, ev->text, ev->text_len);
+		break;
 	case UI_EV_DELIVERED:
-		return;		/* the user sees their own line as typed */
+		return;
 	case UI_EV_UNDELIVERED:
 		if (ev->fp == NULL) {		/* sent to nobody */
-			put_fmt(buf, &pos, "!! not sent (%s): ", ev->hint != NULL ? ev->hint : "no peer");
+			put_fmt(buf, &pos, "!! not sent (");
+			put_safe(buf, &pos, ev->hint != NULL ? ev->hint : "no peer", 0);
+			put_fmt(buf, &pos, "): ");
 			put_safe(buf, &pos, ev->text, ev->text_len);
 			break;
 		}
 		put_fmt(buf, &pos, "!! not delivered to ");
 		who(buf, &pos, ev);
+		if (ev->hint != NULL) {
+			put_fmt(buf, &pos, " (");
+			put_safe(buf, &pos, ev->hint, 0);
+			put_fmt(buf, &pos, ")");
+		}
 		put_fmt(buf, &pos, ": ");
 		put_safe(buf, &pos, ev->text, ev->text_len);
 		break;

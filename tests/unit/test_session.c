@@ -18,6 +18,15 @@
  *            punching again (FALLBACK_RETRY_MS) brings them up directly.
  *            /who, /nick (refused when it would need neutralising where
  *            shown), and /quit, which the other side sees as a leave.
+ *   direct   three peers: /msg reaches its target only, shown as private on
+ *            both sides; the third peer gets not one datagram from the
+ *            sender meanwhile, shows nothing, and its counters do not move;
+ *            /me is an action for everyone; two peers with one nick make
+ *            /msg NICK ambiguous until a fingerprint prefix picks one.
+ *   wait     --batch --wait: lines read while alone wait for the first
+ *            peer (joining 10 s later) and are delivered in order; with
+ *            nobody coming they are reported undelivered after --wait, and
+ *            EOF drains only after that; --to sends every line to one peer.
  */
 #include "config.h"
 
@@ -43,7 +52,7 @@
 enum {
 	NODES = 3,
 	EVENTS = 512,
-	TEXT = 96,
+	TEXT = 320,
 	QUEUE = 4096,
 	DGRAM = 1600,
 	LATENCY_NS = 1000000		/* 1 ms each way */
@@ -81,8 +90,10 @@ now_ms(void)
 
 struct event_rec {
 	enum ui_event_kind kind;
-	char what[24], path[16], reason[24], nick[24], via[24], text[TEXT];
+	char what[24], path[16], reason[24], nick[24], via[24], fp[24], text[TEXT];
 	uint64_t at_ms, seq;
+	unsigned msg;
+	int64_t count;
 };
 
 struct node {
@@ -102,6 +113,7 @@ struct node {
 
 static struct node nodes[NODES];
 static int cut[NODES][NODES];		/* no datagram between i and j */
+static unsigned long long pair_sent[NODES][NODES];	/* datagrams i sent to j */
 
 static void
 ui_emit_rec(struct ui *ui, const struct ui_event *e)
@@ -116,6 +128,9 @@ ui_emit_rec(struct ui *ui, const struct ui_event *e)
 	r->kind = e->kind;
 	r->at_ms = now_ms();
 	r->seq = e->seq;
+	r->msg = e->msg;
+	r->count = e->count;
+	snprintf(r->fp, sizeof(r->fp), "%s", e->fp != NULL ? e->fp : "");
 	snprintf(r->what, sizeof(r->what), "%s", e->what != NULL ? e->what : "");
 	snprintf(r->path, sizeof(r->path), "%s", e->path != NULL ? e->path : "");
 	snprintf(r->reason, sizeof(r->reason), "%s", e->reason != NULL ? e->reason : "");
@@ -256,6 +271,7 @@ net_deliver(void)
 			cut_total++;
 			continue;
 		}
+		pair_sent[d.from][to]++;
 		endpoint_set(&from, ENDPOINT_V4, lo, nodes[d.from].port);
 		session_input(nodes[to].s, &from, d.data, d.len);
 		done++;
@@ -308,8 +324,17 @@ run_for(uint64_t ms)
 	run_until(now_ms() + ms);
 }
 
+/* A node with --wait and --to (0 and NULL: as node_start). */
+static void node_start_opts(int i, const char *name, unsigned wait_s, const char *to);
+
 static void
 node_start(int i, const char *name)
+{
+	node_start_opts(i, name, 0, NULL);
+}
+
+static void
+node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 {
 	static const char *const no_stun[] = { NULL };
 	struct node *n = &nodes[i];
@@ -328,6 +353,8 @@ node_start(int i, const char *name)
 	n->cfg.nick = name;
 	n->cfg.stun = no_stun;
 	n->cfg.loopback = 1;
+	n->cfg.wait_s = wait_s;
+	n->cfg.to = to;
 	n->port = (uint16_t)(50000 + i);
 	n->ui.ui.ops = &rec_ops;
 	n->ui.n = n;
@@ -366,6 +393,7 @@ static void
 reset_world(void)
 {
 	memset(cut, 0, sizeof(cut));
+	memset(pair_sent, 0, sizeof(pair_sent));
 	qhead = qlen = 0;
 	fake_runner_reset();
 }
@@ -533,6 +561,197 @@ test_dht(void)
 	node_stop(1);
 }
 
+
+/* The text of n's events of kind INFO with what, from index from, joined (the exit report). */
+static void
+report_text(int i, char *out, size_t cap)
+{
+	const struct node *n = &nodes[i];
+	unsigned from = n->nev, k;
+	size_t pos = 0;
+
+	session_report(n->s);
+	out[0] = '\0';
+	for (k = from; k < n->nev && pos < cap; k++)
+		pos += (size_t)snprintf(out + pos, cap - pos, "%s %s %s|", n->ev[k].what,
+		    n->ev[k].nick, n->ev[k].text);
+	nodes[i].nev = from;		/* not part of what the node showed */
+}
+
+/* The first n->ev index from `from` of a message (kind) with this text. */
+static const struct event_rec *
+find_text(const struct node *n, unsigned from, enum ui_event_kind kind, const char *text)
+{
+	unsigned i;
+
+	for (i = from; i < n->nev; i++)
+		if (n->ev[i].kind == kind && strcmp(n->ev[i].text, text) == 0)
+			return &n->ev[i];
+	return NULL;
+}
+
+static void
+test_direct(void)
+{
+	const struct event_rec *r;
+	char before[1024], after[1024], fp[24], line[64];
+	unsigned long long a_to_c;
+	unsigned mark[NODES], i;
+
+	reset_world();
+	node_start(0, "alice");
+	node_start(1, "bob");
+	node_start(2, "carol");
+	run_for(5000);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(count(&nodes[i], UI_EV_PATH_UP, "lan"), 2);
+	/* Everything settled: the HELLO exchange and its answers are over. */
+	run_for(3000);
+
+	report_text(2, before, sizeof(before));
+	a_to_c = pair_sent[0][2];
+	for (i = 0; i < 3; i++)
+		mark[i] = nodes[i].nev;
+	say(0, "/msg bob for bob only");
+	run_for(500);
+	r = find_text(&nodes[1], mark[1], UI_EV_MESSAGE, "for bob only");
+	CHECK_MSG(r != NULL, "bob did not get the direct message");
+	CHECK(r != NULL && r->msg == UI_MSG_PRIVATE && strcmp(r->nick, "alice") == 0);
+	r = find_text(&nodes[0], mark[0], UI_EV_SENT, "for bob only");
+	CHECK(r != NULL && r->msg == UI_MSG_PRIVATE && strcmp(r->nick, "bob") == 0 && r->count == 1);
+	CHECK(find(&nodes[0], mark[0], UI_EV_DELIVERED, NULL, "bob", NULL) != NULL);
+	CHECK(find(&nodes[0], mark[0], UI_EV_DELIVERED, NULL, "carol", NULL) == NULL);
+	/* Carol: not one datagram from alice, nothing shown, no counter moved. */
+	CHECK_MSG(pair_sent[0][2] == a_to_c, "alice sent carol %llu datagrams",
+	    pair_sent[0][2] - a_to_c);
+	CHECK_EQ(nodes[2].nev, mark[2]);
+	report_text(2, after, sizeof(after));
+	CHECK_MSG(strcmp(before, after) == 0, "carol's counters moved:\n  %s\n  %s", before, after);
+	CHECK_MSG(strstr(after, "chat alice chat version 2; in: 0 delivered (0 private)") != NULL,
+	    "carol's report: %s", after);
+	if (getenv("TEST_SESSION_VERBOSE") != NULL)
+		fprintf(stderr, "carol before and after:\n  %s\n  %s\n", before, after);
+	report_text(1, after, sizeof(after));
+	CHECK_MSG(strstr(after, "in: 1 delivered (1 private)") != NULL, "bob's report: %s", after);
+
+	/* /me: an action for the whole room. */
+	say(0, "/me waves");
+	run_for(500);
+	for (i = 1; i < 3; i++) {
+		r = find_text(&nodes[i], mark[i], UI_EV_MESSAGE, "waves");
+		CHECK(r != NULL && r->msg == UI_MSG_ACTION);
+	}
+
+	/* Two bobs: the nick alone is ambiguous, a fingerprint prefix is not. */
+	say(2, "/nick bob");
+	run_for(2000);
+	mark[0] = nodes[0].nev;
+	mark[1] = nodes[1].nev;
+	mark[2] = nodes[2].nev;
+	say(0, "/msg bob which one");
+	r = find_text(&nodes[0], mark[0], UI_EV_UNDELIVERED, "which one");
+	CHECK(r != NULL && strcmp(r->reason, "ambiguous") == 0);
+	r = find(&nodes[2], 0, UI_EV_STATUS, NULL, NULL, "identity");	/* carol's own fp */
+	CHECK(r != NULL && strlen(r->fp) == 19);
+	snprintf(fp, sizeof(fp), "%s", r != NULL ? r->fp : "0000-0000");
+	snprintf(line, sizeof(line), "/msg bob@%.4s for carol", fp);
+	say(0, line);
+	snprintf(line, sizeof(line), "/msg @%.4s-%.4s for carol too", fp, fp + 5);
+	say(0, line);
+	run_for(500);
+	CHECK(find_text(&nodes[2], mark[2], UI_EV_MESSAGE, "for carol") != NULL);
+	CHECK(find_text(&nodes[2], mark[2], UI_EV_MESSAGE, "for carol too") != NULL);
+	CHECK(find_text(&nodes[1], mark[1], UI_EV_MESSAGE, "for carol") == NULL);
+	CHECK_EQ(count(&nodes[1], UI_EV_MESSAGE, NULL), 2);	/* "for bob only", "waves" */
+	CHECK_EQ(count(&nodes[2], UI_EV_MESSAGE, NULL), 3);	/* "waves", two for carol */
+
+	/* Nobody by that name; no target at all. */
+	say(0, "/msg dave hello");
+	r = find_text(&nodes[0], mark[0], UI_EV_UNDELIVERED, "hello");
+	CHECK(r != NULL && strcmp(r->reason, "no-such-peer") == 0);
+	mark[0] = nodes[0].nev;
+	say(0, "/msg bob");
+	say(0, "/msg @zz text");
+	CHECK(count(&nodes[0], UI_EV_ERROR, NULL) == 1);
+	CHECK(find_text(&nodes[0], mark[0], UI_EV_UNDELIVERED, "text") != NULL);  /* nick "@zz" */
+	CHECK_EQ(count(&nodes[0], UI_EV_UNDELIVERED, NULL), 3);
+	node_stop(0);
+	node_stop(1);
+	node_stop(2);
+}
+
+static void
+test_wait(void)
+{
+	const struct event_rec *r, *h1, *h2;
+	unsigned mark;
+
+	reset_world();
+	node_start_opts(0, "alice", 30, NULL);
+	run_for(2000);
+	say(0, "early one");
+	say(0, "early two");
+	CHECK_EQ(count(&nodes[0], UI_EV_UNDELIVERED, NULL), 0);
+	h1 = find(&nodes[0], 0, UI_EV_STATUS, NULL, NULL, "holding");
+	CHECK(h1 != NULL && h1->seq == 1);
+	session_eof(nodes[0].s);		/* `echo ... | gonet --batch`: input ends at once */
+	run_for(10000);
+	CHECK(!nodes[0].done);			/* the held lines keep it running */
+	node_start(1, "bob");
+	run_for(5000);
+	h1 = find_text(&nodes[1], 0, UI_EV_MESSAGE, "early one");
+	h2 = find_text(&nodes[1], 0, UI_EV_MESSAGE, "early two");
+	CHECK_MSG(h1 != NULL && h2 != NULL, "bob did not get the lines alice read while alone");
+	CHECK(h1 != NULL && h2 != NULL && h1 < h2);
+	CHECK_EQ(count(&nodes[0], UI_EV_DELIVERED, NULL), 2);
+	CHECK_EQ(count(&nodes[0], UI_EV_UNDELIVERED, NULL), 0);
+	CHECK(nodes[0].done);			/* drained: everything acknowledged */
+	node_stop(0);
+	node_stop(1);
+
+	/* Nobody comes: reported after --wait, not before; EOF waits for it. */
+	reset_world();
+	node_start_opts(0, "alice", 5, NULL);
+	run_for(1000);
+	say(0, "into the void");
+	session_eof(nodes[0].s);
+	run_for(4900);
+	CHECK_EQ(count(&nodes[0], UI_EV_UNDELIVERED, NULL), 0);
+	CHECK(!nodes[0].done);
+	run_for(200);
+	r = find_text(&nodes[0], 0, UI_EV_UNDELIVERED, "into the void");
+	CHECK(r != NULL && strcmp(r->reason, "no-peers") == 0);
+	run_for(100);
+	CHECK(nodes[0].done);
+	node_stop(0);
+
+	/* --to bob: every line to bob alone, waiting for him; carol gets nothing. */
+	reset_world();
+	node_start_opts(0, "alice", 30, "bob");
+	node_start(2, "carol");
+	run_for(5000);
+	CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, "lan", "carol", NULL) != NULL);
+	say(0, "for bob, when he comes");
+	say(0, "/me is waiting for bob");
+	run_for(3000);
+	CHECK(find(&nodes[0], 0, UI_EV_STATUS, NULL, NULL, "holding") != NULL);
+	node_start(1, "bob");
+	run_for(5000);
+	r = find_text(&nodes[1], 0, UI_EV_MESSAGE, "for bob, when he comes");
+	CHECK(r != NULL && r->msg == UI_MSG_PRIVATE);
+	r = find_text(&nodes[1], 0, UI_EV_MESSAGE, "is waiting for bob");
+	CHECK(r != NULL && r->msg == (UI_MSG_PRIVATE | UI_MSG_ACTION));
+	CHECK_EQ(count(&nodes[2], UI_EV_MESSAGE, NULL), 0);
+	mark = nodes[0].nev;
+	say(0, "/msg carol /msg still works");
+	run_for(500);
+	CHECK(find_text(&nodes[2], 0, UI_EV_MESSAGE, "/msg still works") != NULL);
+	CHECK(find(&nodes[0], mark, UI_EV_UNDELIVERED, NULL, NULL, NULL) == NULL);
+	node_stop(0);
+	node_stop(1);
+	node_stop(2);
+}
+
 int
 main(void)
 {
@@ -542,6 +761,8 @@ main(void)
 	test_meet();
 	test_relay();
 	test_dht();
+	test_direct();
+	test_wait();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
 	timers_free(timers);
 	printf("test_session: %llu datagrams, %llu cut\n", sent_total, cut_total);
