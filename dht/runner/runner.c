@@ -30,6 +30,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,9 +112,27 @@ struct runner {
 	size_t nboots;
 	void (*boot_cb)(void *, bool);
 	void *boot_arg;
+	void (*warn)(void *, const char *);
+	void *warn_arg;
 };
 
 static void op_maybe_free(struct runner_op *op);
+
+/* Tell the user, through runner_config.warn when there is one. */
+static void __attribute__((format(printf, 2, 3)))
+say(const struct runner *r, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (r->warn != NULL)
+		r->warn(r->warn_arg, text);
+	else
+		warnx("%s", text);
+}
 
 /* --- runner thread side: copy, enqueue, wake ----------------------------- */
 
@@ -395,7 +414,7 @@ bootstrap_one(struct runner *r, const struct runner_host *h)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((e = getaddrinfo(host, service, &hints, &res)) != 0) {
-		warnx("bootstrap: %s: %s", host, gai_strerror(e));
+		say(r, "bootstrap node %s: %s", host, gai_strerror(e));
 		return;
 	}
 	for (ai = res; ai != NULL && r->nboots < RUNNER_MAX_BOOT_ADDRS; ai = ai->ai_next) {
@@ -428,6 +447,8 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->base = base;
+	r->warn = cfg->warn;
+	r->warn_arg = cfg->warn_arg;
 	STAILQ_INIT(&r->queue);
 	TAILQ_INIT(&r->ops);
 	pthread_mutex_init(&r->lock, NULL);
@@ -466,7 +487,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 		e = dht_runner_run_config(r->dht, 0, &dc);
 	}
 	if (e != 0) {
-		warnx("dht: cannot start on port %u: %s", port, strerror(e < 0 ? -e : e));
+		say(r, "dht: cannot start on port %u: %s", port, strerror(e < 0 ? -e : e));
 		goto err_dht;
 	}
 	if (persist) {

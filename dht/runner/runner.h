@@ -43,6 +43,13 @@ struct runner_config {
 	size_t nbootstrap;
 	bool lan_discovery;		/* OpenDHT multicast peer discovery and publish */
 	bool log;			/* OpenDHT's own log on stdout */
+	/*
+	 * What the user should know (a bootstrap host that does not resolve,
+	 * a port that cannot be bound): one sentence, called inside
+	 * runner_new on the caller's thread. NULL: printed with warnx.
+	 */
+	void (*warn)(void *arg, const char *text);
+	void *warn_arg;
 };
 
 /* One resolved bootstrap address and what pinging it told us. */

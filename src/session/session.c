@@ -275,6 +275,22 @@ on_published(void *arg, uint64_t epoch, uint64_t seq, bool ok)
 	}
 }
 
+/* The runner's warnings (a bootstrap host that does not resolve) are the UI's, JSON in --batch. */
+static void
+on_runner_warn(void *arg, const char *text)
+{
+	struct session *s = arg;
+	struct ui_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = UI_EV_ERROR;
+	ev.what = "dht";
+	ev.text = text;
+	ev.rtt_ms = -1;
+	ev.last_seen_s = -1;
+	session_emit(s, &ev);
+}
+
 static int
 start_dht(struct session *s)
 {
@@ -286,7 +302,9 @@ start_dht(struct session *s)
 	rc.bootstrap = s->cfg->bootstrap;
 	rc.nbootstrap = s->cfg->nbootstrap;
 	rc.lan_discovery = s->cfg->lan_discovery;
-	rc.log = s->cfg->verbose >= 2;
+	rc.log = s->cfg->verbose >= 2 && !s->cfg->batch;	/* OpenDHT's log is not JSON */
+	rc.warn = on_runner_warn;
+	rc.warn_arg = s;
 	if ((s->runner = runner_new(s->env.base, &rc)) == NULL) {
 		session_fatal(s, "cannot start the DHT node (port %u taken?)", s->cfg->dht_port);
 		return -1;

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,15 +160,35 @@ batch_lines(struct ui_batch *b)
 	}
 }
 
+/*
+ * Whether stdin can be watched for reading. epoll refuses regular files and
+ * character devices such as /dev/null (EPERM), and libevent prints a
+ * "[warn] Epoll ADD(1) on fd 0 failed" when asked to: those, and a closed
+ * stdin, are read directly instead (they never block). Pipes, sockets and
+ * terminals are watched.
+ */
+static int
+stdin_pollable(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return 0;		/* closed: the first read says so */
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+		return 1;
+	return S_ISCHR(st.st_mode) && isatty(fd);
+}
+
 static void
 batch_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct ui_batch *b = arg;
 	ssize_t n;
 
+	(void)fd;
 	(void)what;
 	if (b->pos == b->n && b->eof == 0) {
-		n = read(fd, b->chunk, sizeof(b->chunk));
+		n = read(STDIN_FILENO, b->chunk, sizeof(b->chunk));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
 		b->pos = 0;
@@ -227,20 +249,16 @@ ui_batch_new(struct event_base *base, const struct ui_input *in)
 		return NULL;
 	b->ui.ops = &batch_ops;
 	b->ui.in = *in;
-	b->ev = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, batch_read, b);
-	if (b->ev == NULL)
-		goto fail;
-	b->polled = 1;
-	if (event_add(b->ev, NULL) != 0) {
-		/*
-		 * Regular files and /dev/null cannot be polled, and never block:
-		 * read them a chunk per loop turn instead.
-		 */
+	if (stdin_pollable(STDIN_FILENO)) {
+		b->polled = 1;
+		b->ev = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, batch_read, b);
+		if (b->ev == NULL || event_add(b->ev, NULL) != 0)
+			goto fail;
+	} else {
+		/* It never blocks: a chunk per loop turn; read() tells EOF (or EBADF). */
 		struct timeval tick = { 0, 1000 };
 
-		event_free(b->ev);
-		b->polled = 0;
-		b->ev = event_new(base, STDIN_FILENO, EV_PERSIST, batch_read, b);
+		b->ev = event_new(base, -1, EV_PERSIST, batch_read, b);
 		if (b->ev == NULL || event_add(b->ev, &tick) != 0)
 			goto fail;
 	}
