@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,9 @@
 #include <event2/thread.h>
 #include <sodium.h>
 
+#include "src/cli/cfgfile.h"
 #include "src/cli/dump.h"
+#include "src/cli/roomsrc.h"
 #include "src/clock/clock.h"
 #include "src/identity/identity.h"
 #include "src/cli/natcheck.h"
@@ -29,6 +33,7 @@
 #include "src/session/rendezvous.h"
 #include "dht/room/room.h"
 #include "dht/runner/runner.h"
+#include "src/ui/json.h"
 #include "src/ui/sanitize.h"
 #include "src/session/session.h"
 #include "src/session/target.h"
@@ -77,7 +82,11 @@ enum long_only {
 	OPT_NO_RELAY,
 	OPT_NO_DHT_FALLBACK,
 	OPT_WAIT,
-	OPT_TO
+	OPT_TO,
+	OPT_CONFIG,
+	OPT_NO_CONFIG,
+	OPT_PRINT_CONFIG,
+	OPT_ROOM_FILE
 };
 
 struct options {
@@ -97,7 +106,15 @@ struct options {
 	unsigned wait;			/* --wait seconds */
 	const char *to;			/* --to TARGET */
 	uint16_t port, dht_port;
+	bool port_set, dht_port_set;	/* given on the command line */
 	const char *identity, *nick, *room;
+	const char *room_file;		/* --room-file */
+	char room_buf[ROOMSRC_LEN];	/* the room read from stdin or a file; wiped */
+	const char *config;		/* --config FILE */
+	bool no_config, print_config;
+	struct cfgfile cfg;		/* the config file's settings; wiped (TURN credentials) */
+	char cfg_path[1024];		/* the file read, "" when none */
+	const char *dht_proxy;		/* from the config file; carried, not used yet */
 	int64_t time_offset_ms;		/* GONET_FAKE_TIME_OFFSET (seconds), for tests */
 	struct clock clock;		/* the real clock, shifted by time_offset_ms */
 };
@@ -106,13 +123,22 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: gonet [options] ROOM\n"
-	    "       gonet --batch [options] ROOM\n"
-	    "       gonet --dht-dump [--json] [--watch] [options] [ROOM]\n"
+	    "usage: gonet [options] [ROOM | - | --room-file FILE]\n"
+	    "       gonet --batch [options] [ROOM | - | --room-file FILE]\n"
+	    "       gonet --dht-dump [--json] [--watch] [options] [ROOM | - | --room-file FILE]\n"
 	    "       gonet --nat-check --stun HOST[:PORT] [--json] [--port PORT]\n"
+	    "       gonet --print-config [options]\n"
 	    "\n"
 	    "Everyone who runs gonet with the same ROOM string meets in one encrypted chat.\n"
+	    "Without ROOM (or with -) the room is read from standard input: asked for\n"
+	    "without echo on a terminal, else its first line. ROOM on the command line\n"
+	    "is visible to every user of this machine (ps).\n"
 	    "\n"
+	    "  --room-file FILE       the room is the first line of FILE (mode 600)\n"
+	    "  --config FILE          settings from FILE (default: $XDG_CONFIG_HOME/gonet/config\n"
+	    "                         or ~/.config/gonet/config if it exists; options win)\n"
+	    "  --no-config            read no config file\n"
+	    "  --print-config         print the settings in effect (passwords masked), exit\n"
 	    "  --batch                no terminal UI: stdin lines are sent, events are\n"
 	    "                         printed as JSON lines; at EOF, wait until every\n"
 	    "                         message is delivered or reported (at most\n"
@@ -135,7 +161,8 @@ usage(FILE *f)
 	    "  --no-stun              ask no STUN server\n"
 	    "  --turn turn:USER:PASS@HOST[:PORT]\n"
 	    "                         TURN server to relay through when no direct path\n"
-	    "                         works, repeatable (at most 4)\n"
+	    "                         works, repeatable (at most 4); better in the config\n"
+	    "                         file: ps shows the password given here\n"
 	    "  --no-relay             never forward packets between other peers\n"
 	    "  --no-dht-fallback      never chat through the DHT with a peer no path reaches\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
@@ -167,12 +194,19 @@ parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
-/* --bootstrap, else GONET_BOOTSTRAP (comma or space separated), else the default; split. */
+static void cli_error(const struct options *o, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * --bootstrap, else GONET_BOOTSTRAP (comma or space separated), else the
+ * config file's, else the default; split.
+ */
 static int
 bootstrap_defaults(struct options *o)
 {
 	const char *env = getenv("GONET_BOOTSTRAP");
 	char *s, *tok, *save = NULL;
+	unsigned i;
 
 	if (o->nbootstrap > 0)
 		goto out;
@@ -181,16 +215,20 @@ bootstrap_defaults(struct options *o)
 			if (o->nbootstrap < MAX_BOOTSTRAP)
 				o->bootstrap[o->nbootstrap++] = tok;
 	}
+	for (i = 0; o->nbootstrap == 0 && i < o->cfg.nbootstrap; i++)
+		o->bootstrap[i] = o->cfg.bootstrap[i];
+	if (o->nbootstrap == 0)
+		o->nbootstrap = (int)o->cfg.nbootstrap;
 	if (o->nbootstrap == 0)
 		o->bootstrap[o->nbootstrap++] = RUNNER_DEFAULT_BOOTSTRAP;
 out:
 	if (o->nbootstrap == 1 && strcmp(o->bootstrap[0], "none") == 0)
 		o->nbootstrap = 0;
 	o->bootstrap[o->nbootstrap] = NULL;
-	for (int i = 0; i < o->nbootstrap; i++) {
+	for (i = 0; i < (unsigned)o->nbootstrap; i++) {
 		if (endpoint_parse_hostport(o->bootstrap[i], o->boot_host[i], sizeof(o->boot_host[i]),
 		    RUNNER_DEFAULT_PORT, &o->boot[i].port) != 0) {
-			fprintf(stderr, "gonet: bad bootstrap node \"%s\" (want HOST[:PORT])\n",
+			cli_error(o, "usage", "bad bootstrap node \"%s\" (want HOST[:PORT])",
 			    o->bootstrap[i]);
 			return -1;
 		}
@@ -248,6 +286,10 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "no-dht-fallback", no_argument, NULL, OPT_NO_DHT_FALLBACK },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
+		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+		{ "room-file", required_argument, NULL, OPT_ROOM_FILE },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -297,6 +339,19 @@ parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, "gonet: bad port \"%s\"\n", optarg);
 				return -1;
 			}
+			*(c == OPT_PORT ? &o->port_set : &o->dht_port_set) = true;
+			break;
+		case OPT_CONFIG:
+			o->config = optarg;
+			break;
+		case OPT_NO_CONFIG:
+			o->no_config = true;
+			break;
+		case OPT_PRINT_CONFIG:
+			o->print_config = true;
+			break;
+		case OPT_ROOM_FILE:
+			o->room_file = optarg;
 			break;
 		case OPT_IDENTITY:
 			o->identity = optarg;
@@ -400,19 +455,201 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->room = argv[optind++];
-	if (optind < argc || (o->room == NULL && o->mode != MODE_DUMP && o->mode != MODE_NATCHECK) ||
-	    (o->room != NULL && o->mode == MODE_NATCHECK))
+	if (optind < argc || ((o->room != NULL || o->room_file != NULL) &&
+	    (o->mode == MODE_NATCHECK || o->print_config))) {
+		fprintf(stderr, "gonet: no ROOM with --nat-check or --print-config\n");
 		return -1;
+	}
+	if (o->room != NULL && o->room_file != NULL) {
+		fprintf(stderr, "gonet: ROOM and --room-file: give one\n");
+		return -1;
+	}
+	if (o->config != NULL && o->no_config) {
+		fprintf(stderr, "gonet: --config and --no-config: give one\n");
+		return -1;
+	}
 	if ((env = getenv("GONET_FAKE_TIME_OFFSET")) != NULL)
 		o->time_offset_ms = strtoll(env, NULL, 10) * 1000;
 	o->clock = clock_real(&o->time_offset_ms);
+	return 0;
+}
+
+/*
+ * A start-up error: on stderr, and with --batch also as a JSON event on
+ * stdout, where a script reads everything else.
+ */
+static void
+cli_error(const struct options *o, const char *what, const char *fmt, ...)
+{
+	char text[1024];
+	struct json j;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "gonet: %s\n", text);
+	if (o->mode != MODE_BATCH)
+		return;
+	json_begin(&j);
+	json_str(&j, "event", "error");
+	json_str(&j, "what", what);
+	json_strn(&j, "text", text, strlen(text));
+	json_print(&j, stdout);
+}
+
+/* The config file, --config or the default one, unless --no-config. 0, or -1 (told). */
+static int
+load_config(struct options *o)
+{
+	char err[CFGFILE_ERR_LEN];
+	int found;
+
+	if (o->no_config)
+		return 0;
+	if (o->config != NULL)
+		snprintf(o->cfg_path, sizeof(o->cfg_path), "%s", o->config);
+	else if (cfgfile_default_path(o->cfg_path, sizeof(o->cfg_path)) != 0)
+		return 0;		/* no home: no default file */
+	if (cfgfile_load(&o->cfg, o->cfg_path, o->config != NULL, &found, err, sizeof(err)) != 0) {
+		cli_error(o, "config", "%s", err);
+		return -1;
+	}
+	if (!found)
+		o->cfg_path[0] = '\0';
+	return 0;
+}
+
+/*
+ * Settings in order of precedence: the command line, the environment
+ * (GONET_BOOTSTRAP, USER for the nick), the config file, the defaults. A
+ * list given on the command line replaces the file's list.
+ */
+static int
+settle(struct options *o)
+{
+	const struct cfgfile *c = &o->cfg;
+	const char *env;
+	unsigned i;
+
+	if (o->nick == NULL && (c->have & 1u << CFG_NICK))
+		o->nick = c->nick;
 	if (o->nick == NULL) {
 		env = getenv("USER");
 		o->nick = env != NULL && strlen(env) <= RECORD_MAX_NICK &&
 		    utf8_valid((const uint8_t *)env, strlen(env)) &&
 		    sanitize_is_plain((const uint8_t *)env, strlen(env)) ? env : "";
 	}
+	if (o->nstun == 0 && !o->no_stun) {
+		if (c->nstun == 1 && strcmp(c->stun[0], "none") == 0)
+			o->no_stun = true;
+		for (i = 0; !o->no_stun && i < c->nstun; i++)
+			o->stun[o->nstun++] = c->stun[i];
+	}
+	for (i = 0; o->nturn == 0 && i < c->nturn; i++)
+		o->turn[i] = c->turn[i];
+	if (o->nturn == 0)
+		o->nturn = (int)c->nturn;
+	if (!o->port_set && (c->have & 1u << CFG_PORT))
+		o->port = c->port;
+	if (!o->dht_port_set && (c->have & 1u << CFG_DHT_PORT))
+		o->dht_port = c->dht_port;
+	if (c->have & 1u << CFG_DHT_PROXY)
+		o->dht_proxy = c->dht_proxy;
 	return bootstrap_defaults(o);
+}
+
+/* --print-config: the settings in effect, in the config file's format, passwords masked. */
+static int
+print_config(const struct options *o)
+{
+	static struct cfgfile eff;
+	int i;
+
+	memset(&eff, 0, sizeof(eff));
+	if (o->nick[0] != '\0') {
+		eff.have |= 1u << CFG_NICK;
+		snprintf(eff.nick, sizeof(eff.nick), "%s", o->nick);
+	}
+	for (i = 0; i < o->nbootstrap; i++)
+		snprintf(eff.bootstrap[eff.nbootstrap++], sizeof(eff.bootstrap[0]), "%s",
+		    o->bootstrap[i]);
+	if (eff.nbootstrap == 0)
+		snprintf(eff.bootstrap[eff.nbootstrap++], sizeof(eff.bootstrap[0]), "none");
+	if (o->no_stun)
+		snprintf(eff.stun[eff.nstun++], sizeof(eff.stun[0]), "none");
+	for (i = 0; !o->no_stun && i < (o->nstun > 0 ? o->nstun : 2); i++)
+		snprintf(eff.stun[eff.nstun++], sizeof(eff.stun[0]), "%s",
+		    o->nstun > 0 ? o->stun[i] : default_stun[i]);
+	for (i = 0; i < o->nturn; i++)
+		snprintf(eff.turn[eff.nturn++], sizeof(eff.turn[0]), "%s", o->turn[i]);
+	eff.port = o->port;
+	eff.dht_port = o->dht_port;
+	eff.have |= 1u << CFG_BOOTSTRAP | 1u << CFG_STUN | 1u << CFG_PORT | 1u << CFG_DHT_PORT;
+	if (o->dht_proxy != NULL) {
+		eff.have |= 1u << CFG_DHT_PROXY;
+		snprintf(eff.dht_proxy, sizeof(eff.dht_proxy), "%s", o->dht_proxy);
+	}
+	printf("# gonet --print-config: the settings in effect, each from the command line,\n"
+	    "# else the environment (GONET_BOOTSTRAP, USER), else the config file, else\n"
+	    "# the default. Config file: %s\n", o->cfg_path[0] != '\0' ? o->cfg_path :
+	    o->no_config ? "none (--no-config)" : "none");
+	if (eff.port == 0)
+		printf("# port 0: any free port; dht-port 0: the last one used, else random\n");
+	cfgfile_write(stdout, &eff);
+	cfgfile_wipe(&eff);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
+ * The room, unless on the command line: --room-file, or standard input
+ * for "-" or none at all (but --dht-dump without ROOM has no room).
+ */
+static int
+get_room(struct options *o)
+{
+	char err[ROOMSRC_ERR_LEN];
+	int tty, r;
+
+	if (o->room_file != NULL) {
+		r = roomsrc_file(o->room_file, o->room_buf, err, sizeof(err));
+	} else if (o->room == NULL && o->mode == MODE_DUMP) {
+		return 0;
+	} else if (o->room != NULL && strcmp(o->room, "-") != 0) {
+		return 0;
+	} else if (isatty(STDIN_FILENO)) {
+		/* The terminal itself, so the prompt shows even when stdout is not one. */
+		if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+			tty = STDIN_FILENO;
+		r = roomsrc_prompt(tty, "Room (not shown): ", o->room_buf, err, sizeof(err));
+		if (tty != STDIN_FILENO)
+			close(tty);
+	} else {
+		r = roomsrc_line(STDIN_FILENO, o->room_buf, err, sizeof(err));
+	}
+	if (r != 0) {
+		cli_error(o, "room", "%s", err);
+		return -1;
+	}
+	o->room = o->room_buf;
+	return 0;
+}
+
+/* The DHT runner's warnings in --dht-dump: a JSON line with --json, else stderr. */
+static void
+dump_warn(void *arg, const char *text)
+{
+	const struct options *o = arg;
+	struct json j;
+
+	if (!o->json) {
+		fprintf(stderr, "gonet: %s\n", text);
+		return;
+	}
+	json_begin(&j);
+	json_str(&j, "type", "error");
+	json_strn(&j, "text", text, strlen(text));
+	json_print(&j, stdout);
 }
 
 /* --dht-dump: the DHT node, the room keys (with ROOM), an existing identity for "ownid". */
@@ -454,6 +691,8 @@ run_dump(struct options *o)
 	rc.nbootstrap = (size_t)o->nbootstrap;
 	rc.lan_discovery = o->lan;
 	rc.log = o->verbose >= 2;
+	rc.warn = dump_warn;
+	rc.warn_arg = o;
 	if ((r = runner_new(base, &rc)) != NULL) {
 		struct dump_config dc = {
 			.base = base, .runner = r, .keys = o->room != NULL ? &keys : NULL,
@@ -483,7 +722,7 @@ run_session(struct options *o)
 
 	/* Argon2id comes later, timed; a bad room string is a usage error now. */
 	if ((re = room_validate(o->room, strlen(o->room))) != ROOM_OK) {
-		fprintf(stderr, "gonet: %s\n", room_strerror(re));
+		cli_error(o, "room", "%s", room_strerror(re));
 		return 2;
 	}
 	memset(&sc, 0, sizeof(sc));
@@ -508,6 +747,7 @@ run_session(struct options *o)
 	sc.linger_s = o->linger;
 	sc.wait_s = o->wait;
 	sc.to = o->to;
+	sc.dht_proxy = o->dht_proxy;
 	sc.clock = &o->clock;
 	return session_run(&sc);
 }
@@ -538,12 +778,23 @@ main(int argc, char **argv)
 		fprintf(stderr, "gonet: libsodium failed to initialise\n");
 		return 1;
 	}
-	if (o.mode == MODE_DUMP)
-		status = run_dump(&o);
-	else if (o.mode == MODE_NATCHECK)
+	if (o.mode == MODE_NATCHECK) {
 		status = run_natcheck(&o);
-	else
-		status = run_session(&o);
+		goto out;
+	}
+	status = 2;
+	if (load_config(&o) != 0 || settle(&o) != 0)
+		goto out;
+	if (o.print_config) {
+		status = print_config(&o);
+		goto out;
+	}
+	if (get_room(&o) != 0)
+		goto out;
+	status = o.mode == MODE_DUMP ? run_dump(&o) : run_session(&o);
+out:
 	free(o.bootstrap_env);
+	sodium_memzero(o.room_buf, sizeof(o.room_buf));
+	cfgfile_wipe(&o.cfg);
 	return status;
 }

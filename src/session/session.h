@@ -62,6 +62,11 @@ struct session_config {
 	 */
 	unsigned wait_s;
 	const char *to;			/* every line to this peer alone (src/session/target.h); NULL: the room */
+	/*
+	 * The config file's dht-proxy URL (http:// or https://), carried for
+	 * the DHT proxy client to come; nothing reads it yet. NULL: none.
+	 */
+	const char *dht_proxy;
 	/* The clock (tests shift its wall time); NULL: the real clock. */
 	const struct clock *clock;
 };

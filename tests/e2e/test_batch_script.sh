@@ -4,10 +4,12 @@
 #
 #   1. `echo hi | gonet --batch ROOM` alone: "hi" waits (--wait) for the
 #      first peer, B, started 10 s later; B gets it once, A sees it
-#      delivered, drains and exits 0;
+#      delivered, drains and exits 0. A reads its room as the first line of
+#      stdin (`-`), and its argv (/proc/PID/cmdline) does not hold it;
 #   2. stdin from /dev/null and from a regular file: no warning on stderr
 #      (libevent's "[warn] Epoll ADD(1) on fd 0 failed" was one), the file's
-#      lines reach B, exit 0;
+#      lines reach B, exit 0; the second one reads its room from
+#      --room-file;
 #   3. a bootstrap host that does not resolve: every line on stdout is JSON
 #      (the resolver's complaint is an "error" event), nothing on stderr;
 #   4. --to and /msg: private to B, nothing to C.
@@ -52,8 +54,11 @@ for n, line in enumerate(open(sys.argv[1], "rb"), 1):
 no_stderr() { [ ! -s "$T_TMP/$1.err" ] || t_fail "$1 wrote to stderr: $(head -3 "$T_TMP/$1.err")"; }
 
 # --- 1. a line read while alone waits for the first peer -------------------------
-run A --bootstrap "127.0.0.1:$P0" "$room" < <(echo hi)
+run A --bootstrap "127.0.0.1:$P0" - < <(printf '%s\nhi\n' "$room")
 t_wait_for 10 grep -q '"what":"holding"' "$T_TMP/A.log" || t_fail "A did not hold its line: $(cat "$T_TMP/A.log")"
+gpid=$(pgrep -P "${PIDS[A]}" | head -1)
+[ -n "$gpid" ] && ! tr '\0' '\n' <"/proc/$gpid/cmdline" | grep -qxF "$room" ||
+	t_fail "A's room is in its argv"
 grep -q '"event":"undelivered"' "$T_TMP/A.log" && t_fail "A reported the line undelivered at once"
 sleep 10
 t_gonet B "$room" "${T_DHT_PORTS[2]}" || t_fail "start B"
@@ -68,7 +73,7 @@ grep -q '"event":"undelivered"' "$T_TMP/A.log" && t_fail "A reported undelivered
 no_stderr A
 all_json "$T_TMP/A.log" || t_fail "A: stdout is not JSON only"
 held=$(sed -n 's/.*"what":"holding".*/x/p' "$T_TMP/A.log" | wc -l)
-echo "1: echo hi | gonet --batch: held ($held line), delivered to B who joined 10 s later, exit 0"
+echo "1: echo hi | gonet --batch: held ($held line), delivered to B who joined 10 s later, exit 0; the room from stdin, not in argv"
 
 # --- 2. stdin that cannot be polled -------------------------------------------------
 run N --wait 0 --bootstrap "127.0.0.1:$P0" "$room" </dev/null
@@ -79,14 +84,16 @@ all_json "$T_TMP/N.log" || t_fail "</dev/null: stdout is not JSON only"
 grep -q '"what":"bye"' "$T_TMP/N.log" || t_fail "</dev/null: no bye"
 
 printf 'from a file 1\nfrom a file 2\n' >"$T_TMP/lines"
-run F --bootstrap "127.0.0.1:$P0" "$room" <"$T_TMP/lines"
+printf '%s\n' "$room" >"$T_TMP/roomfile"
+chmod 600 "$T_TMP/roomfile"
+run F --bootstrap "127.0.0.1:$P0" --room-file "$T_TMP/roomfile" <"$T_TMP/lines"
 got_file() { [ "$(grep -c '"text":"from a file [12]"' "$T_TMP/B.log")" -eq 2 ]; }
 t_wait_for 40 got_file || t_fail "B did not get the file's lines: $(grep -h -e path-up -e undelivered "$T_TMP/F.log")"
 wait "${PIDS[F]}"; st=$?
 [ "$st" -eq 0 ] || t_fail "<file: exit $st"
 no_stderr F
 all_json "$T_TMP/F.log" || t_fail "<file: stdout is not JSON only"
-echo "2: </dev/null and <file: no warning, stdout JSON only, the file's lines delivered, exit 0"
+echo "2: </dev/null and <file: no warning, stdout JSON only, the file's lines delivered (room from --room-file), exit 0"
 
 # --- 3. a bootstrap host that does not resolve ---------------------------------------
 run X --wait 0 --bootstrap "no-such-host.invalid" --bootstrap "127.0.0.1:$P0" "$room" </dev/null
