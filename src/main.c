@@ -154,7 +154,8 @@ usage(FILE *f)
 	    "                         (RFC 5780; needs a STUN server with OTHER-ADDRESS)\n"
 	    "  --bootstrap HOST[:PORT]\n"
 	    "                         DHT bootstrap node, repeatable; \"none\" for none\n"
-	    "                         (default: $GONET_BOOTSTRAP, else " RUNNER_DEFAULT_BOOTSTRAP ")\n"
+	    "                         (default: $GONET_BOOTSTRAP, else the config file,\n"
+	    "                         else " RUNNER_DEFAULT_BOOTSTRAP ")\n"
 	    "  --port PORT            data (WireGuard) UDP port (default 0: any free port)\n"
 	    "  --dht-port PORT        DHT port (default: the last one used, else random)\n"
 	    "  --stun HOST[:PORT]     STUN server, repeatable (default: %s, %s)\n"
@@ -169,7 +170,7 @@ usage(FILE *f)
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
 	    "  --loopback             publish loopback addresses too (peers on one host)\n"
-	    "  -v, --verbose          more messages (twice: OpenDHT's log too)\n"
+	    "  -v, --verbose          more messages (twice: OpenDHT's log too, not in --batch)\n"
 	    "  -q, --quiet            fewer messages\n"
 	    "  -h, --help             this text\n"
 	    "  -V, --version          print the version\n"
@@ -522,7 +523,7 @@ load_config(struct options *o)
 
 /*
  * Settings in order of precedence: the command line, the environment
- * (GONET_BOOTSTRAP, USER for the nick), the config file, the defaults. A
+ * (GONET_BOOTSTRAP), the config file, the defaults (USER for the nick). A
  * list given on the command line replaces the file's list.
  */
 static int
@@ -591,8 +592,8 @@ print_config(const struct options *o)
 		snprintf(eff.dht_proxy, sizeof(eff.dht_proxy), "%s", o->dht_proxy);
 	}
 	printf("# gonet --print-config: the settings in effect, each from the command line,\n"
-	    "# else the environment (GONET_BOOTSTRAP, USER), else the config file, else\n"
-	    "# the default. Config file: %s\n", o->cfg_path[0] != '\0' ? o->cfg_path :
+	    "# else the environment (GONET_BOOTSTRAP), else the config file, else the\n"
+	    "# default (USER for the nick). Config file: %s\n", o->cfg_path[0] != '\0' ? o->cfg_path :
 	    o->no_config ? "none (--no-config)" : "none");
 	if (eff.port == 0)
 		printf("# port 0: any free port; dht-port 0: the last one used, else random\n");
