@@ -257,7 +257,9 @@ term_emit(struct ui *ui, const struct ui_event *ev)
 	(void)ui;
 	buf[0] = '\0';
 	format(buf, ev);
-	if (buf[0] != '\0' && ev->kind != UI_EV_SENT && ev->kind != UI_EV_DELIVERED)
+	/* Our own lines stay as typed, but a private one says whom it went to. */
+	if (buf[0] != '\0' && ev->kind != UI_EV_DELIVERED &&
+	    (ev->kind != UI_EV_SENT || (ev->msg & UI_MSG_PRIVATE)))
 		term_print(buf);
 }
 

@@ -17,8 +17,12 @@
 #   c. 300 lines pasted at once into B (more than CHAT_SEND_QUEUE_MAX): each
 #      is delivered or reported "undelivered" (queue-full), none lost silently;
 #   d. /who lists B with its fingerprint; /nick changes the prompt and tells
-#      B; a command's reply leaves no copy of the typed line behind; /quit
-#      exits 0 and B sees the goodbye.
+#      B; a command's reply leaves no copy of the typed line behind;
+#   e. /msg and /me: B's private line shows as "(private) <B [fp]> ...", its
+#      action as "* B [fp] ...", ours as "(private) -> B [fp]: ..." and B
+#      gets it marked private; /quit exits 0 and B sees the goodbye.
+# The UI is started without ROOM: it asks for it, and the room typed there
+# never shows in the pane (echo off), nor in its argv.
 # No root needed. SKIP without dhtnode or tmux.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -48,16 +52,22 @@ mkdir -p "$d/config" "$d/cache"
 cat >"$T_TMP/ui.sh" <<EOS
 env HOME='$d' XDG_CONFIG_HOME='$d/config' XDG_CACHE_HOME='$d/cache' GONET_BOOTSTRAP= \
 	timeout --foreground -k 2 90 '$T_BUILD/gonet' --loopback --no-stun --no-lan-discovery \
-	--nick ui --bootstrap 127.0.0.1:${T_DHT_PORTS[1]} '$ROOM' 2>'$T_TMP/ui.err'
+	--nick ui --bootstrap 127.0.0.1:${T_DHT_PORTS[1]} 2>'$T_TMP/ui.err'
 echo \$? >'$T_TMP/ui.rc'
 EOS
 t_on_exit "tmux -L $SOCK kill-server"
 tm -f /dev/null new-session -d -s ui -x 120 -y 30 "bash '$T_TMP/ui.sh'" || t_fail "tmux new-session"
+t_wait_for 10 shows "Room (not shown):" || fail "UI: no prompt for the room"
+tm send-keys -t ui -l "$ROOM"
+tm send-keys -t ui Enter
 t_wait_for 20 shows "connected to B [$FPB]" || fail "UI: not connected to B in 20 s"
 t_wait_for 10 grep -q '"event":"path-up"' "$T_TMP/B.log" || fail "B: no path-up"
 FPU=$(sed -n 's/.*"event":"peer".*"fp":"\([0-9a-f-]*\)".*/\1/p' "$T_TMP/B.log" | head -1)
 shows "identity: " && screen | grep -q "identity: .*$FPU" || fail "UI does not show its own fingerprint $FPU"
-echo "connected: UI [$FPU] and B [$FPB] after $((SECONDS - t0)) s"
+shows "$ROOM" && fail "the room typed at the prompt is on the screen"
+uipid=$(pgrep -f -- "--nick ui --bootstrap 127.0.0.1:${T_DHT_PORTS[1]}" | head -1)
+[ -n "$uipid" ] && ! tr '\0' '\n' <"/proc/$uipid/cmdline" | grep -qxF -- "$ROOM" || fail "the room is in argv"
+echo "connected: UI [$FPU] and B [$FPB] after $((SECONDS - t0)) s (the room typed at a prompt, not echoed)"
 
 # --- a. escape sequences from the network ------------------------------------------
 title0=$(tm display -p -t ui '#{pane_title}')
@@ -165,6 +175,20 @@ tm send-keys -t ui -l "hello as zed"
 tm send-keys -t ui Enter
 t_wait_for 10 sh -c "grep '\"event\":\"message\"' '$T_TMP/B.log' | grep -F '\"nick\":\"zed\"' | grep -q 'hello as zed'" ||
 	fail "B did not get a message from zed"
+echo "d. commands: /who lists B [$FPB], /nick -> prompt 'zed>' and B told"
+
+# --- e. direct messages and actions ---------------------------------------------------------
+t_say B "/msg zed psst only you"
+t_say B "/me waves"
+t_wait_for 10 shows "(private) <B [$FPB]> psst only you" || fail "B's private line not shown as private"
+t_wait_for 10 shows "* B [$FPB] waves" || fail "B's action not shown as one"
+tm send-keys -t ui -l "/msg B@${FPB:0:4} back at you"
+tm send-keys -t ui Enter
+t_wait_for 5 shows "(private) -> B [$FPB]: back at you" || fail "our private line not confirmed"
+t_wait_for 10 sh -c "grep '\"text\":\"back at you\"' '$T_TMP/B.log' | grep -q '\"private\":true'" ||
+	fail "B did not get our line as private"
+echo "e. /msg and /me: shown as private and as an action on both sides"
+
 tm send-keys -t ui -l "/quit"
 tm send-keys -t ui Enter
 t_wait_for 10 test -s "$T_TMP/ui.rc" || fail "the UI did not exit after /quit"
@@ -172,6 +196,6 @@ rc=$(cat "$T_TMP/ui.rc")
 [ "$rc" -eq 0 ] || t_fail "the UI exited with status $rc after /quit: $(cat "$T_TMP/ui.err")"
 t_wait_for 5 sh -c "grep '\"event\":\"peer-left\"' '$T_TMP/B.log' | grep -q '\"reason\":\"bye\"'" || t_fail "B did not see the UI leave"
 grep -l -e 'runtime error' -e 'Sanitizer' "$T_TMP/ui.err" && t_fail "sanitizer: $(cat "$T_TMP/ui.err")"
-echo "d. commands: /who lists B [$FPB], /nick -> prompt 'zed>' and B told, /quit exit 0, B saw bye"
+echo "quit: /quit exit 0, B saw bye"
 echo "summary: terminal UI checks passed in $((SECONDS - t0)) s"
 exit 0
