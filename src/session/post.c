@@ -20,7 +20,8 @@ static const char *const result_names[POST__COUNT] = {
 	[POST_NOT_CONNECTED] = "not-connected",
 	[POST_NO_SUCH_PEER] = "no-such-peer",
 	[POST_AMBIGUOUS] = "ambiguous",
-	[POST_OLD_PEER] = "old-peer"
+	[POST_OLD_PEER] = "old-peer",
+	[POST_KEY_CHANGED] = "key-changed"
 };
 
 const char *
@@ -59,6 +60,8 @@ post_check(struct session *s, const struct post *m, struct peer **to)
 	if (n > 1)
 		return POST_AMBIGUOUS;
 	*to = found;
+	if (m->to->fp[0] == '\0' && found->pin == PIN_OTHER_KEY)
+		return POST_KEY_CHANGED;
 	if (!said_hello(found))
 		return POST_NOT_CONNECTED;
 	if ((m->flags & CHAT_FLAG_PRIVATE) && peer_chat_version(found) < CHAT_VERSION_XMSG)
@@ -133,7 +136,7 @@ post_send(struct session *s, const struct post *m, struct peer *to)
 void
 post_refuse(struct session *s, const struct post *m, enum post_result why, const char *hint)
 {
-	char who[RECORD_MAX_NICK + TARGET_FP_MAX + 2], buf[160];
+	char who[RECORD_MAX_NICK + TARGET_FP_MAX + 2], buf[256];
 	struct ui_event ev;
 	struct peer *p;
 
@@ -147,7 +150,8 @@ post_refuse(struct session *s, const struct post *m, enum post_result why, const
 	if (m->to != NULL)
 		target_format(m->to, who, sizeof(who));
 	/* A peer named here is one that matched: its nick is shown neutralised, with its fp. */
-	if ((why == POST_NOT_CONNECTED || why == POST_OLD_PEER) && m->to != NULL &&
+	if ((why == POST_NOT_CONNECTED || why == POST_OLD_PEER || why == POST_KEY_CHANGED) &&
+	    m->to != NULL &&
 	    post_check(s, m, &p) == why && p != NULL) {
 		ev.nick = p->nick;
 		ev.fp = p->fp;
@@ -171,6 +175,11 @@ post_refuse(struct session *s, const struct post *m, enum post_result why, const
 			break;
 		case POST_OLD_PEER:
 			hint = "its gonet is too old for private messages";
+			break;
+		case POST_KEY_CHANGED:
+			snprintf(buf, sizeof(buf), "%s has another key than before: if you trust it, "
+			    "name it by fingerprint, /msg %s@FP", who, who);
+			hint = buf;
 			break;
 		default:
 			hint = "not sent";

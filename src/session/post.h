@@ -34,6 +34,12 @@ enum post_result {
 	POST_NO_SUCH_PEER,		/* target: no peer has that nick and fingerprint */
 	POST_AMBIGUOUS,			/* target: several have */
 	POST_OLD_PEER,			/* target: its gonet cannot take a private message */
+	/*
+	 * target: named by nick alone, and that nick is pinned to another
+	 * fingerprint (src/identity/pins.h): an impostor's, maybe. Naming its
+	 * fingerprint (NICK@FP) sends anyway: the user chose that key.
+	 */
+	POST_KEY_CHANGED,
 	POST__COUNT
 };
 

@@ -112,6 +112,7 @@ struct node {
 };
 
 static struct node nodes[NODES];
+static int with_cache;			/* node_start gives the node a cache dir (identity pinning) */
 static int cut[NODES][NODES];		/* no datagram between i and j */
 static unsigned long long pair_sent[NODES][NODES];	/* datagrams i sent to j */
 
@@ -355,6 +356,7 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	n->cfg.loopback = 1;
 	n->cfg.wait_s = wait_s;
 	n->cfg.to = to;
+	n->cfg.cache_dir = with_cache ? n->dir : NULL;
 	n->port = (uint16_t)(50000 + i);
 	n->ui.ui.ops = &rec_ops;
 	n->ui.n = n;
@@ -377,10 +379,16 @@ node_stop(int i)
 {
 	struct node *n = &nodes[i];
 
+	char rm[128];
+
 	session_free(n->s);
 	n->s = NULL;
 	unlink(n->idpath);
-	rmdir(n->dir);
+	if (rmdir(n->dir) != 0) {		/* the cache's files (with_cache) */
+		snprintf(rm, sizeof(rm), "rm -rf '%s'", n->dir);
+		if (system(rm) != 0)
+			fprintf(stderr, "could not remove %s\n", n->dir);
+	}
 }
 
 static void
@@ -599,9 +607,11 @@ test_direct(void)
 	unsigned mark[NODES], i;
 
 	reset_world();
+	with_cache = 1;			/* alice pins nicks to fingerprints */
 	node_start(0, "alice");
 	node_start(1, "bob");
 	node_start(2, "carol");
+	with_cache = 0;
 	run_for(5000);
 	for (i = 0; i < 3; i++)
 		CHECK_EQ(count(&nodes[i], UI_EV_PATH_UP, "lan"), 2);
@@ -665,6 +675,23 @@ test_direct(void)
 	CHECK_EQ(count(&nodes[1], UI_EV_MESSAGE, NULL), 2);	/* "for bob only", "waves" */
 	CHECK_EQ(count(&nodes[2], UI_EV_MESSAGE, NULL), 3);	/* "waves", two for carol */
 
+	/*
+	 * The real bob leaves: "bob" alone now names carol, whose key is not
+	 * the one alice pinned for that nick: refused, unless named by key.
+	 */
+	say(1, "/quit");
+	run_for(1000);
+	say(0, "/msg bob are you bob");
+	r = find_text(&nodes[0], mark[0], UI_EV_UNDELIVERED, "are you bob");
+	CHECK_MSG(r != NULL && strcmp(r->reason, "key-changed") == 0, "reason %s",
+	    r != NULL ? r->reason : "(none)");
+	CHECK(find_text(&nodes[2], mark[2], UI_EV_MESSAGE, "are you bob") == NULL);
+	snprintf(line, sizeof(line), "/msg bob@%.4s-%.4s-%.4s-%.4s you are", fp, fp + 5, fp + 10,
+	    fp + 15);
+	say(0, line);
+	run_for(500);
+	CHECK(find_text(&nodes[2], mark[2], UI_EV_MESSAGE, "you are") != NULL);
+
 	/* Nobody by that name; no target at all. */
 	say(0, "/msg dave hello");
 	r = find_text(&nodes[0], mark[0], UI_EV_UNDELIVERED, "hello");
@@ -674,7 +701,7 @@ test_direct(void)
 	say(0, "/msg @zz text");
 	CHECK(count(&nodes[0], UI_EV_ERROR, NULL) == 1);
 	CHECK(find_text(&nodes[0], mark[0], UI_EV_UNDELIVERED, "text") != NULL);  /* nick "@zz" */
-	CHECK_EQ(count(&nodes[0], UI_EV_UNDELIVERED, NULL), 3);
+	CHECK_EQ(count(&nodes[0], UI_EV_UNDELIVERED, NULL), 4);
 	node_stop(0);
 	node_stop(1);
 	node_stop(2);
