@@ -770,6 +770,15 @@ main(int argc, char **argv)
 	struct options o;
 	int status;
 
+	/*
+	 * A closed stdin, stdout or stderr would be the number of the next
+	 * socket we open, and --batch would read chat lines from it, or write
+	 * JSON into it: hold each open on /dev/null instead.
+	 */
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd)
+			return 1;
 	memset(&o, 0, sizeof(o));
 	if (parse_args(argc, argv, &o) == -1) {
 		usage(stderr);

@@ -6,7 +6,7 @@
 #      first peer, B, started 10 s later; B gets it once, A sees it
 #      delivered, drains and exits 0. A reads its room as the first line of
 #      stdin (`-`), and its argv (/proc/PID/cmdline) does not hold it;
-#   2. stdin from /dev/null and from a regular file: no warning on stderr
+#   2. stdin from /dev/null, closed, and from a regular file: no warning on stderr
 #      (libevent's "[warn] Epoll ADD(1) on fd 0 failed" was one), the file's
 #      lines reach B, exit 0; the second one reads its room from
 #      --room-file;
@@ -83,6 +83,14 @@ no_stderr N
 all_json "$T_TMP/N.log" || t_fail "</dev/null: stdout is not JSON only"
 grep -q '"what":"bye"' "$T_TMP/N.log" || t_fail "</dev/null: no bye"
 
+# A closed stdin: held open on /dev/null, not taken by the next socket.
+env HOME="$T_TMP/N" XDG_CONFIG_HOME="$T_TMP/N/config" XDG_CACHE_HOME="$T_TMP/N/cache" \
+	GONET_BOOTSTRAP= timeout -k 2 "$LIMIT" "$G" --batch --loopback --no-stun \
+	--no-lan-discovery --wait 0 --bootstrap "127.0.0.1:$P0" "$room" <&- \
+	>"$T_TMP/Z.log" 2>"$T_TMP/Z.err" || t_fail "<&-: exit $?"
+no_stderr Z
+all_json "$T_TMP/Z.log" || t_fail "<&-: stdout is not JSON only"
+
 printf 'from a file 1\nfrom a file 2\n' >"$T_TMP/lines"
 printf '%s\n' "$room" >"$T_TMP/roomfile"
 chmod 600 "$T_TMP/roomfile"
@@ -93,7 +101,7 @@ wait "${PIDS[F]}"; st=$?
 [ "$st" -eq 0 ] || t_fail "<file: exit $st"
 no_stderr F
 all_json "$T_TMP/F.log" || t_fail "<file: stdout is not JSON only"
-echo "2: </dev/null and <file: no warning, stdout JSON only, the file's lines delivered (room from --room-file), exit 0"
+echo "2: </dev/null, <&- and <file: no warning, stdout JSON only, the file's lines delivered (room from --room-file), exit 0"
 
 # --- 3. a bootstrap host that does not resolve ---------------------------------------
 run X --wait 0 --bootstrap "no-such-host.invalid" --bootstrap "127.0.0.1:$P0" "$room" </dev/null
