@@ -2,10 +2,11 @@
 /*
  * xfer_impl.h — a transfer's state, for src/xfer/xfer*.c only:
  *
- *   xfer.c     the set of transfers: numbers, budgets, dispatch, events
- *   xfer_tx.c  sending: hashing, offering, the data pump (CUBIC, SACK,
+ *   xfer.c      the set of transfers: numbers, budgets, dispatch (the top)
+ *   xfer_core.c what both sides share: the clock, sending, events, failing
+ *   xfer_tx.c   sending: hashing, offering, the data pump (CUBIC, SACK,
  *              pacing, retransmission), stalls and resumes
- *   xfer_rx.c  receiving: offers, acceptance, writing, ACKs, verification
+ *   xfer_rx.c   receiving: offers, acceptance, writing, ACKs, verification
  */
 #ifndef GONET_XFER_IMPL_H
 #define GONET_XFER_IMPL_H
@@ -124,16 +125,15 @@ struct xfers {
 	uint8_t buf[XFER_MSG_MAX];
 };
 
-/* xfer.c */
+/* xfer_core.c */
 uint64_t xfer_now_ms(const struct xfers *x);
 uint64_t xfer_now_ns(const struct xfers *x);
+int xfer_send_to(struct xfers *x, void *peer, const struct xfer_msg *m);
 int xfer_send_msg(struct xfer *t, const struct xfer_msg *m);
 void xfer_event(struct xfer *t, enum xfer_event_kind kind, const char *reason, const char *path);
 void xfer_progress(struct xfer *t, uint64_t done, int force);
 void xfer_set_state(struct xfer *t, enum xfer_state st);
 void xfer_fail(struct xfer *t, const char *reason);
-struct xfer *xfer_new(struct xfers *x, void *peer, int outgoing);
-void xfer_free(struct xfer *t);
 
 /* xfer_tx.c */
 int xfer_tx_start(struct xfer *t, const char *path);
@@ -143,7 +143,8 @@ void xfer_tx_kick(struct xfer *t);
 void xfer_tx_free(struct xfer *t);
 
 /* xfer_rx.c */
-int xfer_rx_offer(struct xfers *x, void *peer, const char *fp, const struct xfer_msg *m);
+/* t is new and incoming; 0, or -errno (the caller frees it). */
+int xfer_rx_offer(struct xfer *t, const char *fp, const struct xfer_msg *m);
 int xfer_rx_accept(struct xfer *t, char *err, size_t errlen);
 void xfer_rx_input(struct xfer *t, const struct xfer_msg *m);
 void xfer_rx_timer(struct xfer *t);

@@ -76,17 +76,13 @@ send_ack(struct xfer *t)
 }
 
 int
-xfer_rx_offer(struct xfers *x, void *peer, const char *fp, const struct xfer_msg *m)
+xfer_rx_offer(struct xfer *t, const char *fp, const struct xfer_msg *m)
 {
-	struct xfer *t;
+	struct xfers *x = t->x;
 	struct xfer_rx *rx;
 
-	if ((t = xfer_new(x, peer, 0)) == NULL)
-		return -EBUSY;
-	if ((rx = calloc(1, sizeof(*rx))) == NULL) {
-		xfer_free(t);
+	if ((rx = calloc(1, sizeof(*rx))) == NULL)
 		return -ENOMEM;
-	}
 	t->rx = rx;
 	rx->part.fd = -1;
 	snprintf(rx->fp, sizeof(rx->fp), "%s", fp);

@@ -1,4 +1,4 @@
-/* fuzz-sources: src/xfer/xfer_msg.c src/xfer/xfer.c src/xfer/xfer_tx.c src/xfer/xfer_rx.c src/xfer/cubic.c src/xfer/store.c src/ui/sanitize.c src/clock/timer.c dht/wire/utf8.c */
+/* fuzz-sources: src/xfer/xfer_msg.c src/xfer/xfer.c src/xfer/xfer_core.c src/xfer/xfer_tx.c src/xfer/xfer_rx.c src/xfer/cubic.c src/xfer/store.c src/ui/sanitize.c src/clock/timer.c dht/wire/utf8.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_xfer.c — libFuzzer target for the file transfer messages and the
