@@ -86,7 +86,8 @@ enum long_only {
 	OPT_CONFIG,
 	OPT_NO_CONFIG,
 	OPT_PRINT_CONFIG,
-	OPT_ROOM_FILE
+	OPT_ROOM_FILE,
+	OPT_DOWNLOAD_DIR
 };
 
 struct options {
@@ -115,6 +116,8 @@ struct options {
 	struct cfgfile cfg;		/* the config file's settings; wiped (TURN credentials) */
 	char cfg_path[1024];		/* the file read, "" when none */
 	const char *dht_proxy;		/* from the config file; carried, not used yet */
+	const char *download_dir;	/* --download-dir, else the config file's; NULL: default */
+	char download_buf[1024];	/* the config file's, "~/" expanded */
 	int64_t time_offset_ms;		/* GONET_FAKE_TIME_OFFSET (seconds), for tests */
 	struct clock clock;		/* the real clock, shifted by time_offset_ms */
 };
@@ -147,6 +150,8 @@ usage(FILE *f)
 	    "  --wait SECONDS         --batch: a line read while nobody is connected waits\n"
 	    "                         this long for a peer (default %d; 0: no waiting)\n"
 	    "  --to NICK[@FP]         every line to that peer alone, as with /msg\n"
+	    "  --download-dir DIR     where accepted files go (default:\n"
+	    "                         $XDG_DOWNLOAD_DIR/gonet, else ~/Downloads/gonet)\n"
 	    "  --dht-dump             show our DHT node and, with ROOM, every value there\n"
 	    "  --json                 --dht-dump: JSON lines (one object per line)\n"
 	    "  --watch                --dht-dump: keep listening, print new values\n"
@@ -175,7 +180,8 @@ usage(FILE *f)
 	    "  -h, --help             this text\n"
 	    "  -V, --version          print the version\n"
 	    "\n"
-	    "Commands: /who, /msg NICK TEXT, /me TEXT, /nick NEW, /quit, /help;\n"
+	    "Commands: /who, /msg NICK TEXT, /me TEXT, /nick NEW, /send FILE [NICK],\n"
+	    "/accept N, /reject N, /cancel N, /files, /quit, /help;\n"
 	    "\"//\" starts a line with \"/\".\n"
 	    "Exit status: 0 ok, 1 runtime failure, 2 usage error. See gonet(1).\n",
 	    SESSION_WAIT_DEFAULT_S, default_stun[0], default_stun[1]);
@@ -291,6 +297,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "room-file", required_argument, NULL, OPT_ROOM_FILE },
+		{ "download-dir", required_argument, NULL, OPT_DOWNLOAD_DIR },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -450,6 +457,13 @@ parse_args(int argc, char **argv, struct options *o)
 			o->to = optarg;
 			break;
 		}
+		case OPT_DOWNLOAD_DIR:
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "gonet: bad --download-dir: empty\n");
+				return -1;
+			}
+			o->download_dir = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -557,6 +571,21 @@ settle(struct options *o)
 		o->dht_port = c->dht_port;
 	if (c->have & 1u << CFG_DHT_PROXY)
 		o->dht_proxy = c->dht_proxy;
+	if (o->download_dir == NULL && (c->have & 1u << CFG_DOWNLOAD_DIR)) {
+		env = getenv("HOME");
+		if (c->download_dir[0] == '~' && (env == NULL || env[0] != '/')) {
+			cli_error(o, "usage", "download-dir %s: no HOME to expand ~ with",
+			    c->download_dir);
+			return -1;
+		}
+		if ((size_t)snprintf(o->download_buf, sizeof(o->download_buf), "%s%s",
+		    c->download_dir[0] == '~' ? env : "", c->download_dir +
+		    (c->download_dir[0] == '~')) >= sizeof(o->download_buf)) {
+			cli_error(o, "usage", "download-dir: path too long");
+			return -1;
+		}
+		o->download_dir = o->download_buf;
+	}
 	return bootstrap_defaults(o);
 }
 
@@ -590,6 +619,10 @@ print_config(const struct options *o)
 	if (o->dht_proxy != NULL) {
 		eff.have |= 1u << CFG_DHT_PROXY;
 		snprintf(eff.dht_proxy, sizeof(eff.dht_proxy), "%s", o->dht_proxy);
+	}
+	if (o->download_dir != NULL) {
+		eff.have |= 1u << CFG_DOWNLOAD_DIR;
+		snprintf(eff.download_dir, sizeof(eff.download_dir), "%s", o->download_dir);
 	}
 	printf("# gonet --print-config: the settings in effect, each from the command line,\n"
 	    "# else the environment (GONET_BOOTSTRAP), else the config file, else the\n"
@@ -749,6 +782,7 @@ run_session(struct options *o)
 	sc.wait_s = o->wait;
 	sc.to = o->to;
 	sc.dht_proxy = o->dht_proxy;
+	sc.download_dir = o->download_dir;
 	sc.clock = &o->clock;
 	return session_run(&sc);
 }

@@ -38,8 +38,9 @@ enum chat_flag {
 };
 
 enum {
-	CHAT_VERSION = 2,		/* the highest we speak, in our HELLO */
+	CHAT_VERSION = 3,		/* the highest we speak, in our HELLO */
 	CHAT_VERSION_XMSG = 2,		/* the first that understands XMSG */
+	CHAT_VERSION_FILES = 3,		/* the first that takes files (inner port 7779) */
 	CHAT_PORT = 7777,
 
 	CHAT_TEXT_MAX = 1024,		/* bytes of UTF-8 in a MSG */

@@ -39,6 +39,7 @@ static int check_hostport(const char *v, size_t len, const char **why);
 static int check_turn(const char *v, size_t len, const char **why);
 static int check_port(const char *v, size_t len, const char **why);
 static int check_url(const char *v, size_t len, const char **why);
+static int check_dir(const char *v, size_t len, const char **why);
 
 static const struct key_def keys[CFG__COUNT] = {
 	{ "nick", CFG_NICK, 1, check_nick },
@@ -48,6 +49,7 @@ static const struct key_def keys[CFG__COUNT] = {
 	{ "port", CFG_PORT, 1, check_port },
 	{ "dht-port", CFG_DHT_PORT, 1, check_port },
 	{ "dht-proxy", CFG_DHT_PROXY, 1, check_url },
+	{ "download-dir", CFG_DOWNLOAD_DIR, 1, check_dir },
 };
 
 const char *
@@ -141,6 +143,17 @@ check_url(const char *v, size_t len, const char **why)
 	return 0;
 }
 
+/* A directory: absolute, or under the home directory ("~/..."). */
+static int
+check_dir(const char *v, size_t len, const char **why)
+{
+	if (!(len >= 1 && v[0] == '/') && !(len >= 2 && v[0] == '~' && v[1] == '/')) {
+		*why = "want an absolute path (or one starting with ~/)";
+		return -1;
+	}
+	return 0;
+}
+
 /* --- the parser ----------------------------------------------------------------------- */
 
 struct parse {
@@ -201,6 +214,9 @@ slot(struct cfgfile *c, enum cfgfile_key k, size_t *cap)
 	case CFG_DHT_PROXY:
 		*cap = sizeof(c->dht_proxy);
 		return c->dht_proxy;
+	case CFG_DOWNLOAD_DIR:
+		*cap = sizeof(c->download_dir);
+		return c->download_dir;
 	default:
 		*cap = 0;
 		return NULL;
@@ -506,6 +522,8 @@ cfgfile_write(FILE *f, const struct cfgfile *c)
 		fprintf(f, "dht-port = %u\n", c->dht_port);
 	if (c->have & 1u << CFG_DHT_PROXY)
 		fprintf(f, "dht-proxy = %s\n", c->dht_proxy);
+	if (c->have & 1u << CFG_DOWNLOAD_DIR)
+		fprintf(f, "download-dir = %s\n", c->download_dir);
 }
 
 void

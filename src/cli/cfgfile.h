@@ -14,6 +14,7 @@
  *	port = 41641				the data socket's UDP port
  *	dht-port = 4222
  *	dht-proxy = https://proxy.example.org:8080   carried, not used yet
+ *	download-dir = ~/Downloads/gonet	where received files go (/ or ~/ first)
  *
  * Blanks around the key, the '=' and the value are ignored; a CR before
  * the newline is too. The parser is strict and bounded, since the file may
@@ -61,6 +62,7 @@ enum cfgfile_key {
 	CFG_PORT,
 	CFG_DHT_PORT,
 	CFG_DHT_PROXY,
+	CFG_DOWNLOAD_DIR,
 	CFG__COUNT
 };
 
@@ -75,6 +77,7 @@ struct cfgfile {
 	unsigned nturn;
 	uint16_t port, dht_port;
 	char dht_proxy[CFGFILE_VALUE_MAX + 1];
+	char download_dir[CFGFILE_VALUE_MAX + 1];	/* as written: "~/" not expanded */
 };
 
 /*

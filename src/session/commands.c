@@ -19,6 +19,7 @@
 #include "src/session/commands.h"
 #include "src/session/core.h"
 #include "src/session/ending.h"
+#include "src/session/files.h"
 #include "src/session/outbox.h"
 #include "src/session/peer.h"
 #include "src/session/post.h"
@@ -119,6 +120,98 @@ cmd_me(struct session *s, const char *arg, size_t len)
 	post_line(s, s->to, CHAT_FLAG_ACTION, arg, len);
 }
 
+/*
+ * One word of arg[0..len) as a shell would read it: 'single' and "double"
+ * quotes, and a backslash that takes the next byte as it is, so a file name
+ * may hold blanks. The word goes to out (NUL-terminated); *used is how much
+ * of arg it took, blanks after it included. -1 when unterminated or too long.
+ */
+static int
+shell_word(const char *arg, size_t len, char *out, size_t cap, size_t *used)
+{
+	size_t i = 0, o = 0;
+	char q = 0;
+
+	for (; i < len; i++) {
+		char c = arg[i];
+
+		if (q == 0 && (c == ' ' || c == '\t'))
+			break;
+		if (q == 0 && (c == '\'' || c == '"')) {
+			q = c;
+			continue;
+		}
+		if (q != 0 && c == q) {
+			q = 0;
+			continue;
+		}
+		if (c == '\\' && q != '\'') {
+			if (++i == len)
+				return -1;
+			c = arg[i];
+		}
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = c;
+	}
+	if (q != 0)
+		return -1;
+	out[o] = '\0';
+	while (i < len && (arg[i] == ' ' || arg[i] == '\t'))
+		i++;
+	*used = i;
+	return 0;
+}
+
+/* /send PATH [TARGET]: to that peer, or to --to's, or to everyone. */
+static void
+cmd_send(struct session *s, const char *arg, size_t len)
+{
+	char path[4096];
+	struct target t;
+	enum target_error e;
+	size_t used, w, rest;
+
+	if (len == 0 || shell_word(arg, len, path, sizeof(path), &used) != 0 || path[0] == '\0') {
+		session_error(s, "usage: /send FILE [NICK] (quote a name with blanks: "
+		    "/send \"my file.txt\" bob)");
+		return;
+	}
+	if (used == len) {
+		files_offer(s, s->to, path);
+		return;
+	}
+	split_word(arg + used, len - used, &w, &rest);
+	if (used + rest != len) {
+		session_error(s, "/send: one file and at most one NICK (quote a name with blanks)");
+		return;
+	}
+	if ((e = target_parse(arg + used, w, &t)) != TARGET_OK) {
+		session_error(s, "/send: %s", target_strerror(e));
+		return;
+	}
+	files_offer(s, &t, path);
+}
+
+/* /accept N, /reject N, /cancel N: N is the number shown with the transfer. */
+static void
+cmd_file(struct session *s, const char *name, void (*fn)(struct session *, unsigned),
+    const char *arg, size_t len)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	while (len > 0 && (arg[len - 1] == ' ' || arg[len - 1] == '\t'))
+		len--;
+	for (i = 0; i < len && arg[i] >= '0' && arg[i] <= '9' && n < 100000000; i++)
+		n = n * 10 + (unsigned long)(arg[i] - '0');
+	if (len == 0 || i != len || n == 0) {
+		session_error(s, "usage: /%s N (N: the transfer's number, /files lists them)", name);
+		return;
+	}
+	fn(s, (unsigned)n);
+}
+
 static void
 cmd_who(struct session *s)
 {
@@ -172,6 +265,10 @@ cmd_help(struct session *s)
 		"              NICK@3f2a (a fingerprint prefix) when several share a nick",
 		"/me TEXT      an action: \"* nick TEXT\"",
 		"/nick NEW     change your nick (everyone sees it at once)",
+		"/send FILE [NICK]  offer a file to the room or to one peer",
+		"/accept N     take file N (saved in the download directory)",
+		"/reject N     decline file N; /cancel N stops a transfer",
+		"/files        every transfer and where it stands",
 		"/quit         leave (also Ctrl-D)",
 		"/help         this text",
 		"//text        send a line starting with \"/\"",
@@ -201,6 +298,16 @@ command(struct session *s, const char *line, size_t len)
 		cmd_msg(s, line + a, len - a);
 	else if (IS("me"))
 		cmd_me(s, line + a, len - a);
+	else if (IS("send"))
+		cmd_send(s, line + a, len - a);
+	else if (IS("accept"))
+		cmd_file(s, "accept", files_accept, line + a, len - a);
+	else if (IS("reject"))
+		cmd_file(s, "reject", files_reject, line + a, len - a);
+	else if (IS("cancel"))
+		cmd_file(s, "cancel", files_cancel, line + a, len - a);
+	else if (IS("files"))
+		files_list(s);
 	else if (IS("quit") || IS("exit"))
 		session_quit(s);
 	else if (IS("help") || IS("?"))

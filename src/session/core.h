@@ -51,6 +51,7 @@ struct stun_part;
 struct target;
 struct timer;
 struct wg_device;
+struct xfers;
 
 enum {
 	SESSION_LINE_MAX = 4096,
@@ -122,6 +123,7 @@ struct session {
 
 	struct peer *peers;
 	uint64_t next_msg_id;
+	struct xfers *xfers;		/* file transfers (files.c) */
 
 	struct link links[LINK__COUNT];	/* every path kind, by enum link_kind */
 	struct via via[VIA_MAX];

@@ -38,13 +38,16 @@
 
 #include <sodium.h>
 
+#include "src/chat/chatproto.h"
 #include "src/identity/pins.h"
 #include "src/session/core.h"
 #include "src/session/fallback.h"
 #include "src/session/path.h"
 #include "src/session/peer.h"
+#include "src/session/files.h"
 #include "src/session/peer_chat.h"
 #include "src/session/tell.h"
+#include "src/xfer/xfer_msg.h"
 #include "tunnel/net/ip.h"
 #include "tunnel/wg/wg.h"
 
@@ -306,6 +309,7 @@ path_up(struct peer *p)
 	arm_expiry(p);
 	hello_restart(p);
 	peer_chat_path_changed(p);
+	files_peer_up(p);
 }
 
 static void
@@ -667,6 +671,7 @@ peer_free(struct peer *p)
 		}
 	}
 	links_peer_gone(p->s, p);
+	files_peer_gone(p);
 	path_stop(p);
 	peer_chat_free(p);		/* reports what is still pending as undelivered */
 	fallback_free(p);
@@ -776,11 +781,34 @@ peer_on_rx(struct peer *p)
 	p->live.probe = LIVE_HEARD;
 }
 
+/* An inner IPv6/UDP packet from p's tunnel address to ours, same port at both ends. */
 void
 peer_on_inner(struct peer *p, const uint8_t *pkt, size_t len)
 {
+	struct session *s = p->s;
+	struct ip_udp u;
+
 	peer_on_rx(p);
-	peer_chat_inner(p, pkt, len);
+	if (ip_udp_parse(pkt, len, &u) != IP_OK || u.family != AF_INET6) {
+		s->drops[SDROP_INNER]++;
+		return;
+	}
+	if (u.sport != u.dport || memcmp(u.dst, s->tunnel_addr, 16) != 0 ||
+	    memcmp(u.src, p->tunnel_addr, 16) != 0) {
+		s->drops[SDROP_INNER_PORT]++;
+		return;
+	}
+	switch (u.dport) {
+	case CHAT_PORT:
+		peer_chat_frame(p, u.payload, u.payload_len);
+		break;
+	case XFER_PORT:
+		files_input(p, u.payload, u.payload_len);
+		break;
+	default:
+		s->drops[SDROP_INNER_PORT]++;
+		break;
+	}
 }
 
 void
@@ -798,6 +826,7 @@ peer_on_wg_event(struct peer *p, int ev)
 		refresh_endpoint(p);
 		emit_path_up(p, "roamed");
 		peer_chat_path_changed(p);
+		files_peer_up(p);
 		fallback_update(p);
 		break;
 	case WG_EV_HANDSHAKE_FAILED:

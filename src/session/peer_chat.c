@@ -22,6 +22,7 @@
 #include "src/chat/chat_reliable.h"
 #include "src/session/core.h"
 #include "src/session/peer.h"
+#include "src/session/inner.h"
 #include "src/session/peer_chat.h"
 #include "src/session/tell.h"
 #include "tunnel/net/ip.h"
@@ -81,10 +82,6 @@ static void
 transmit(void *arg, const uint8_t *frame, size_t len)
 {
 	struct peer *p = arg;
-	uint8_t pkt[INNER_MAX];
-	struct ip_udp u;
-	long n;
-
 	if (p->state != PEER_UP) {
 		struct link *l = p->fb.frames;
 
@@ -97,16 +94,7 @@ transmit(void *arg, const uint8_t *frame, size_t len)
 		p->s->drops[SDROP_NOT_UP]++;
 		return;		/* chat_reliable retransmits when the path comes up */
 	}
-	memset(&u, 0, sizeof(u));
-	u.family = AF_INET6;
-	memcpy(u.src, p->s->tunnel_addr, 16);
-	memcpy(u.dst, p->tunnel_addr, 16);
-	u.sport = CHAT_PORT;
-	u.dport = CHAT_PORT;
-	u.payload = frame;
-	u.payload_len = len;
-	if ((n = ip_udp_build(pkt, sizeof(pkt), &u)) > 0)
-		(void)wg_peer_send(p->wg, pkt, (size_t)n);
+	(void)inner_send(p, CHAT_PORT, frame, len);
 }
 
 static void
@@ -247,24 +235,6 @@ peer_chat_frame(struct peer *p, const uint8_t *frame, size_t len)
 	if (chat_peer_input(p->chat, frame, len) != CHAT_DROP_NONE)
 		p->s->drops[SDROP_CHAT]++;
 	rearm(p);
-}
-
-void
-peer_chat_inner(struct peer *p, const uint8_t *pkt, size_t len)
-{
-	struct session *s = p->s;
-	struct ip_udp u;
-
-	if (ip_udp_parse(pkt, len, &u) != IP_OK || u.family != AF_INET6) {
-		s->drops[SDROP_INNER]++;
-		return;
-	}
-	if (u.sport != CHAT_PORT || u.dport != CHAT_PORT || memcmp(u.dst, s->tunnel_addr, 16) != 0 ||
-	    memcmp(u.src, p->tunnel_addr, 16) != 0) {
-		s->drops[SDROP_INNER_PORT]++;
-		return;
-	}
-	peer_chat_frame(p, u.payload, u.payload_len);
 }
 
 int

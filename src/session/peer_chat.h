@@ -24,8 +24,6 @@ struct peer_chat_hooks {
 int peer_chat_new(struct peer *p, const struct peer_chat_hooks *hooks);
 /* What is still pending is reported undelivered. */
 void peer_chat_free(struct peer *p);
-/* A decrypted inner packet from p. */
-void peer_chat_inner(struct peer *p, const uint8_t *pkt, size_t len);
 /* One chat frame from p that came another way (the DHT mailbox). */
 void peer_chat_frame(struct peer *p, const uint8_t *frame, size_t len);
 /*

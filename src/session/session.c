@@ -23,6 +23,7 @@
 #include "src/session/commands.h"
 #include "src/session/core.h"
 #include "src/session/ending.h"
+#include "src/session/files.h"
 #include "src/session/input.h"
 #include "src/session/net.h"
 #include "src/session/outbox.h"
@@ -449,8 +450,10 @@ session_new(const struct session_config *cfg, const struct session_env *env)
 		goto err_keys;
 	if (start_wireguard(s) == -1)
 		goto err_identity;
-	if (cands_new(s) == -1)
+	if (files_start(s) == -1)
 		goto err_wireguard;
+	if (cands_new(s) == -1)
+		goto err_files;
 	if (start_dht(s) == -1)
 		goto err_cands;
 	cands_gather(s);
@@ -469,11 +472,14 @@ err_resolver:
 	resolver_free(s->dns);
 	links_stop(s);
 	stun_servers_stop(s);
+	files_stop(s);
 	peer_free_all(s);
 err_dht:
 	stop_dht(s);
 err_cands:
 	cands_free(s);
+err_files:
+	files_stop(s);
 err_wireguard:
 	stop_wireguard(s);
 err_identity:
@@ -500,6 +506,7 @@ session_free(struct session *s)
 	resolver_free(s->dns);		/* cancels lookups that point into the links and STUN */
 	links_stop(s);			/* the mailbox before the runner */
 	stun_servers_stop(s);
+	files_stop(s);			/* a receiver's parts stay for a resume */
 	peer_free_all(s);		/* reports what is pending as undelivered */
 	stop_dht(s);
 	cands_free(s);
@@ -557,4 +564,5 @@ session_report(struct session *s)
 	for (struct peer *p = s->peers; p != NULL; p = p->next)
 		peer_chat_report(p);
 	links_report(s);
+	files_report(s);
 }

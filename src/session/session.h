@@ -67,6 +67,8 @@ struct session_config {
 	 * the DHT proxy client to come; nothing reads it yet. NULL: none.
 	 */
 	const char *dht_proxy;
+	/* Where received files go; NULL: $XDG_DOWNLOAD_DIR/gonet, else ~/Downloads/gonet. */
+	const char *download_dir;
 	/* The clock (tests shift its wall time); NULL: the real clock. */
 	const struct clock *clock;
 };

@@ -31,7 +31,9 @@ enum ui_event_kind {
 	UI_EV_DELIVERED,	/* seq acknowledged by nick/fp */
 	UI_EV_UNDELIVERED,	/* seq not acknowledged in time by nick/fp: text */
 	UI_EV_WHO,		/* one row of /who: nick, fp, path, endpoint, rtt_ms, last_seen_s */
-	UI_EV_INFO		/* plain reply to a command: text */
+	UI_EV_INFO,		/* plain reply to a command: text */
+	UI_EV_FILE		/* a file transfer: what = offered, waiting, started, progress,
+				   stalled, done, failed; xfer, file, size, done, rate, eta_s */
 };
 
 /* What kind of message (UI_EV_MESSAGE, UI_EV_SENT, UI_EV_UNDELIVERED). */
@@ -62,6 +64,14 @@ struct ui_event {
 	uint64_t epoch;			/* DHT epoch (published, reject); 0: none */
 	int flagged;			/* identity pinning: a known nick with a new key */
 	unsigned msg;			/* enum ui_msg_flag */
+	/* UI_EV_FILE */
+	unsigned xfer;			/* the transfer's number (/accept N) */
+	int outgoing;			/* 1: we send it */
+	const char *file;		/* its name (made safe already) */
+	const char *saved;		/* done, incoming: where it is now */
+	uint64_t size, done;		/* bytes */
+	int64_t rate;			/* bytes a second, -1 unknown */
+	int64_t eta_s;			/* -1 unknown */
 };
 
 struct ui_input {

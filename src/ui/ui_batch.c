@@ -50,7 +50,8 @@ static const char *const kind_names[] = {
 	[UI_EV_DELIVERED] = "delivered",
 	[UI_EV_UNDELIVERED] = "undelivered",
 	[UI_EV_WHO] = "who",
-	[UI_EV_INFO] = "info"
+	[UI_EV_INFO] = "info",
+	[UI_EV_FILE] = "file"
 };
 
 static void
@@ -109,6 +110,20 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 	case UI_EV_DELIVERED:
 	case UI_EV_UNDELIVERED:
 		json_uint(&j, "seq", ev->seq);
+		break;
+	case UI_EV_FILE:
+		json_uint(&j, "xfer", ev->xfer);
+		json_str(&j, "direction", ev->outgoing ? "out" : "in");
+		if (ev->file != NULL)
+			json_str(&j, "file", ev->file);
+		if (ev->saved != NULL)
+			json_str(&j, "saved", ev->saved);
+		json_uint(&j, "size", ev->size);
+		json_uint(&j, "done", ev->done);
+		if (ev->rate >= 0)
+			json_int(&j, "rate", ev->rate);
+		if (ev->eta_s >= 0)
+			json_int(&j, "eta_s", ev->eta_s);
 		break;
 	default:
 		break;

@@ -33,6 +33,7 @@ struct ui_term {
 	struct event *ev;
 	char *prompt;
 	int in_line;	/* in on_line: readline shows no prompt until it returns */
+	unsigned bar;	/* the last line printed is the progress bar of this transfer; 0 none */
 };
 
 /* readline's line handler has no argument: there is one terminal. */
@@ -75,6 +76,75 @@ who(char *buf, size_t *pos, const struct ui_event *ev)
 		put_fmt(buf, pos, " [%s]", ev->fp);
 	if (ev->flagged)
 		put_fmt(buf, pos, " (NEW KEY for a known nick!)");
+}
+
+/* 1234567 -> "1.2 MB" */
+static void
+human(char *out, size_t len, uint64_t n)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	unsigned u = 0;
+
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, len, "%llu B", (unsigned long long)n);
+	else
+		snprintf(out, len, "%.1f %s", v, units[u]);
+}
+
+static void
+file_line(char *buf, size_t *pos, const struct ui_event *ev)
+{
+	static const char bar_full[] = "####################", bar_empty[] = "--------------------";
+	const char *what = ev->what != NULL ? ev->what : "";
+	char size[24], rate[24];
+	unsigned pct = ev->size > 0 ? (unsigned)(ev->done * 100 / ev->size) : 100, fill = pct / 5;
+
+	human(size, sizeof(size), ev->size);
+	if (strcmp(what, "offered") == 0) {
+		put_fmt(buf, pos, "-> ");
+		who(buf, pos, ev);
+		put_fmt(buf, pos, " offers ");
+		put_safe(buf, pos, ev->file, 0);
+		put_fmt(buf, pos, " (%s): /accept %u or /reject %u", size, ev->xfer, ev->xfer);
+	} else if (strcmp(what, "progress") == 0) {
+		/* No name: a line that wraps could not be redrawn in place. */
+		put_fmt(buf, pos, "   [%u] %s %3u%% [%.*s%.*s] ", ev->xfer, ev->outgoing ? "->" : "<-", pct, (int)fill, bar_full, (int)(20 - fill),
+		    bar_empty);
+		if (ev->rate >= 0) {
+			human(rate, sizeof(rate), (uint64_t)ev->rate);
+			put_fmt(buf, pos, "%s/s", rate);
+		}
+		if (ev->eta_s >= 0)
+			put_fmt(buf, pos, "  %lld:%02lld left", (long long)(ev->eta_s / 60),
+			    (long long)(ev->eta_s % 60));
+	} else if (strcmp(what, "failed") == 0) {
+		put_fmt(buf, pos, "!! [%u] ", ev->xfer);
+		put_safe(buf, pos, ev->file, 0);
+		put_fmt(buf, pos, " %s ", ev->outgoing ? "to" : "from");
+		who(buf, pos, ev);
+		put_fmt(buf, pos, ": %s", ev->reason != NULL ? ev->reason : "failed");
+	} else {
+		put_fmt(buf, pos, "-- [%u] ", ev->xfer);
+		put_safe(buf, pos, ev->file, 0);
+		put_fmt(buf, pos, " (%s) %s ", size, ev->outgoing ? "to" : "from");
+		who(buf, pos, ev);
+		if (strcmp(what, "waiting") == 0)
+			put_fmt(buf, pos, ": offered, waiting for an answer");
+		else if (strcmp(what, "started") == 0)
+			put_fmt(buf, pos, ev->done > 0 ? ": resumed at %u%%" : ": started", pct);
+		else if (strcmp(what, "stalled") == 0)
+			put_fmt(buf, pos, ": no answer, trying again");
+		else if (strcmp(what, "done") == 0 && ev->saved != NULL) {
+			put_fmt(buf, pos, ": verified, saved as ");
+			put_safe(buf, pos, ev->saved, 0);
+		} else if (strcmp(what, "done") == 0)
+			put_fmt(buf, pos, ": delivered and verified");
+	}
 }
 
 static void
@@ -214,13 +284,18 @@ format(char *buf, const struct ui_event *ev)
 	case UI_EV_INFO:
 		put_safe(buf, &pos, ev->text, ev->text_len);
 		break;
+	case UI_EV_FILE:
+		file_line(buf, &pos, ev);
+		break;
 	}
 	buf[pos < TERM_LINE_MAX ? pos : TERM_LINE_MAX - 1] = '\0';
 }
 
+/* replace: the line overwrites the last one printed (a progress bar moving on). */
 static void
-term_print(const char *line)
+term_print(const char *line, int replace)
 {
+	const char *up = replace ? "\033[1A\r\033[K" : "";
 	int point;
 	char *saved;
 
@@ -231,7 +306,7 @@ term_print(const char *line)
 	 * leave a copy of the accepted line, then the new prompt after it.
 	 */
 	if (the_term != NULL && the_term->in_line) {
-		fprintf(rl_outstream, "\r%s\n", line);
+		fprintf(rl_outstream, "%s\r%s\n", up, line);
 		fflush(rl_outstream);
 		return;
 	}
@@ -241,7 +316,7 @@ term_print(const char *line)
 	rl_save_prompt();
 	rl_replace_line("", 0);
 	rl_redisplay();
-	fprintf(rl_outstream, "\r%s\n", line);
+	fprintf(rl_outstream, "%s\r%s\n", up, line);
 	rl_restore_prompt();
 	rl_replace_line(saved != NULL ? saved : "", 0);
 	rl_point = point;
@@ -259,8 +334,15 @@ term_emit(struct ui *ui, const struct ui_event *ev)
 	format(buf, ev);
 	/* Our own lines stay as typed, but a private one says whom it went to. */
 	if (buf[0] != '\0' && ev->kind != UI_EV_DELIVERED &&
-	    (ev->kind != UI_EV_SENT || (ev->msg & UI_MSG_PRIVATE)))
-		term_print(buf);
+	    (ev->kind != UI_EV_SENT || (ev->msg & UI_MSG_PRIVATE))) {
+		int bar = ev->kind == UI_EV_FILE && ev->what != NULL &&
+		    strcmp(ev->what, "progress") == 0;
+
+		/* A transfer's progress bar moves in place while nothing else is printed. */
+		term_print(buf, bar && the_term != NULL && the_term->bar == ev->xfer);
+		if (the_term != NULL)
+			the_term->bar = bar ? ev->xfer : 0;
+	}
 }
 
 static void
@@ -272,6 +354,7 @@ on_line(char *line)
 		t->ui.in.eof(t->ui.in.arg);
 		return;
 	}
+	t->bar = 0;		/* the typed line now sits below the bar */
 	if (*line != '\0') {
 		add_history(line);
 		t->in_line = 1;

@@ -282,13 +282,15 @@ xfers_peer_gone(struct xfers *x, void *peer)
 	}
 }
 
-void
+int
 xfers_list(struct xfers *x)
 {
 	struct xfer *t;
+	int n = 0;
 
-	for (t = x->list; t != NULL; t = t->next)
+	for (t = x->list; t != NULL; t = t->next, n++)
 		xfer_event(t, t->state == RX_OFFERED ? XEV_OFFERED : XEV_PROGRESS, NULL, NULL);
+	return n;
 }
 
 const struct xfer_stats *

@@ -91,8 +91,8 @@ void xfers_input(struct xfers *x, void *peer, const char *fp, const uint8_t *buf
 void xfers_peer_up(struct xfers *x, void *peer);
 /* peer is gone for good: its transfers fail (a receiver keeps its part). */
 void xfers_peer_gone(struct xfers *x, void *peer);
-/* One XEV_PROGRESS event per live transfer (the /files command). */
-void xfers_list(struct xfers *x);
+/* One event per live transfer (the /files command); returns how many. */
+int xfers_list(struct xfers *x);
 const struct xfer_stats *xfers_stats(const struct xfers *x);
 
 #endif

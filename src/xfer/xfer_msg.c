@@ -30,12 +30,12 @@ const char *
 xfer_reason_name(enum xfer_reason r)
 {
 	switch (r) {
-	case XFER_REASON_DECLINED:	return "declined";
+	case XFER_REASON_DECLINED:	return "rejected";
 	case XFER_REASON_NO_SPACE:	return "no-space";
-	case XFER_REASON_LIMIT:		return "limit";
-	case XFER_REASON_STOPPED:	return "stopped";
-	case XFER_REASON_SOURCE:	return "source";
-	case XFER_REASON_UNKNOWN:	return "unknown";
+	case XFER_REASON_LIMIT:		return "too-many";
+	case XFER_REASON_STOPPED:	return "cancelled";
+	case XFER_REASON_SOURCE:	return "source-changed";
+	case XFER_REASON_UNKNOWN:	return "no-such-transfer";
 	}
 	return "?";
 }

@@ -120,6 +120,8 @@ send_seg(struct xfer *t, uint64_t s)
 	m.data_len = len;
 	if ((r = xfer_send_msg(t, &m)) != 0)
 		return r;
+	if (s == tx->nxt)
+		g->flags = 0;		/* the slot's last user was TX_RING segments back */
 	if (g->flags & SEG_LOST) {
 		g->flags = (uint8_t)((g->flags & ~SEG_LOST) | SEG_RETX);
 		t->x->st.retransmits++;
@@ -248,7 +250,7 @@ hash_some(struct xfer *t)
 
 	if (want > 0) {
 		if ((buf = malloc(want)) == NULL) {
-			xfer_fail(t, "no memory");
+			xfer_fail(t, "no-memory");
 			return;
 		}
 		n = pread(tx->fd, buf, want, (off_t)tx->hashed);
@@ -256,7 +258,7 @@ hash_some(struct xfer *t)
 			crypto_generichash_update(tx->hash_state, buf, want);
 		free(buf);
 		if (n != (ssize_t)want) {
-			xfer_fail(t, "cannot read the file");
+			xfer_fail(t, "read-error");
 			return;
 		}
 		tx->hashed += want;

@@ -36,6 +36,7 @@ stun = 127.0.0.1:3479
 port = 41641
 dht-port = 4222
 dht-proxy = https://proxy.example.org:8080
+download-dir = ~/in
 EOF
 chmod 600 "$CFG"
 g --print-config >"$T_TMP/p1" || t_fail "--print-config failed: $(cat "$T_TMP/p1")"
@@ -45,12 +46,15 @@ g --print-config >"$T_TMP/p1" || t_fail "--print-config failed: $(cat "$T_TMP/p1
 [ "$(key "$T_TMP/p1" port)" = 41641 ] && [ "$(key "$T_TMP/p1" dht-port)" = 4222 ] || t_fail "ports not from the file"
 [ "$(key "$T_TMP/p1" dht-proxy)" = "https://proxy.example.org:8080" ] || t_fail "dht-proxy not carried"
 grep -q "^# .*Config file: $CFG" "$T_TMP/p1" || t_fail "--print-config does not name the file"
+[ "$(key "$T_TMP/p1" download-dir)" = "$H/in" ] || t_fail "download-dir not from the file, ~ expanded: $(key "$T_TMP/p1" download-dir)"
 
 g --print-config --nick cli --port 5 --stun 127.0.0.1:9 --stun 127.0.0.1:10 >"$T_TMP/p2" || t_fail "p2"
 [ "$(key "$T_TMP/p2" nick)" = cli ] && [ "$(key "$T_TMP/p2" port)" = 5 ] ||
 	t_fail "the command line did not win: $(cat "$T_TMP/p2")"
 [ "$(key "$T_TMP/p2" stun)" = "127.0.0.1:9,127.0.0.1:10" ] || t_fail "--stun did not replace the file's list"
 [ "$(key "$T_TMP/p2" dht-port)" = 4222 ] || t_fail "an option given changed another setting"
+g --print-config --download-dir /srv/x >"$T_TMP/p2c" && [ "$(key "$T_TMP/p2c" download-dir)" = /srv/x ] ||
+	t_fail "--download-dir did not beat the file"
 g --print-config --no-stun >"$T_TMP/p2b" && [ "$(key "$T_TMP/p2b" stun)" = none ] || t_fail "--no-stun"
 
 GONET_BOOTSTRAP_VAL=127.0.0.1:4309

@@ -69,6 +69,10 @@ static const struct parse_case {
 	{ "dht-proxy = ftp://p\n", "t:1: dht-proxy: want an http:// or https:// URL" },
 	{ "dht-proxy = http://\n", "t:1: dht-proxy: want an http:// or https:// URL" },
 	{ "dht-proxy = http://p q\n", "t:1: dht-proxy: want an http:// or https:// URL" },
+	{ "download-dir = /srv/in\n", NULL },
+	{ "download-dir = ~/Downloads/gonet\n", NULL },
+	{ "download-dir = Downloads\n", "t:1: download-dir: want an absolute path" },
+	{ "download-dir = ~alice/x\n", "t:1: download-dir: want an absolute path" },
 	{ "nick = a\n\0nick = b\n", "t:2: a NUL byte" },
 	{ "0123456789012345678901234567890123 = x\n", "t:1: key longer than 32 bytes" },
 };
@@ -100,7 +104,8 @@ test_parse(void)
 	/* What one file gives. */
 	{
 		static const char all[] = "nick = alice\nbootstrap = a:1\nbootstrap = b\n"
-		    "stun = none\nturn = turn:u:p@h\nport = 7\ndht-port = 8\ndht-proxy = http://x\n";
+		    "stun = none\nturn = turn:u:p@h\nport = 7\ndht-port = 8\ndht-proxy = http://x\n"
+		    "download-dir = ~/in\n";
 
 		r = cfgfile_parse(&c, all, sizeof(all) - 1, "t", err, sizeof(err));
 	}
@@ -112,6 +117,7 @@ test_parse(void)
 	CHECK(c.nturn == 1 && strcmp(c.turn[0], "turn:u:p@h") == 0 && cfgfile_has_secrets(&c));
 	CHECK(c.port == 7 && c.dht_port == 8);
 	CHECK_STR(c.dht_proxy, "http://x");
+	CHECK_STR(c.download_dir, "~/in");
 	CHECK(c.have == (1u << CFG__COUNT) - 1);
 
 	/* A refused file leaves nothing behind (no credential either). */

@@ -54,6 +54,8 @@ static const struct vector {
 	{ "BYE", "91 04", { .type = CHAT_BYE } },
 	{ "HELLO v2", "93 01 a5 616c696365 02",
 	  { .type = CHAT_HELLO, .nick = (const uint8_t *)"alice", .nick_len = 5, .version = 2 } },
+	{ "HELLO v3", "93 01 a5 616c696365 03",
+	  { .type = CHAT_HELLO, .nick = (const uint8_t *)"alice", .nick_len = 5, .version = 3 } },
 	{ "XMSG private", "95 05 cf 18bcfe5680000002 cf 0000018bcfe5687b a2 6869 01",
 	  { .type = CHAT_XMSG, .seq = UINT64_C(0x18bcfe5680000002),
 	    .unix_ms = UINT64_C(1700000000123), .text = (const uint8_t *)text_hi, .text_len = 2,

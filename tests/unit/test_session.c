@@ -23,6 +23,10 @@
  *            sender meanwhile, shows nothing, and its counters do not move;
  *            /me is an action for everyone; two peers with one nick make
  *            /msg NICK ambiguous until a fingerprint prefix picks one.
+ *   files    /send to one peer (the third sees nothing), nothing moves
+ *            until /accept, then the file arrives whole under its name
+ *            while chat goes on; again: a new name, nothing overwritten;
+ *            to the room, /reject; mistyped commands are errors.
  *   wait     --batch --wait: lines read while alone wait for the first
  *            peer (joining 10 s later) and are delivered in order; with
  *            nobody coming they are reported undelivered after --wait, and
@@ -92,13 +96,15 @@ struct event_rec {
 	enum ui_event_kind kind;
 	char what[24], path[16], reason[24], nick[24], via[24], fp[24], text[TEXT];
 	uint64_t at_ms, seq;
-	unsigned msg;
+	unsigned msg, xfer;
 	int64_t count;
+	uint64_t size, done;
+	char file[64], saved[160];
 };
 
 struct node {
 	const char *name;
-	char dir[64], idpath[96];
+	char dir[64], idpath[96], dl[96];
 	struct session_config cfg;
 	struct session *s;
 	struct {
@@ -131,6 +137,13 @@ ui_emit_rec(struct ui *ui, const struct ui_event *e)
 	r->seq = e->seq;
 	r->msg = e->msg;
 	r->count = e->count;
+	if (e->kind == UI_EV_FILE) {
+		r->xfer = e->xfer;
+		r->size = e->size;
+		r->done = e->done;
+		snprintf(r->file, sizeof(r->file), "%s", e->file != NULL ? e->file : "");
+		snprintf(r->saved, sizeof(r->saved), "%s", e->saved != NULL ? e->saved : "");
+	}
 	snprintf(r->fp, sizeof(r->fp), "%s", e->fp != NULL ? e->fp : "");
 	snprintf(r->what, sizeof(r->what), "%s", e->what != NULL ? e->what : "");
 	snprintf(r->path, sizeof(r->path), "%s", e->path != NULL ? e->path : "");
@@ -357,6 +370,9 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	n->cfg.wait_s = wait_s;
 	n->cfg.to = to;
 	n->cfg.cache_dir = with_cache ? n->dir : NULL;
+	strcpy(n->dl, n->dir);
+	strcat(n->dl, "/dl");
+	n->cfg.download_dir = n->dl;
 	n->port = (uint16_t)(50000 + i);
 	n->ui.ui.ops = &rec_ops;
 	n->ui.n = n;
@@ -384,7 +400,7 @@ node_stop(int i)
 	session_free(n->s);
 	n->s = NULL;
 	unlink(n->idpath);
-	if (rmdir(n->dir) != 0) {		/* the cache's files (with_cache) */
+	if (rmdir(n->dir) != 0) {		/* the cache's files (with_cache), downloads */
 		snprintf(rm, sizeof(rm), "rm -rf '%s'", n->dir);
 		if (system(rm) != 0)
 			fprintf(stderr, "could not remove %s\n", n->dir);
@@ -559,6 +575,13 @@ test_dht(void)
 	CHECK(find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "alice", NULL) != NULL);
 	CHECK_EQ(count(&nodes[0], UI_EV_DELIVERED, NULL), 1);
 
+	/* No file through the mailbox: refused, and the user is told why. */
+	mark = nodes[0].nev;
+	say(0, "/send /etc/hostname bob");
+	CHECK(find(&nodes[0], mark, UI_EV_ERROR, NULL, NULL, NULL) != NULL &&
+	    strstr(find(&nodes[0], mark, UI_EV_ERROR, NULL, NULL, NULL)->text, "mailbox") != NULL);
+	CHECK(find(&nodes[0], mark, UI_EV_FILE, NULL, NULL, NULL) == NULL);
+
 	/* The cut goes: punching again brings the direct path. */
 	mark = nodes[0].nev;
 	set_cut(0, 1, 0);
@@ -637,7 +660,7 @@ test_direct(void)
 	CHECK_EQ(nodes[2].nev, mark[2]);
 	report_text(2, after, sizeof(after));
 	CHECK_MSG(strcmp(before, after) == 0, "carol's counters moved:\n  %s\n  %s", before, after);
-	CHECK_MSG(strstr(after, "chat alice chat version 2; in: 0 delivered (0 private)") != NULL,
+	CHECK_MSG(strstr(after, "chat alice chat version 3; in: 0 delivered (0 private)") != NULL,
 	    "carol's report: %s", after);
 	if (getenv("TEST_SESSION_VERBOSE") != NULL)
 		fprintf(stderr, "carol before and after:\n  %s\n  %s\n", before, after);
@@ -779,6 +802,171 @@ test_wait(void)
 	node_stop(2);
 }
 
+/* The first file event of n from index from with this what (and file when given). */
+static const struct event_rec *
+find_file(const struct node *n, unsigned from, const char *what, const char *file)
+{
+	unsigned i;
+
+	for (i = from; i < n->nev; i++)
+		if (n->ev[i].kind == UI_EV_FILE && strcmp(n->ev[i].what, what) == 0 &&
+		    (file == NULL || strcmp(n->ev[i].file, file) == 0))
+			return &n->ev[i];
+	return NULL;
+}
+
+/* Whether the file at path holds exactly buf[0..len). */
+static int
+same_content(const char *path, const uint8_t *buf, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t b[4096];
+	size_t off = 0, n;
+	int same = f != NULL;
+
+	while (same && (n = fread(b, 1, sizeof(b), f)) > 0) {
+		same = off + n <= len && memcmp(b, buf + off, n) == 0;
+		off += n;
+	}
+	if (f != NULL)
+		fclose(f);
+	return same && off == len;
+}
+
+static unsigned
+count_entries(const char *dir)
+{
+	char cmd[160];
+	FILE *p;
+	unsigned n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' 2>/dev/null | wc -l", dir);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fscanf(p, "%u", &n) != 1)
+			n = 0;
+		pclose(p);
+	}
+	return n;
+}
+
+static void
+test_files(void)
+{
+	enum { SIZE = 3 << 20 };
+	const struct event_rec *r;
+	char src[128], line[192], report[1024];
+	unsigned mark[NODES], n, i;
+	uint8_t *content;
+	FILE *f;
+
+	reset_world();
+	node_start(0, "alice");
+	node_start(1, "bob");
+	node_start(2, "carol");
+	run_for(8000);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(count(&nodes[i], UI_EV_PATH_UP, "lan"), 2);
+
+	content = malloc(SIZE);
+	CHECK(content != NULL);
+	if (content == NULL)
+		return;
+	randombytes_buf(content, SIZE);
+	snprintf(src, sizeof(src), "%s/report 1.bin", nodes[0].dir);
+	f = fopen(src, "wb");
+	CHECK(f != NULL && fwrite(content, 1, SIZE, f) == SIZE);
+	if (f != NULL)
+		fclose(f);
+	for (i = 0; i < 3; i++)
+		mark[i] = nodes[i].nev;
+
+	/* Offered to bob alone: carol sees nothing; bob's name, size, sender. */
+	snprintf(line, sizeof(line), "/send \"%s\" bob", src);
+	say(0, line);
+	run_for(3000);
+	r = find_file(&nodes[1], mark[1], "offered", "report 1.bin");
+	CHECK_MSG(r != NULL, "bob was not offered the file");
+	n = r != NULL ? r->xfer : 0;
+	CHECK(r != NULL && r->size == SIZE && strcmp(r->nick, "alice") == 0 && strlen(r->fp) == 19);
+	CHECK(find_file(&nodes[0], mark[0], "waiting", "report 1.bin") != NULL);
+	CHECK(find(&nodes[2], mark[2], UI_EV_FILE, NULL, NULL, NULL) == NULL);
+
+	/* Unaccepted: nothing arrives, nothing is written. */
+	CHECK_EQ(count_entries(nodes[1].dl), 0);
+	report_text(1, report, sizeof(report));
+	CHECK_MSG(strstr(report, "files: data in 0,") != NULL, "bob's report: %s", report);
+
+	/* Accepted: it arrives whole under its name; a line on the way arrives too. */
+	snprintf(line, sizeof(line), "/accept %u", n);
+	say(1, line);
+	run_for(200);
+	say(0, "while it flows");
+	run_for(200);
+	CHECK(find_text(&nodes[1], mark[1], UI_EV_MESSAGE, "while it flows") != NULL);
+	run_for(60000);
+	r = find_file(&nodes[1], mark[1], "done", "report 1.bin");
+	CHECK_MSG(r != NULL, "bob did not get the file");
+	if (r != NULL) {
+		CHECK(strstr(r->saved, "/dl/report 1.bin") != NULL);
+		CHECK(same_content(r->saved, content, SIZE));
+	}
+	CHECK(find_file(&nodes[0], mark[0], "done", "report 1.bin") != NULL);
+	CHECK(find_file(&nodes[1], mark[1], "failed", NULL) == NULL);
+
+	/* The same again: a new name, nothing overwritten. */
+	mark[1] = nodes[1].nev;
+	snprintf(line, sizeof(line), "/send \"%s\" bob", src);
+	say(0, line);
+	run_for(1000);
+	r = find_file(&nodes[1], mark[1], "offered", NULL);
+	CHECK(r != NULL);
+	snprintf(line, sizeof(line), "/accept %u", r != NULL ? r->xfer : 0);
+	say(1, line);
+	run_for(60000);
+	r = find_file(&nodes[1], mark[1], "done", NULL);
+	CHECK(r != NULL && strstr(r->saved, "/dl/report 1 (1).bin") != NULL);
+	CHECK(r != NULL && same_content(r->saved, content, SIZE));
+
+	/* To the room: carol rejects, alice is told. */
+	mark[0] = nodes[0].nev;
+	mark[2] = nodes[2].nev;
+	snprintf(line, sizeof(line), "/send '%s'", src);
+	say(0, line);
+	run_for(1000);
+	r = find_file(&nodes[2], mark[2], "offered", NULL);
+	CHECK(r != NULL && find_file(&nodes[1], mark[1], "offered", NULL) != NULL);
+	snprintf(line, sizeof(line), "/reject %u", r != NULL ? r->xfer : 0);
+	say(2, line);
+	run_for(1000);
+	r = find_file(&nodes[0], mark[0], "failed", NULL);
+	CHECK(r != NULL && strcmp(r->nick, "carol") == 0);
+	CHECK_EQ(count_entries(nodes[2].dl), 0);
+
+	/* /files lists bob's waiting offer; what cannot be is an error, never a crash. */
+	mark[1] = nodes[1].nev;
+	say(1, "/files");
+	CHECK(find_file(&nodes[1], mark[1], "offered", NULL) != NULL);
+	mark[0] = nodes[0].nev;
+	say(0, "/send");
+	say(0, "/send \"unterminated");
+	say(0, "/send a b c");
+	say(0, "/send /nonexistent/file");
+	say(0, "/send /etc");
+	say(0, "/accept");
+	say(0, "/accept x");
+	say(0, "/accept 99");
+	say(0, "/cancel 99");
+	say(0, "/reject 0");
+	for (n = 0, i = mark[0]; i < nodes[0].nev; i++)
+		n += nodes[0].ev[i].kind == UI_EV_ERROR;
+	CHECK_EQ(n, 10);
+	CHECK(find(&nodes[0], mark[0], UI_EV_FILE, NULL, NULL, NULL) == NULL);
+	free(content);
+	node_stop(0);
+	node_stop(1);
+	node_stop(2);
+}
+
 int
 main(void)
 {
@@ -790,6 +978,7 @@ main(void)
 	test_dht();
 	test_direct();
 	test_wait();
+	test_files();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
 	timers_free(timers);
 	printf("test_session: %llu datagrams, %llu cut\n", sent_total, cut_total);
