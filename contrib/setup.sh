@@ -17,7 +17,7 @@ PKGS_BUILD="build-essential autoconf automake pkg-config libsodium-dev libevent-
 # What the tests start for real: DHT nodes, wireguard-go, NAT lab, fuzzers.
 PKGS_TEST="dhtnode wireguard-go wireguard-tools iproute2 nftables iptables conntrack
 	socat coturn tmux clang libclang-rt-14-dev procps psmisc util-linux
-	libnetfilter-queue-dev"
+	libnetfilter-queue-dev miniupnpd-nftables miniupnpc natpmpc"
 
 install_missing() {
 	local missing=() p

@@ -11,10 +11,14 @@
 #     ├─ C prc  ── hC1      port-restricted cone (masquerade)
 #     ├─ D sym  ── hD1      symmetric (masquerade fully-random)
 #     ├─ E double: cgn ── home ── hE1
-#     └─ F samenat ── hF1, hF2
+#     ├─ F samenat ── hF1, hF2
+#     ├─ G sym upnp ── hG1  symmetric, miniupnpd (UPnP IGD, NAT-PMP, PCP)
+#     ├─ H prc v6  ── hH1   port-restricted + global IPv6 behind a stateful firewall
+#     └─ I sym v6  ── hI1   symmetric + global IPv6 behind a stateful firewall
 #
 # Checks: every site's mapping and filtering as named (tests/lab/natcheck
-# against the reflector), and `gonet --nat-check` (RFC 5780 against coturn)
+# against the reflector), IPv6 off where the site has no v6 flag, the IPv6
+# firewalls stateful, miniupnpd mapping, letting in and deleting, and `gonet --nat-check` (RFC 5780 against coturn)
 # reporting the same; the DHT nodes answer and coturn answers STUN from
 # inside a NATed host; 40 ms each way on C's access link gives an echo RTT
 # of at least 80 ms; 20% loss each way on A's link loses about 36% of 200
@@ -28,14 +32,15 @@ host_links_before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 start=$SECONDS
 
 lab_init || t_fail "lab_init"
-for s in "A none" "B cone" "C prc" "D sym" "E double" "F samenat"; do
+SITES=("A none" "B cone" "C prc" "D sym" "E double" "F samenat" "G sym upnp" "H prc v6" "I sym v6")
+for s in "${SITES[@]}"; do
 	lab_site $s || t_fail "lab_site $s"
 done
 t_log "lab up in $((SECONDS - start)) s"
 
 # --- every NAT as named (the sites are independent: measure in parallel) ----
 pids=()
-for s in "A none" "B cone" "C prc" "D sym" "E double" "F samenat"; do
+for s in "${SITES[@]}"; do
 	set -- $s
 	lab_check_site "$1" "$2" >"$T_TMP/check-$1.out" 2>"$T_TMP/check-$1.err" &
 	pids+=($!)
@@ -55,15 +60,18 @@ if [ -x "$T_BUILD/gonet" ]; then
 		[D]="address-and-port-dependent address-and-port-dependent symmetric"
 		[E]="endpoint-independent address-and-port-dependent port-restricted cone"
 		[F]="endpoint-independent address-and-port-dependent port-restricted cone"
+		[G]="address-and-port-dependent address-and-port-dependent symmetric"
+		[H]="endpoint-independent address-and-port-dependent port-restricted cone"
+		[I]="address-and-port-dependent address-and-port-dependent symmetric"
 	)
 	pids=()
-	for site in A B C D E F; do
+	for site in A B C D E F G H I; do
 		lab_exec "$(lab_host $site)" timeout -k 2 40 "$T_BUILD/gonet" --nat-check --json \
 			--stun "$LAB_STUN" >"$T_TMP/nc-$site.json" 2>&1 &
 		pids+=($!)
 	done
 	for i in "${!pids[@]}"; do wait "${pids[$i]}" || true; done
-	for site in A B C D E F; do
+	for site in A B C D E F G H I; do
 		j=$(cat "$T_TMP/nc-$site.json")
 		got="$(echo "$j" | sed -n 's/.*"mapping":"\([^"]*\)".*/\1/p') $(echo "$j" |
 			sed -n 's/.*"filtering":"\([^"]*\)".*/\1/p') $(echo "$j" |
@@ -133,6 +141,10 @@ host_links_after=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 for ns in "${T_NETNS[@]}"; do
 	[ -z "$(ip -n "$ns" route show default | grep -v 'via 192.168\|via 100.64')" ] ||
 		t_fail "$ns has a default route off the lab: $(ip -n "$ns" route show default)"
+done
+for ns in "${T_NETNS[@]}"; do
+	[ -z "$(ip -n "$ns" -6 addr show scope global 2>/dev/null | grep inet6 | grep -v 'inet6 2001:db8:')" ] ||
+		t_fail "$ns has global IPv6 outside 2001:db8::/32"
 done
 echo "containment: internet has no default route, host namespace unchanged, ${#T_NETNS[@]} namespaces"
 echo "ok: lab verified in $((SECONDS - start)) s"
