@@ -39,6 +39,17 @@ struct cand {
 	uint16_t port;
 };
 
+/*
+ * Key "nat" (optional): how the publisher's NAT maps it, [class, delta]
+ * (tunnel/nat/natclass.h has the classes; dht/ only carries the numbers).
+ * class 0 means unknown and is not written; a class this version does not
+ * know is kept as read and reads as unknown.
+ */
+struct record_nat {
+	uint8_t cls;			/* 0 unknown (absent), 1..4 as natclass.h; 255 above 255 */
+	uint16_t delta;			/* port step, two's complement (sequential mapping) */
+};
+
 struct record {
 	uint8_t id[RECORD_ID_LEN];	/* Ed25519 public key */
 	uint8_t wg[RECORD_WG_LEN];	/* WireGuard X25519 public key */
@@ -47,6 +58,7 @@ struct record {
 	uint64_t exp;
 	unsigned ncand;			/* usable candidates only */
 	struct cand cand[RECORD_MAX_CANDIDATES];
+	struct record_nat nat;		/* "nat", optional */
 };
 
 /* Rejection reasons, in the order receivers check them. */

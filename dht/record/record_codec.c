@@ -10,8 +10,9 @@
  *    no count can make us loop or read past the buffer;
  *  - an integer is any msgpack int format holding a value in range; nil,
  *    bool and float are not integers; str and bin are not interchangeable;
- *  - the seven known keys must appear exactly once; other keys (str or not)
- *    are skipped, but a str key repeated anywhere is a duplicate;
+ *  - the seven known keys must appear exactly once, "nat" at most once;
+ *    other keys (str or not) are skipped, but a str key repeated anywhere
+ *    is a duplicate;
  *  - nothing may follow the top-level value.
  */
 #include "config.h"
@@ -42,7 +43,7 @@ record_encode_body(const struct record *rec, uint8_t *out, size_t outlen, size_t
 			return -1;
 
 	mpack_writer_init(&w, out, outlen);
-	mpack_write_map(&w, 7);
+	mpack_write_map(&w, rec->nat.cls != 0 ? 8 : 7);
 	mpack_write_key(&w, "v");
 	mpack_write_uint(&w, RECORD_VERSION);
 	mpack_write_key(&w, "id");
@@ -64,6 +65,12 @@ record_encode_body(const struct record *rec, uint8_t *out, size_t outlen, size_t
 		mpack_write_uint(&w, c->kind);
 		mpack_write_bin(&w, c->addr, c->family == 4 ? 4 : 16);
 		mpack_write_uint(&w, c->port);
+	}
+	if (rec->nat.cls != 0) {
+		mpack_write_key(&w, "nat");
+		mpack_write_array(&w, 2);
+		mpack_write_uint(&w, rec->nat.cls);
+		mpack_write_uint(&w, rec->nat.delta);
 	}
 	return mpack_writer_end(&w, written);
 }
@@ -180,6 +187,27 @@ read_candidates(struct mpack_reader *r, void *obj)
 	return 0;
 }
 
+/* "nat": [class, delta], both uints; delta <= 65535. */
+static int
+read_nat(struct mpack_reader *r, void *obj)
+{
+	struct record *rec = obj;
+	uint64_t n, cls, delta;
+
+	if (mpack_read_array(r, &n, "nat is not an array") != 0)
+		return -1;
+	if (n != 2)
+		return mpack_fail(r, "nat is not an array of 2");
+	if (mpack_read_uint(r, &cls, "nat class is not a uint") != 0 ||
+	    mpack_read_uint(r, &delta, "nat delta is not a uint") != 0)
+		return -1;
+	if (delta > 65535)
+		return mpack_fail(r, "nat delta over 65535");
+	rec->nat.cls = cls > 255 ? 255 : (uint8_t)cls;
+	rec->nat.delta = (uint16_t)delta;
+	return 0;
+}
+
 static const struct mpack_field body_fields[] = {
 	MPACK_CONST("v", RECORD_VERSION, "v is not a uint", "v is not 1"),
 	MPACK_BIN("id", struct record, id, "id is not bin 32"),
@@ -189,6 +217,7 @@ static const struct mpack_field body_fields[] = {
 	MPACK_UINT("seq", struct record, seq, "seq is not a uint"),
 	MPACK_UINT("exp", struct record, exp, "exp is not a uint"),
 	MPACK_CUSTOM("c", read_candidates),
+	MPACK_CUSTOM_OPTIONAL("nat", read_nat),
 };
 
 /* Every entry takes >= 2 bytes, so a body within RECORD_MAX_VALUE has fewer. */

@@ -108,7 +108,9 @@ mpack_read_fields(struct mpack_reader *r, const struct mpack_map *m, void *obj)
 	if (m->nfields == 0 || m->nfields > MPACK_MAP_MAX_FIELDS ||
 	    m->max_keys > MPACK_MAP_MAX_KEYS)
 		return mpack_fail(r, "bad map");		/* a table error, not input */
-	all = m->nfields == 32 ? UINT32_MAX : (UINT32_C(1) << m->nfields) - 1;
+	for (all = 0, i = 0; i < m->nfields; i++)	/* the required fields */
+		if (!m->fields[i].optional)
+			all |= UINT32_C(1) << i;
 	if (mpack_read_map(r, &count, m->not_map) != 0)
 		return -1;
 	if (count > m->max_keys)
@@ -129,7 +131,7 @@ mpack_read_fields(struct mpack_reader *r, const struct mpack_map *m, void *obj)
 			return -1;
 		found |= UINT32_C(1) << (f - m->fields);
 	}
-	if (found != all)
+	if ((found & all) != all)
 		return mpack_fail(r, "missing key");
 	return 0;
 }

@@ -14,7 +14,9 @@
  *  - any other key, str or not, is skipped with its value (nesting at most
  *    levels deep: "nested too deep")
  *  - a field absent at the end:		"missing key"
- * Every field is required. Nothing after the map is looked at: a caller
+ * Every field is required unless its row says optional (MPACK_CUSTOM_OPTIONAL:
+ * a key added to a format later, which old writers leave out). Nothing after
+ * the map is looked at: a caller
  * whose map is the whole value ends with mpack_end().
  *
  *	static const struct mpack_field fields[] = {
@@ -61,6 +63,7 @@ struct mpack_field {
 	const char *bad_utf8;		/* STR: not well-formed UTF-8 */
 	/* CUSTOM: read the value into obj; 0, or -1 with mpack_fail(). */
 	int (*read)(struct mpack_reader *r, void *obj);
+	int optional;			/* may be absent (still at most once) */
 };
 
 /*
@@ -83,10 +86,12 @@ struct mpack_field {
 	  .bad_value = (bad_value_), .bad_utf8 = (bad_utf8_) }
 #define MPACK_CUSTOM(k, read_) \
 	{ .key = (k), .type = MPACK_FIELD_CUSTOM, .read = (read_) }
+#define MPACK_CUSTOM_OPTIONAL(k, read_) \
+	{ .key = (k), .type = MPACK_FIELD_CUSTOM, .read = (read_), .optional = 1 }
 
 struct mpack_map {
 	const struct mpack_field *fields;
-	unsigned nfields;		/* 1..MPACK_MAP_MAX_FIELDS, every one required */
+	unsigned nfields;		/* 1..MPACK_MAP_MAX_FIELDS */
 	size_t max_keys;		/* entries announced, <= MPACK_MAP_MAX_KEYS */
 	int levels;			/* nesting allowed in skipped keys and values */
 	const char *not_map;		/* the reason when the value is not a map */

@@ -81,7 +81,8 @@ same_record(const struct record *a, const struct record *b)
 	unsigned i;
 
 	if (memcmp(a->id, b->id, 32) || memcmp(a->wg, b->wg, 32) || strcmp(a->nick, b->nick) ||
-	    a->seq != b->seq || a->exp != b->exp || a->ncand != b->ncand)
+	    a->seq != b->seq || a->exp != b->exp || a->ncand != b->ncand ||
+	    a->nat.cls != b->nat.cls || a->nat.delta != b->nat.delta)
 		return 0;
 	for (i = 0; i < a->ncand; i++)
 		if (a->cand[i].kind != b->cand[i].kind || a->cand[i].family != b->cand[i].family ||
@@ -207,6 +208,90 @@ test_vector(void)
 	CHECK(strcmp(hex, VECTOR_VALUE) == 0);
 	CHECK(record_open(v, (size_t)n, key, ih, NOW, &out) == REC_OK);
 	CHECK(same_record(&in, &out));
+}
+
+/*
+ * doc/PROTOCOL.md "Example record", with "nat": [3, 1] (sequential, step
+ * 1): the body of the example with the key appended and the map 8 long.
+ */
+static const char VECTOR_NAT_BODY[] =
+    "88a17601a26964c42003a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d"
+    "5f1ddc8664125531b8a27767c420404142434445464748494a4b4c4d4e4f5051"
+    "52535455565758595a5b5c5d5e5fa46e69636ba5616c696365a3736571cf0000"
+    "019d3a545aa0a3657870ce69c95068a163929300c404c0a80114cdca6c9301c4"
+    "1020010db8000000000000000000000001cd9c40a36e6174920301";
+
+/* The optional key "nat": written only when known, read strictly when there. */
+static void
+test_nat_key(void)
+{
+	static const struct {
+		const char *what, *hex;		/* the value of "nat", or a whole entry */
+		int entries;			/* map entries added */
+		const char *why;		/* NULL: accepted */
+		uint8_t cls;
+		uint16_t delta;
+	} cases[] = {
+		{ "sequential +1", "a36e6174920301", 1, NULL, 3, 1 },
+		{ "random", "a36e6174920400", 1, NULL, 4, 0 },
+		{ "step -1 as two's complement", "a36e617492 03cdffff", 1, NULL, 3, 0xffff },
+		{ "a class from the future is kept", "a36e6174920900", 1, NULL, 9, 0 },
+		{ "a huge class is kept as 255", "a36e617492cf010000000000000000", 1, NULL, 255, 0 },
+		{ "delta over 65535", "a36e61749203ce00010000", 1, "nat delta over 65535", 0, 0 },
+		{ "one element", "a36e61749103", 1, "nat is not an array of 2", 0, 0 },
+		{ "three elements", "a36e6174930301c0", 1, "nat is not an array of 2", 0, 0 },
+		{ "not an array", "a36e617403", 1, "nat is not an array", 0, 0 },
+		{ "class bool", "a36e617492c301", 1, "nat class is not a uint", 0, 0 },
+		{ "delta negative", "a36e61749203ff", 1, "nat delta is not a uint", 0, 0 },
+		{ "twice", "a36e6174920301a36e6174920301", 2, "duplicate key", 0, 0 },
+		{ "bin key: skipped", "c4036e6174c0", 1, NULL, 0, 0 },
+	};
+	uint8_t body[RECORD_MAX_VALUE], v[RECORD_MAX_VALUE];
+	struct record in, out;
+	size_t i, blen = 0, n;
+	char hex[2 * RECORD_MAX_VALUE + 1];
+
+	/* Unknown: no key, the body of the example unchanged (old readers see nothing new). */
+	base_record(&in, pk_a);
+	CHECK(record_encode_body(&in, body, sizeof(body), &blen) == 0);
+	CHECK_EQ(body[0], 0x87);
+	/* Known: the vector. */
+	in.nat.cls = 3;
+	in.nat.delta = 1;
+	CHECK(record_encode_body(&in, body, sizeof(body), &blen) == 0);
+	sodium_bin2hex(hex, sizeof(hex), body, blen);
+	if (verbose)
+		printf("vector body with nat (%zu bytes): %s\n", blen, hex);
+	CHECK_STR(hex, VECTOR_NAT_BODY);
+	n = seal_body(body, blen, sk_a, v);
+	CHECK(open_v(v, n, &out, NULL) == REC_OK && same_record(&in, &out));
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = "unset";
+		enum record_reject r;
+		char clean[128];
+		size_t add = 0, j, k;
+
+		base_record(&in, pk_a);
+		CHECK(record_encode_body(&in, body, sizeof(body), &blen) == 0);
+		body[0] = (uint8_t)(0x87 + cases[i].entries);
+		for (j = k = 0; cases[i].hex[j] != '\0'; j++)
+			if (cases[i].hex[j] != ' ')
+				clean[k++] = cases[i].hex[j];
+		clean[k] = '\0';
+		CHECK(sodium_hex2bin(body + blen, sizeof(body) - blen, clean, k, NULL, &add, NULL) == 0);
+		n = seal_body(body, blen + add, sk_a, v);
+		r = open_v(v, n, &out, &why);
+		if (cases[i].why == NULL) {
+			CHECK_MSG(r == REC_OK, "%s: %s (%s)", cases[i].what, record_reject_name(r),
+			    why ? why : "-");
+			CHECK_MSG(out.nat.cls == cases[i].cls && out.nat.delta == cases[i].delta,
+			    "%s: nat %u %u", cases[i].what, out.nat.cls, out.nat.delta);
+		} else {
+			CHECK_MSG(r == REC_SHAPE && why != NULL && strcmp(why, cases[i].why) == 0,
+			    "%s: %s (%s)", cases[i].what, record_reject_name(r), why ? why : "-");
+		}
+	}
 }
 
 /* ---- one case per rejection reason -------------------------------------- */
@@ -944,6 +1029,7 @@ main(int argc, char **argv)
 	setup();
 	test_round_trip();
 	test_vector();
+	test_nat_key();
 	test_reject_outer();
 	test_reject_sig();
 	test_reject_exp();

@@ -48,3 +48,6 @@ value = b'GN\x01' + nonce + xchacha_seal(record_key, nonce, env, b'GN\x01' + ih)
 print('pk', pk.hex())
 print('body', body.hex())
 print('value', len(value), value.hex())
+# The same body with "nat": [3, 1] (doc/PROTOCOL.md, after the example).
+body_nat = b'\x88' + body[1:] + mstr(b'nat') + b'\x92' + muint(3) + muint(1)
+print('body_nat', len(body_nat), body_nat.hex())
