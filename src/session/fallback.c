@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include "src/session/cands.h"
 #include "src/session/core.h"
 #include "src/session/fallback.h"
 #include "src/session/peer.h"
+#include "src/session/stun_servers.h"
+#include "tunnel/nat/natclass.h"
 
 static uint64_t
 min_u64(uint64_t a, uint64_t b)
@@ -24,6 +27,72 @@ punching_without_pair(const struct peer *p, uint64_t after_ms, uint64_t now)
 	    now >= p->punching.punch.start_ms + after_ms;
 }
 
+/* A global unicast IPv6 address (2000::/3): no NAT, a stateful firewall at most. */
+static int
+global_v6(const struct cand *c)
+{
+	return c->family == 6 && (c->addr[0] & 0xe0) == 0x20;
+}
+
+/* One side of the pair, from candidates (ours or the record's) and a class. */
+static void
+side(struct nat_side *sd, enum nat_class cls, const struct cand *c, unsigned n)
+{
+	unsigned i;
+
+	sd->cls = cls;
+	sd->mapped = sd->v6 = 0;
+	for (i = 0; i < n; i++) {
+		if (c[i].kind == CAND_MAPPED)
+			sd->mapped = 1;
+		if (global_v6(&c[i]))
+			sd->v6 = 1;
+	}
+}
+
+int
+fallback_strategy(const struct peer *p)
+{
+	struct cand ours[RECORD_MAX_CANDIDATES];
+	struct nat_side us, them;
+	unsigned n;
+
+	n = cands_record(p->s, ours);
+	side(&us, stun_servers_nat(p->s, ENDPOINT_V4)->cls, ours, n);
+	side(&them, nat_class_from_wire(p->rec.nat.cls), p->rec.cand, p->rec.ncand);
+	return (int)nat_pair_strategy(&us, &them);
+}
+
+/* Punching alone is not expected to work for this pair. */
+static int
+hard_pair(const struct peer *p)
+{
+	return fallback_strategy(p) != NAT_STRATEGY_PUNCH;
+}
+
+const char *
+fallback_peer_nat(const struct peer *p)
+{
+	return nat_class_name(nat_class_from_wire(p->rec.nat.cls));
+}
+
+const char *
+fallback_strategy_name(const struct peer *p)
+{
+	if (p->fb.frames != NULL && p->state != PEER_UP && p->state != PEER_HANDSHAKE)
+		return "fallback";
+	if (p->state == PEER_UP || p->state == PEER_HANDSHAKE) {
+		if (peer_relayed(p) || p->path.ep_type == CAND_TYPE_RELAY)
+			return "fallback";
+		if (p->path.ep_type == CAND_TYPE_MAPPED)
+			return "portmap";
+		if (p->path.ep.family == ENDPOINT_V6)
+			return "ipv6";
+		return "punch";
+	}
+	return nat_strategy_name((enum nat_strategy)fallback_strategy(p));
+}
+
 int
 fallback_due(const struct peer *p, enum link_kind kind, uint64_t now)
 {
@@ -31,11 +100,13 @@ fallback_due(const struct peer *p, enum link_kind kind, uint64_t now)
 	case LINK_DIRECT:
 		return 1;
 	case LINK_RELAY:
-		return p->state == PEER_FAILED || punching_without_pair(p, FALLBACK_RELAY_MS, now);
+		return p->state == PEER_FAILED ||
+		    punching_without_pair(p, hard_pair(p) ? 0 : FALLBACK_RELAY_MS, now);
 	case LINK_TURN:
-		return now >= p->punching.punch.start_ms + FALLBACK_TURN_MS;
+		return now >= p->punching.punch.start_ms + (hard_pair(p) ? 0 : FALLBACK_TURN_MS);
 	case LINK_DHT:
-		return p->state == PEER_FAILED;
+		return p->state == PEER_FAILED ||
+		    (hard_pair(p) && punching_without_pair(p, FALLBACK_HARD_DHT_MS, now));
 	case LINK__COUNT:
 		break;
 	}
@@ -78,6 +149,20 @@ on_timer(void *arg)
 			next = ask_relay(p, now);
 		else
 			next = p->punching.punch.start_ms + FALLBACK_RELAY_MS;
+		if (hard_pair(p) && p->fb.frames == NULL) {
+			if (fallback_due(p, LINK_DHT, now)) {
+				links_seek(s, LINK_DHT, p);
+				if (p->state != PEER_PUNCHING || p->fb.frames != NULL) {
+					fallback_update(p);	/* the state moved on */
+					return;
+				}
+			} else {
+				next = min_u64(next, p->punching.punch.start_ms + FALLBACK_HARD_DHT_MS);
+			}
+		}
+		/* Our class may still be coming: a pair that turns out hard must not wait. */
+		if (stun_servers_pending(s) && now < p->punching.punch.start_ms + FALLBACK_RELAY_MS)
+			next = min_u64(next, now + FALLBACK_CLASS_RECHECK_MS);
 		break;
 	case PEER_FAILED:
 		if (p->fb.frames == NULL)

@@ -263,6 +263,8 @@ emit_path_up(struct peer *p, const char *what)
 	ev.endpoint = ep;
 	ev.rtt_ms = p->path.rtt_ms;
 	set_via(p, &ev);
+	ev.nat = fallback_peer_nat(p);
+	ev.strategy = fallback_strategy_name(p);
 	session_emit(p->s, &ev);
 }
 
@@ -461,6 +463,8 @@ peer_use_frames(struct peer *p, struct link *l)
 	p->fb.frames_ms = session_now_ms(p->s);
 	peer_ui(p, &ev, UI_EV_PATH_UP);
 	ev.path = l->ops->name;
+	ev.nat = fallback_peer_nat(p);
+	ev.strategy = fallback_strategy_name(p);
 	session_emit(p->s, &ev);
 	p->hello.state = HELLO_SENDING;
 	p->hello.interval_ms = PEER_HELLO_FIRST_MS;
@@ -882,5 +886,7 @@ peer_who(struct peer *p)
 		set_via(p, &ev);
 	if (p->live.last_rx_ms != 0)
 		ev.last_seen_s = (int64_t)((session_now_ms(p->s) - p->live.last_rx_ms) / 1000);
+	ev.nat = fallback_peer_nat(p);
+	ev.strategy = fallback_strategy_name(p);
 	session_emit(p->s, &ev);
 }

@@ -58,6 +58,7 @@ struct rendezvous {
 
 	struct cand cand[RECORD_MAX_CANDIDATES];
 	unsigned ncand;
+	struct record_nat nat;		/* "nat"; cls 0: not published */
 
 	uint64_t seq;			/* last published */
 	uint64_t published_s;		/* when (injected clock, s); 0: never */
@@ -185,6 +186,7 @@ publish(struct rendezvous *rv, uint64_t ms)
 	rec.exp = now + RECORD_TTL;
 	rec.ncand = rv->ncand;
 	memcpy(rec.cand, rv->cand, sizeof(rec.cand));
+	rec.nat = rv->nat;
 	rv->seq = rec.seq;
 	seq_save(rv, rv->seq);
 
@@ -384,6 +386,16 @@ rendezvous_set_candidates(struct rendezvous *rv, const struct cand *cand, unsign
 	if (n > 0)
 		memcpy(rv->cand, cand, n * sizeof(*cand));
 	rv->ncand = n;
+	rv->dirty = true;
+	rendezvous_tick(rv);
+}
+
+void
+rendezvous_set_nat(struct rendezvous *rv, const struct record_nat *nat)
+{
+	if (rv->nat.cls == nat->cls && rv->nat.delta == nat->delta)
+		return;
+	rv->nat = *nat;
 	rv->dirty = true;
 	rendezvous_tick(rv);
 }

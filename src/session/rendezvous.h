@@ -65,6 +65,8 @@ void rendezvous_free(struct rendezvous *rv);
 
 /* New candidate list (copied, at most RECORD_MAX_CANDIDATES): republishes if it changed. */
 void rendezvous_set_candidates(struct rendezvous *rv, const struct cand *cand, unsigned n);
+/* Our NAT class for the record's "nat" key (republished when it changed). */
+void rendezvous_set_nat(struct rendezvous *rv, const struct record_nat *nat);
 /* Publish a fresh seq now (e.g. the nick in self.nick changed in place). */
 void rendezvous_republish(struct rendezvous *rv);
 /* Re-read the clock and do whatever is due; the internal timer calls it too. */

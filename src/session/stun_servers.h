@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct endpoint;
+struct nat_verdict;
 struct session;
 
 enum {
@@ -26,6 +27,15 @@ void stun_servers_stop(struct session *s);
 /* A datagram the demux called STUN. */
 void stun_servers_input(struct session *s, const struct endpoint *from, const uint8_t *buf,
     size_t len);
+/*
+ * Our NAT as the answers so far show it (tunnel/nat/natclass.h), for the
+ * family ENDPOINT_V4 or ENDPOINT_V6: UNKNOWN until two servers (or one
+ * RFC 5780 server's two addresses, asked when it names its OTHER-ADDRESS)
+ * answered. The IPv4 class goes into our record's "nat" key.
+ */
+const struct nat_verdict *stun_servers_nat(const struct session *s, unsigned family);
+/* 1 while the first round may still tell us something. */
+int stun_servers_pending(const struct session *s);
 /* 1 if the servers saw different mappings of us: our NAT maps per destination. */
 int stun_servers_symmetric(const struct session *s);
 

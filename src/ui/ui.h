@@ -56,6 +56,8 @@ struct ui_event {
 	const char *via;		/* path "relay": the relaying peer's nick (untrusted) */
 	const char *via_fp;		/* ... and fingerprint */
 	const char *hint;
+	const char *nat;		/* the peer's NAT class ("random", ...), or ours */
+	const char *strategy;		/* what made the path ("punch", "portmap", "ipv6", "fallback") */
 	int64_t count;
 	int64_t rtt_ms;			/* -1 unknown */
 	int64_t last_seen_s;		/* -1 unknown */

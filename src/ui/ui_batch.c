@@ -84,6 +84,10 @@ batch_emit(struct ui *ui, const struct ui_event *ev)
 		json_str(&j, "via_fp", ev->via_fp);
 	if (ev->hint != NULL)
 		json_str(&j, "hint", ev->hint);
+	if (ev->nat != NULL)
+		json_str(&j, "nat", ev->nat);
+	if (ev->strategy != NULL)
+		json_str(&j, "strategy", ev->strategy);
 	switch (ev->kind) {
 	case UI_EV_PEER_FOUND:
 	case UI_EV_PEER_PUNCHING:

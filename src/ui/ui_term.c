@@ -280,6 +280,10 @@ format(char *buf, const struct ui_event *ev)
 			put_fmt(buf, &pos, " rtt %lld ms", (long long)ev->rtt_ms);
 		if (ev->last_seen_s >= 0)
 			put_fmt(buf, &pos, " seen %llds ago", (long long)ev->last_seen_s);
+		if (ev->nat != NULL)
+			put_fmt(buf, &pos, " nat %s", ev->nat);
+		if (ev->strategy != NULL)
+			put_fmt(buf, &pos, " by %s", ev->strategy);
 		break;
 	case UI_EV_INFO:
 		put_safe(buf, &pos, ev->text, ev->text_len);

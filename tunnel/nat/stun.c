@@ -235,6 +235,16 @@ stun_client_start(struct stun_client *c, uint64_t now_ms)
 	}
 }
 
+void
+stun_client_start_server(struct stun_client *c, unsigned i, uint64_t now_ms)
+{
+	if (i >= c->n)
+		return;
+	memset(&c->servers[i].res, 0, sizeof(c->servers[i].res));
+	c->servers[i].last_err = STUN_OK;
+	stun_txn_start(&c->servers[i].txn, &c->cfg, NULL, now_ms);
+}
+
 uint64_t
 stun_client_next_deadline(const struct stun_client *c)
 {

@@ -199,6 +199,8 @@ void stun_client_init(struct stun_client *c, const struct stun_rto_config *cfg);
 int stun_client_add_server(struct stun_client *c, const struct endpoint *server);
 /* (Re)start every server's transaction with fresh ids; the first sends are due at now. */
 void stun_client_start(struct stun_client *c, uint64_t now_ms);
+/* (Re)start server i's transaction alone (one added while a round runs). */
+void stun_client_start_server(struct stun_client *c, unsigned i, uint64_t now_ms);
 uint64_t stun_client_next_deadline(const struct stun_client *c);
 /* Send whatever is due. Returns the number of requests handed to io. */
 unsigned stun_client_on_timer(struct stun_client *c, uint64_t now_ms, const struct stun_send *io);
