@@ -31,6 +31,11 @@
  *            peer (joining 10 s later) and are delivered in order; with
  *            nobody coming they are reported undelivered after --wait, and
  *            EOF drains only after that; --to sends every line to one peer.
+ *   hard     A and B cut off, each behind a NAT that a fake STUN server pair
+ *            shows as mapping per destination (random ports): both learn
+ *            "random", publish it, and the DHT mailbox carries their chat
+ *            FALLBACK_HARD_DHT_MS into punching instead of after
+ *            PUNCH_END_MS; punching keeps going beside it.
  */
 #include "config.h"
 
@@ -51,6 +56,7 @@
 #include "tests/check.h"
 #include "tests/unit/fake_runner.h"
 #include "tunnel/nat/punch.h"
+#include "tunnel/nat/stun.h"
 #include "tunnel/net/endpoint.h"
 
 enum {
@@ -227,6 +233,8 @@ dump(const struct node *n)
 struct dgram {
 	uint64_t at;
 	int from;
+	int from_server;		/* from a fake STUN server at server (not from a node) */
+	struct endpoint server;
 	uint16_t to_port;
 	size_t len;
 	uint8_t data[DGRAM];
@@ -247,12 +255,48 @@ node_of_port(uint16_t port)
 	return -1;
 }
 
+/*
+ * The fake STUN servers (198.18.0.0/15, the benchmarking range: this
+ * machine has TEST-NET addresses of its own): each answers a Binding
+ * request with where a symmetric NAT in front of node i would map it, a
+ * port far from the one another server sees (random allocation).
+ */
+static int
+fake_stun(struct node *n, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	struct stun_writer w;
+	struct endpoint mapped;
+	struct dgram *d;
+	uint8_t pub[4] = { 198, 51, 100, 0 };
+	int i = (int)(n - nodes);
+
+	if (to->family != ENDPOINT_V4 || to->addr[0] != 198 || to->addr[1] != 18 || to->addr[2] != 0)
+		return 0;
+	if (len < STUN_HEADER_LEN || qlen == QUEUE)
+		return 1;
+	pub[3] = (uint8_t)(10 + i);
+	endpoint_set(&mapped, ENDPOINT_V4, pub, (uint16_t)(20000 + 1000 * to->addr[3] + 7 * i));
+	d = &queue[(qhead + qlen++) % QUEUE];
+	memset(d, 0, sizeof(*d));
+	d->at = now_ns + LATENCY_NS;
+	d->from = i;
+	d->from_server = 1;
+	d->server = *to;
+	d->to_port = n->port;
+	stun_msg_begin(&w, d->data, sizeof(d->data), STUN_BINDING_SUCCESS, buf + 8);
+	stun_msg_put_xor_address(&w, STUN_ATTR_XOR_MAPPED_ADDRESS, &mapped);
+	d->len = stun_msg_finish(&w);
+	return 1;
+}
+
 static int
 wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 {
 	struct node *n = arg;
 	struct dgram *d;
 
+	if (fake_stun(n, to, buf, len))
+		return 0;
 	if (qlen == QUEUE || len > DGRAM)
 		return -1;
 	d = &queue[(qhead + qlen++) % QUEUE];
@@ -281,6 +325,11 @@ net_deliver(void)
 		qlen--;
 		if (to < 0 || nodes[d.from].s == NULL)
 			continue;
+		if (d.from_server) {
+			session_input(nodes[to].s, &d.server, d.data, d.len);
+			done++;
+			continue;
+		}
 		if (cut[d.from][to]) {
 			cut_total++;
 			continue;
@@ -340,6 +389,8 @@ run_for(uint64_t ms)
 
 /* A node with --wait and --to (0 and NULL: as node_start). */
 static void node_start_opts(int i, const char *name, unsigned wait_s, const char *to);
+static const char *const no_stun[] = { NULL };
+static const char *const *node_stun = no_stun;	/* the next node_start's --stun */
 
 static void
 node_start(int i, const char *name)
@@ -350,7 +401,6 @@ node_start(int i, const char *name)
 static void
 node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 {
-	static const char *const no_stun[] = { NULL };
 	struct node *n = &nodes[i];
 	struct session_env env;
 
@@ -365,7 +415,7 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	n->cfg.room = "test/session/room";
 	n->cfg.identity_path = n->idpath;
 	n->cfg.nick = name;
-	n->cfg.stun = no_stun;
+	n->cfg.stun = node_stun;
 	n->cfg.loopback = 1;
 	n->cfg.wait_s = wait_s;
 	n->cfg.to = to;
@@ -965,6 +1015,44 @@ test_files(void)
 	node_stop(0);
 	node_stop(1);
 	node_stop(2);
+static void
+test_hard(void)
+{
+	static const char *const two_servers[] = { "198.18.0.1:3478", "198.18.0.2:3478", NULL };
+	const struct event_rec *punch, *dht, *nat;
+	int i;
+
+	reset_world();
+	set_cut(0, 1, 1);
+	node_stun = two_servers;
+	node_start(0, "alice");
+	node_start(1, "bob");
+	node_stun = no_stun;
+	run_for(2000);
+	for (i = 0; i < 2; i++) {
+		nat = find(&nodes[i], 0, UI_EV_STATUS, NULL, NULL, "nat");
+		CHECK_MSG(nat != NULL && strstr(nat->text, "IPv4 random") != NULL,
+		    "node %d: %s", i, nat != NULL ? nat->text : "no nat status");
+	}
+	punch = find(&nodes[0], 0, UI_EV_PEER_PUNCHING, NULL, "bob", NULL);
+	CHECK(punch != NULL);
+	run_for(8000);
+	dht = find(&nodes[0], 0, UI_EV_PATH_UP, "dht", "bob", NULL);
+	CHECK_MSG(dht != NULL, "no DHT path within 10 s for a hard pair");
+	if (dht != NULL && punch != NULL) {
+		/* Not before the hard pair's short wait, and long before punching ends. */
+		CHECK_MSG(dht->at_ms >= punch->at_ms + FALLBACK_HARD_DHT_MS &&
+		    dht->at_ms < punch->at_ms + FALLBACK_HARD_DHT_MS + 1000,
+		    "dht at %llu, punching at %llu", (unsigned long long)dht->at_ms,
+		    (unsigned long long)punch->at_ms);
+	}
+	CHECK(find(&nodes[0], 0, UI_EV_PEER_FAILED, NULL, "bob", NULL) == NULL);
+	say(0, "hard pair");
+	run_for(3000);
+	CHECK(find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "alice", NULL) != NULL);
+	CHECK_EQ(count(&nodes[0], UI_EV_DELIVERED, NULL), 1);
+	node_stop(0);
+	node_stop(1);
 }
 
 int
@@ -979,6 +1067,7 @@ main(void)
 	test_direct();
 	test_wait();
 	test_files();
+	test_hard();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
 	timers_free(timers);
 	printf("test_session: %llu datagrams, %llu cut\n", sent_total, cut_total);
