@@ -17,6 +17,7 @@
 
 #include "tunnel/net/endpoint.h"
 #include "src/ui/json.h"
+#include "tunnel/nat/natclass.h"
 #include "src/cli/natcheck.h"
 #include "src/clock/clock.h"
 #include "tunnel/net/sock.h"
@@ -39,6 +40,7 @@ struct natcheck_result {
 	int have_other;
 	enum nat_behaviour mapping, filtering;
 	int hairpin;			/* 1 yes, 0 no, -1 not tested */
+	struct nat_verdict cls;		/* what gonet publishes (record key "nat") */
 };
 
 static const char *const behaviour_names[] = {
@@ -246,6 +248,37 @@ nat_type(const struct natcheck_result *r)
 	}
 }
 
+/* The class the session would publish, from the answers in the order they were asked. */
+static void
+classify(const struct natcheck *nc, struct natcheck_result *r)
+{
+	struct nat_sample s[3];
+	unsigned n = 0;
+
+	if (r->m1.family != ENDPOINT_NONE)
+		s[n++] = (struct nat_sample){ r->server, r->m1 };
+	if (r->m2.family != ENDPOINT_NONE) {
+		s[n] = (struct nat_sample){ r->other, r->m2 };
+		s[n++].server.port = r->server.port;
+	}
+	if (r->m3.family != ENDPOINT_NONE)
+		s[n++] = (struct nat_sample){ r->other, r->m3 };
+	(void)nat_classify(s, n, r->server.family, &nc->local, 1, &r->cls);
+}
+
+/* "+1 +1": the port steps seen, or "" */
+static void
+steps(const struct natcheck_result *r, char *buf, size_t len)
+{
+	size_t pos = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->cls.ndeltas && pos < len; i++)
+		pos += (size_t)snprintf(buf + pos, len - pos, "%s%+d", i ? " " : "",
+		    (int)r->cls.deltas[i]);
+}
+
 static void
 run(struct natcheck *nc, const struct endpoint *server, unsigned timeout_ms,
     struct natcheck_result *r)
@@ -293,6 +326,7 @@ run(struct natcheck *nc, const struct endpoint *server, unsigned timeout_ms,
 
 	if (r->mapping != NAT_NONE)
 		r->hairpin = hairpin(nc, &r->m1, timeout_ms);
+	classify(nc, r);
 }
 
 static void
@@ -314,6 +348,9 @@ report_text(const struct natcheck *nc, const struct natcheck_result *r)
 	    "unknown (server has no OTHER-ADDRESS)");
 	printf("hairpin      %s\n", r->hairpin < 0 ? "not tested" : r->hairpin ? "yes" : "no");
 	printf("nat type     %s\n", nat_type(r));
+	steps(r, b, sizeof(b));
+	printf("nat class    %s%s%s%s\n", nat_class_name(r->cls.cls), b[0] ? " (port steps " : "", b,
+	    b[0] ? ")" : "");
 	printf("candidates   host %s, srflx %s\n", endpoint_format(&nc->local, a, sizeof(a)),
 	    endpoint_format(&r->m1, b, sizeof(b)));
 }
@@ -338,6 +375,9 @@ report_json(const struct natcheck *nc, const struct natcheck_result *r)
 	if (r->hairpin >= 0)
 		json_bool(&j, "hairpin", r->hairpin);
 	json_str(&j, "nat_type", nat_type(r));
+	json_str(&j, "nat_class", nat_class_name(r->cls.cls));
+	steps(r, a, sizeof(a));
+	json_str(&j, "port_steps", a);
 	json_print(&j, stdout);
 }
 

@@ -77,7 +77,13 @@ if [ -x "$T_BUILD/gonet" ]; then
 			sed -n 's/.*"filtering":"\([^"]*\)".*/\1/p') $(echo "$j" |
 			sed -n 's/.*"nat_type":"\([^"]*\)".*/\1/p')"
 		[ "$got" = "${want[$site]}" ] || t_fail "gonet --nat-check on $site: got \"$got\", want \"${want[$site]}\": $j"
-		echo "nat-check: $site $got"
+		# The class gonet publishes: open, endpoint-independent, or (fully-random) random.
+		cls=$(echo "$j" | sed -n 's/.*"nat_class":"\([^"]*\)".*/\1/p')
+		case $site in
+		A) wantc=open ;; D | G | I) wantc=random ;; *) wantc=endpoint-independent ;;
+		esac
+		[ "$cls" = "$wantc" ] || t_fail "gonet --nat-check on $site: class \"$cls\", want $wantc: $j"
+		echo "nat-check: $site $got, class $cls"
 	done
 	echo "$(cat "$T_TMP/nc-F.json")" | grep -q '"hairpin":false' ||
 		t_fail "samenat: hairpin should be absent: $(cat "$T_TMP/nc-F.json")"
