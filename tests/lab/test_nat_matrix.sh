@@ -14,7 +14,9 @@
 # port-restricted (prc, double, samenat); sym with sym, prc or double cannot
 # be punched without a relay: both sides must say "peer-failed" within
 # MATRIX_FAIL_S seconds (no hang). Prints a table: pair, expected, result,
-# path kinds, time from start to path-up and to first message received.
+# path kinds, the strategy that made each side's path (punch, portmap, ipv6,
+# fallback: the "strategy" of its path-up event), time from start to
+# path-up and to first message received.
 # MATRIX_JOBS pairs run at once (default 4); MATRIX_ONLY="prc-prc sym-cone"
 # runs a subset; MATRIX_DELAY=MS and MATRIX_LOSS=PCT emulate every access
 # link (one way, each direction); LAB_LAN_SAME=1 gives every site the same
@@ -158,7 +160,7 @@ run_pair() {
 	else
 		res=hang note="nothing by the deadline; peer-failed ${failA:--}/${failB:--}; peer events $(grep -c '"event":"peer"' "$T_TMP/$A.log")/$(grep -c '"event":"peer"' "$T_TMP/$B.log")"
 	fi
-	echo "$res|$(lab_field "$(lab_event "$A" path-up)" path)|$(lab_field "$(lab_event "$B" path-up)" path)|$(lab_field "$(lab_event "$A" path-up)" endpoint)|$(lab_field "$(lab_event "$B" path-up)" endpoint)|${upA:-}/${upB:-}|${first:-}|$note" >"$T_TMP/pair-$i.result"
+	echo "$res|$(lab_field "$(lab_event "$A" path-up)" path)|$(lab_field "$(lab_event "$B" path-up)" path)|$(lab_field "$(lab_event "$A" path-up)" endpoint)|$(lab_field "$(lab_event "$B" path-up)" endpoint)|$(lab_field "$(lab_event "$A" path-up)" strategy)|$(lab_field "$(lab_event "$B" path-up)" strategy)|${upA:-}/${upB:-}|${first:-}|$note" >"$T_TMP/pair-$i.result"
 	lab_stop "$A"
 	lab_stop "$B"
 	return 0
@@ -173,11 +175,12 @@ wait
 
 # --- the table -------------------------------------------------------------------
 fail=0
-printf '%-18s %-7s %-9s %-22s %-13s %-9s %s\n' pair expect result "path A / B" "path-up ms" "1st msg" note
+printf '%-18s %-7s %-9s %-22s %-20s %-13s %-9s %s\n' pair expect result "path A / B" "strategy A / B" \
+	"path-up ms" "1st msg" note
 for i in "${!PAIRS[@]}"; do
 	a=${PAIRS[$i]%-*} b=${PAIRS[$i]#*-}
 	exp=$(expect "$a" "$b")
-	IFS='|' read -r res pa pb ea eb up first note <"$T_TMP/pair-$i.result" || res=lost
+	IFS='|' read -r res pa pb ea eb sa sb up first note <"$T_TMP/pair-$i.result" || res=lost
 	verdict=
 	case "$exp/$res" in
 	direct/ok)
@@ -191,8 +194,8 @@ for i in "${!PAIRS[@]}"; do
 	fail/ok) verdict=" (connected where no direct path was expected)" ;;
 	*) verdict=" (UNEXPECTED)"; fail=1 ;;
 	esac
-	printf '%-18s %-7s %-9s %-22s %-13s %-9s %s%s\n' "${PAIRS[$i]}" "$exp" "$res" "${pa:--} / ${pb:--}" \
-		"$up" "${first:--}" "$note" "$verdict"
+	printf '%-18s %-7s %-9s %-22s %-20s %-13s %-9s %s%s\n' "${PAIRS[$i]}" "$exp" "$res" "${pa:--} / ${pb:--}" \
+		"${sa:--} / ${sb:--}" "$up" "${first:--}" "$note" "$verdict"
 done
 t_log "matrix done in $((SECONDS - start)) s"
 if [ "$fail" -ne 0 ]; then
