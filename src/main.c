@@ -87,12 +87,13 @@ enum long_only {
 	OPT_NO_CONFIG,
 	OPT_PRINT_CONFIG,
 	OPT_ROOM_FILE,
-	OPT_DOWNLOAD_DIR
+	OPT_DOWNLOAD_DIR,
+	OPT_NO_PORT_MAPPING
 };
 
 struct options {
 	enum mode mode;
-	bool json, watch, lan, no_stun, loopback, no_relay, no_dht_fallback;
+	bool json, watch, lan, no_stun, loopback, no_relay, no_dht_fallback, no_port_mapping;
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
 	const char *bootstrap[MAX_BOOTSTRAP + 1];	/* "HOST[:PORT]" as given */
 	int nbootstrap;
@@ -171,6 +172,7 @@ usage(FILE *f)
 	    "                         file: ps shows the password given here\n"
 	    "  --no-relay             never forward packets between other peers\n"
 	    "  --no-dht-fallback      never chat through the DHT with a peer no path reaches\n"
+	    "  --no-port-mapping      never ask the gateway to forward a port (PCP, NAT-PMP)\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
@@ -298,6 +300,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "room-file", required_argument, NULL, OPT_ROOM_FILE },
 		{ "download-dir", required_argument, NULL, OPT_DOWNLOAD_DIR },
+		{ "no-port-mapping", no_argument, NULL, OPT_NO_PORT_MAPPING },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -412,6 +415,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_DHT_FALLBACK:
 			o->no_dht_fallback = true;
+			break;
+		case OPT_NO_PORT_MAPPING:
+			o->no_port_mapping = true;
 			break;
 		case OPT_LOOPBACK:
 			o->loopback = true;
@@ -775,6 +781,7 @@ run_session(struct options *o)
 	sc.turn = o->nturn > 0 ? o->turn : NULL;
 	sc.no_relay = o->no_relay;
 	sc.no_dht_fallback = o->no_dht_fallback;
+	sc.no_port_mapping = o->no_port_mapping;
 	sc.lan_discovery = o->lan;
 	sc.loopback = o->loopback;
 	sc.verbose = o->verbose;

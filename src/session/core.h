@@ -13,11 +13,12 @@
  *   post.c      our message to the room or to one peer   -> peer_chat, target
  *   ending.c    quit, drain after EOF, --batch flow control -> peers, links, outbox
  *   peer.c      one peer's state machine                 -> path, peer_chat, fallback, links
- *   fallback.c  the policy: which path kind when         -> links (through link_ops)
+ *   fallback.c  the policy: which path kind when         -> links (through link_ops), stun, cands
  *   link/       the path kinds behind struct link_ops    -> peer, net, via, cands
  *   path.c      punching toward one peer                 -> net, cands, stun
  *   peer_chat.c chat with one peer over its path         (events up through hooks)
- *   stun.c      STUN servers                             -> net, cands, resolve
+ *   stun.c      STUN servers                             -> net, cands, resolve, rendezvous
+ *   portmapping.c  the gateway's port mapping            -> net, cands
  *   cands.c     our candidates, republished              -> rendezvous
  *   via.c, net.c, tell.c, resolve.c, links.c, target.c   leaves
  *
@@ -44,6 +45,7 @@
 struct cands;
 struct outbox_entry;
 struct peer;
+struct portmap_part;
 struct rendezvous;
 struct resolver;
 struct runner;
@@ -120,6 +122,7 @@ struct session {
 	struct resolver *dns;
 	struct cands *cands;
 	struct stun_part *stun;
+	struct portmap_part *portmap;	/* portmapping.c; NULL when off */
 
 	struct peer *peers;
 	uint64_t next_msg_id;

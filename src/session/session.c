@@ -27,6 +27,7 @@
 #include "src/session/input.h"
 #include "src/session/net.h"
 #include "src/session/outbox.h"
+#include "src/session/portmapping.h"
 #include "src/session/peer.h"
 #include "src/session/peer_chat.h"
 #include "src/session/rendezvous.h"
@@ -466,6 +467,7 @@ session_new(const struct session_config *cfg, const struct session_env *env)
 		goto err_resolver;
 	if (start_rendezvous(s) == -1)
 		goto err_resolver;
+	portmapping_start(s);		/* never fatal */
 	return s;
 
 err_resolver:
@@ -501,6 +503,7 @@ session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
+	portmapping_stop(s);		/* the gateway forgets the mapping */
 	rendezvous_free(s->rv);
 	outbox_stop(s);			/* reports what still waits, while the peers can name it */
 	resolver_free(s->dns);		/* cancels lookups that point into the links and STUN */

@@ -52,6 +52,7 @@ struct session_config {
 	const char *const *turn;	/* "turn:USER:PASS@HOST[:PORT]" ..., NULL-terminated; NULL: none */
 	int no_relay;			/* --no-relay: never forward for other peers */
 	int no_dht_fallback;		/* --no-dht-fallback: never chat through the DHT mailbox */
+	int no_port_mapping;		/* --no-port-mapping: never ask the gateway (PCP, NAT-PMP) */
 	int lan_discovery;
 	int loopback;			/* publish loopback candidates too (tests on one host) */
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "tunnel/portmap/gateway.h"
 #include "tunnel/portmap/portmap.h"
 #include "tests/check.h"
 
@@ -319,6 +320,28 @@ test_natpmp_flow(void)
 	CHECK_EQ(pm.state, PORTMAP_PCP);
 }
 
+static void
+test_gateway(void)
+{
+	static const char table[] =
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+	    "eth0\t0007A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+	    "wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
+	    "eth0\t00000000\t0107A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+	    "tun0\t00000000\t0202A8C0\t0002\t0\t0\t0\t00000000\t0\t0\t0\n";	/* not up */
+	static const char none[] =
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+	    "eth0\t0007A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+	uint8_t gw[4];
+
+	/* The lowest metric among up gateway routes to 0/0: eth0's 192.168.7.1. */
+	CHECK_EQ(portmap_gateway_parse(table, sizeof(table) - 1, gw), 0);
+	CHECK(gw[0] == 192 && gw[1] == 168 && gw[2] == 7 && gw[3] == 1);
+	CHECK_EQ(portmap_gateway_parse(none, sizeof(none) - 1, gw), -1);
+	CHECK_EQ(portmap_gateway_parse("", 0, gw), -1);
+	CHECK_EQ(portmap_gateway_parse("x\ny y y y\n\n", 12, gw), -1);
+}
+
 int
 main(void)
 {
@@ -330,5 +353,6 @@ main(void)
 	test_silent();
 	test_pcp_flow();
 	test_natpmp_flow();
+	test_gateway();
 	return check_exit("test_portmap");
 }
