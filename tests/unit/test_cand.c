@@ -81,7 +81,11 @@ test_list(void)
 	CHECK(cand_list_add(&l, CAND_TYPE_SRFLX, &e, 0) == 1);
 	CHECK(cand_list_add(&l, CAND_TYPE_DHT, &e, 0) == 0);	/* same address: one candidate */
 	CHECK(l.n == 1 && l.c[0].type == CAND_TYPE_SRFLX);
-	CHECK(cand_list_add(&l, CAND_TYPE_HOST, &e, 0) == 0);	/* a public host address stays host */
+	CHECK(cand_list_add(&l, CAND_TYPE_MAPPED, &e, 0) == 1);	/* now preferred: a change */
+	CHECK(cand_list_add(&l, CAND_TYPE_MAPPED, &e, 0) == 0);
+	CHECK(l.n == 1 && l.c[0].type == CAND_TYPE_MAPPED);
+	CHECK(cand_list_add(&l, CAND_TYPE_HOST, &e, 0) == 1);	/* a public host address is host */
+	CHECK(cand_list_add(&l, CAND_TYPE_SRFLX, &e, 0) == 0);	/* ... and stays host */
 	CHECK(l.n == 1 && l.c[0].type == CAND_TYPE_HOST);
 	e = ep("192.168.1.2", 4000);
 	CHECK(cand_list_add(&l, CAND_TYPE_HOST, &e, 0) == 1);

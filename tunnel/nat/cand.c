@@ -96,8 +96,9 @@ cand_list_add(struct cand_list *l, enum cand_type type, const struct endpoint *e
 		if (!endpoint_equal(&l->c[i].ep, ep))
 			continue;
 		if (cand_type_preference(type) > cand_type_preference(l->c[i].type)) {
-			l->c[i].type = type;
+			l->c[i].type = type;	/* e.g. a DHT-seen address that is a port mapping */
 			cand_list_sort(l);
+			return 1;
 		}
 		return 0;
 	}

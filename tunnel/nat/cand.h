@@ -60,7 +60,9 @@ void cand_list_init(struct cand_list *l);
 /*
  * Add a candidate. The same endpoint twice is one candidate, kept under the
  * preferred type (a public host address that STUN also reports stays host).
- * Returns 1 if added, 0 if a duplicate, -1 if unusable (see
+ * Returns 1 if added or moved to a preferred type (the set changed: a
+ * DHT-observed address learnt to be a port mapping), 0 if a duplicate that
+ * changes nothing, -1 if unusable (see
  * endpoint_is_usable; loopback only with allow_loopback) or the list is full.
  */
 int cand_list_add(struct cand_list *l, enum cand_type type, const struct endpoint *ep,
