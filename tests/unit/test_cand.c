@@ -288,6 +288,25 @@ test_punch(void)
 	CHECK(punch_on_pong(&pu, pings[0].txid, &pairs[0].remote, NULL, T0 + 170) == PUNCH_PONG_SELECTED);
 	CHECK(pu.pairs[0].rtt_ms == 70 && punch_selected(&pu) == &pu.pairs[0]);
 
+	/* Global IPv6 replaces IPv4 whatever the RTT; IPv4 never replaces it on RTT. */
+	{
+		struct cand_pair six[2];
+
+		six[0] = pairs[1];
+		six[1].remote_type = CAND_TYPE_HOST;
+		six[1].remote = ep("2001:db8:9::10", 4000);
+		punch_start(&pu, six, 2, T0);
+		CHECK(punch_on_timer(&pu, T0, pings, 4) == 2);
+		CHECK(punch_on_pong(&pu, pings[0].txid, &six[0].remote, NULL, T0 + 10) == PUNCH_PONG_SELECTED);
+		CHECK(punch_on_pong(&pu, pings[1].txid, &six[1].remote, NULL, T0 + 90) == PUNCH_PONG_SELECTED);
+		CHECK(punch_selected(&pu) == &pu.pairs[1]);
+		punch_start(&pu, six, 2, T0);
+		CHECK(punch_on_timer(&pu, T0, pings, 4) == 2);
+		CHECK(punch_on_pong(&pu, pings[1].txid, &six[1].remote, NULL, T0 + 90) == PUNCH_PONG_SELECTED);
+		CHECK(punch_on_pong(&pu, pings[0].txid, &six[0].remote, NULL, T0 + 10) == PUNCH_PONG_WORKING);
+		CHECK(punch_selected(&pu) == &pu.pairs[1]);
+	}
+
 	/* A late timer sends one ping, not a burst, and keeps to the schedule. */
 	punch_start(&pu, pairs, 1, T0);
 	CHECK(punch_on_timer(&pu, T0, pings, 4) == 1);

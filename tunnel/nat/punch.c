@@ -113,15 +113,25 @@ punch_on_timer(struct punch *p, uint64_t now_ms, struct punch_ping *out, unsigne
 	return n;
 }
 
+/* A global unicast IPv6 address (2000::/3): no translation between us. */
+static int
+global_v6(const struct endpoint *ep)
+{
+	return ep->family == ENDPOINT_V6 && (ep->addr[0] & 0xe0) == 0x20;
+}
+
 /* Does the new pair beat the selected one? */
 static int
 better(const struct punch_pair *cand, const struct punch_pair *cur)
 {
 	int cand_relay = cand->pair.remote_type == CAND_TYPE_RELAY;
 	int cur_relay = cur->pair.remote_type == CAND_TYPE_RELAY;
+	int cand_v6 = global_v6(&cand->pair.remote), cur_v6 = global_v6(&cur->pair.remote);
 
 	if (cand_relay != cur_relay)
 		return cur_relay;
+	if (cand_v6 != cur_v6)
+		return cand_v6;
 	return (uint64_t)cand->rtt_ms * PUNCH_BETTER_DEN < (uint64_t)cur->rtt_ms * PUNCH_BETTER_NUM;
 }
 

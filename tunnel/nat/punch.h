@@ -9,8 +9,10 @@
  * every 2 s (3500, 5500, ... 19500 ms) while under 20 s; a pair stops at its
  * first pong (it is then "working") and fails at 20 s without one. The first
  * working pair is selected at once; a later one replaces it when it is direct
- * and the selected one is a relay, or when its RTT is under 3/4 of the
- * selected one's (the margin keeps the choice from flapping).
+ * and the selected one is a relay, when it is global IPv6 (2000::/3) and the
+ * selected one is not (no NAT in the way, so no mapping to expire or
+ * collide), or, between pairs alike in both, when its RTT is under 3/4 of
+ * the selected one's (the margin keeps the choice from flapping).
  */
 #ifndef GONET_PUNCH_H
 #define GONET_PUNCH_H
