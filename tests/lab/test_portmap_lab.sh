@@ -83,8 +83,16 @@ room="lab/$T_ID/pm3"
 t0=$(lab_ms)
 lab_gonet "$hG" g3 "$room" "$LAB_DHT" "${BOOTS[@]}" --no-dht-fallback
 lab_gonet "$hD" d3 "$room" "$LAB_DHT" "${BOOTS[@]}" --no-dht-fallback
-upG=$(wait_event g3 path-up "" 30) || t_fail "G: no path to D: $(tail -5 "$T_TMP/g3.log")"
-upD=$(wait_event d3 path-up "" 30) || t_fail "D: no path to G: $(tail -5 "$T_TMP/d3.log")"
+why3() {	# what each side saw, for a failure
+	local n
+	for n in g3 d3; do
+		echo "--- $n"
+		grep -v '"what":"reject"' "$T_TMP/$n.log" | grep -v '"event":"info","what":"dht"' | tail -15
+		tail -5 "$T_TMP/$n.err"
+	done
+}
+upG=$(wait_event g3 path-up "" 30) || t_fail "G: no path to D: $(why3)"
+upD=$(wait_event d3 path-up "" 30) || t_fail "D: no path to G: $(why3)"
 up_ms=$(($(lab_ms) - t0))
 for n in 1 2 3; do lab_say g3 "g says $n"; lab_say d3 "d says $n"; done
 t_wait_for 15 sh -c "[ \$(grep -c 'g says' '$T_TMP/d3.log') -ge 3 ] && [ \$(grep -c 'd says' '$T_TMP/g3.log') -ge 3 ]" ||
