@@ -38,9 +38,10 @@ for n in $LAB_DHT_ALL; do BOOTS+=(--bootstrap "$n"); done
 
 # wait_event NAME EVENT [WHAT] SECONDS: the first such line of NAME's log.
 wait_event() {
-	local name=$1 ev=$2 what=${3:-} secs=$4
-	t_wait_for "$secs" sh -c "grep '\"event\":\"$ev\"' '$T_TMP/$name.log' | grep -q '\"what\":\"$what'" &&
-		grep "\"event\":\"$ev\"" "$T_TMP/$name.log" | grep "\"what\":\"$what" | head -1
+	local name=$1 ev=$2 what=${3:-} secs=$4 pat
+	pat=${what:+\"what\":\"$what\"}
+	t_wait_for "$secs" sh -c "grep '\"event\":\"$ev\"' '$T_TMP/$name.log' | grep -q '$pat'" &&
+		grep "\"event\":\"$ev\"" "$T_TMP/$name.log" | grep "$pat" | head -1
 }
 
 # --- 1. a mapping, and its removal ------------------------------------------------
