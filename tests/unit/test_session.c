@@ -642,7 +642,6 @@ test_dht(void)
 	node_stop(1);
 }
 
-
 /* The text of n's events of kind INFO with what, from index from, joined (the exit report). */
 static void
 report_text(int i, char *out, size_t cap)
@@ -1015,6 +1014,8 @@ test_files(void)
 	node_stop(0);
 	node_stop(1);
 	node_stop(2);
+}
+
 static void
 test_hard(void)
 {
