@@ -12,7 +12,7 @@
  * the record's magic, label and limit and maps its checks onto REC_*.
  *
  * record_open() checks in the documented order and stops at the first
- * failure: size, magic, decrypt, shape, sig, exp. The stateful checks (seq,
+ * failure: size, magic, decrypt, shape, sig, binding, exp. The stateful checks (seq,
  * duplicate, ownid) are record_accept() in record_seen.c.
  */
 #include "config.h"
@@ -49,6 +49,7 @@ record_reject_name(enum record_reject r)
 	case REC_DECRYPT:	return "decrypt";
 	case REC_SHAPE:		return "shape";
 	case REC_SIG:		return "sig";
+	case REC_BINDING:	return "binding";
 	case REC_EXP:		return "exp";
 	case REC_SEQ:		return "seq";
 	case REC_OWNID:		return "ownid";
@@ -56,6 +57,19 @@ record_reject_name(enum record_reject r)
 	case REC__COUNT:	break;
 	}
 	return "unknown";
+}
+
+int
+record_wg_bound(const uint8_t id[RECORD_ID_LEN], const uint8_t wg[RECORD_WG_LEN])
+{
+	uint8_t x[RECORD_WG_LEN];
+	int ok;
+
+	/* Fails for ids that are not points of prime order: they bind nothing. */
+	ok = crypto_sign_ed25519_pk_to_curve25519(x, id) == 0 &&
+	    sodium_memcmp(x, wg, RECORD_WG_LEN) == 0;
+	sodium_memzero(x, sizeof(x));
+	return ok;
 }
 
 /* nonce NULL: a fresh random one. */
@@ -71,7 +85,7 @@ seal(const struct record *rec, const uint8_t record_key[32], const uint8_t infoh
 		return -1;
 	/* A record signed by a key other than its id would be rejected by all. */
 	if (crypto_sign_ed25519_sk_to_pk(pk, sign_sk) != 0 ||
-	    sodium_memcmp(pk, rec->id, RECORD_ID_LEN) != 0)
+	    sodium_memcmp(pk, rec->id, RECORD_ID_LEN) != 0 || !record_wg_bound(rec->id, rec->wg))
 		goto out;
 	if (record_encode_body(rec, body, sizeof(body), &body_len) != 0)
 		goto out;
@@ -123,6 +137,10 @@ record_open_why(const uint8_t *value, size_t len, const uint8_t record_key[32],
 		goto out;
 	if (envelope_verify(&record_kind, infohash, body, body_len, sig, rec->id) != 0) {
 		r = REC_SIG;
+		goto out;
+	}
+	if (!record_wg_bound(rec->id, rec->wg)) {
+		r = REC_BINDING;
 		goto out;
 	}
 	/* now < exp <= now + RECORD_MAX_FUTURE, written so it cannot overflow. */

@@ -52,7 +52,7 @@ struct record_nat {
 
 struct record {
 	uint8_t id[RECORD_ID_LEN];	/* Ed25519 public key */
-	uint8_t wg[RECORD_WG_LEN];	/* WireGuard X25519 public key */
+	uint8_t wg[RECORD_WG_LEN];	/* WireGuard X25519 public key, bound to id (record_wg_bound) */
 	char nick[RECORD_MAX_NICK + 1];	/* NUL-terminated, valid UTF-8 */
 	uint64_t seq;
 	uint64_t exp;
@@ -69,6 +69,7 @@ enum record_reject {
 	REC_DECRYPT,
 	REC_SHAPE,
 	REC_SIG,
+	REC_BINDING,			/* wg is not the X25519 form of id */
 	REC_EXP,
 	REC_SEQ,
 	REC_OWNID,
@@ -84,6 +85,15 @@ enum record_reject {
  * to filter before record_seal().
  */
 int record_cand_usable(const struct cand *c);
+
+/*
+ * 1 when wg is the WireGuard key bound to the Ed25519 id: its Montgomery
+ * form, libsodium crypto_sign_ed25519_pk_to_curve25519 (doc/PROTOCOL.md
+ * "Endpoint record", check `binding`). Only then can the holder of id's
+ * secret key complete a WireGuard handshake with wg, and no id can claim
+ * another member's WireGuard key.
+ */
+int record_wg_bound(const uint8_t id[RECORD_ID_LEN], const uint8_t wg[RECORD_WG_LEN]);
 
 /* "size", "magic", ... as shown by --dht-dump and used by tests. */
 const char *record_reject_name(enum record_reject r);

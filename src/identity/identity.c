@@ -33,12 +33,14 @@ struct identity {
 	uint8_t sign_sk[IDENTITY_SIGN_SK_LEN];
 	uint8_t wg_private[IDENTITY_KEY_LEN];
 	uint8_t wg_public[IDENTITY_KEY_LEN];
+	int legacy;			/* the file's PrivateKey was not the derived one */
+	char notice[IDENTITY_ERR_LEN];	/* what loading changed, for the user; "" if nothing */
 };
 
 #define IDENTITY_HEADER \
 	"# gonet identity: keep this file secret.\n" \
 	"# SigningKey is the Ed25519 seed that signs your endpoint records;\n" \
-	"# PrivateKey is your WireGuard key (`wg pubkey` reads it).\n"
+	"# PrivateKey is your WireGuard key, derived from it (`wg pubkey` reads it).\n"
 
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -78,16 +80,32 @@ identity_free(struct identity *id)
 		sodium_free(id);	/* wipes before releasing */
 }
 
-/* Fill the public halves from sign_seed and wg_private. 0 or -1. */
+/*
+ * Everything from sign_seed: the Ed25519 pair, and the WireGuard key as
+ * libsodium's Ed25519 -> X25519 conversion (doc/PROTOCOL.md "Identity"):
+ * the private key is the clamped first half of SHA-512(seed), so its public
+ * key is the Montgomery form of the Ed25519 public key, which is what every
+ * receiver checks a record's wg against. 0 or -1.
+ */
 static int
 identity_complete(struct identity *id)
 {
-	if (crypto_sign_seed_keypair(id->sign_pk, id->sign_sk, id->sign_seed) != 0)
-		return -1;
+	uint8_t check[IDENTITY_KEY_LEN];
+	int r = -1;
+
+	if (crypto_sign_seed_keypair(id->sign_pk, id->sign_sk, id->sign_seed) != 0 ||
+	    crypto_sign_ed25519_sk_to_curve25519(id->wg_private, id->sign_sk) != 0)
+		goto out;
 	/* Fails only for a result of all zeros, which no clamped key gives. */
 	if (crypto_scalarmult_base(id->wg_public, id->wg_private) != 0)
-		return -1;
-	return 0;
+		goto out;
+	/* The binding receivers check: never publish a key they would refuse. */
+	if (crypto_sign_ed25519_pk_to_curve25519(check, id->sign_pk) != 0 ||
+	    sodium_memcmp(check, id->wg_public, IDENTITY_KEY_LEN) != 0)
+		goto out;
+	r = 0;
+out:
+	return r;
 }
 
 struct identity *
@@ -98,10 +116,6 @@ identity_generate(char *err, size_t errlen)
 	if ((id = identity_alloc(err, errlen)) == NULL)
 		return NULL;
 	randombytes_buf(id->sign_seed, sizeof(id->sign_seed));
-	randombytes_buf(id->wg_private, sizeof(id->wg_private));
-	/* Clamp as `wg genkey` (curve25519_clamp_secret) does. */
-	id->wg_private[0] &= 248;
-	id->wg_private[31] = (id->wg_private[31] & 127) | 64;
 	if (identity_complete(id) != 0) {
 		seterr(err, errlen, "could not derive public keys");
 		identity_free(id);
@@ -132,6 +146,18 @@ const uint8_t *
 identity_wg_public(const struct identity *id)
 {
 	return id->wg_public;
+}
+
+const char *
+identity_notice(const struct identity *id)
+{
+	return id->notice[0] != '\0' ? id->notice : NULL;
+}
+
+int
+identity_wg_of(uint8_t wg_public[IDENTITY_KEY_LEN], const uint8_t sign_pk[IDENTITY_KEY_LEN])
+{
+	return crypto_sign_ed25519_pk_to_curve25519(wg_public, sign_pk) == 0 ? 0 : -1;
 }
 
 void
@@ -176,6 +202,7 @@ struct identity *
 identity_parse(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct identity *id;
+	uint8_t file_wg[IDENTITY_KEY_LEN];
 	size_t pos = 0;
 	unsigned line = 0;
 	int have_sign = 0, have_wg = 0;
@@ -225,7 +252,7 @@ identity_parse(const char *text, size_t len, char *err, size_t errlen)
 			have = &have_sign;
 		} else if (k1 - k0 == 10 && memcmp(l + k0, "PrivateKey", 10) == 0) {
 			name = "PrivateKey";
-			dst = id->wg_private;
+			dst = file_wg;
 			have = &have_wg;
 		} else {
 			seterr(err, errlen, "identity file line %u: unknown key (only SigningKey "
@@ -243,17 +270,24 @@ identity_parse(const char *text, size_t len, char *err, size_t errlen)
 		}
 		*have = 1;
 	}
-	if (!have_sign || !have_wg) {
-		seterr(err, errlen, "identity file has no %s line",
-		    !have_sign ? "SigningKey" : "PrivateKey");
+	if (!have_sign) {
+		seterr(err, errlen, "identity file has no SigningKey line");
 		goto fail;
 	}
 	if (identity_complete(id) != 0) {
 		seterr(err, errlen, "identity file: could not derive public keys");
 		goto fail;
 	}
+	/*
+	 * PrivateKey is optional and, when there, the derived key. A file made
+	 * before keys were bound has a random one: it is replaced (legacy), never
+	 * used, so no two identities can claim one WireGuard key.
+	 */
+	id->legacy = have_wg && sodium_memcmp(file_wg, id->wg_private, IDENTITY_KEY_LEN) != 0;
+	sodium_memzero(file_wg, sizeof(file_wg));
 	return id;
 fail:
+	sodium_memzero(file_wg, sizeof(file_wg));
 	identity_free(id);
 	return NULL;
 }
@@ -571,6 +605,67 @@ out:
 	return id;
 }
 
+/*
+ * A file whose PrivateKey is not the one derived from its SigningKey (made
+ * before the two were bound) is rewritten with the derived key: a fresh
+ * temporary file in the same directory, synced, renamed over the old one.
+ * The fingerprint (the Ed25519 key) stays; the WireGuard key changes. The
+ * outcome is one line in id->notice either way: the derived key is used
+ * even when the file cannot be rewritten.
+ */
+static void
+migrate(const char *path, struct identity *id)
+{
+	char tmp[PATH_MAX], text[1024], fp[IDENTITY_FINGERPRINT_LEN + 1];
+	const char *fail = NULL;
+	int fd = -1, n, saved = 0;
+
+	identity_fingerprint(id->sign_pk, fp);
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		fail = "path too long";
+		goto out;
+	}
+	if ((n = identity_format(id, text, sizeof(text))) < 0) {
+		fail = "internal error";
+		goto out;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		fail = strerror(errno);
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0 ||
+	    close(fd) != 0) {
+		fail = strerror(errno);
+		fd = -1;
+		(void)unlink(tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		fail = strerror(errno);
+		(void)unlink(tmp);
+		goto out;
+	}
+	sync_parent(path);
+	saved = 1;
+out:
+	if (fd >= 0) {
+		close(fd);
+		(void)unlink(tmp);
+	}
+	sodium_memzero(text, sizeof(text));
+	if (saved)
+		snprintf(id->notice, sizeof(id->notice), "identity %s migrated: the WireGuard key "
+		    "is now derived from the signing key (fingerprint %s unchanged, WireGuard "
+		    "public key changed; peers running an older gonet will not accept it)", path, fp);
+	else
+		snprintf(id->notice, sizeof(id->notice), "identity %s: its PrivateKey is not derived "
+		    "from its SigningKey and the file could not be rewritten (%s): using the "
+		    "derived key anyway (fingerprint %s unchanged)", path, fail, fp);
+	id->legacy = 0;
+}
+
 struct identity *
 identity_load_or_create(const char *path, int *created, char *err, size_t errlen)
 {
@@ -591,13 +686,18 @@ identity_load_or_create(const char *path, int *created, char *err, size_t errlen
 	if ((fd = open_existing(path)) >= 0) {
 		id = load_fd(fd, path, err, errlen);
 		close(fd);
+		if (id != NULL && id->legacy)
+			migrate(path, id);
 		return id;
 	}
 	if (errno != ENOENT)
 		return open_and_load(path, err, errlen);	/* for its message */
 	id = create_file(path, &raced, err, errlen);
-	if (id == NULL && raced)
-		return open_and_load(path, err, errlen);
+	if (id == NULL && raced) {
+		if ((id = open_and_load(path, err, errlen)) != NULL && id->legacy)
+			migrate(path, id);
+		return id;
+	}
 	if (id != NULL && created != NULL)
 		*created = 1;
 	return id;

@@ -389,6 +389,8 @@ load_identity(struct session *s)
 		session_fatal(s, "%s", err);
 		return -1;
 	}
+	if (identity_notice(s->id) != NULL)
+		session_status(s, "identity", "%s", identity_notice(s->id));
 	identity_fingerprint(identity_sign_pk(s->id), s->fp);
 	memcpy(s->wg_pub, identity_wg_public(s->id), sizeof(s->wg_pub));
 	if (ip_tunnel_addr(s->wg_pub, s->tunnel_addr) != 0) {

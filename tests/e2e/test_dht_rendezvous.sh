@@ -91,7 +91,7 @@ echo "rendezvous: A saw B after $ta ms, B saw A after $tb ms (from launch, incl.
 [ -n "${T_RENDEZVOUS_ONLY:-}" ] && exit 0
 
 # The junk reached the peers too, and was refused with the right reasons.
-for why in magic decrypt shape sig exp; do
+for why in magic decrypt shape sig binding exp; do
 	grep -q "\"what\":\"reject\",\"reason\":\"$why\"" "$T_TMP/A.log" ||
 		t_fail "A printed no reject for $why"
 done
@@ -108,7 +108,7 @@ grep -q '"state":"ok","rtt_ms":' "$D" || t_fail "dump: bootstrap node not reache
 [ "$(grep -c '"type":"infohash"' "$D")" -eq 2 ] || t_fail "dump: want 2 infohash lines"
 grep -q '^{"type":"done"' "$D" || t_fail "dump: no done line"
 count() { grep '"type":"value"' "$D" | grep -c "\"result\":\"$1\""; }
-for why in size magic shape sig exp seq; do
+for why in size magic shape sig binding exp seq; do
 	[ "$(count $why)" -ge 1 ] || t_fail "dump: no value rejected for $why"
 done
 [ "$(count decrypt)" -ge 2 ] || t_fail "dump: want 2 decrypt rejects (junk, other room)"

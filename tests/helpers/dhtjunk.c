@@ -14,6 +14,7 @@
  *   room     decrypt           a good record sealed with another room's key
  *   shape    shape             an envelope that is not [bin, bin 64], sealed properly
  *   forged   sig               id = our key A, signed with key B
+ *   misbound binding           id = A, signed by A, wg not the key bound to A
  *   expired  exp               a good record with exp in the past
  *   good     ok                a good record from key A, seq S
  *   replay   seq               the same id with seq S - 1, signed properly
@@ -148,7 +149,8 @@ junk_for_epoch(struct runner *r, const struct room_keys *keys, const struct room
 
 	memset(&rec, 0, sizeof(rec));
 	memcpy(rec.id, a_pk, 32);
-	randombytes_buf(rec.wg, sizeof(rec.wg));
+	if (crypto_sign_ed25519_pk_to_curve25519(rec.wg, a_pk) != 0)	/* bound to A */
+		exit(1);
 	snprintf(rec.nick, sizeof(rec.nick), "junk");
 	rec.seq = now * 1000;
 	rec.exp = now + RECORD_TTL;
@@ -165,6 +167,11 @@ junk_for_epoch(struct runner *r, const struct room_keys *keys, const struct room
 
 	len = seal_forged(&rec, b_sk, keys->record, ih, v);
 	put(r, ih, epoch, "forged", "sig", v, len);
+
+	rec.wg[0] ^= 0x40;		/* another member's WireGuard key, say */
+	len = seal_forged(&rec, a_sk, keys->record, ih, v);
+	put(r, ih, epoch, "misbound", "binding", v, len);
+	rec.wg[0] ^= 0x40;
 
 	rec.exp = now - 60;
 	if ((n = record_seal(&rec, keys->record, ih, a_sk, v, sizeof(v))) < 0)

@@ -203,6 +203,57 @@ test_create_reload(void)
 	}
 }
 
+#define SK "SigningKey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+#define PK "PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+
+/*
+ * A file from before the keys were bound (a random PrivateKey) is rewritten
+ * with the derived key and says so once; the fingerprint does not move.
+ */
+static void
+test_migrate(void)
+{
+	static const char old[] = "# gonet identity\n" SK PK;
+	char path[256], text[1024], fp_a[IDENTITY_FINGERPRINT_LEN + 1];
+	char fp_b[IDENTITY_FINGERPRINT_LEN + 1];
+	struct identity *a, *b;
+	struct stat st;
+	int created = -1;
+	FILE *f;
+	size_t n;
+
+	path_in(path, sizeof(path), "legacy");
+	CHECK(write_file(path, old, 0600) == 0);
+	a = identity_load_or_create(path, &created, err, sizeof(err));
+	CHECK(a != NULL && created == 0);
+	if (a == NULL)
+		return;
+	CHECK(identity_notice(a) != NULL && strstr(identity_notice(a), "migrated") != NULL &&
+	    strstr(identity_notice(a), path) != NULL && strchr(identity_notice(a), '\n') == NULL);
+	identity_fingerprint(identity_sign_pk(a), fp_a);
+	CHECK(strstr(identity_notice(a), fp_a) != NULL);
+	f = fopen(path, "r");
+	n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	text[n] = '\0';
+	CHECK(strstr(text, "\nSigningKey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n") != NULL);
+	CHECK(strstr(text, "\nPrivateKey = OJTupJxYCu+BaTV2K+BJVZ1tFEDe3hLmoSXxhB//jm8=\n") != NULL);
+	CHECK(strstr(text, "yAnz5TF") == NULL);	/* the old key is gone */
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	/* loaded again: nothing to say, same keys */
+	b = identity_load_or_create(path, &created, err, sizeof(err));
+	CHECK(b != NULL && identity_notice(b) == NULL);
+	if (b != NULL) {
+		identity_fingerprint(identity_sign_pk(b), fp_b);
+		CHECK(strcmp(fp_a, fp_b) == 0);
+		CHECK(memcmp(identity_wg_public(a), identity_wg_public(b), 32) == 0);
+	}
+	check_wg_pubkey(a);
+	identity_free(a);
+	identity_free(b);
+}
+
 static void
 test_refuse(void)
 {
@@ -271,8 +322,6 @@ struct parse_case {
 	const char *err;		/* substring; NULL: must parse */
 };
 
-#define SK "SigningKey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
-#define PK "PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
 
 static void
 test_parse(void)
@@ -286,7 +335,8 @@ test_parse(void)
 		  "line 2: unknown key" },
 		{ SK SK PK, "line 2: SigningKey given twice" },
 		{ SK PK PK, "line 3: PrivateKey given twice" },
-		{ SK, "no PrivateKey line" },
+		{ SK, NULL },		/* PrivateKey is derived; the line is optional */
+		{ "PrivateKey = OJTupJxYCu+BaTV2K+BJVZ1tFEDe3hLmoSXxhB//jm8=\n" SK, NULL },
 		{ PK, "no SigningKey line" },
 		{ "", "no SigningKey line" },
 		{ SK "PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBm=\n",
@@ -340,19 +390,31 @@ test_parse(void)
 		static const char both[] = SK PK;
 		struct identity *id = identity_parse(both, sizeof(both) - 1, err, sizeof(err));
 		char hex[65];
+		uint8_t pk_x[32];
 
 		CHECK(id != NULL);
 		if (id != NULL) {
 			sodium_bin2hex(hex, sizeof(hex), identity_sign_pk(id), 32);
 			CHECK(strcmp(hex, "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8") == 0);
-			/* a PrivateKey that `wg genkey` printed: public half as wg pubkey says */
+			/*
+			 * doc/PROTOCOL.md "Identity" vector: the WireGuard key is
+			 * derived from the seed, whatever PrivateKey says (here a
+			 * random one from `wg genkey`, as files before 0.x had).
+			 */
 			{
 				char pub[B64KEY_LEN + 1];
 
+				sodium_bin2hex(hex, sizeof(hex), identity_wg_private(id), 32);
+				CHECK(strcmp(hex, "3894eea49c580aef816935762be049559d6d1440dede12e6a125f1841fff8e6f") == 0);
+				sodium_bin2hex(hex, sizeof(hex), identity_wg_public(id), 32);
+				CHECK(strcmp(hex, "4701d08488451f545a409fb58ae3e58581ca40ac3f7f114698cd71deac73ca01") == 0);
 				b64key_encode(identity_wg_public(id), pub);
-				CHECK(strcmp(pub, "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=") == 0);
-				if (strcmp(pub, "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=") != 0)
+				CHECK(strcmp(pub, "RwHQhIhFH1RaQJ+1iuPlhYHKQKw/fxFGmM1x3qxzygE=") == 0);
+				if (strcmp(pub, "RwHQhIhFH1RaQJ+1iuPlhYHKQKw/fxFGmM1x3qxzygE=") != 0)
 					fprintf(stderr, "  pub %s\n", pub);
+				CHECK(identity_wg_of(pk_x, identity_sign_pk(id)) == 0 &&
+				    memcmp(pk_x, identity_wg_public(id), 32) == 0);
+				CHECK(identity_notice(id) == NULL);	/* parsing rewrites nothing */
 			}
 			check_wg_pubkey(id);
 		}
@@ -387,6 +449,7 @@ main(void)
 	test_create_reload();
 	test_refuse();
 	test_parse();
+	test_migrate();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	rc = system(cmd);
 	(void)rc;

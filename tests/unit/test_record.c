@@ -64,8 +64,9 @@ base_record(struct record *r, const uint8_t *pk)
 
 	memset(r, 0, sizeof(*r));
 	memcpy(r->id, pk, 32);
-	for (i = 0; i < 32; i++)
-		r->wg[i] = (uint8_t)(0x40 + i);
+	/* The WireGuard key bound to the id: its X25519 (Montgomery) form. */
+	CHECK(crypto_sign_ed25519_pk_to_curve25519(r->wg, pk) == 0);
+	(void)i;
 	strcpy(r->nick, "alice");
 	r->seq = 1774800100000ull;
 	r->exp = NOW + RECORD_TTL;
@@ -169,13 +170,13 @@ test_round_trip(void)
 static const char VECTOR_VALUE[] =
     "474e01000102030405060708090a0b0c0d0e0f101112131415161776e81a0efb"
     "e2705a93f2c0ffd63d35b5fc09aec1920efa7b375d035ae7ff55838f9f1888b1"
-    "0cf7d67015be11b25ca8f14886c8f967b1881adff5f5ee51a1bbd0dd9df28e35"
-    "eb197993c3308505a7c2188993253b2f0a8cc2931dc7b75f0ceff03384179ce9"
+    "0cf7d67015be11b25ca8f14881886ba07d8843cce7fc3baf67157b174c699cca"
+    "80333e8203a4ae8057ec8cd793253b2f0a8cc2931dc7b75f0ceff03384179ce9"
     "0198331e00ccebc758644087c3e0d38c4f5449a159fd74bf63ac5e56d8d5a7a6"
-    "d5b94909b5aaf1b25323d400f9e429508cc120c9ba5c462b9c5f99d436f10cfa"
-    "adce6405bac339674935a80eadbb592ed34fe286248e4de33fdfcd0fd8be7b44"
-    "4518bd1f1d02a2fbbad62494c84c7207602f32c9fe21f49489612cae7c941fc1"
-    "8e8c455c";
+    "d5b94909b5aaf1b25323d400f9e429508cc120c9a7685d926a7bdd3a70d9e6aa"
+    "22d1d648dd8344deed2970849e29aa2d65a290734b9deb52e6f174547f3324f8"
+    "adfe001dedc6ad637d19f28428c39caa52042ec1d2e027285f845aa7d7754783"
+    "dc466e84";
 
 static void
 test_vector(void)
@@ -216,8 +217,8 @@ test_vector(void)
  */
 static const char VECTOR_NAT_BODY[] =
     "88a17601a26964c42003a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d"
-    "5f1ddc8664125531b8a27767c420404142434445464748494a4b4c4d4e4f5051"
-    "52535455565758595a5b5c5d5e5fa46e69636ba5616c696365a3736571cf0000"
+    "5f1ddc8664125531b8a27767c4204701d08488451f545a409fb58ae3e58581ca"
+    "40ac3f7f114698cd71deac73ca01a46e69636ba5616c696365a3736571cf0000"
     "019d3a545aa0a3657870ce69c95068a163929300c404c0a80114cdca6c9301c4"
     "1020010db8000000000000000000000001cd9c40a36e6174920301";
 
@@ -396,6 +397,56 @@ test_reject_sig(void)
 
 	/* record_seal refuses to sign with a key that is not the record's id */
 	CHECK(record_seal(&in, key, ih, sk_b, v, sizeof(v)) == -1);
+}
+
+/*
+ * doc/PROTOCOL.md "Identity" and check `binding`: a record whose wg is not
+ * the X25519 form of its id is refused, whoever signed it. This is the
+ * misbinding attack: B signs a record with B's own id and A's WireGuard key.
+ */
+static void
+test_reject_binding(void)
+{
+	static const char seed_x25519[] =
+	    "4701d08488451f545a409fb58ae3e58581ca40ac3f7f114698cd71deac73ca01";
+	struct record in, out;
+	uint8_t body[RECORD_MAX_VALUE], v[RECORD_MAX_VALUE], want[32], sk_x[32], pub_x[32];
+	size_t blen = 0, n;
+
+	/* The vector: seed 00..1f -> X25519 public key, both ways. */
+	unhex(seed_x25519, want, sizeof(want));
+	CHECK(crypto_sign_ed25519_pk_to_curve25519(pub_x, pk_a) == 0);
+	CHECK(memcmp(pub_x, want, 32) == 0);
+	CHECK(crypto_sign_ed25519_sk_to_curve25519(sk_x, sk_a) == 0);
+	CHECK(crypto_scalarmult_base(pub_x, sk_x) == 0 && memcmp(pub_x, want, 32) == 0);
+	CHECK(record_wg_bound(pk_a, want));
+	CHECK(!record_wg_bound(pk_b, want));
+
+	/* B's id, A's WireGuard key, signed by B: binding. */
+	base_record(&in, pk_b);
+	memcpy(in.wg, want, 32);
+	strcpy(in.nick, "alice");
+	CHECK(record_encode_body(&in, body, sizeof(body), &blen) == 0);
+	n = seal_body(body, blen, sk_b, v);
+	CHECK(open_v(v, n, &out, NULL) == REC_BINDING);
+	CHECK(sodium_is_zero((const uint8_t *)&out, sizeof(out)));
+	/* One bit off is no better. */
+	base_record(&in, pk_a);
+	in.wg[31] ^= 0x01;
+	CHECK(record_encode_body(&in, body, sizeof(body), &blen) == 0);
+	n = seal_body(body, blen, sk_a, v);
+	CHECK(open_v(v, n, &out, NULL) == REC_BINDING);
+	/* The signature is checked first: B's id and key signed by A is `sig`. */
+	base_record(&in, pk_b);
+	memcpy(in.wg, want, 32);
+	CHECK(record_encode_body(&in, body, sizeof(body), &blen) == 0);
+	n = seal_body(body, blen, sk_a, v);
+	CHECK(open_v(v, n, &out, NULL) == REC_SIG);
+	/* and publishers refuse to make one. */
+	base_record(&in, pk_a);
+	in.wg[0] ^= 0x80;
+	CHECK(record_seal(&in, key, ih, sk_a, v, sizeof(v)) == -1);
+	CHECK(strcmp(record_reject_name(REC_BINDING), "binding") == 0);
 }
 
 static void
@@ -1032,6 +1083,7 @@ main(int argc, char **argv)
 	test_nat_key();
 	test_reject_outer();
 	test_reject_sig();
+	test_reject_binding();
 	test_reject_exp();
 	test_accept();
 	test_reason_names();

@@ -139,7 +139,9 @@ peer_init(struct peer *p, const char *name, int64_t offset)
 	p->name = name;
 	p->offset = offset;
 	crypto_sign_keypair(p->pk, p->sk);
-	randombytes_buf(p->wg, sizeof(p->wg));
+	/* The WireGuard key bound to the id (records with any other are refused). */
+	if (crypto_sign_ed25519_pk_to_curve25519(p->wg, p->pk) != 0)
+		abort();
 }
 
 static int

@@ -31,6 +31,11 @@
  *            peer (joining 10 s later) and are delivered in order; with
  *            nobody coming they are reported undelivered after --wait, and
  *            EOF drains only after that; --to sends every line to one peer.
+ *   bind     key misbinding (issue 12, finding 1): member M signs a record
+ *            with its own id, nick "bob" and Bob's WireGuard key before
+ *            Bob joins; the record is refused ("binding"), and Bob's own
+ *            messages show under Bob's fingerprint; nothing is ever shown
+ *            or pinned under M's.
  *   hard     A and B cut off, each behind a NAT that a fake STUN server pair
  *            shows as mapping per destination (random ports): both learn
  *            "random", publish it, and the DHT mailbox carries their chat
@@ -47,9 +52,13 @@
 
 #include <sodium.h>
 
+#include "dht/record/record.h"
+#include "dht/record/record_codec.h"
+#include "dht/room/room.h"
 #include "src/clock/clock.h"
 #include "src/clock/timer.h"
 #include "src/session/fallback.h"
+#include "src/identity/identity.h"
 #include "src/session/session.h"
 #include "src/ui/ui.h"
 #include "src/ui/ui_impl.h"
@@ -125,6 +134,7 @@ struct node {
 
 static struct node nodes[NODES];
 static int with_cache;			/* node_start gives the node a cache dir (identity pinning) */
+static const char *preset_identity;	/* node_start links this file as the node's identity */
 static int cut[NODES][NODES];		/* no datagram between i and j */
 static unsigned long long pair_sent[NODES][NODES];	/* datagrams i sent to j */
 
@@ -411,6 +421,8 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 		abort();
 	strcpy(n->idpath, n->dir);
 	strcat(n->idpath, "/identity");
+	if (preset_identity != NULL && link(preset_identity, n->idpath) != 0)
+		abort();
 	n->cfg.batch = 1;
 	n->cfg.room = "test/session/room";
 	n->cfg.identity_path = n->idpath;
@@ -596,6 +608,145 @@ test_relay(void)
 	node_stop(0);
 	node_stop(1);
 	node_stop(2);
+}
+
+/* 1 when some event of n names fingerprint fp. */
+static int
+saw_fp(const struct node *n, const char *fp)
+{
+	unsigned i;
+
+	for (i = 0; i < n->nev; i++)
+		if (strcmp(n->ev[i].fp, fp) == 0 || strstr(n->ev[i].text, fp) != NULL)
+			return 1;
+	return 0;
+}
+
+/* 1 when the file at path contains s. */
+static int
+file_has(const char *path, const char *s)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, s) != NULL;
+}
+
+static void
+test_bind(void)
+{
+	char dir[] = "/tmp/test_session.bob.XXXXXX", idpath[64], err[IDENTITY_ERR_LEN];
+	char fp_bob[IDENTITY_FINGERPRINT_LEN + 1], fp_m[IDENTITY_FINGERPRINT_LEN + 1];
+	char pins[96], line[64];
+	uint8_t m_pk[32], m_sk[64], ih[ROOM_INFOHASH_LEN], v[RECORD_MAX_VALUE];
+	struct room_keys keys;
+	struct identity *bob;
+	struct record rec;
+	const struct event_rec *msg, *rej;
+	uint64_t unix_s;
+	int n, created;
+
+	reset_world();
+	/* Bob's keys exist before Bob joins: M copies his WireGuard key from anywhere it is shown. */
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(idpath, sizeof(idpath), "%s/identity", dir);
+	bob = identity_load_or_create(idpath, &created, err, sizeof(err));
+	CHECK_MSG(bob != NULL, "%s", err);
+	if (bob == NULL)
+		return;
+	identity_fingerprint(identity_sign_pk(bob), fp_bob);
+	crypto_sign_keypair(m_pk, m_sk);
+	identity_fingerprint(m_pk, fp_m);
+
+	with_cache = 1;			/* alice pins nicks to fingerprints */
+	node_start(0, "alice");
+	with_cache = 0;
+	run_for(1000);
+
+	/* M, a member (it has the room string), publishes "bob" with Bob's WireGuard key. */
+	CHECK(room_derive("test/session/room", strlen("test/session/room"), &keys) == ROOM_OK);
+	unix_s = fake_unix(NULL) / 1000;
+	room_infohash(&keys, room_epoch(unix_s), ih);
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, m_pk, 32);
+	memcpy(rec.wg, identity_wg_public(bob), 32);
+	strcpy(rec.nick, "bob");
+	rec.seq = fake_unix(NULL);
+	rec.exp = unix_s + RECORD_TTL;
+	n = record_seal(&rec, keys.record, ih, m_sk, v, sizeof(v));
+	if (n < 0) {
+		/* Our own sealer refuses it now; M uses its own, which does not. */
+		struct record ok = rec;
+
+		CHECK(crypto_sign_ed25519_pk_to_curve25519(ok.wg, m_pk) == 0);
+		n = record_seal(&ok, keys.record, ih, m_sk, v, sizeof(v));
+		CHECK(n > 0);
+		if (n > 0) {
+			/* The wg key sits right after "wg" c4 20 in the body: swap it, re-sign, re-seal. */
+			uint8_t body[RECORD_MAX_VALUE], env[RECORD_MAX_VALUE], msg2[RECORD_MAX_VALUE + 64];
+			uint8_t sig[64], ad[23], *at;
+			size_t blen = 0, elen = 0;
+
+			CHECK(record_encode_body(&ok, body, sizeof(body), &blen) == 0);
+			at = memmem(body, blen, ok.wg, 32);
+			CHECK(at != NULL);
+			if (at != NULL)
+				memcpy(at, identity_wg_public(bob), 32);
+			memcpy(msg2, RECORD_SIG_LABEL, RECORD_SIG_LABEL_LEN);
+			memcpy(msg2 + RECORD_SIG_LABEL_LEN, ih, 20);
+			memcpy(msg2 + RECORD_SIG_LABEL_LEN + 20, body, blen);
+			crypto_sign_detached(sig, NULL, msg2, RECORD_SIG_LABEL_LEN + 20 + blen, m_sk);
+			CHECK(record_encode_envelope(body, blen, sig, env, sizeof(env), &elen) == 0);
+			memcpy(ad, RECORD_MAGIC, 3);
+			memcpy(ad + 3, ih, 20);
+			memcpy(v, RECORD_MAGIC, 3);
+			randombytes_buf(v + 3, 24);
+			crypto_aead_xchacha20poly1305_ietf_encrypt(v + 27, NULL, env, elen, ad,
+			    sizeof(ad), NULL, v + 3, keys.record);
+			n = (int)(27 + elen + 16);
+		}
+	}
+	room_keys_wipe(&keys);
+	if (n > 0)
+		(void)runner_put(&fake_runner, ih, v, (size_t)n, NULL, NULL);
+	run_for(2000);
+	rej = find(&nodes[0], 0, UI_EV_INFO, NULL, NULL, "reject");
+	CHECK_MSG(rej != NULL && strcmp(rej->reason, "binding") == 0,
+	    "alice did not refuse M's record under \"binding\"");
+
+	preset_identity = idpath;
+	node_start(1, "bob");
+	preset_identity = NULL;
+	run_for(5000);
+	say(1, "it is really bob");
+	run_for(2000);
+
+	msg = find(&nodes[0], 0, UI_EV_MESSAGE, NULL, "bob", NULL);
+	CHECK_MSG(msg != NULL && strcmp(msg->text, "it is really bob") == 0,
+	    "alice did not get bob's line");
+	if (msg != NULL)
+		CHECK_MSG(strcmp(msg->fp, fp_bob) == 0, "bob's line shown under %s, bob is %s",
+		    msg->fp, fp_bob);
+	CHECK_MSG(!saw_fp(&nodes[0], fp_m), "alice showed M's fingerprint %s", fp_m);
+	CHECK(count(&nodes[0], UI_EV_ERROR, NULL) == 0);	/* no "cannot add a peer" */
+	snprintf(pins, sizeof(pins), "%s/known_peers", nodes[0].dir);
+	snprintf(line, sizeof(line), "%s bob\n", fp_bob);
+	CHECK_MSG(file_has(pins, line), "alice did not pin bob to %s", fp_bob);
+	CHECK_MSG(!file_has(pins, fp_m), "alice pinned M (%s)", fp_m);
+	if (check_failures > 0)
+		dump(&nodes[0]);
+	node_stop(0);
+	node_stop(1);
+	identity_free(bob);
+	unlink(idpath);
+	rmdir(dir);
 }
 
 static void
@@ -1069,6 +1220,7 @@ main(void)
 	test_wait();
 	test_files();
 	test_hard();
+	test_bind();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
 	timers_free(timers);
 	printf("test_session: %llu datagrams, %llu cut\n", sent_total, cut_total);

@@ -36,9 +36,21 @@ ih = bytes.fromhex('d822632a1634d749a4cda1b6b1c165593989cc4e')
 sk = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 pk = sk.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+# wg is bound to the id (doc/PROTOCOL.md "Identity"): computed twice, from
+# the seed (clamped first half of SHA-512, X25519 base point) and from the
+# public key (the birational map u = (1 + y) / (1 - y) mod 2^255 - 19).
+import hashlib
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+h = bytearray(hashlib.sha512(bytes(range(32))).digest()[:32])
+h[0] &= 248; h[31] &= 127; h[31] |= 64
+wg = X25519PrivateKey.from_private_bytes(bytes(h)).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+P = 2**255 - 19
+y = int.from_bytes(pk, 'little') & ((1 << 255) - 1)
+assert wg == ((1 + y) * pow(1 - y, P - 2, P) % P).to_bytes(32, 'little')
+print('wg', wg.hex())
 now = 493000 * 3600 + 100
 cands = [(0, bytes([192, 168, 1, 20]), 51820), (1, bytes.fromhex('20010db8000000000000000000000001'), 40000)]
-body = b'\x87' + mstr(b'v') + muint(1) + mstr(b'id') + mbin(pk) + mstr(b'wg') + mbin(bytes(range(0x40, 0x60))) \
+body = b'\x87' + mstr(b'v') + muint(1) + mstr(b'id') + mbin(pk) + mstr(b'wg') + mbin(wg) \
     + mstr(b'nick') + mstr(b'alice') + mstr(b'seq') + muint(1774800100000) + mstr(b'exp') + muint(now + 900) \
     + mstr(b'c') + bytes([0x90 | len(cands)]) + b''.join(b'\x93' + muint(k) + mbin(a) + muint(p) for k, a, p in cands)
 sig = sk.sign(b'gonet/v1/record' + ih + body)
