@@ -39,6 +39,7 @@
 #include "src/session/link.h"
 #include "src/session/session.h"
 #include "src/session/via.h"
+#include "tunnel/nat/fresh.h"
 #include "tunnel/nat/probe.h"
 #include "tunnel/net/demux.h"
 
@@ -133,6 +134,8 @@ struct session {
 
 	struct demux_stats demux;
 	struct probe_stats probes;
+	struct fresh *fresh;		/* replay windows of probe-family senders (fresh.h) */
+	uint64_t probe_ts;		/* our last probe-family ts (fresh_stamp) */
 	uint64_t drops[SDROP__COUNT];
 
 	struct session_ending end;
@@ -152,6 +155,13 @@ static inline uint64_t
 session_unix_s(const struct session *s)
 {
 	return clock_unix_ms(s->clock) / 1000;
+}
+
+/* The ts of our next probe-family message: strictly increasing unix ms (fresh.h). */
+static inline uint64_t
+session_probe_ts(struct session *s)
+{
+	return fresh_stamp(&s->probe_ts, clock_unix_ms(s->clock));
 }
 
 /* Run t's callback from the loop, soon: deferred work, never reentrant. */

@@ -37,13 +37,16 @@ probe_in(struct session *s, const uint8_t *buf, size_t len, const struct endpoin
 	struct peer *p;
 	size_t n;
 
-	if (probe_input(&s->probes, buf, len, s->keys.probe, s->wg_pub, &m) != PROBE_OK) {
+	/* Sealed, for us, and fresh: a replay from anywhere gets no pong (fresh.h). */
+	if (probe_input(&s->probes, s->fresh, clock_unix_ms(s->clock), buf, len, s->keys.probe,
+	    s->wg_pub, &m) != PROBE_OK) {
 		s->drops[SDROP_PROBE]++;
 		return;
 	}
 	p = peer_find_wg(s, m.sender);
 	if (m.type == PROBE_PING) {
-		if ((n = probe_answer(out, sizeof(out), s->keys.probe, &m, from)) > 0)
+		if ((n = probe_answer(out, sizeof(out), s->keys.probe, &m, from,
+		    session_probe_ts(s))) > 0)
 			(void)net_send(s, from, out, n);
 		if (p != NULL)
 			peer_on_ping(p, from);

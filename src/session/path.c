@@ -55,7 +55,7 @@ path_tick(struct peer *p)
 		if (pair->remote_type == CAND_TYPE_RELAY && !fallback_due(p, LINK_TURN, now))
 			continue;
 		len = probe_build_ping(buf, sizeof(buf), s->keys.probe, s->wg_pub, p->rec.wg,
-		    pings[i].txid);
+		    session_probe_ts(s), pings[i].txid);
 		if (len > 0)
 			(void)net_send(s, &pair->remote, buf, len);
 	}

@@ -36,6 +36,7 @@
 #include "src/session/target.h"
 #include "src/session/tell.h"
 #include "src/ui/ui.h"
+#include "tunnel/nat/fresh.h"
 #include "tunnel/net/ip.h"
 #include "tunnel/wg/wg.h"
 
@@ -146,6 +147,7 @@ start_wireguard(struct session *s)
 	};
 
 	if ((s->wg_timer = timer_new(s->timers, on_wg_timer, s)) == NULL ||
+	    (s->fresh = fresh_new()) == NULL ||
 	    (s->wg = wg_device_new(identity_wg_private(s->id), &io)) == NULL) {
 		session_fatal(s, "cannot set up WireGuard");
 		return -1;
@@ -163,6 +165,8 @@ stop_wireguard(struct session *s)
 	s->wg = NULL;
 	timer_free(s->wg_timer);
 	s->wg_timer = NULL;
+	fresh_free(s->fresh);
+	s->fresh = NULL;
 }
 
 /* --- the DHT's side ------------------------------------------------------------------- */

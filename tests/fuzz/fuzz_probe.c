@@ -1,15 +1,18 @@
-/* fuzz-sources: tunnel/nat/probe.c tunnel/net/endpoint.c tunnel/net/demux.c */
+/* fuzz-sources: tunnel/nat/probe.c tunnel/nat/fresh.c tunnel/net/endpoint.c tunnel/net/demux.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fuzz_probe.c — libFuzzer target for the punch probe codec.
+ * fuzz_probe.c — libFuzzer target for the punch probe codec (version 2,
+ * sealed) and the freshness table behind it.
  *
- * The MAC stops random input, so the first byte picks a layer:
- *   0  the input is a datagram: probe_parse() under the fixed key; whatever
- *      verifies must rebuild to the same bytes and be answered with a pong
- *      no larger than itself
- *   1  the input supplies fields (type, ids, txid, address): build, parse,
- *      compare (round trip), then flip one input-chosen bit and expect a
- *      reject
+ * The AEAD stops random input, so the first byte picks a layer:
+ *   1  the input supplies fields (type, ids, ts, txid, address, nonce):
+ *      build, parse, compare (round trip), feed it twice to the freshness
+ *      table (the second is a replay), then flip one input-chosen bit and
+ *      expect a reject
+ *   else  the input is a datagram: probe_parse() under the fixed key (the
+ *      vectors' key: the doc's ping opens here); whatever opens must
+ *      rebuild to the same bytes with its own nonce and be answered with a
+ *      pong no larger than itself
  */
 #include "config.h"
 
@@ -20,10 +23,13 @@
 
 #include <sodium.h>
 
+#include "tunnel/net/bytes.h"
 #include "tunnel/net/demux.h"
+#include "tunnel/nat/fresh.h"
 #include "tunnel/nat/probe.h"
 
 static uint8_t key[PROBE_KEY_LEN], our_id[PROBE_ID_LEN];
+static struct fresh *fr;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,58 +45,74 @@ datagram(const uint8_t *data, size_t size)
 
 	r = probe_parse(data, size, key, our_id, &m);
 	assert((unsigned)r < PROBE_REJ__COUNT);
+	assert(r != PROBE_REJ_STALE && r != PROBE_REJ_REPLAY);	/* probe_input's */
 	if (size > 0 && data[0] == PROBE_MAGIC)
 		assert(demux_classify(data, size) == DEMUX_PROBE);
 	if (r != PROBE_OK)
 		return;
-	/* Verified probes are canonical: rebuilding gives the same bytes. */
+	/* Opened probes are canonical: rebuilding with their nonce gives the same bytes. */
+	n = probe_build(again, sizeof(again), key, &m, data + PROBE_OUTER_LEN);
+	assert(n == size && memcmp(again, data, n) == 0);
 	if (m.type == PROBE_PING) {
-		n = probe_build_ping(again, sizeof(again), key, m.sender, m.receiver, m.txid);
-		assert(n == size && memcmp(again, data, n) == 0);
+		endpoint_set(&from, ENDPOINT_V6, data + 2, 1);
+		if (endpoint_is_usable(&from, 1)) {
+			n = probe_answer(pong, sizeof(pong), key, &m, &from, m.ts + 1);
+			assert(n > 0 && n <= size);
+		}
 		endpoint_set(&from, ENDPOINT_V4, a4, 1);
-		n = probe_answer(pong, sizeof(pong), key, &m, &from);
+		n = probe_answer(pong, sizeof(pong), key, &m, &from, m.ts + 1);
 		assert(n > 0 && n <= size);
-	} else {
-		n = probe_build_pong(again, sizeof(again), key, m.sender, m.receiver, m.txid, &m.observed);
-		assert(n == size && memcmp(again, data, n) == 0);
 	}
 }
 
 static void
 fields(const uint8_t *data, size_t size)
 {
-	uint8_t buf[PROBE_MAX_LEN], other[PROBE_ID_LEN];
-	struct probe_msg m;
-	struct endpoint ep;
-	size_t need = 1 + PROBE_ID_LEN + PROBE_TXID_LEN + 1 + 2 + 16 + 2, n, bit;
+	uint8_t buf[PROBE_MAX_LEN], nonce[PROBE_NONCE_LEN];
+	struct probe_msg m, got;
+	struct probe_stats st;
+	size_t need = 1 + PROBE_ID_LEN + 8 + PROBE_TXID_LEN + 1 + 2 + 16 + PROBE_NONCE_LEN + 2;
+	size_t n, bit;
 	const uint8_t *p = data;
-	int pong;
+	enum probe_reject r;
 
 	if (size < need)
 		return;
-	pong = p[0] & 1;
-	memcpy(other, p + 1, PROBE_ID_LEN);
+	memset(&m, 0, sizeof(m));
+	m.type = (p[0] & 1) ? PROBE_PONG : PROBE_PING;
+	memcpy(m.sender, p + 1, PROBE_ID_LEN);
+	memcpy(m.receiver, our_id, PROBE_ID_LEN);
 	p += 1 + PROBE_ID_LEN;
-	if (pong) {
-		endpoint_set(&ep, (p[PROBE_TXID_LEN] & 1) ? ENDPOINT_V6 : ENDPOINT_V4, p + PROBE_TXID_LEN + 3,
-		    (uint16_t)(p[PROBE_TXID_LEN + 1] << 8 | p[PROBE_TXID_LEN + 2]));
-		n = probe_build_pong(buf, sizeof(buf), key, other, our_id, p, &ep);
-	} else {
-		n = probe_build_ping(buf, sizeof(buf), key, other, our_id, p);
-	}
-	assert(n > 0);
-	if (probe_parse(buf, n, key, our_id, &m) == PROBE_OK) {
-		assert(memcmp(m.sender, other, PROBE_ID_LEN) == 0);
-		assert(memcmp(m.txid, p, PROBE_TXID_LEN) == 0);
-		if (pong)
-			assert(endpoint_equal(&m.observed, &ep));
+	m.ts = bytes_get64(p);
+	memcpy(m.txid, p + 8, PROBE_TXID_LEN);
+	p += 8 + PROBE_TXID_LEN;
+	endpoint_set(&m.observed, (p[0] & 1) ? ENDPOINT_V6 : ENDPOINT_V4, p + 3,
+	    (uint16_t)(p[1] << 8 | p[2]));
+	p += 3 + 16;
+	memcpy(nonce, p, sizeof(nonce));
+	p += sizeof(nonce);
+	n = probe_build(buf, sizeof(buf), key, &m, nonce);
+	assert(n > 0 && n <= PROBE_MAX_LEN);
+	r = probe_parse(buf, n, key, our_id, &got);
+	if (r == PROBE_OK) {
+		assert(got.type == m.type && got.ts == m.ts);
+		assert(memcmp(got.sender, m.sender, PROBE_ID_LEN) == 0);
+		assert(memcmp(got.txid, m.txid, PROBE_TXID_LEN) == 0);
+		if (m.type == PROBE_PONG)
+			assert(endpoint_equal(&got.observed, &m.observed));
+		/* Fresh once, then a replay, whatever the clock says in between. */
+		memset(&st, 0, sizeof(st));
+		r = probe_input(&st, fr, m.ts, buf, n, key, our_id, &got);
+		assert(r == PROBE_OK || r == PROBE_REJ_REPLAY);
+		assert(probe_input(&st, fr, m.ts, buf, n, key, our_id, &got) == PROBE_REJ_REPLAY);
 	} else {
 		/* Only an unusable reported address may fail an honest probe. */
-		assert(pong && !endpoint_is_usable(&ep, 1));
+		assert(r == PROBE_REJ_FORMAT && m.type == PROBE_PONG &&
+		    !endpoint_is_usable(&m.observed, 1));
 	}
-	bit = ((size_t)data[need - 2] << 8 | data[need - 1]) % (n * 8);
+	bit = ((size_t)p[0] << 8 | p[1]) % (n * 8);
 	buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-	assert(probe_parse(buf, n, key, our_id, &m) != PROBE_OK);
+	assert(probe_parse(buf, n, key, our_id, &got) != PROBE_OK);
 }
 
 int
@@ -99,10 +121,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int init;
 
 	if (!init) {
-		if (sodium_init() < 0)
+		if (sodium_init() < 0 || (fr = fresh_new()) == NULL)
 			return 0;
-		memset(key, 0x5A, sizeof(key));
-		memset(our_id, 0xA5, sizeof(our_id));
+		for (unsigned i = 0; i < 32; i++) {
+			key[i] = (uint8_t)i;			/* the vectors' key ... */
+			our_id[i] = (uint8_t)(0x80 + i);	/* ... and B, their pinged peer */
+		}
 		init = 1;
 	}
 	if (size < 1)

@@ -1,13 +1,15 @@
-/* fuzz-sources: tunnel/nat/relay_msg.c */
+/* fuzz-sources: tunnel/nat/relay_msg.c tunnel/nat/probe.c tunnel/nat/fresh.c tunnel/net/endpoint.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fuzz_relay.c — libFuzzer target for the peer relay codec.
+ * fuzz_relay.c — libFuzzer target for the peer relay codec (version 2,
+ * sealed).
  *
- * The MAC stops random input, so the first byte picks a layer:
- *   0  the input is a datagram: relay_parse() under the fixed key; whatever
- *      verifies must rebuild to the same bytes
- *   1  the input supplies fields (ids, op, txid, payload): build data and
- *      control messages, parse them back (round trip), then flip one
+ * The AEAD stops random input, so the first byte picks a layer:
+ *   0  the input is a datagram: relay_parse() under the fixed key (the
+ *      vectors' key and R: the doc's data and query open here); whatever
+ *      opens must rebuild to the same bytes with its own nonce
+ *   1  the input supplies fields (ids, ts, op, txid, payload): build data
+ *      and control messages, parse them back (round trip), then flip one
  *      input-chosen bit and expect a reject
  */
 #include "config.h"
@@ -20,6 +22,7 @@
 #include <sodium.h>
 
 #include "tunnel/nat/relay_msg.h"
+#include "tunnel/net/bytes.h"
 
 static uint8_t key[RELAY_MAC_KEY_LEN], our_id[RELAY_KEY_LEN];
 
@@ -29,16 +32,17 @@ static void
 datagram(const uint8_t *data, size_t size)
 {
 	uint8_t out[RELAY_DATA_MAX];
-	struct relay_msg m;
+	static struct relay_msg m;
 	size_t n;
 
 	if (relay_parse(data, size, key, our_id, &m) != RELAY_OK)
 		return;
 	if (m.type == RELAY_TYPE_DATA) {
 		assert(m.len > 0 && m.len <= RELAY_PAYLOAD_MAX);
-		n = relay_build_data(out, sizeof(out), key, m.src, m.dst, m.payload, m.len);
+		n = relay_build_data(out, sizeof(out), key, m.src, m.dst, m.ts, m.payload, m.len,
+		    data + PROBE_OUTER_LEN);
 	} else {
-		n = relay_build_ctl(out, sizeof(out), key, &m);
+		n = relay_build_ctl(out, sizeof(out), key, &m, data + PROBE_OUTER_LEN);
 	}
 	assert(n == size && memcmp(out, data, size) == 0);
 }
@@ -47,37 +51,38 @@ static void
 fields(const uint8_t *data, size_t size)
 {
 	uint8_t out[RELAY_DATA_MAX];
-	struct relay_msg m, p;
+	static struct relay_msg m, p;
 	size_t n, plen, bit;
 
-	if (size < 32 + 32 + 32 + 1 + RELAY_TXID_LEN + 2)
+	if (size < 32 + 32 + 8 + 1 + RELAY_TXID_LEN + 2)
 		return;
 	memset(&m, 0, sizeof(m));
 	memcpy(m.src, data, 32);
 	memcpy(m.dst, our_id, 32);
 	memcpy(m.target, data + 32, 32);
-	m.op = data[64];
-	memcpy(m.txid, data + 65, RELAY_TXID_LEN);
-	bit = (size_t)data[77] << 8 | data[78];
-	data += 79;
-	size -= 79;
-	n = relay_build_ctl(out, sizeof(out), key, &m);
+	m.ts = bytes_get64(data + 64);
+	m.op = data[72];
+	memcpy(m.txid, data + 73, RELAY_TXID_LEN);
+	bit = (size_t)data[85] << 8 | data[86];
+	data += 87;
+	size -= 87;
+	n = relay_build_ctl(out, sizeof(out), key, &m, NULL);
 	assert(n == RELAY_CTL_LEN);
 	if (relay_parse(out, n, key, our_id, &p) == RELAY_OK)
-		assert(p.op == m.op && memcmp(p.target, m.target, 32) == 0 &&
+		assert(p.op == m.op && p.ts == m.ts && memcmp(p.target, m.target, 32) == 0 &&
 		    memcmp(p.txid, m.txid, RELAY_TXID_LEN) == 0);
 	out[(bit / 8) % n] ^= (uint8_t)(1u << (bit % 8));
 	assert(relay_parse(out, n, key, our_id, &p) != RELAY_OK);
 
 	plen = size > RELAY_PAYLOAD_MAX ? RELAY_PAYLOAD_MAX : size;
-	n = relay_build_data(out, sizeof(out), key, m.src, m.target, data, plen);
+	n = relay_build_data(out, sizeof(out), key, m.src, m.target, m.ts, data, plen, NULL);
 	if (plen == 0) {
 		assert(n == 0);
 		return;
 	}
 	assert(n == RELAY_DATA_OVERHEAD + plen);
 	if (relay_parse(out, n, key, our_id, &p) == RELAY_OK)
-		assert(p.len == plen && memcmp(p.payload, data, plen) == 0);
+		assert(p.len == plen && p.ts == m.ts && memcmp(p.payload, data, plen) == 0);
 	out[(bit / 8) % n] ^= (uint8_t)(1u << (bit % 8));
 	assert(relay_parse(out, n, key, our_id, &p) != RELAY_OK);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,7 +56,8 @@ main(int argc, char **argv)
 	payload[0] = 1;				/* looks like a WireGuard initiation */
 	payload[1] = payload[2] = payload[3] = 0;
 	for (i = 0; i < n; i++) {
-		len = relay_build_data(buf, sizeof(buf), key, src, dst, payload, sizeof(payload));
+		len = relay_build_data(buf, sizeof(buf), key, src, dst, (uint64_t)time(NULL) * 1000 +
+		    (uint64_t)i, payload, sizeof(payload), NULL);
 		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
 		memset(&m, 0, sizeof(m));
 		memcpy(m.src, src, 32);
@@ -63,7 +65,8 @@ main(int argc, char **argv)
 		memcpy(m.target, src, 32);
 		m.target[0] ^= 1;
 		m.op = RELAY_OP_QUERY;
-		len = relay_build_ctl(buf, sizeof(buf), key, &m);
+		m.ts = (uint64_t)time(NULL) * 1000 + (uint64_t)i;
+		len = relay_build_ctl(buf, sizeof(buf), key, &m, NULL);
 		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
 		usleep(1000);
 	}

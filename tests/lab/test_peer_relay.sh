@@ -79,7 +79,7 @@ mac=$(echo "$report" | sed -n 's/.*invalid-mac \([0-9]*\).*/\1/p')
 rate=$(echo "$report" | sed -n 's/.*, rate \([0-9]*\).*/\1/p')
 fwd=$(echo "$report" | sed -n 's/.*forwarded \([0-9]*\).*/\1/p')
 invalid=$(echo "$report" | sed -n 's/.*, invalid \([0-9]*\).*/\1/p')
-# Forged data fails the MAC; forged queries already fail "receiver" (not R's key).
+# Forged data and queries fail the MAC (sealed: the receiver is checked inside).
 [ "${mac:-0}" -ge 100 ] || t_fail "forged data counted as invalid-mac: ${mac:-0} (want 100)"
 [ "${invalid:-0}" -ge 200 ] || t_fail "forged messages counted invalid: ${invalid:-0} (want 200)"
 [ "${rate:-0}" -ge 1 ] || t_fail "the flood was not cut by the rate limit"

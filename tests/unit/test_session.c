@@ -31,6 +31,12 @@
  *            peer (joining 10 s later) and are delivered in order; with
  *            nobody coming they are reported undelivered after --wait, and
  *            EOF drains only after that; --to sends every line to one peer.
+ *   replay   relay and ping replay (issue 12, finding 3): one relayed
+ *            message and one ping, captured, replayed from 64 source ports
+ *            to bob: nothing is sent to those ports, the relayed path
+ *            survives and carries chat at once.
+ *   (all)    no probe or relay message on the wire shows a WireGuard key
+ *            (issue 12, finding 6).
  *   bind     key misbinding (issue 12, finding 1): member M signs a record
  *            with its own id, nick "bob" and Bob's WireGuard key before
  *            Bob joins; the record is refused ("binding"), and Bob's own
@@ -73,7 +79,7 @@ enum {
 	EVENTS = 512,
 	TEXT = 320,
 	QUEUE = 4096,
-	DGRAM = 1600,
+	DGRAM = 2048,
 	LATENCY_NS = 1000000		/* 1 ms each way */
 };
 
@@ -127,6 +133,7 @@ struct node {
 		struct node *n;
 	} ui;
 	uint16_t port;
+	uint8_t wg[32];			/* its WireGuard public key, from its identity file */
 	int done;
 	struct event_rec ev[EVENTS];
 	unsigned nev;
@@ -299,12 +306,55 @@ fake_stun(struct node *n, const struct endpoint *to, const uint8_t *buf, size_t 
 	return 1;
 }
 
+/*
+ * The replay case's wiretap: the first relayed data message (F0 03 in
+ * version 1, F0 23 in 2) node cap_from sends to port cap_port, and the
+ * first ping (F0 01 / F0 21) it sends there; and how many
+ * datagrams went to the spoofed ports SPOOF_PORT.. (nobody is there).
+ */
+enum {
+	SPOOF_PORT = 40000,
+	SPOOFS = 64
+};
+static int cap_from = -1;
+static uint16_t cap_port;
+static uint8_t cap_relay[DGRAM], cap_ping[DGRAM];
+static size_t cap_relay_len, cap_ping_len;
+static unsigned long long spoof_sent, keys_in_clear, probes_seen;
+
+static void
+wiretap(int from, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	if (to->port >= SPOOF_PORT && to->port < SPOOF_PORT + SPOOFS)
+		spoof_sent++;
+	/* Issue 12, finding 6: no probe or relay message shows a WireGuard key. */
+	if (len > 0 && buf[0] == 0xF0) {
+		int i;
+
+		probes_seen++;
+		for (i = 0; i < NODES; i++)
+			if (nodes[i].s != NULL && memmem(buf, len, nodes[i].wg, 8) != NULL)
+				keys_in_clear++;
+	}
+	if (cap_from < 0 || to->port != cap_port || len < 2 || buf[0] != 0xF0 || len > DGRAM)
+		return;
+	if (from == cap_from && cap_relay_len == 0 && (buf[1] == 0x03 || buf[1] == 0x23)) {
+		memcpy(cap_relay, buf, len);
+		cap_relay_len = len;
+	}
+	if (from == cap_from && cap_ping_len == 0 && (buf[1] == 0x01 || buf[1] == 0x21)) {
+		memcpy(cap_ping, buf, len);
+		cap_ping_len = len;
+	}
+}
+
 static int
 wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 {
 	struct node *n = arg;
 	struct dgram *d;
 
+	wiretap((int)(n - nodes), to, buf, len);
 	if (fake_stun(n, to, buf, len))
 		return 0;
 	if (qlen == QUEUE || len > DGRAM)
@@ -312,6 +362,7 @@ wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 	d = &queue[(qhead + qlen++) % QUEUE];
 	d->at = now_ns + LATENCY_NS;
 	d->from = (int)(n - nodes);
+	d->from_server = 0;		/* the slot may have held a fake STUN answer */
 	d->to_port = to->port;
 	d->len = len;
 	memcpy(d->data, buf, len);
@@ -450,6 +501,15 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	env.done_arg = n;
 	n->s = session_new(&n->cfg, &env);
 	CHECK_MSG(n->s != NULL, "session %s did not start", name);
+	{
+		char err[IDENTITY_ERR_LEN];
+		struct identity *id = identity_load(n->idpath, err, sizeof(err));
+
+		CHECK_MSG(id != NULL, "%s", err);
+		if (id != NULL)
+			memcpy(n->wg, identity_wg_public(id), sizeof(n->wg));
+		identity_free(id);
+	}
 }
 
 static void
@@ -610,6 +670,78 @@ test_relay(void)
 	node_stop(2);
 }
 
+/*
+ * Issue 12, finding 3: an attacker on the path captures one relayed data
+ * message (carol -> bob, from alice) and one ping to bob, and replays each
+ * from SPOOFS source ports. Bob must send nothing to those ports, keep
+ * his relayed path to alice (no relay/TURN path slot evicted), and the
+ * two keep chatting through carol at once.
+ */
+static void
+test_replay(void)
+{
+	const struct event_rec *up;
+	struct endpoint spoof;
+	uint8_t lo[4] = { 127, 0, 0, 1 }, buf[DGRAM];
+	unsigned mark_a, mark_b, i;
+	int round;
+
+	reset_world();
+	set_cut(0, 1, 1);
+	node_start(2, "carol");
+	run_for(1000);
+	node_start(0, "alice");
+	node_start(1, "bob");
+	/* Capture carol's first ping to bob (punching) and the first message she relays to him. */
+	cap_from = 2;
+	cap_port = nodes[1].port;
+	cap_relay_len = cap_ping_len = 0;
+	run_for(18000);
+	up = find(&nodes[1], 0, UI_EV_PATH_UP, "relay", "alice", NULL);
+	CHECK_MSG(up != NULL, "bob never reached alice through carol");
+	if (up == NULL)
+		goto out;
+	say(0, "before the replay");
+	run_for(2000);
+	cap_from = -1;
+	CHECK_MSG(cap_relay_len > 0, "no relayed message to capture");
+	CHECK_MSG(cap_ping_len > 0, "no ping to capture");
+	CHECK(find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "alice", NULL) != NULL);
+	run_for(3000);			/* quiet: a slot not used for 3 s is the first to go */
+
+	mark_a = nodes[0].nev;
+	mark_b = nodes[1].nev;
+	spoof_sent = 0;
+	for (round = 0; round < 2; round++) {
+		const uint8_t *pkt = round == 0 ? cap_relay : cap_ping;
+		size_t len = round == 0 ? cap_relay_len : cap_ping_len;
+
+		for (i = 0; i < SPOOFS && len > 0; i++) {
+			endpoint_set(&spoof, ENDPOINT_V4, lo, (uint16_t)(SPOOF_PORT + i));
+			memcpy(buf, pkt, len);
+			session_input(nodes[1].s, &spoof, buf, len);
+		}
+	}
+	say(1, "after the replay");
+	run_for(1000);
+	CHECK_MSG(find(&nodes[0], mark_a, UI_EV_MESSAGE, NULL, "bob", NULL) != NULL,
+	    "bob's line did not reach alice through carol within 1 s of the replay");
+	say(0, "and back");
+	run_for(1000);
+	CHECK(find(&nodes[1], mark_b, UI_EV_MESSAGE, NULL, "alice", NULL) != NULL);
+	CHECK_MSG(spoof_sent == 0, "%llu datagrams sent to spoofed addresses", spoof_sent);
+	CHECK_EQ(count(&nodes[1], UI_EV_PATH_DOWN, NULL), 0);
+	CHECK_EQ(count(&nodes[0], UI_EV_PATH_DOWN, NULL), 0);
+	if (check_failures > 0) {
+		session_report(nodes[1].s);
+		dump(&nodes[1]);
+	}
+out:
+	node_stop(0);
+	node_stop(1);
+	node_stop(2);
+}
+
 /* 1 when some event of n names fingerprint fp. */
 static int
 saw_fp(const struct node *n, const char *fp)
@@ -740,8 +872,12 @@ test_bind(void)
 	snprintf(line, sizeof(line), "%s bob\n", fp_bob);
 	CHECK_MSG(file_has(pins, line), "alice did not pin bob to %s", fp_bob);
 	CHECK_MSG(!file_has(pins, fp_m), "alice pinned M (%s)", fp_m);
-	if (check_failures > 0)
+	if (check_failures > 0) {
+		session_report(nodes[0].s);
+		session_report(nodes[1].s);
 		dump(&nodes[0]);
+		dump(&nodes[1]);
+	}
 	node_stop(0);
 	node_stop(1);
 	identity_free(bob);
@@ -1220,8 +1356,12 @@ main(void)
 	test_wait();
 	test_files();
 	test_hard();
+	test_replay();
 	test_bind();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
+	CHECK_MSG(probes_seen > 500, "only %llu probe-family datagrams", probes_seen);
+	CHECK_MSG(keys_in_clear == 0, "%llu of %llu probe-family datagrams showed a WireGuard key",
+	    keys_in_clear, probes_seen);
 	timers_free(timers);
 	printf("test_session: %llu datagrams, %llu cut\n", sent_total, cut_total);
 	return check_exit("test_session");

@@ -1,19 +1,44 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* probe.c — build and verify punch probes; the layout is in probe.h. */
+/* probe.c — build, seal and open punch probes; the layout is in probe.h. */
 #include "config.h"
 
 #include <string.h>
 
 #include <sodium.h>
 
+#include "tunnel/nat/fresh.h"
 #include "tunnel/nat/probe.h"
+#include "tunnel/net/bytes.h"
 
-_Static_assert(sizeof(struct probe_header) == PROBE_HEADER_LEN, "probe header layout");
-_Static_assert(sizeof(struct probe_ping) == PROBE_PING_LEN, "ping layout");
-_Static_assert(sizeof(struct probe_pong4) == PROBE_PONG4_LEN, "pong4 layout");
-_Static_assert(sizeof(struct probe_pong6) == PROBE_PONG6_LEN, "pong6 layout");
+/* The sealed body, bytes only (no padding anywhere). */
+struct probe_body_header {
+	uint8_t sender[PROBE_ID_LEN];
+	uint8_t receiver[PROBE_ID_LEN];
+	uint8_t ts[8];
+	uint8_t txid[PROBE_TXID_LEN];
+};
+
+struct probe_ping_body {
+	struct probe_body_header h;
+	uint8_t pad[PROBE_PING_PAD];	/* zero */
+};
+
+struct probe_pong_body {
+	struct probe_body_header h;
+	uint8_t family;			/* 4 or 6 */
+	uint8_t port[2];
+	uint8_t addr[16];		/* 4 bytes used for family 4 (the body ends there) */
+};
+
+_Static_assert(sizeof(struct probe_body_header) == PROBE_BODY_HEADER, "probe body header");
+_Static_assert(sizeof(struct probe_ping_body) == PROBE_PING_BODY, "ping body");
+_Static_assert(sizeof(struct probe_pong_body) == PROBE_PONG6_BODY, "pong body");
+_Static_assert(PROBE_PONG4_BODY == PROBE_PONG6_BODY - 12, "pong4 body");
 _Static_assert(PROBE_PONG4_LEN <= PROBE_PING_LEN && PROBE_PONG6_LEN <= PROBE_PING_LEN,
     "a pong must never be larger than its ping");
+_Static_assert(PROBE_MAX_LEN == PROBE_PING_LEN, "the largest probe");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == PROBE_NONCE_LEN &&
+    crypto_aead_xchacha20poly1305_ietf_ABYTES == PROBE_TAG_LEN, "XChaCha20-Poly1305");
 
 const char *
 probe_reject_name(enum probe_reject r)
@@ -22,10 +47,13 @@ probe_reject_name(enum probe_reject r)
 		[PROBE_OK] = "ok",
 		[PROBE_REJ_SHORT] = "short",
 		[PROBE_REJ_TYPE] = "type",
+		[PROBE_REJ_VERSION] = "version",
 		[PROBE_REJ_LENGTH] = "length",
-		[PROBE_REJ_RECEIVER] = "receiver",
 		[PROBE_REJ_MAC] = "mac",
+		[PROBE_REJ_RECEIVER] = "receiver",
 		[PROBE_REJ_FORMAT] = "format",
+		[PROBE_REJ_STALE] = "stale",
+		[PROBE_REJ_REPLAY] = "replay",
 	};
 
 	if ((unsigned)r < PROBE_REJ__COUNT && names[r] != NULL)
@@ -33,164 +61,186 @@ probe_reject_name(enum probe_reject r)
 	return "?";
 }
 
-/* BLAKE2b-128 keyed with the probe key over buf[0..len). */
-static void
-probe_mac(uint8_t mac[PROBE_MAC_LEN], const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN])
+size_t
+probe_seal(uint8_t *out, size_t outlen, uint8_t type, const uint8_t key[PROBE_KEY_LEN],
+    const uint8_t *body, size_t blen, const uint8_t *nonce)
 {
-	crypto_generichash(mac, PROBE_MAC_LEN, buf, len, key, PROBE_KEY_LEN);
+	size_t n = PROBE_SEAL_OVERHEAD + blen;
+
+	if (outlen < n)
+		return 0;
+	out[0] = PROBE_MAGIC;
+	out[1] = type;
+	if (nonce != NULL)
+		memcpy(out + PROBE_OUTER_LEN, nonce, PROBE_NONCE_LEN);
+	else
+		randombytes_buf(out + PROBE_OUTER_LEN, PROBE_NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + PROBE_OUTER_LEN + PROBE_NONCE_LEN, NULL,
+	    body, blen, out, PROBE_OUTER_LEN, NULL, out + PROBE_OUTER_LEN, key);
+	return n;
+}
+
+int
+probe_open(const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN], uint8_t *plain)
+{
+	if (len < PROBE_SEAL_OVERHEAD)
+		return -1;
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
+	    buf + PROBE_OUTER_LEN + PROBE_NONCE_LEN, len - PROBE_OUTER_LEN - PROBE_NONCE_LEN,
+	    buf, PROBE_OUTER_LEN, buf + PROBE_OUTER_LEN, key) == 0 ? 0 : -1;
 }
 
 static void
-fill_header(struct probe_header *h, enum probe_type type, const uint8_t sender[PROBE_ID_LEN],
-    const uint8_t receiver[PROBE_ID_LEN], const uint8_t txid[PROBE_TXID_LEN])
+fill_header(struct probe_body_header *h, const struct probe_msg *m)
 {
-	h->magic = PROBE_MAGIC;
-	h->type = (uint8_t)type;
-	memcpy(h->sender, sender, PROBE_ID_LEN);
-	memcpy(h->receiver, receiver, PROBE_ID_LEN);
-	memcpy(h->txid, txid, PROBE_TXID_LEN);
+	memcpy(h->sender, m->sender, PROBE_ID_LEN);
+	memcpy(h->receiver, m->receiver, PROBE_ID_LEN);
+	bytes_put64(h->ts, m->ts);
+	memcpy(h->txid, m->txid, PROBE_TXID_LEN);
+}
+
+size_t
+probe_build(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
+    const struct probe_msg *m, const uint8_t *nonce)
+{
+	size_t n = 0;
+
+	if (m->type == PROBE_PING) {
+		struct probe_ping_body b;
+
+		memset(&b, 0, sizeof(b));
+		fill_header(&b.h, m);
+		n = probe_seal(out, outlen, PROBE_PING, key, (const uint8_t *)&b, sizeof(b), nonce);
+		sodium_memzero(&b, sizeof(b));
+	} else if (m->type == PROBE_PONG &&
+	    (m->observed.family == ENDPOINT_V4 || m->observed.family == ENDPOINT_V6)) {
+		struct probe_pong_body b;
+		size_t blen = m->observed.family == ENDPOINT_V4 ? PROBE_PONG4_BODY : PROBE_PONG6_BODY;
+
+		memset(&b, 0, sizeof(b));
+		fill_header(&b.h, m);
+		b.family = m->observed.family;
+		b.port[0] = (uint8_t)(m->observed.port >> 8);
+		b.port[1] = (uint8_t)m->observed.port;
+		memcpy(b.addr, m->observed.addr, endpoint_addr_len(m->observed.family));
+		n = probe_seal(out, outlen, PROBE_PONG, key, (const uint8_t *)&b, blen, nonce);
+		sodium_memzero(&b, sizeof(b));
+	}
+	return n;
 }
 
 size_t
 probe_build_ping(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const uint8_t sender[PROBE_ID_LEN], const uint8_t receiver[PROBE_ID_LEN],
+    const uint8_t sender[PROBE_ID_LEN], const uint8_t receiver[PROBE_ID_LEN], uint64_t ts,
     const uint8_t txid[PROBE_TXID_LEN])
 {
-	struct probe_ping p;
+	struct probe_msg m;
 
-	if (outlen < sizeof(p))
-		return 0;
-	memset(&p, 0, sizeof(p));
-	fill_header(&p.h, PROBE_PING, sender, receiver, txid);
-	probe_mac(p.mac, (const uint8_t *)&p, offsetof(struct probe_ping, mac), key);
-	memcpy(out, &p, sizeof(p));
-	return sizeof(p);
-}
-
-size_t
-probe_build_pong(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const uint8_t sender[PROBE_ID_LEN], const uint8_t receiver[PROBE_ID_LEN],
-    const uint8_t txid[PROBE_TXID_LEN], const struct endpoint *observed)
-{
-	if (observed->family == ENDPOINT_V4) {
-		struct probe_pong4 p;
-
-		if (outlen < sizeof(p))
-			return 0;
-		fill_header(&p.h, PROBE_PONG, sender, receiver, txid);
-		p.family = ENDPOINT_V4;
-		p.port[0] = (uint8_t)(observed->port >> 8);
-		p.port[1] = (uint8_t)observed->port;
-		memcpy(p.addr, observed->addr, sizeof(p.addr));
-		probe_mac(p.mac, (const uint8_t *)&p, offsetof(struct probe_pong4, mac), key);
-		memcpy(out, &p, sizeof(p));
-		return sizeof(p);
-	}
-	if (observed->family == ENDPOINT_V6) {
-		struct probe_pong6 p;
-
-		if (outlen < sizeof(p))
-			return 0;
-		fill_header(&p.h, PROBE_PONG, sender, receiver, txid);
-		p.family = ENDPOINT_V6;
-		p.port[0] = (uint8_t)(observed->port >> 8);
-		p.port[1] = (uint8_t)observed->port;
-		memcpy(p.addr, observed->addr, sizeof(p.addr));
-		probe_mac(p.mac, (const uint8_t *)&p, offsetof(struct probe_pong6, mac), key);
-		memcpy(out, &p, sizeof(p));
-		return sizeof(p);
-	}
-	return 0;
-}
-
-/* The length a probe of this type must have; pongs depend on their family byte. */
-static size_t
-expected_len(const uint8_t *buf, size_t len)
-{
-	if (buf[1] == PROBE_PING)
-		return PROBE_PING_LEN;
-	/* PROBE_PONG: the family byte decides; an unknown family fits no length. */
-	if (len > offsetof(struct probe_pong4, family)) {
-		if (buf[offsetof(struct probe_pong4, family)] == ENDPOINT_V4)
-			return PROBE_PONG4_LEN;
-		if (buf[offsetof(struct probe_pong4, family)] == ENDPOINT_V6)
-			return PROBE_PONG6_LEN;
-	}
-	return 0;
+	memset(&m, 0, sizeof(m));
+	m.type = PROBE_PING;
+	memcpy(m.sender, sender, PROBE_ID_LEN);
+	memcpy(m.receiver, receiver, PROBE_ID_LEN);
+	m.ts = ts;
+	memcpy(m.txid, txid, PROBE_TXID_LEN);
+	return probe_build(out, outlen, key, &m, NULL);
 }
 
 enum probe_reject
 probe_parse(const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN],
     const uint8_t our_id[PROBE_ID_LEN], struct probe_msg *msg)
 {
-	const struct probe_header *h;
-	uint8_t mac[PROBE_MAC_LEN];
+	uint8_t plain[PROBE_PING_BODY];
+	const struct probe_body_header *h = (const struct probe_body_header *)plain;
 	struct endpoint ep;
-	size_t want;
+	size_t blen;
+	enum probe_reject r;
 
 	if (buf == NULL || len < 2 || buf[0] != PROBE_MAGIC)
 		return PROBE_REJ_SHORT;
+	if (buf[1] == PROBE_V1_PING || buf[1] == PROBE_V1_PONG)
+		return PROBE_REJ_VERSION;
 	if (buf[1] != PROBE_PING && buf[1] != PROBE_PONG)
 		return PROBE_REJ_TYPE;
-	/* The datagram is shorter or longer than its type (and pong family) says. */
-	want = expected_len(buf, len);
-	if (want == 0 || len != want)
+	if (buf[1] == PROBE_PING ? len != PROBE_PING_LEN :
+	    len != PROBE_PONG4_LEN && len != PROBE_PONG6_LEN)
 		return PROBE_REJ_LENGTH;
-	h = (const struct probe_header *)buf;
-	/* Not for us (stale record, another room member's port): no answer. */
-	if (sodium_memcmp(h->receiver, our_id, PROBE_ID_LEN) != 0)
-		return PROBE_REJ_RECEIVER;
-	probe_mac(mac, buf, len - PROBE_MAC_LEN, key);
-	if (crypto_verify_16(mac, buf + len - PROBE_MAC_LEN) != 0)
+	blen = len - PROBE_SEAL_OVERHEAD;
+	if (probe_open(buf, len, key, plain) != 0)
 		return PROBE_REJ_MAC;
-
+	/* Not for us (stale record, another room member's port): no answer. */
+	r = PROBE_REJ_RECEIVER;
+	if (sodium_memcmp(h->receiver, our_id, PROBE_ID_LEN) != 0)
+		goto out;
+	r = PROBE_REJ_FORMAT;
 	memset(&ep, 0, sizeof(ep));
 	if (buf[1] == PROBE_PING) {
-		const struct probe_ping *p = (const struct probe_ping *)buf;
 		static const uint8_t zero[PROBE_PING_PAD];
 
-		if (memcmp(p->pad, zero, sizeof(zero)) != 0)
-			return PROBE_REJ_FORMAT;
-	} else if (len == PROBE_PONG4_LEN) {
-		const struct probe_pong4 *p = (const struct probe_pong4 *)buf;
-
-		endpoint_set(&ep, ENDPOINT_V4, p->addr, (uint16_t)(p->port[0] << 8 | p->port[1]));
+		if (memcmp(((const struct probe_ping_body *)plain)->pad, zero, sizeof(zero)) != 0)
+			goto out;
 	} else {
-		const struct probe_pong6 *p = (const struct probe_pong6 *)buf;
+		const struct probe_pong_body *p = (const struct probe_pong_body *)plain;
 
-		endpoint_set(&ep, ENDPOINT_V6, p->addr, (uint16_t)(p->port[0] << 8 | p->port[1]));
+		/* The family must be the one the length says. */
+		if (p->family != (blen == PROBE_PONG4_BODY ? ENDPOINT_V4 : ENDPOINT_V6))
+			goto out;
+		endpoint_set(&ep, p->family, p->addr, (uint16_t)(p->port[0] << 8 | p->port[1]));
+		/* A pong reports where a ping came from: loopback is fine (tests, same host). */
+		if (!endpoint_is_usable(&ep, 1))
+			goto out;
 	}
-	/* A pong reports where a ping came from: loopback is fine (tests, same host). */
-	if (buf[1] == PROBE_PONG && !endpoint_is_usable(&ep, 1))
-		return PROBE_REJ_FORMAT;
-
 	msg->type = (enum probe_type)buf[1];
 	memcpy(msg->sender, h->sender, PROBE_ID_LEN);
 	memcpy(msg->receiver, h->receiver, PROBE_ID_LEN);
+	msg->ts = bytes_get64(h->ts);
 	memcpy(msg->txid, h->txid, PROBE_TXID_LEN);
 	msg->observed = ep;
-	return PROBE_OK;
+	r = PROBE_OK;
+out:
+	sodium_memzero(plain, sizeof(plain));
+	return r;
 }
 
 size_t
 probe_answer(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const struct probe_msg *ping, const struct endpoint *from)
+    const struct probe_msg *ping, const struct endpoint *from, uint64_t ts)
 {
+	struct probe_msg pong;
 	size_t n;
 
 	if (ping->type != PROBE_PING || !endpoint_is_usable(from, 1))
 		return 0;
 	/* We answer as the ping's receiver, to its sender. */
-	n = probe_build_pong(out, outlen, key, ping->receiver, ping->sender, ping->txid, from);
+	memset(&pong, 0, sizeof(pong));
+	pong.type = PROBE_PONG;
+	memcpy(pong.sender, ping->receiver, PROBE_ID_LEN);
+	memcpy(pong.receiver, ping->sender, PROBE_ID_LEN);
+	pong.ts = ts;
+	memcpy(pong.txid, ping->txid, PROBE_TXID_LEN);
+	pong.observed = *from;
+	n = probe_build(out, outlen, key, &pong, NULL);
 	return n <= PROBE_PING_LEN ? n : 0;
 }
 
 enum probe_reject
-probe_input(struct probe_stats *st, const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN],
-    const uint8_t our_id[PROBE_ID_LEN], struct probe_msg *msg)
+probe_input(struct probe_stats *st, struct fresh *fr, uint64_t now_unix_ms, const uint8_t *buf,
+    size_t len, const uint8_t key[PROBE_KEY_LEN], const uint8_t our_id[PROBE_ID_LEN],
+    struct probe_msg *msg)
 {
 	enum probe_reject r = probe_parse(buf, len, key, our_id, msg);
 
+	if (r == PROBE_OK && fr != NULL) {
+		switch (fresh_check(fr, msg->sender, msg->ts, now_unix_ms)) {
+		case FRESH_OK:
+			break;
+		case FRESH_STALE:
+			r = PROBE_REJ_STALE;
+			break;
+		case FRESH_REPLAY:
+			r = PROBE_REJ_REPLAY;
+			break;
+		}
+	}
 	if (r != PROBE_OK)
 		st->rejected[r]++;
 	else if (msg->type == PROBE_PING)

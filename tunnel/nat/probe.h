@@ -6,28 +6,29 @@
  *
  * Ids are WireGuard X25519 public keys: a probe picks the endpoint of a
  * WireGuard peer, and the WireGuard handshake that follows on that path then
- * proves the key; tunnel/ never needs the Ed25519 record identity.
+ * proves the key (and, by the binding rule, the record identity).
  *
- * Both end in a MAC: BLAKE2b-128 (libsodium crypto_generichash, outlen 16)
- * keyed with the room's 32-byte probe key over every byte before it. Probes
- * are thus authentic to the room, not to one member; the handshake does the
- * rest. No field is aligned: every struct below is bytes only, sizes are
- * asserted, and multi-byte integers are big-endian.
+ * Version 2 (this one) seals everything but the first two bytes with
+ * XChaCha20-Poly1305 under the room's probe key, so nobody outside the room
+ * sees who probes whom (no long-term key in clear), and carries ts, the
+ * sender's strictly increasing unix ms, for freshness (fresh.h). Probes are
+ * thus authentic to the room, not to one member; the handshake does the
+ * rest. Multi-byte integers are big-endian.
  *
- *   ping (113 bytes)                     pong (101 bytes IPv4, 113 IPv6)
- *   off len                              off len
- *     0   1  F0                            0   1  F0
- *     1   1  01 (ping)                     1   1  02 (pong)
- *     2  32  sender WireGuard key          2  32  sender (the ping's receiver)
- *    34  32  receiver WireGuard key       34  32  receiver (the ping's sender)
- *    66  12  transaction id               66  12  the ping's transaction id
- *    78  19  zero padding                 78   1  family 4 or 6
- *    97  16  MAC                          79   2  port the ping came from
- *                                         81 4/16 address the ping came from
- *                                     85 / 97 16  MAC
+ *   message                         body (sealed)
+ *   off len                          off len
+ *     0   1  F0                         0  32  sender WireGuard key
+ *     1   1  21 ping, 22 pong          32  32  receiver WireGuard key
+ *     2  24  nonce (random)            64   8  ts
+ *    26   n  body, encrypted           72  12  transaction id
+ *  26+n  16  Poly1305 tag              84      ping: 19 zero bytes (103)
+ *                                              pong: family 4 or 6, port (2),
+ *                                                    address 4/16 (91/103)
  *
- * The padding makes a ping as large as the largest pong, so answering a ping
- * can never amplify traffic towards a spoofed source.
+ * ad = bytes 0..1. A ping (145 bytes) is as large as the largest pong
+ * (133 IPv4, 145 IPv6), so answering a ping can never amplify traffic
+ * towards a spoofed source. Version 1 (types 01, 02: keys in clear, a
+ * BLAKE2b MAC, no freshness) is refused as `version`.
  */
 #ifndef GONET_PROBE_H
 #define GONET_PROBE_H
@@ -37,54 +38,33 @@
 
 #include "tunnel/net/endpoint.h"
 
+struct fresh;
+
 enum {
 	PROBE_MAGIC = 0xF0,
 	PROBE_ID_LEN = 32,		/* WireGuard public key */
 	PROBE_KEY_LEN = 32,		/* the room's probe key */
 	PROBE_TXID_LEN = 12,
-	PROBE_MAC_LEN = 16,		/* BLAKE2b-128 */
+	PROBE_NONCE_LEN = 24,		/* XChaCha20 */
+	PROBE_TAG_LEN = 16,		/* Poly1305 */
+	PROBE_OUTER_LEN = 2,		/* F0, type: the associated data */
+	PROBE_SEAL_OVERHEAD = PROBE_OUTER_LEN + PROBE_NONCE_LEN + PROBE_TAG_LEN,	/* 42 */
 	PROBE_PING_PAD = 19,
-	PROBE_HEADER_LEN = 78,
-	PROBE_PING_LEN = 113,
-	PROBE_PONG4_LEN = 101,
-	PROBE_PONG6_LEN = 113,
-	PROBE_MAX_LEN = 113
+	PROBE_BODY_HEADER = 84,		/* sender, receiver, ts, txid */
+	PROBE_PING_BODY = 103,
+	PROBE_PONG4_BODY = 91,
+	PROBE_PONG6_BODY = 103,
+	PROBE_PING_LEN = PROBE_SEAL_OVERHEAD + PROBE_PING_BODY,		/* 145 */
+	PROBE_PONG4_LEN = PROBE_SEAL_OVERHEAD + PROBE_PONG4_BODY,	/* 133 */
+	PROBE_PONG6_LEN = PROBE_SEAL_OVERHEAD + PROBE_PONG6_BODY,	/* 145 */
+	PROBE_MAX_LEN = 145
 };
 
 enum probe_type {
-	PROBE_PING = 0x01,
-	PROBE_PONG = 0x02
-};
-
-/* Wire layout. */
-struct probe_header {
-	uint8_t magic;			/* PROBE_MAGIC */
-	uint8_t type;			/* enum probe_type */
-	uint8_t sender[PROBE_ID_LEN];
-	uint8_t receiver[PROBE_ID_LEN];
-	uint8_t txid[PROBE_TXID_LEN];
-};
-
-struct probe_ping {
-	struct probe_header h;
-	uint8_t pad[PROBE_PING_PAD];	/* zero */
-	uint8_t mac[PROBE_MAC_LEN];
-};
-
-struct probe_pong4 {
-	struct probe_header h;
-	uint8_t family;			/* 4 */
-	uint8_t port[2];
-	uint8_t addr[4];
-	uint8_t mac[PROBE_MAC_LEN];
-};
-
-struct probe_pong6 {
-	struct probe_header h;
-	uint8_t family;			/* 6 */
-	uint8_t port[2];
-	uint8_t addr[16];
-	uint8_t mac[PROBE_MAC_LEN];
+	PROBE_PING = 0x21,
+	PROBE_PONG = 0x22,
+	PROBE_V1_PING = 0x01,		/* version 1: refused (`version`) */
+	PROBE_V1_PONG = 0x02
 };
 
 /* Why a probe gets no answer, in the order they are checked. */
@@ -92,18 +72,22 @@ enum probe_reject {
 	PROBE_OK = 0,
 	PROBE_REJ_SHORT,		/* fewer than 2 bytes or not F0 */
 	PROBE_REJ_TYPE,			/* neither ping nor pong */
-	PROBE_REJ_LENGTH,		/* wrong length for its type (and pong family) */
+	PROBE_REJ_VERSION,		/* a version 1 ping or pong (an older gonet) */
+	PROBE_REJ_LENGTH,		/* wrong length for its type */
+	PROBE_REJ_MAC,			/* does not open under the room's probe key */
 	PROBE_REJ_RECEIVER,		/* receiver id is not ours */
-	PROBE_REJ_MAC,			/* MAC does not verify under the room's probe key */
 	PROBE_REJ_FORMAT,		/* authentic but malformed: padding, family, port or address */
+	PROBE_REJ_STALE,		/* ts too far from our clock (fresh.h) */
+	PROBE_REJ_REPLAY,		/* ts seen before from that sender (fresh.h) */
 	PROBE_REJ__COUNT
 };
 
-/* A verified probe. */
+/* A verified probe, or one to build. */
 struct probe_msg {
 	enum probe_type type;
 	uint8_t sender[PROBE_ID_LEN];
 	uint8_t receiver[PROBE_ID_LEN];
+	uint64_t ts;			/* the sender's fresh_stamp() */
 	uint8_t txid[PROBE_TXID_LEN];
 	struct endpoint observed;	/* pong: where the ping came from */
 };
@@ -113,35 +97,54 @@ struct probe_stats {
 	uint64_t rejected[PROBE_REJ__COUNT];
 };
 
-/* "short", "type", "length", "receiver", "mac", "format". */
+/* "short", "type", "version", "length", "mac", "receiver", "format", "stale", "replay". */
 const char *probe_reject_name(enum probe_reject r);
 
-/* Returns PROBE_PING_LEN, or 0 if outlen is too small. */
-size_t probe_build_ping(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const uint8_t sender[PROBE_ID_LEN], const uint8_t receiver[PROBE_ID_LEN],
-    const uint8_t txid[PROBE_TXID_LEN]);
-
-/* Returns PROBE_PONG4_LEN or PROBE_PONG6_LEN, or 0 (outlen too small, bad observed address). */
-size_t probe_build_pong(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const uint8_t sender[PROBE_ID_LEN], const uint8_t receiver[PROBE_ID_LEN],
-    const uint8_t txid[PROBE_TXID_LEN], const struct endpoint *observed);
+/*
+ * The family's one construction, shared with relay_msg.c: out = F0 type
+ * nonce XChaCha20-Poly1305-IETF(key, nonce, body, ad = F0 type). nonce
+ * NULL: random. Returns PROBE_SEAL_OVERHEAD + blen, or 0 if out is too small.
+ */
+size_t probe_seal(uint8_t *out, size_t outlen, uint8_t type, const uint8_t key[PROBE_KEY_LEN],
+    const uint8_t *body, size_t blen, const uint8_t *nonce);
+/* Open buf (len bytes) into plain (len - PROBE_SEAL_OVERHEAD bytes): 0, or -1 if forged. */
+int probe_open(const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN], uint8_t *plain);
 
 /*
- * Check a datagram that demuxed as a probe. our_id is our WireGuard public
+ * Seal m (a ping, or a pong of m->observed) into out. nonce NULL: a fresh
+ * random one (a fixed nonce is for test vectors only). Returns the length,
+ * or 0 (outlen too small, bad type, bad observed address).
+ */
+size_t probe_build(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
+    const struct probe_msg *m, const uint8_t *nonce);
+
+/* A ping. Returns PROBE_PING_LEN, or 0 if outlen is too small. */
+size_t probe_build_ping(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
+    const uint8_t sender[PROBE_ID_LEN], const uint8_t receiver[PROBE_ID_LEN], uint64_t ts,
+    const uint8_t txid[PROBE_TXID_LEN]);
+
+/*
+ * Open and check a datagram that demuxed as a probe, up to `format` (the
+ * freshness checks need state: probe_input). our_id is our WireGuard public
  * key. Only on PROBE_OK is msg filled; any other result means: no answer.
  */
 enum probe_reject probe_parse(const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN],
     const uint8_t our_id[PROBE_ID_LEN], struct probe_msg *msg);
 
 /*
- * The pong for a verified ping that arrived from "from": its length (never
- * more than the ping's), or 0 if msg is not a ping or from is unusable.
+ * The pong, stamped ts, for a verified ping that arrived from "from": its
+ * length (never more than the ping's), or 0 if msg is not a ping or from is
+ * unusable.
  */
 size_t probe_answer(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const struct probe_msg *ping, const struct endpoint *from);
+    const struct probe_msg *ping, const struct endpoint *from, uint64_t ts);
 
-/* probe_parse and count the outcome. */
-enum probe_reject probe_input(struct probe_stats *st, const uint8_t *buf, size_t len,
-    const uint8_t key[PROBE_KEY_LEN], const uint8_t our_id[PROBE_ID_LEN], struct probe_msg *msg);
+/*
+ * probe_parse, then freshness against fr at now (unix ms; fresh.h), and
+ * count the outcome. fr NULL skips freshness (tests of the codec alone).
+ */
+enum probe_reject probe_input(struct probe_stats *st, struct fresh *fr, uint64_t now_unix_ms,
+    const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN],
+    const uint8_t our_id[PROBE_ID_LEN], struct probe_msg *msg);
 
 #endif

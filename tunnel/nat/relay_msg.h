@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * relay_msg.h — the peer relay messages on the data socket (probe family,
- * first byte F0; doc/PROTOCOL.md "Peer relay" is normative):
+ * first byte F0; doc/PROTOCOL.md "Peer relay" is normative), version 2:
  *
- *   F0 03 relay data     source key, destination key, one WireGuard message, MAC
- *   F0 04 relay control  sender key, receiver key, target key, op, txid, MAC
+ *   F0 23 relay data     nonce, sealed [source key, destination key, ts, one WireGuard message]
+ *   F0 24 relay control  nonce, sealed [sender key, receiver key, target key, ts, op, txid]
  *                        op 1 query ("can you reach target?"), 2 offer (yes),
  *                        3 refuse (no)
  *
- * Keys are WireGuard X25519 public keys, as in probes. MAC = BLAKE2b-128
- * keyed with the room's probe key over every byte before it, so only room
- * members can make either. A relay forwards a data message verbatim: the
- * payload stays WireGuard ciphertext between the two ends. Pure functions,
- * no state.
+ * Sealed as probes are (probe.h): XChaCha20-Poly1305 under the room's probe
+ * key, a random 24-byte nonce, ad = the two first bytes. So only room
+ * members can make or read either, nobody else sees which keys talk, and
+ * ts (the sender's fresh_stamp, fresh.h) makes each message good once. A
+ * relay forwards a data message verbatim: the payload is WireGuard
+ * ciphertext between the two ends whatever the relay does. Version 1
+ * (types 03, 04: keys in clear, a MAC, no ts) is refused as `version`.
+ * Pure functions, no state.
  */
 #ifndef GONET_RELAY_MSG_H
 #define GONET_RELAY_MSG_H
@@ -20,19 +23,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tunnel/nat/probe.h"
+
 enum {
 	RELAY_MAGIC = 0xF0,
-	RELAY_TYPE_DATA = 0x03,
-	RELAY_TYPE_CTL = 0x04,
+	RELAY_TYPE_DATA = 0x23,
+	RELAY_TYPE_CTL = 0x24,
+	RELAY_V1_TYPE_DATA = 0x03,	/* version 1: refused (`version`) */
+	RELAY_V1_TYPE_CTL = 0x04,
 	RELAY_KEY_LEN = 32,		/* WireGuard public key */
 	RELAY_MAC_KEY_LEN = 32,		/* the room's probe key */
-	RELAY_MAC_LEN = 16,		/* BLAKE2b-128 */
 	RELAY_TXID_LEN = 12,
-	RELAY_DATA_HEADER = 66,		/* F0 03 source destination */
-	RELAY_DATA_OVERHEAD = RELAY_DATA_HEADER + RELAY_MAC_LEN,
+	RELAY_DATA_BODY_HEADER = 72,	/* source, destination, ts */
+	RELAY_DATA_OVERHEAD = PROBE_SEAL_OVERHEAD + RELAY_DATA_BODY_HEADER,	/* 114 */
 	RELAY_PAYLOAD_MAX = 1452,	/* a WireGuard transport message of a 1420-byte inner packet */
-	RELAY_DATA_MAX = RELAY_DATA_OVERHEAD + RELAY_PAYLOAD_MAX,
-	RELAY_CTL_LEN = 127
+	RELAY_DATA_BODY_MAX = RELAY_DATA_BODY_HEADER + RELAY_PAYLOAD_MAX,
+	RELAY_DATA_MAX = RELAY_DATA_OVERHEAD + RELAY_PAYLOAD_MAX,	/* 1566 */
+	RELAY_CTL_BODY = 117,		/* sender, receiver, target, ts, op, txid */
+	RELAY_CTL_LEN = PROBE_SEAL_OVERHEAD + RELAY_CTL_BODY	/* 159 */
 };
 
 enum relay_op {
@@ -45,10 +53,11 @@ enum relay_op {
 enum relay_reject {
 	RELAY_OK = 0,
 	RELAY_REJECT_SHORT,		/* under 2 bytes, or byte 0 not F0 */
-	RELAY_REJECT_TYPE,		/* byte 1 neither 03 nor 04 */
-	RELAY_REJECT_LENGTH,		/* data: no payload or over RELAY_PAYLOAD_MAX; control: not 127 bytes */
+	RELAY_REJECT_TYPE,		/* byte 1 neither 23 nor 24 */
+	RELAY_REJECT_VERSION,		/* byte 1 is 03 or 04: version 1, an older gonet */
+	RELAY_REJECT_LENGTH,		/* data: no payload or over RELAY_PAYLOAD_MAX; control: not 159 bytes */
+	RELAY_REJECT_MAC,		/* does not open under the probe key: not a room member */
 	RELAY_REJECT_RECEIVER,		/* control: receiver is not our key */
-	RELAY_REJECT_MAC,		/* MAC does not verify: not a room member */
 	RELAY_REJECT_FORMAT,		/* authentic but malformed: source = destination, unknown op */
 	RELAY_REJECT__COUNT
 };
@@ -57,26 +66,32 @@ struct relay_msg {
 	uint8_t type;			/* RELAY_TYPE_DATA or RELAY_TYPE_CTL */
 	uint8_t src[RELAY_KEY_LEN];	/* data: source; control: sender */
 	uint8_t dst[RELAY_KEY_LEN];	/* data: final destination; control: receiver */
-	const uint8_t *payload;		/* data: points into the parsed buffer */
+	uint64_t ts;			/* the sender's (data: the source's) fresh_stamp */
+	const uint8_t *payload;		/* data: points into plain below */
 	size_t len;
 	uint8_t target[RELAY_KEY_LEN];	/* control */
 	uint8_t op;			/* control: enum relay_op */
 	uint8_t txid[RELAY_TXID_LEN];	/* control */
+	uint8_t plain[RELAY_DATA_BODY_MAX];	/* relay_parse's opened body */
 };
 
 const char *relay_reject_name(enum relay_reject r);
 
-/* Returns the length written (RELAY_DATA_OVERHEAD + len), 0 if out is too small or len is bad. */
-size_t relay_build_data(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LEN],
-    const uint8_t src[RELAY_KEY_LEN], const uint8_t dst[RELAY_KEY_LEN], const uint8_t *payload,
-    size_t len);
-/* m->src, dst, target, op, txid. Returns RELAY_CTL_LEN, 0 if out is too small. */
-size_t relay_build_ctl(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LEN],
-    const struct relay_msg *m);
 /*
- * Check a datagram in the order of relay_reject. our_key is checked against
- * a control message's receiver only (a data message's destination is the
- * forwarder's business). m->payload points into buf.
+ * Returns the length written (RELAY_DATA_OVERHEAD + len), 0 if out is too
+ * small or len is bad. nonce NULL: a fresh random one (fixed: vectors only).
+ */
+size_t relay_build_data(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LEN],
+    const uint8_t src[RELAY_KEY_LEN], const uint8_t dst[RELAY_KEY_LEN], uint64_t ts,
+    const uint8_t *payload, size_t len, const uint8_t *nonce);
+/* m->src, dst, target, ts, op, txid. Returns RELAY_CTL_LEN, 0 if out is too small. */
+size_t relay_build_ctl(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LEN],
+    const struct relay_msg *m, const uint8_t *nonce);
+/*
+ * Open and check a datagram in the order of relay_reject. our_key is checked
+ * against a control message's receiver only (a data message's destination
+ * is the forwarder's business). Freshness (m->ts) is the caller's, with
+ * fresh.h. m->payload points into m->plain.
  */
 enum relay_reject relay_parse(const uint8_t *buf, size_t len, const uint8_t key[RELAY_MAC_KEY_LEN],
     const uint8_t our_key[RELAY_KEY_LEN], struct relay_msg *m);

@@ -53,6 +53,9 @@ enum relay_drop {
 	RDROP_RATE,			/* over the pair's packet or byte rate */
 	RDROP_PAYLOAD,			/* to us, but not a WireGuard message */
 	RDROP_UNKNOWN,			/* to us, from no peer we know */
+	RDROP_RELAY,			/* to us, but not from a member we reach directly: no relay of ours */
+	RDROP_STALE,			/* ts too far from our clock (fresh.h) */
+	RDROP_REPLAY,			/* ts seen before from that sender: a replay */
 	RDROP_SEND,			/* could not send */
 	RDROP__COUNT
 };
@@ -65,6 +68,9 @@ static const char *const drop_names[RDROP__COUNT] = {
 	[RDROP_RATE] = "rate",
 	[RDROP_PAYLOAD] = "payload",
 	[RDROP_UNKNOWN] = "unknown",
+	[RDROP_RELAY] = "not-relay",
+	[RDROP_STALE] = "stale",
+	[RDROP_REPLAY] = "replay",
 	[RDROP_SEND] = "send"
 };
 
@@ -142,7 +148,8 @@ send_ctl(struct session *s, const struct peer *to, const uint8_t target[32], enu
 	memcpy(m.target, target, 32);
 	m.op = (uint8_t)op;
 	memcpy(m.txid, txid, RELAY_TXID_LEN);
-	if (relay_build_ctl(out, sizeof(out), s->keys.probe, &m) > 0)
+	m.ts = session_probe_ts(s);
+	if (relay_build_ctl(out, sizeof(out), s->keys.probe, &m, NULL) > 0)
 		(void)net_send_wire(s, &to->path.ep, out, RELAY_CTL_LEN);
 }
 
@@ -210,6 +217,23 @@ ctl_input(struct link *l, const struct relay_msg *m, const struct endpoint *from
 	}
 }
 
+/*
+ * The member relaying from "from": a peer up over a direct path whose
+ * endpoint it is, other than the source itself. Only such a peer can be a
+ * relay we agreed on (we asked it, or it forwards for a peer that asked
+ * it), so relayed data from anywhere else opens no path (via) at all.
+ */
+static struct peer *
+relay_at(struct session *s, const struct endpoint *from, const struct peer *src)
+{
+	struct peer *q;
+
+	for (q = s->peers; q != NULL; q = q->next)
+		if (q != src && peer_up_direct(q) && endpoint_equal(&q->path.ep, from))
+			return q;
+	return NULL;
+}
+
 static void
 data_input(struct link *l, const struct relay_msg *m, const uint8_t *buf, size_t len,
     const struct endpoint *from)
@@ -225,8 +249,12 @@ data_input(struct link *l, const struct relay_msg *m, const uint8_t *buf, size_t
 			r->drops[RDROP_PAYLOAD]++;
 			return;
 		}
-		if (peer_find_wg(s, m->src) == NULL) {
+		if ((src = peer_find_wg(s, m->src)) == NULL) {
 			r->drops[RDROP_UNKNOWN]++;
+			return;
+		}
+		if (relay_at(s, from, src) == NULL) {
+			r->drops[RDROP_RELAY]++;
 			return;
 		}
 		if (via_get(s, l, from, m->src, &via) != 0)
@@ -272,7 +300,8 @@ input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 	enum relay_reject rj;
 
 	if (len < 2 || buf[0] != PROBE_MAGIC ||
-	    (buf[1] != RELAY_TYPE_DATA && buf[1] != RELAY_TYPE_CTL))
+	    (buf[1] != RELAY_TYPE_DATA && buf[1] != RELAY_TYPE_CTL &&
+	    buf[1] != RELAY_V1_TYPE_DATA && buf[1] != RELAY_V1_TYPE_CTL))
 		return 0;
 	if ((rj = relay_parse(buf, len, s->keys.probe, s->wg_pub, &m)) != RELAY_OK) {
 		r->reject[rj]++;
@@ -282,6 +311,17 @@ input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 	/* Relay messages only travel direct: never through a relay or TURN. */
 	if (via_find(s, from) != NULL) {
 		r->drops[RDROP_SOURCE]++;
+		return 1;
+	}
+	/* Each message once, and only recent ones: a replay from any address does nothing. */
+	switch (fresh_check(s->fresh, m.src, m.ts, clock_unix_ms(s->clock))) {
+	case FRESH_OK:
+		break;
+	case FRESH_STALE:
+		r->drops[RDROP_STALE]++;
+		return 1;
+	case FRESH_REPLAY:
+		r->drops[RDROP_REPLAY]++;
 		return 1;
 	}
 	if (m.type == RELAY_TYPE_CTL)
@@ -299,8 +339,8 @@ send_via(struct link *l, struct via *v, const uint8_t *buf, size_t len)
 	uint8_t out[RELAY_DATA_MAX];
 	size_t n;
 
-	if ((n = relay_build_data(out, sizeof(out), s->keys.probe, s->wg_pub, v->target, buf,
-	    len)) == 0)
+	if ((n = relay_build_data(out, sizeof(out), s->keys.probe, s->wg_pub, v->target,
+	    session_probe_ts(s), buf, len, NULL)) == 0)
 		return -EMSGSIZE;
 	return net_send_wire(s, &v->remote, out, n);
 }

@@ -1,0 +1,45 @@
+# Independent check of the probe-family vectors, version 2 (doc/PROTOCOL.md
+# "Probes" and "Peer relay"): bodies by hand, XChaCha20-Poly1305 = HChaCha20
+# (written out below) + ChaCha20-Poly1305-IETF from `cryptography`.
+# Run: python3 tests/vectors/probe_vector.py (needs python3-cryptography)
+# and compare with doc/PROTOCOL.md and tests/unit/test_probe.c, test_relay_msg.c.
+import struct
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+def rotl(v, n): return ((v << n) & 0xffffffff) | (v >> (32 - n))
+def hchacha20(key, nonce16):
+    s = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] + list(struct.unpack('<8I', key)) + list(struct.unpack('<4I', nonce16))
+    def qr(a, b, c, d):
+        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 16)
+        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 12)
+        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 8)
+        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 7)
+    for _ in range(10):
+        qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15)
+        qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14)
+    return struct.pack('<8I', *(s[0:4] + s[12:16]))
+
+def seal(typ, body, nonce):
+    ad = bytes([0xf0, typ])
+    ct = ChaCha20Poly1305(hchacha20(key, nonce[:16])).encrypt(b'\0' * 4 + nonce[16:], body, ad)
+    return ad + nonce + ct
+
+def rng(a, n): return bytes(range(a, a + n))
+key = rng(0x00, 32)
+A, B, R = rng(0x40, 32), rng(0x80, 32), rng(0xa0, 32)
+txid = rng(0xc0, 12)
+n1, n2, n3 = rng(0x00, 24), rng(0x18, 24), rng(0x30, 24)
+n4, n5, n6 = rng(0x48, 24), rng(0x60, 24), rng(0x78, 24)
+ts_a = struct.pack('>Q', 1774800100000)
+ts_b = struct.pack('>Q', 1774800100005)
+
+vec = {
+    'ping': seal(0x21, A + B + ts_a + txid + bytes(19), n1),
+    'pong4': seal(0x22, B + A + ts_b + txid + b'\x04' + struct.pack('>H', 32853) + bytes([192, 0, 2, 1]), n2),
+    'pong6': seal(0x22, B + A + ts_b + txid + b'\x06' + struct.pack('>H', 51820) + bytes.fromhex('20010db8000000000000000000000001'), n3),
+    'data': seal(0x23, A + B + ts_a + bytes.fromhex('04000000') + rng(0xe0, 12), n4),
+    'query': seal(0x24, A + R + ts_a + B + b'\x01' + txid, n5),
+    'offer': seal(0x24, R + A + ts_b + B + b'\x02' + txid, n6),
+}
+for k, v in vec.items():
+    print(k, len(v), v.hex())
