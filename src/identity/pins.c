@@ -4,7 +4,9 @@
  * fingerprint seen with a nick is remembered in $XDG_CACHE_HOME/gonet/
  * known_peers, and a later peer using that nick with another fingerprint is
  * flagged to the user (struct ui_event.flagged). Nicks are not unique or
- * authenticated; fingerprints are. To accept a new key for a nick, delete
+ * authenticated; fingerprints are. A nick is pinned by what it looks like
+ * (sanitize_nick: no bidi control, no invisible character, ASCII lower
+ * case), so a look-alike with another key is flagged too. To accept a new key for a nick, delete
  * its line.
  *
  * File: one "FINGERPRINT NICK" per line; in NICK, bytes up to 0x20, '%'
@@ -18,6 +20,7 @@
 #include "dht/record/record.h"
 #include "src/identity/identity.h"
 #include "src/identity/pins.h"
+#include "src/ui/sanitize.h"
 
 enum {
 	PIN_LINE_MAX = 3 * RECORD_MAX_NICK + IDENTITY_FINGERPRINT_LEN + 8
@@ -56,12 +59,21 @@ pins_check(const char *cache_dir, const char *nick, const char *fp)
 {
 	char path[1100], line[PIN_LINE_MAX + 2], want[3 * RECORD_MAX_NICK + 1];
 	char lfp[IDENTITY_FINGERPRINT_LEN + 1], lnick[3 * RECORD_MAX_NICK + 1];
+	char norm[SANITIZE_MAX(RECORD_MAX_NICK)];
 	FILE *f;
 	int flagged = 0, found = 0;
 
-	if (nick == NULL || nick[0] == '\0' || pins_path(cache_dir, path, sizeof(path)) == -1)
+	if (nick == NULL || pins_path(cache_dir, path, sizeof(path)) == -1)
 		return 0;
-	escape(nick, want, sizeof(want));
+	/*
+	 * Pinned by what the nick looks like: bidi controls and invisible
+	 * characters dropped, ASCII case folded, so "b<U+200B>ob" or "Bob" with
+	 * another key is flagged against bob's pin.
+	 */
+	sanitize_nick(norm, sizeof(norm), (const uint8_t *)nick, strnlen(nick, RECORD_MAX_NICK), 1);
+	if (norm[0] == '\0')
+		return 0;
+	escape(norm, want, sizeof(want));
 	if ((f = fopen(path, "r")) != NULL) {
 		while (!found && fgets(line, sizeof(line), f) != NULL) {
 			if (sscanf(line, "%19s %96s", lfp, lnick) != 2 || strcmp(lnick, want) != 0)

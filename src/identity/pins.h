@@ -3,7 +3,8 @@
  * pins.h — identity pinning, trust on first use: the first fingerprint seen
  * with a nick is remembered in CACHE_DIR/known_peers; a later peer using that
  * nick with another fingerprint is flagged. Nicks are neither unique nor
- * authenticated; fingerprints are.
+ * authenticated; fingerprints are. Nicks are compared by what they look
+ * like: bidi controls and invisible characters dropped, ASCII case folded.
  */
 #ifndef GONET_PINS_H
 #define GONET_PINS_H

@@ -58,14 +58,15 @@ json_begin(struct json *j)
 
 /*
  * Which characters are escaped is sanitize_classify()'s decision, the same
- * as for the terminal: every class but SANITIZE_PLAIN becomes \uXXXX (an
- * ill-formed sequence \ufffd), so a terminal showing this line neither acts
- * nor reorders. '"' and '\\' are JSON's own.
+ * as for the terminal: every class but SANITIZE_PLAIN and SANITIZE_INVISIBLE
+ * becomes \uXXXX (an ill-formed sequence \ufffd), so a terminal showing
+ * this line neither acts nor reorders. '"' and '\\' are JSON's own.
  */
 void
 json_strn(struct json *j, const char *k, const char *val, size_t n)
 {
 	const uint8_t *s = (const uint8_t *)val;
+	enum sanitize_class c;
 	size_t i, off = 0;
 	uint32_t cp;
 
@@ -74,7 +75,8 @@ json_strn(struct json *j, const char *k, const char *val, size_t n)
 	put(j, "\"", 1);
 	while (off < n) {
 		i = off;
-		if (sanitize_next(s, n, &off, &cp) != SANITIZE_PLAIN)
+		c = sanitize_next(s, n, &off, &cp);
+		if (c != SANITIZE_PLAIN && c != SANITIZE_INVISIBLE)	/* those reorder nothing */
 			putf(j, "\\u%04x", cp);
 		else if (cp == '"' || cp == '\\') {
 			put(j, "\\", 1);

@@ -13,9 +13,10 @@
  * Why each class is neutralised: C0 (ESC starts every ANSI sequence, BEL ends
  * OSC, CR/BS overwrite what was shown), DEL, C1 (U+009B is CSI and U+009D OSC
  * on terminals that take 8-bit controls, and some take them UTF-8 encoded),
- * bidi overrides and isolates (CVE-2021-42574 "Trojan Source": text that
- * reads differently from what it is), and U+2028/2029 (line breaks to some
- * renderers). Raw 8-bit C1 bytes are ill-formed UTF-8 and become U+FFFD.
+ * bidi overrides, isolates and marks (CVE-2021-42574 "Trojan Source": text
+ * that reads differently from what it is), and U+2028/2029 (line breaks to
+ * some renderers). Invisible characters are harmless in text but let one
+ * nick pass for another, so nicks drop them (sanitize_nick). Raw 8-bit C1 bytes are ill-formed UTF-8 and become U+FFFD.
  */
 #include "config.h"
 
@@ -34,8 +35,25 @@ sanitize_classify(uint32_t cp)
 	if ((cp >= 0x80 && cp <= 0x9f) ||		/* C1 */
 	    (cp >= 0x202a && cp <= 0x202e) ||		/* LRE RLE PDF LRO RLO */
 	    (cp >= 0x2066 && cp <= 0x2069) ||		/* LRI RLI FSI PDI */
+	    cp == 0x200e || cp == 0x200f || cp == 0x061c ||	/* LRM RLM ALM */
 	    cp == 0x2028 || cp == 0x2029)		/* LS PS */
 		return SANITIZE_FORMAT;
+	/*
+	 * Default-ignorable code points that render as nothing (Unicode
+	 * DerivedCoreProperties, Default_Ignorable_Code_Point, less those
+	 * above): soft hyphen, CGJ, Hangul fillers, Khmer inherent vowels,
+	 * Mongolian selectors, ZWSP ZWNJ ZWJ, WJ and invisible operators,
+	 * deprecated format characters, variation selectors, ZWNBSP, shorthand
+	 * format controls, musical symbol formats, tags.
+	 */
+	if (cp == 0x00ad || cp == 0x034f || cp == 0x115f || cp == 0x1160 ||
+	    cp == 0x17b4 || cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f) ||
+	    (cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2065) ||
+	    (cp >= 0x206a && cp <= 0x206f) || cp == 0x3164 ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 ||
+	    (cp >= 0xfff0 && cp <= 0xfff8) || (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+	    (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0000 && cp <= 0xe0fff))
+		return SANITIZE_INVISIBLE;
 	return SANITIZE_PLAIN;
 }
 
@@ -54,13 +72,16 @@ sanitize_next(const uint8_t *in, size_t len, size_t *off, uint32_t *cp)
  * writes at most 6 bytes to tmp.
  */
 static size_t
-show_next(char tmp[6], const uint8_t *in, size_t len, size_t *off)
+show_next(char tmp[6], const uint8_t *in, size_t len, size_t *off, int nick, int fold)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t start = *off;
 	uint32_t cp;
+	enum sanitize_class c = sanitize_next(in, len, off, &cp);
 
-	switch (sanitize_next(in, len, off, &cp)) {
+	if (nick && (c == SANITIZE_FORMAT || c == SANITIZE_INVISIBLE))
+		return 0;		/* dropped: a nick shows what it looks like */
+	switch (c) {
 	case SANITIZE_INVALID:
 		memcpy(tmp, "\xef\xbf\xbd", 3);		/* U+FFFD */
 		return 3;
@@ -80,15 +101,18 @@ show_next(char tmp[6], const uint8_t *in, size_t len, size_t *off)
 		tmp[5] = hex[cp & 0xf];
 		return 6;
 	case SANITIZE_PLAIN:
+	case SANITIZE_INVISIBLE:
 		break;
 	}
 	/* well-formed and harmless: its bytes as they came (at most 4) */
 	memcpy(tmp, in + start, *off - start);
+	if (fold && cp >= 'A' && cp <= 'Z')
+		tmp[0] = (char)(cp - 'A' + 'a');
 	return *off - start;
 }
 
-size_t
-sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len)
+static size_t
+show(char *out, size_t cap, const uint8_t *in, size_t len, int nick, int fold)
 {
 	size_t o = 0, off = 0, n;
 	char tmp[6];
@@ -96,7 +120,7 @@ sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len)
 	if (cap == 0)
 		return 0;
 	while (off < len) {
-		n = show_next(tmp, in, len, &off);
+		n = show_next(tmp, in, len, &off, nick, fold);
 		if (o + n >= cap)
 			break;		/* no partial character or escape */
 		memcpy(out + o, tmp, n);
@@ -106,6 +130,18 @@ sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len)
 	return o;
 }
 
+size_t
+sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len)
+{
+	return show(out, cap, in, len, 0, 0);
+}
+
+size_t
+sanitize_nick(char *out, size_t cap, const uint8_t *in, size_t len, int fold)
+{
+	return show(out, cap, in, len, 1, fold);
+}
+
 void
 sanitize_fputs(const char *s, FILE *f)
 {
@@ -113,7 +149,7 @@ sanitize_fputs(const char *s, FILE *f)
 	char tmp[6];
 
 	while (off < len) {
-		n = show_next(tmp, (const uint8_t *)s, len, &off);
+		n = show_next(tmp, (const uint8_t *)s, len, &off, 0, 0);
 		fwrite(tmp, 1, n, f);
 	}
 }

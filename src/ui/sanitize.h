@@ -17,7 +17,13 @@
  *	TAB				one space
  *	other C0, DEL			caret notation: ^@ ^A .. ^[ .. ^_ ^?
  *	C1, U+202A..U+202E,
- *	U+2066..U+2069, U+2028, U+2029	\uXXXX (six ASCII characters)
+ *	U+2066..U+2069, U+2028, U+2029,
+ *	bidi marks U+200E, U+200F, U+061C	\uXXXX (six ASCII characters)
+ *	invisible (zero-width, other
+ *	default-ignorable characters)	shown in text (ZWJ joins emoji, ZWNJ
+ *					is spelling in some scripts); dropped
+ *					from nicks, with the bidi controls:
+ *					sanitize_nick()
  *
  * Worst case each input byte becomes 3 output bytes (a lone bad byte -> EF BF
  * BD); a C1 (2 bytes in) becomes 6 and a bidi control (3 in) 6, both under
@@ -37,7 +43,8 @@ enum sanitize_class {
 	SANITIZE_PLAIN,		/* harmless: shown as it is */
 	SANITIZE_TAB,		/* U+0009 */
 	SANITIZE_C0,		/* U+0000..U+001F but TAB, and U+007F DEL */
-	SANITIZE_FORMAT,	/* C1, bidi overrides and isolates, U+2028, U+2029 */
+	SANITIZE_FORMAT,	/* C1, bidi overrides, isolates and marks, U+2028, U+2029 */
+	SANITIZE_INVISIBLE,	/* zero-width and other default-ignorable characters */
 	SANITIZE_INVALID	/* ill-formed UTF-8 (never a code point's class) */
 };
 
@@ -58,6 +65,14 @@ int sanitize_is_plain(const uint8_t *s, size_t len);
  * never truncates. A truncated result ends on a whole character or escape.
  */
 size_t sanitize_text(char *out, size_t cap, const uint8_t *in, size_t len);
+/*
+ * The form of a nick, to show or to compare: as sanitize_text(), but bidi
+ * controls (SANITIZE_FORMAT) and invisible characters are dropped, so that
+ * nicks that look alike come out alike ("b<U+200B>ob" is "bob"); with fold,
+ * ASCII letters are lower-cased too (the key identity pins are kept under).
+ * Same contract for out and cap as sanitize_text().
+ */
+size_t sanitize_nick(char *out, size_t cap, const uint8_t *in, size_t len, int fold);
 /* The terminal-safe form of the NUL-terminated s, of any length, written to f. */
 void sanitize_fputs(const char *s, FILE *f);
 

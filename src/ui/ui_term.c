@@ -68,12 +68,29 @@ put_fmt(char *buf, size_t *pos, const char *fmt, ...)
 		*pos += (size_t)n < TERM_LINE_MAX - *pos ? (size_t)n : TERM_LINE_MAX - *pos - 1;
 }
 
+/* A peer's nick, as it looks: bidi controls and invisible characters dropped. */
+static void
+put_nick(char *buf, size_t *pos, const char *s)
+{
+	if (s == NULL || *pos >= TERM_LINE_MAX)
+		return;
+	*pos += sanitize_nick(buf + *pos, TERM_LINE_MAX - *pos, (const uint8_t *)s, strlen(s), 0);
+}
+
+/*
+ * "[3f2a-91c0-7be4-0d15] bob": the fingerprint first, where no nick can
+ * reach (a nick can only follow it), so "bob [1111-...]" as a nick never
+ * passes for bob's key.
+ */
 static void
 who(char *buf, size_t *pos, const struct ui_event *ev)
 {
-	put_safe(buf, pos, ev->nick != NULL && ev->nick[0] ? ev->nick : "(no nick)", 0);
 	if (ev->fp != NULL)
-		put_fmt(buf, pos, " [%s]", ev->fp);
+		put_fmt(buf, pos, "[%s] ", ev->fp);
+	if (ev->nick != NULL && ev->nick[0] != '\0')
+		put_nick(buf, pos, ev->nick);
+	else
+		put_fmt(buf, pos, "(no nick)");
 	if (ev->flagged)
 		put_fmt(buf, pos, " (NEW KEY for a known nick!)");
 }
@@ -186,9 +203,8 @@ format(char *buf, const struct ui_event *ev)
 		put_fmt(buf, &pos, ": %s, %s", ev->path != NULL ? ev->path : "?",
 		    ev->endpoint != NULL ? ev->endpoint : "?");
 		if (ev->via != NULL) {
-			put_fmt(buf, &pos, " via ");
-			put_safe(buf, &pos, ev->via, 0);
-			put_fmt(buf, &pos, " (%s)", ev->via_fp != NULL ? ev->via_fp : "?");
+			put_fmt(buf, &pos, " via [%s] ", ev->via_fp != NULL ? ev->via_fp : "?");
+			put_nick(buf, &pos, ev->via);
 		}
 		if (ev->rtt_ms >= 0)
 			put_fmt(buf, &pos, ", rtt %lld ms", (long long)ev->rtt_ms);
@@ -219,7 +235,7 @@ format(char *buf, const struct ui_event *ev)
 		break;
 	case UI_EV_NICK:
 		put_fmt(buf, &pos, "-- ");
-		put_safe(buf, &pos, ev->old != NULL ? ev->old : "", 0);
+		put_nick(buf, &pos, ev->old != NULL ? ev->old : "");
 		put_fmt(buf, &pos, " is now ");
 		who(buf, &pos, ev);
 		break;
@@ -274,7 +290,7 @@ format(char *buf, const struct ui_event *ev)
 		    ev->endpoint != NULL ? ev->endpoint : "-");
 		if (ev->via != NULL) {
 			put_fmt(buf, &pos, " via ");
-			put_safe(buf, &pos, ev->via, 0);
+			put_nick(buf, &pos, ev->via);
 		}
 		if (ev->rtt_ms >= 0)
 			put_fmt(buf, &pos, " rtt %lld ms", (long long)ev->rtt_ms);

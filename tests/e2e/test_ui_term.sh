@@ -18,8 +18,8 @@
 #      is delivered or reported "undelivered" (queue-full), none lost silently;
 #   d. /who lists B with its fingerprint; /nick changes the prompt and tells
 #      B; a command's reply leaves no copy of the typed line behind;
-#   e. /msg and /me: B's private line shows as "(private) <B [fp]> ...", its
-#      action as "* B [fp] ...", ours as "(private) -> B [fp]: ..." and B
+#   e. /msg and /me: B's private line shows as "(private) <[fp] B> ...", its
+#      action as "* [fp] B ...", ours as "(private) -> [fp] B: ..." and B
 #      gets it marked private; /quit exits 0 and B sees the goodbye.
 # The UI is started without ROOM: it asks for it, and the room typed there
 # never shows in the pane (echo off), nor in its argv.
@@ -60,7 +60,7 @@ tm -f /dev/null new-session -d -s ui -x 120 -y 30 "bash '$T_TMP/ui.sh'" || t_fai
 t_wait_for 10 shows "Room (not shown):" || fail "UI: no prompt for the room"
 tm send-keys -t ui -l "$ROOM"
 tm send-keys -t ui Enter
-t_wait_for 20 shows "connected to B [$FPB]" || fail "UI: not connected to B in 20 s"
+t_wait_for 20 shows "connected to [$FPB] B" || fail "UI: not connected to B in 20 s"
 t_wait_for 10 grep -q '"event":"path-up"' "$T_TMP/B.log" || fail "B: no path-up"
 FPU=$(sed -n 's/.*"event":"peer".*"fp":"\([0-9a-f-]*\)".*/\1/p' "$T_TMP/B.log" | head -1)
 shows "identity: " && screen | grep -q "identity: .*$FPU" || fail "UI does not show its own fingerprint $FPU"
@@ -72,7 +72,7 @@ echo "connected: UI [$FPU] and B [$FPB] after $((SECONDS - t0)) s (the room type
 # --- a. escape sequences from the network ------------------------------------------
 title0=$(tm display -p -t ui '#{pane_title}')
 t_say B "before-the-escapes"
-t_wait_for 10 shows "<B [$FPB]> before-the-escapes" || fail "no marker line"
+t_wait_for 10 shows "<[$FPB] B> before-the-escapes" || fail "no marker line"
 # sent (printf format) | shown
 CASES=(
 	't1 osc \033]0;pwned-title\007 end|t1 osc ^[]0;pwned-title^G end'
@@ -88,22 +88,22 @@ for c in "${CASES[@]}"; do
 done
 t_say B "$(printf 't7 raw \23331m end')"
 t_say B "after-the-escapes"
-t_wait_for 10 shows "<B [$FPB]> after-the-escapes" || fail "the escape lines did not all arrive"
+t_wait_for 10 shows "<[$FPB] B> after-the-escapes" || fail "the escape lines did not all arrive"
 # Every line from B ends where its text ends: nothing hidden after it.
 for c in "${CASES[@]}"; do
-	want="<B [$FPB]> $(printf '%b' "${c#*|}")"
+	want="<[$FPB] B> $(printf '%b' "${c#*|}")"
 	screen | grep -E -q -- "^[0-9]{2}:[0-9]{2} $(printf '%s' "$want" | sed 's/[][\.*^$/]/\\&/g')\$" ||
 		fail "line is not exactly '$want'"
 done
 grep -q '"event":"error".*not valid UTF-8' "$T_TMP/B.log" || t_fail "B did not refuse the raw 0x9B line: $(grep t7 "$T_TMP/B.log")"
 shows "t7 raw" && fail "the raw 0x9B line reached the UI"
 LC_ALL=C screen | LC_ALL=C grep -q $'\x9b' && fail "a raw 0x9B byte is on the screen"
-shows "before-the-escapes" && shows "connected to B [$FPB]" || fail "the screen was cleared"
+shows "before-the-escapes" && shows "connected to [$FPB] B" || fail "the screen was cleared"
 title1=$(tm display -p -t ui '#{pane_title}')
 [ "$title1" = "$title0" ] || fail "pane title changed: '$title0' -> '$title1'"
 tm capture-pane -p -e -t ui >"$T_TMP/pane-e"
-grep -F -- "<B [$FPB]>" "$T_TMP/pane-e" | grep -q $'\033' &&
-	fail "attributes in the message text: $(grep -F -- "<B [$FPB]>" "$T_TMP/pane-e" | grep $'\033' | cat -v)"
+grep -F -- "<[$FPB] B>" "$T_TMP/pane-e" | grep -q $'\033' &&
+	fail "attributes in the message text: $(grep -F -- "<[$FPB] B>" "$T_TMP/pane-e" | grep $'\033' | cat -v)"
 grep -q $'\033\\[[0-9;]*3[0-7]m' "$T_TMP/pane-e" && fail "a colour on the screen: $(grep $'\033' "$T_TMP/pane-e" | cat -v)"
 echo "a. escapes: ${#CASES[@]} hostile lines shown neutralised, screen not cleared, title '$title1' unchanged, no colour; raw 0x9B refused at the sender"
 
@@ -112,7 +112,7 @@ TYPED="half-typed words, not sent yet"
 tm send-keys -t ui -l "$TYPED"
 t_wait_for 5 sh -c "tmux -L $SOCK capture-pane -p -t ui | grep -F -q -- 'ui> $TYPED'" || fail "typed text not shown"
 for n in 1 2 3 4 5; do t_say B "during-typing $n"; done
-t_wait_for 10 shows "<B [$FPB]> during-typing 5" || fail "lines during typing did not arrive"
+t_wait_for 10 shows "<[$FPB] B> during-typing 5" || fail "lines during typing did not arrive"
 sleep 0.3
 # cursor LINE_PREFIX: the prompt line is the last one, cursor on it at column $2.
 at_prompt() {
@@ -129,7 +129,7 @@ at_prompt "$P" ${#P}
 [ "$(screen | grep -c -F -- "$TYPED")" -eq 1 ] || fail "the typed text appears more than once"
 tm send-keys -t ui Left Left Left Left Left
 t_say B "during-typing 6"
-t_wait_for 10 shows "<B [$FPB]> during-typing 6" || fail "line 6 did not arrive"
+t_wait_for 10 shows "<[$FPB] B> during-typing 6" || fail "line 6 did not arrive"
 sleep 0.3
 at_prompt "$P" $((${#P} - 5))
 tm send-keys -t ui End Enter
@@ -155,13 +155,13 @@ grep '"event":"undelivered"' "$T_TMP/B.log" | grep -v -q '"reason":"queue-full"'
 	t_fail "paste: undelivered for another reason: $(grep '"event":"undelivered"' "$T_TMP/B.log" | grep -v queue-full | head -2)"
 # The UI got exactly the delivered ones: the last of them is on the screen.
 last=$(sed -n 's/.*"event":"sent".*"text":"paste \([0-9]*\)".*/\1/p' "$T_TMP/B.log" | sed -n "${ndel}p")
-t_wait_for 10 shows "<B [$FPB]> paste $last" || fail "paste: line $last (the last delivered) not on the screen"
+t_wait_for 10 shows "<[$FPB] B> paste $last" || fail "paste: line $last (the last delivered) not on the screen"
 echo "c. paste: 300 lines at once: $ndel delivered, $nund refused as queue-full (reported), none lost silently"
 
 # --- d. commands -----------------------------------------------------------------------
 tm send-keys -t ui -l "/who"
 tm send-keys -t ui Enter
-t_wait_for 5 sh -c "tmux -L $SOCK capture-pane -p -t ui | grep -E -q '^[0-9:]+ +B \\[$FPB\\]  (lan|direct) '" ||
+t_wait_for 5 sh -c "tmux -L $SOCK capture-pane -p -t ui | grep -E -q '^[0-9:]+ +\\[$FPB\\] B  (lan|direct) '" ||
 	fail "/who does not list B with its fingerprint"
 [ "$(lastline)" = "ui>" ] || fail "after /who the prompt line is '$(lastline)', want 'ui>'"
 tm send-keys -t ui -l "/nick zed"
@@ -180,11 +180,11 @@ echo "d. commands: /who lists B [$FPB], /nick -> prompt 'zed>' and B told"
 # --- e. direct messages and actions ---------------------------------------------------------
 t_say B "/msg zed psst only you"
 t_say B "/me waves"
-t_wait_for 10 shows "(private) <B [$FPB]> psst only you" || fail "B's private line not shown as private"
-t_wait_for 10 shows "* B [$FPB] waves" || fail "B's action not shown as one"
+t_wait_for 10 shows "(private) <[$FPB] B> psst only you" || fail "B's private line not shown as private"
+t_wait_for 10 shows "* [$FPB] B waves" || fail "B's action not shown as one"
 tm send-keys -t ui -l "/msg B@${FPB:0:4} back at you"
 tm send-keys -t ui Enter
-t_wait_for 5 shows "(private) -> B [$FPB]: back at you" || fail "our private line not confirmed"
+t_wait_for 5 shows "(private) -> [$FPB] B: back at you" || fail "our private line not confirmed"
 t_wait_for 10 sh -c "grep '\"text\":\"back at you\"' '$T_TMP/B.log' | grep -q '\"private\":true'" ||
 	fail "B did not get our line as private"
 echo "e. /msg and /me: shown as private and as an action on both sides"

@@ -24,14 +24,14 @@ fail() { dump; t_fail "$@"; }
 t_wait_for 300 grep -q 'running; attach with' "$T_TMP/demo.log" || fail "the demo did not start"
 grep -q "tmux -L $SOCK attach -t demo" "$T_TMP/demo.log" || fail "no attach instructions"
 t_start=$SECONDS
-t_wait_for 60 sh -c "tmux -L $SOCK capture-pane -p -t demo:0.0 | grep -q 'connected to bob .*: direct' &&
-	tmux -L $SOCK capture-pane -p -t demo:0.1 | grep -q 'connected to alice .*: direct'" ||
+t_wait_for 60 sh -c "tmux -L $SOCK capture-pane -p -t demo:0.0 | grep -q 'connected to .* bob: direct' &&
+	tmux -L $SOCK capture-pane -p -t demo:0.1 | grep -q 'connected to .* alice: direct'" ||
 	fail "alice and bob did not connect in 60 s"
 echo "demo: both panes say connected (direct) $((SECONDS - t_start)) s after the lab was up"
 pane 0 | grep -F -e found -e punching -e connected | sed 's/^/  alice| /'
 tmux -L "$SOCK" send-keys -t demo:0.0 -l "hi bob, this is alice"
 tmux -L "$SOCK" send-keys -t demo:0.0 Enter
-t_wait_for 10 sh -c "tmux -L $SOCK capture-pane -p -t demo:0.1 | grep -q '<alice \[.*\]> hi bob, this is alice'" ||
+t_wait_for 10 sh -c "tmux -L $SOCK capture-pane -p -t demo:0.1 | grep -q '<\[.*\] alice> hi bob, this is alice'" ||
 	fail "bob's pane did not show alice's line"
 echo "demo: a line typed in alice's pane shows in bob's"
 

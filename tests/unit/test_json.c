@@ -69,7 +69,8 @@ agrees(uint32_t cp)
 	json_strn(&j, NULL, b, n);
 	got = json_end(&j);
 	tn = sanitize_text(term, sizeof(term), (const uint8_t *)b, n);
-	if (sanitize_classify(cp) != SANITIZE_PLAIN) {
+	/* Invisible characters are text like any other: shown, not escaped. */
+	if (sanitize_classify(cp) != SANITIZE_PLAIN && sanitize_classify(cp) != SANITIZE_INVISIBLE) {
 		snprintf(want, sizeof(want), "{\"\\u%04x\"}", (unsigned)cp);
 		return strcmp(got, want) == 0 && !(tn == n && memcmp(term, b, n) == 0);
 	}

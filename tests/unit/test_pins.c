@@ -3,7 +3,8 @@
  * test_pins.c — identity pinning (src/identity/pins.c): the first
  * fingerprint seen with a nick is kept; the same nick with another key is
  * flagged; nicks with blanks, '%', control characters or newlines stay one
- * line and never collide with another nick's escaping; no cache dir, no pins.
+ * line and never collide with another nick's escaping; look-alikes (zero
+ * width, bidi marks, case) share the pin; no cache dir, no pins.
  */
 #include "config.h"
 
@@ -48,6 +49,23 @@ main(void)
 	CHECK(pins_check(dir, "y", FP2) == 0);		/* not split off "x\ny" */
 	CHECK(pins_check(dir, "caf\xc3\xa9", FP1) == 0);	/* UTF-8 kept as is */
 	CHECK(pins_check(dir, "caf\xc3\xa9", FP2) == 1);
+	/*
+	 * Look-alikes of a pinned nick (issue 12, finding 6): zero-width
+	 * characters, bidi marks and overrides, case. Each with another key is
+	 * flagged; with bob's key each is fine, and none adds a line.
+	 */
+	CHECK(pins_check(dir, "b\xe2\x80\x8b" "ob", FP1) == 1);		/* U+200B ZWSP */
+	CHECK(pins_check(dir, "bob\xe2\x80\x8e", FP1) == 1);		/* U+200E LRM */
+	CHECK(pins_check(dir, "\xe2\x80\x8f" "bob", FP1) == 1);		/* U+200F RLM */
+	CHECK(pins_check(dir, "bo\xe2\x80\x8d" "b", FP1) == 1);		/* U+200D ZWJ */
+	CHECK(pins_check(dir, "bob\xef\xbb\xbf", FP1) == 1);		/* U+FEFF */
+	CHECK(pins_check(dir, "\xe2\x80\xae" "bob", FP1) == 1);		/* U+202E RLO */
+	CHECK(pins_check(dir, "bob\xc2\xad", FP1) == 1);		/* U+00AD soft hyphen */
+	CHECK(pins_check(dir, "BOB", FP1) == 1);
+	CHECK(pins_check(dir, "B\xe2\x80\x8b" "o\xe2\x81\xa0" "B", FP2) == 0);	/* bob's own key */
+	/* Nothing but invisible characters: no nick, no pin. */
+	CHECK(pins_check(dir, "\xe2\x80\x8b\xe2\x80\x8e", FP1) == 0);
+	CHECK(pins_check(dir, "\xe2\x80\x8b\xe2\x80\x8e", FP2) == 0);
 
 	snprintf(path, sizeof(path), "%s/known_peers", dir);
 	CHECK((f = fopen(path, "r")) != NULL);
@@ -56,7 +74,7 @@ main(void)
 		if (n == 0)
 			CHECK(strcmp(line, "1111-2222-3333-4444 alice\n") == 0);
 		escaped += strcmp(line, "1111-2222-3333-4444 a%20b%25c\n") == 0;
-		escaped += strcmp(line, "1111-2222-3333-4444 x%0Ay\n") == 0;
+		escaped += strcmp(line, "1111-2222-3333-4444 x^Jy\n") == 0;	/* as shown */
 		n++;
 	}
 	if (f != NULL)

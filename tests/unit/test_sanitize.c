@@ -59,6 +59,9 @@ static const struct injection {
 	{ "a\xe2\x80\xa8" "b\xe2\x80\xa9", 0, "a\\u2028b\\u2029", "LS and PS" },
 	{ "\xe2\x80\xa9\xe2\x80\xaf", 0, "\\u2029\xe2\x80\xaf", "U+202F is not bidi" },
 	{ "\xef\xbf\xbd", 0, FFFD, "a real U+FFFD stays" },
+	{ "a\xe2\x80\x8e" "b\xe2\x80\x8f" "c\xd8\x9c", 0, "a\\u200eb\\u200fc\\u061c", "bidi marks LRM RLM ALM" },
+	{ "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa7", 0,
+	  "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa7", "ZWJ kept in text (emoji)" },
 };
 
 /* The output contains no control and no bidi override, and is UTF-8. */
@@ -74,6 +77,7 @@ safe(const char *s, size_t len)
 		utf8_next((const uint8_t *)s, len, &off, &cp);
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
 		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+		    cp == 0x200e || cp == 0x200f || cp == 0x061c ||
 		    cp == 0x2028 || cp == 0x2029)
 			return 0;
 	}
@@ -175,10 +179,15 @@ test_classify(void)
 		{ 0x0a, SANITIZE_C0 }, { 0x1b, SANITIZE_C0 }, { 0x1f, SANITIZE_C0 },
 		{ 0x20, SANITIZE_PLAIN }, { 0x7e, SANITIZE_PLAIN }, { 0x7f, SANITIZE_C0 },
 		{ 0x80, SANITIZE_FORMAT }, { 0x9b, SANITIZE_FORMAT }, { 0x9f, SANITIZE_FORMAT },
-		{ 0xa0, SANITIZE_PLAIN }, { 0x200e, SANITIZE_PLAIN }, { 0x2027, SANITIZE_PLAIN },
+		{ 0xa0, SANITIZE_PLAIN }, { 0x200e, SANITIZE_FORMAT }, { 0x200f, SANITIZE_FORMAT },
+		{ 0x061c, SANITIZE_FORMAT }, { 0x200a, SANITIZE_PLAIN }, { 0x200b, SANITIZE_INVISIBLE },
+		{ 0x200d, SANITIZE_INVISIBLE }, { 0x2010, SANITIZE_PLAIN }, { 0x2027, SANITIZE_PLAIN },
+		{ 0xad, SANITIZE_INVISIBLE }, { 0xfeff, SANITIZE_INVISIBLE }, { 0xfe0f, SANITIZE_INVISIBLE },
+		{ 0x2060, SANITIZE_INVISIBLE }, { 0xe0001, SANITIZE_INVISIBLE }, { 0x3164, SANITIZE_INVISIBLE },
 		{ 0x2028, SANITIZE_FORMAT }, { 0x2029, SANITIZE_FORMAT }, { 0x202a, SANITIZE_FORMAT },
-		{ 0x202e, SANITIZE_FORMAT }, { 0x202f, SANITIZE_PLAIN }, { 0x2065, SANITIZE_PLAIN },
-		{ 0x2066, SANITIZE_FORMAT }, { 0x2069, SANITIZE_FORMAT }, { 0x206a, SANITIZE_PLAIN },
+		{ 0x202e, SANITIZE_FORMAT }, { 0x202f, SANITIZE_PLAIN }, { 0x2065, SANITIZE_INVISIBLE },
+		{ 0x2066, SANITIZE_FORMAT }, { 0x2069, SANITIZE_FORMAT }, { 0x206a, SANITIZE_INVISIBLE },
+		{ 0x2070, SANITIZE_PLAIN },
 		{ 0xfffd, SANITIZE_PLAIN }, { 0x10ffff, SANITIZE_PLAIN },
 	};
 	size_t i, off;
@@ -192,6 +201,40 @@ test_classify(void)
 	off = 0;
 	CHECK(sanitize_next((const uint8_t *)"\xe4\xbd" "A", 3, &off, &cp) == SANITIZE_INVALID &&
 	    cp == 0xfffd && off == 2);
+}
+
+/* Nicks: look-alikes come out alike (issue 12, finding 6). */
+static void
+test_nick(void)
+{
+	static const struct {
+		const char *in, *out, *folded;
+	} cases[] = {
+		{ "bob", "bob", "bob" },
+		{ "b\xe2\x80\x8b" "ob", "bob", "bob" },			/* ZWSP */
+		{ "bob\xe2\x80\x8e", "bob", "bob" },			/* LRM */
+		{ "\xe2\x80\x8f" "bob", "bob", "bob" },			/* RLM */
+		{ "\xe2\x80\xae" "bob", "bob", "bob" },			/* RLO */
+		{ "\xe2\x81\xa6" "bob\xe2\x81\xa9", "bob", "bob" },	/* LRI .. PDI */
+		{ "b\xc2\xad" "o\xef\xbb\xbf" "b\xe2\x81\xa0", "bob", "bob" },	/* SHY ZWNBSP WJ */
+		{ "bo\xe2\x80\x8d" "b\xf3\xa0\x80\x81", "bob", "bob" },	/* ZWJ, tag */
+		{ "Bob", "Bob", "bob" },
+		{ "B\x1bob", "B^[ob", "b^[ob" },			/* controls still shown, not folded */
+		{ "\xc3\x89t\xc3\xa9", "\xc3\x89t\xc3\xa9", "\xc3\x89t\xc3\xa9" },	/* ASCII folding only */
+		{ "\xe2\x80\x8b", "", "" },
+	};
+	char out[SANITIZE_MAX(64)];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sanitize_nick(out, sizeof(out), (const uint8_t *)cases[i].in, strlen(cases[i].in), 0);
+		CHECK_MSG(strcmp(out, cases[i].out) == 0, "nick %zu: got \"%s\"", i, out);
+		sanitize_nick(out, sizeof(out), (const uint8_t *)cases[i].in, strlen(cases[i].in), 1);
+		CHECK_MSG(strcmp(out, cases[i].folded) == 0, "nick %zu folded: got \"%s\"", i, out);
+	}
+	/* In text, invisible characters stay; bidi marks are shown escaped. */
+	CHECK(sanitize_text(out, sizeof(out), (const uint8_t *)"b\xe2\x80\x8b" "ob", 6) == 6);
+	CHECK(!sanitize_is_plain((const uint8_t *)"b\xe2\x80\x8b" "ob", 6));
 }
 
 /* sanitize_fputs(s) writes exactly sanitize_text(s), however long s is. */
@@ -283,6 +326,7 @@ main(void)
 	test_exhaustive();
 	test_decoder();
 	test_classify();
+	test_nick();
 	test_fputs();
 	return check_exit("test_sanitize");
 }
