@@ -75,6 +75,12 @@ cands_loopback(const struct session *s)
 	return s->cands->allow_loopback;
 }
 
+int
+cands_remote_ok(const struct session *s, const struct endpoint *ep)
+{
+	return cand_remote_plausible(ep, &s->cands->list, s->cands->allow_loopback);
+}
+
 unsigned
 cands_record(const struct session *s, struct cand *out)
 {

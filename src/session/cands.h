@@ -40,6 +40,8 @@ unsigned cands_record(const struct session *s, struct cand *out);
 void cands_publish(struct session *s);
 /* Loopback candidates are published and accepted. */
 int cands_loopback(const struct session *s);
+/* A peer's candidate is worth pinging (cand_remote_plausible against ours). */
+int cands_remote_ok(const struct session *s, const struct endpoint *ep);
 
 /* struct cand (record) <-> struct endpoint; a bad cand becomes ENDPOINT_NONE. */
 void cand_to_endpoint(const struct cand *c, struct endpoint *ep);

@@ -37,9 +37,11 @@
 #include "src/clock/timer.h"
 #include "src/identity/identity.h"
 #include "src/session/link.h"
+#include "src/session/peer_table.h"
 #include "src/session/session.h"
 #include "src/session/via.h"
 #include "tunnel/nat/fresh.h"
+#include "tunnel/nat/budget.h"
 #include "tunnel/nat/probe.h"
 #include "tunnel/net/demux.h"
 
@@ -126,6 +128,8 @@ struct session {
 	struct portmap_part *portmap;	/* portmapping.c; NULL when off */
 
 	struct peer *peers;
+	struct peer_table ptab;		/* the same peers by id and WireGuard key */
+	struct budget budget;		/* punching pings we may send (path.c) */
 	uint64_t next_msg_id;
 	struct xfers *xfers;		/* file transfers (files.c) */
 

@@ -113,15 +113,32 @@ fallback_due(const struct peer *p, enum link_kind kind, uint64_t now)
 	return 0;
 }
 
+/* base << n, at most max: the back-off for a peer never heard from. */
+static uint64_t
+backoff(const struct peer *p, uint64_t base, unsigned n, uint64_t max)
+{
+	if (peer_heard(p))
+		return base;
+	while (n-- > 0 && base < max)
+		base *= 2;
+	return base < max ? base : max;
+}
+
 /* Ask for a relay now and then while one is wanted; returns when to look again. */
 static uint64_t
 ask_relay(struct peer *p, uint64_t now)
 {
-	if (p->fb.relay_asked_ms == 0 || now >= p->fb.relay_asked_ms + FALLBACK_RELAY_REPEAT_MS) {
+	uint64_t every = backoff(p, FALLBACK_RELAY_REPEAT_MS, p->fb.relay_asks,
+	    FALLBACK_RELAY_BACKOFF_MAX_MS);
+
+	if (p->fb.relay_asked_ms == 0 || now >= p->fb.relay_asked_ms + every) {
 		p->fb.relay_asked_ms = now;
+		p->fb.relay_asks++;
 		links_seek(p->s, LINK_RELAY, p);
+		every = backoff(p, FALLBACK_RELAY_REPEAT_MS, p->fb.relay_asks,
+		    FALLBACK_RELAY_BACKOFF_MAX_MS);
 	}
-	return p->fb.relay_asked_ms + FALLBACK_RELAY_REPEAT_MS;
+	return p->fb.relay_asked_ms + every;
 }
 
 static void
@@ -170,13 +187,17 @@ on_timer(void *arg)
 		next = ask_relay(p, now);
 		if (p->fb.frames != NULL) {
 			/* On the DHT path: punch again now and then; a path may work again. */
-			if (now >= p->fb.frames_ms + FALLBACK_RETRY_MS) {
+			uint64_t every = backoff(p, FALLBACK_RETRY_MS, p->fb.retries,
+			    FALLBACK_RETRY_BACKOFF_MAX_MS);
+
+			if (now >= p->fb.frames_ms + every) {
 				p->fb.frames_ms = now;
+				p->fb.retries++;
 				links_seek(s, LINK_DIRECT, p);
 				fallback_update(p);	/* the state moved on */
 				return;
 			}
-			next = min_u64(next, p->fb.frames_ms + FALLBACK_RETRY_MS);
+			next = min_u64(next, p->fb.frames_ms + every);
 		}
 		break;
 	case PEER_NEW:

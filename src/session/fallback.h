@@ -6,9 +6,11 @@
  *   direct  at once: every pair of the peer's record is punched for
  *           PUNCH_END_MS (20 s); again every FALLBACK_RETRY_MS while the
  *           peer is reached only through a relay, TURN or the DHT mailbox
+ *           (doubling each time while it was never heard from)
  *   relay   after FALLBACK_RELAY_MS of punching without a pair, or once
  *           punching failed: the members that are up are asked whether
  *           they reach the peer, again every FALLBACK_RELAY_REPEAT_MS
+ *           (doubling each time while it was never heard from)
  *   turn    pairs toward the peer's TURN relay candidate are pinged from
  *           FALLBACK_TURN_MS of punching on (a peer relay had its chance)
  *   dht     once punching failed, or as soon as the peer's chat frames
@@ -49,7 +51,16 @@ enum {
 	 * may take to its first message.
 	 */
 	FALLBACK_HARD_DHT_MS = 2500,
-	FALLBACK_CLASS_RECHECK_MS = 500	/* our class unknown yet: look again (bounded above) */
+	FALLBACK_CLASS_RECHECK_MS = 500,	/* our class unknown yet: look again (bounded above) */
+	/*
+	 * A peer never heard from (peer_heard) may be a record whose
+	 * candidates name someone else: relay queries for it (one to every
+	 * member that is up) and direct retries back off, doubling from
+	 * FALLBACK_RELAY_REPEAT_MS and FALLBACK_RETRY_MS up to these. A peer
+	 * heard from once keeps the plain intervals.
+	 */
+	FALLBACK_RELAY_BACKOFF_MAX_MS = 120000,
+	FALLBACK_RETRY_BACKOFF_MAX_MS = 960000	/* past a record's life (RECORD_TTL 900 s) */
 };
 
 /* 1 when the policy tries kind for p at now. */

@@ -54,6 +54,10 @@ path_tick(struct peer *p)
 
 		if (pair->remote_type == CAND_TYPE_RELAY && !fallback_due(p, LINK_TURN, now))
 			continue;
+		/* Over budget: not sent, as if lost (budget.h counts why). */
+		if (via_find(s, &pair->remote) == NULL &&
+		    budget_take(&s->budget, &pair->remote, now) != BUDGET_OK)
+			continue;
 		len = probe_build_ping(buf, sizeof(buf), s->keys.probe, s->wg_pub, p->rec.wg,
 		    session_probe_ts(s), pings[i].txid);
 		if (len > 0)
@@ -82,6 +86,9 @@ build_pairs(struct peer *p, const struct endpoint *extra, int direct_only,
 			continue;
 		remote[n].type = (enum cand_type)p->rec.cand[i].kind;
 		cand_to_endpoint(&p->rec.cand[i], &remote[n].ep);
+		/* Loopback, link-local, a private network not ours: not from a record. */
+		if (!cands_remote_ok(p->s, &remote[n].ep))
+			continue;
 		n++;
 	}
 	return cand_pairs_build(remote, n, net_families(p->s), pairs, CAND_PAIRS_MAX);

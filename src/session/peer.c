@@ -82,23 +82,13 @@ set_state(struct peer *p, enum peer_state st)
 struct peer *
 peer_find_wg(struct session *s, const uint8_t wg[32])
 {
-	struct peer *p;
-
-	for (p = s->peers; p != NULL; p = p->next)
-		if (memcmp(p->rec.wg, wg, 32) == 0)
-			return p;
-	return NULL;
+	return peer_table_find_wg(&s->ptab, wg);
 }
 
 struct peer *
 peer_find_id(struct session *s, const uint8_t id[RECORD_ID_LEN])
 {
-	struct peer *p;
-
-	for (p = s->peers; p != NULL; p = p->next)
-		if (memcmp(p->rec.id, id, RECORD_ID_LEN) == 0)
-			return p;
-	return NULL;
+	return peer_table_find_id(&s->ptab, id);
 }
 
 const char *
@@ -649,6 +639,7 @@ peer_new(struct session *s, const struct record *rec)
 		goto fail;
 	p->next = s->peers;
 	s->peers = p;
+	peer_table_add(&s->ptab, p);
 	return p;
 fail:
 	fallback_free(p);
@@ -671,6 +662,7 @@ peer_free(struct peer *p)
 	for (pp = &p->s->peers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
+			peer_table_remove(&p->s->ptab, p);
 			break;
 		}
 	}
@@ -701,12 +693,43 @@ cands_equal(const struct record *a, const struct record *b)
 	return a->ncand == b->ncand && memcmp(a->cand, b->cand, a->ncand * sizeof(a->cand[0])) == 0;
 }
 
+/*
+ * The table is full (PEERS_MAX): the peer never heard from (no
+ * authenticated packet, no signed mailbox frame) whose punching failed
+ * longest ago makes room; NULL when every peer is heard from or still
+ * being tried.
+ */
+static struct peer *
+replaceable(struct session *s)
+{
+	struct peer *p, *best = NULL;
+
+	for (p = s->peers; p != NULL; p = p->next) {
+		if (peer_heard(p) || (p->state != PEER_FAILED && p->state != PEER_LEFT))
+			continue;
+		if (best == NULL || p->punching.punch.start_ms < best->punching.punch.start_ms)
+			best = p;
+	}
+	return best;
+}
+
 static void
 found(struct session *s, const struct record *rec)
 {
 	struct ui_event ev;
 	struct peer *p;
 
+	if (s->ptab.n >= PEERS_MAX) {
+		if ((p = replaceable(s)) == NULL) {
+			/* Its publisher republishes within RENDEZVOUS_REPUBLISH s: it comes back. */
+			if (s->ptab.full++ == 0)
+				session_info(s, "peers-full", "%d peers: a new member waits for "
+				    "a place (records are dropped and counted)", PEERS_MAX);
+			return;
+		}
+		s->ptab.replaced++;
+		peer_free(p);
+	}
 	if ((p = peer_new(s, rec)) == NULL) {
 		session_error(s, "cannot add a peer (its WireGuard key is ours or another peer's)");
 		return;

@@ -105,6 +105,8 @@ struct peer_fallback {
 	uint64_t frames_ms;		/* since then (direct is retried every FALLBACK_RETRY_MS) */
 	uint64_t relay_asked_ms;	/* a relay was last asked for; 0 never */
 	uint64_t reprobe_ms;		/* up through a relay or TURN: direct pairs last probed */
+	unsigned relay_asks;		/* relay queries for it since it was last heard from */
+	unsigned retries;		/* direct retries from the DHT path, never heard from */
 	struct timer *timer;
 };
 
@@ -116,6 +118,7 @@ struct peer_msgid {
 
 struct peer {
 	struct peer *next;
+	struct peer *next_by_id, *next_by_wg;	/* peer_table.h's chains */
 	struct session *s;
 	struct record rec;		/* the newest accepted record */
 	char fp[IDENTITY_FINGERPRINT_LEN + 1];
@@ -185,6 +188,13 @@ void peer_retry_direct(struct peer *p);
 void peer_who(struct peer *p);
 /* "lan", "direct", "relay", "turn", "dht", or the state when there is no path. */
 const char *peer_path_name(const struct peer *p);
+
+/* Something authenticated came from it once (a WireGuard packet, a signed mailbox frame). */
+static inline int
+peer_heard(const struct peer *p)
+{
+	return p->live.last_rx_ms != 0;
+}
 
 /* Up over a path of its own (not through a relay or our TURN). */
 static inline int

@@ -446,6 +446,8 @@ session_new(const struct session_config *cfg, const struct session_env *env)
 	s->ui = env->ui;
 	snprintf(s->nick, sizeof(s->nick), "%s", cfg->nick != NULL ? cfg->nick : "");
 	snprintf(s->prompt, sizeof(s->prompt), "%s> ", s->nick);
+	peer_table_init(&s->ptab);
+	budget_init(&s->budget, session_now_ms(s));
 
 	if (ending_start(s) == -1)
 		goto err_ending;

@@ -111,6 +111,41 @@ cand_list_add(struct cand_list *l, enum cand_type type, const struct endpoint *e
 	return 1;
 }
 
+/* Bytes of the private network's prefix (IPv4 /16, IPv6 /48), 0 if not private. */
+static size_t
+private_prefix(const struct endpoint *ep)
+{
+	const uint8_t *a = ep->addr;
+
+	if (ep->family == ENDPOINT_V4 && (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	    (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xc0) == 64)))
+		return 2;
+	if (ep->family == ENDPOINT_V6 && (a[0] & 0xfe) == 0xfc)
+		return 6;
+	return 0;
+}
+
+int
+cand_remote_plausible(const struct endpoint *remote, const struct cand_list *ours,
+    int allow_loopback)
+{
+	size_t pfx;
+	unsigned i;
+
+	if (!endpoint_is_usable(remote, allow_loopback))
+		return 0;
+	if (endpoint_is_loopback(remote) || (pfx = private_prefix(remote)) == 0)
+		return 1;
+	for (i = 0; i < ours->n; i++) {
+		const struct endpoint *o = &ours->c[i].ep;
+
+		if (ours->c[i].type == CAND_TYPE_HOST && o->family == remote->family &&
+		    memcmp(o->addr, remote->addr, pfx) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void
 cand_list_remove_type(struct cand_list *l, enum cand_type type)
 {

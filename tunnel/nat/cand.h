@@ -99,6 +99,19 @@ int cand_list_equal(const struct cand_list *a, const struct cand_list *b);
 int cand_gather_host(struct cand_list *l, uint16_t port4, uint16_t port6, unsigned flags);
 
 /*
+ * 1 when a peer's candidate is worth our pings. Anyone in the room can
+ * publish candidates, and each is a destination every member sends to:
+ * usable (endpoint_is_usable: never unspecified, multicast or link-local;
+ * loopback only with allow_loopback, i.e. --loopback), and a private
+ * address (RFC 1918, RFC 6598 shared space, IPv6 ULA fc00::/7) only when
+ * one of ours is in the same private network (same IPv4 /16, same IPv6
+ * /48): a peer elsewhere cannot be reached there anyway, and a record must
+ * not make us probe our own LAN's other hosts.
+ */
+int cand_remote_plausible(const struct endpoint *remote, const struct cand_list *ours,
+    int allow_loopback);
+
+/*
  * Pairs for punching: every remote candidate whose family we have a socket
  * for (families: CAND_GATHER_V4 | CAND_GATHER_V6), deduplicated, in the
  * remote's preference order. All our candidates of one family share that

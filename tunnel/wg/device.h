@@ -37,6 +37,7 @@ struct wg_device {
 	unsigned			 load_window_count;
 	uint64_t			 last_under_load;
 	int				 was_under_load;
+	struct wg_peer			*input_peer;	/* wg_device_input_peer() */
 };
 
 /* The caller's side (struct wg_io), for the library's files. */

@@ -71,6 +71,8 @@ wg_peer_free(struct wg_peer *peer)
 	if (peer == NULL)
 		return;
 	dev = peer->dev;
+	if (dev->input_peer == peer)
+		dev->input_peer = NULL;
 	wg_pubkey_table_remove(&dev->peers, peer);
 	wg_timers_stop(peer);
 	wg_noise_handshake_clear(&peer->handshake, &dev->index_table);

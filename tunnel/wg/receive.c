@@ -86,6 +86,7 @@ receive_handshake(struct wg_device *dev, const struct sockaddr *from, socklen_t 
 		sodium_memzero(&init, sizeof init);
 		if (peer == NULL)
 			return drop(dev, why);
+		dev->input_peer = peer;
 		wg_peer_update_endpoint(peer, from, fromlen);
 		wg_send_handshake_response(peer);
 	} else {
@@ -94,6 +95,7 @@ receive_handshake(struct wg_device *dev, const struct sockaddr *from, socklen_t 
 		sodium_memzero(&resp, sizeof resp);
 		if (peer == NULL)
 			return drop(dev, why);
+		dev->input_peer = peer;
 		wg_peer_update_endpoint(peer, from, fromlen);
 		if (wg_noise_handshake_begin_session(&peer->handshake, &peer->keypairs, dev) == 0) {
 			wg_timers_session_derived(peer);
@@ -216,6 +218,7 @@ receive_data(struct wg_device *dev, const struct sockaddr *from, socklen_t froml
 		return drop(dev, WG_DROP_REPLAY);
 
 	/* Authenticated: from here on the packet speaks for the peer. */
+	dev->input_peer = peer;
 	wg_peer_update_endpoint(peer, from, fromlen);
 	if (wg_noise_received_with_keypair(&peer->keypairs, kp, &dev->index_table)) {
 		wg_timers_handshake_complete(peer);
@@ -252,6 +255,7 @@ wg_device_input(struct wg_device *dev, const struct sockaddr *from, socklen_t fr
 	struct message_header	 hdr;
 	uint32_t		 type;
 
+	dev->input_peer = NULL;
 	/* A datagram without a usable source cannot be answered or roamed to. */
 	if (buf == NULL || !valid_source(from, fromlen) || len < sizeof hdr)
 		return drop(dev, WG_DROP_SHORT);
@@ -280,4 +284,10 @@ wg_device_input(struct wg_device *dev, const struct sockaddr *from, socklen_t fr
 		/* Includes types 1-4 with nonzero reserved bytes. */
 		return drop(dev, WG_DROP_TYPE);
 	}
+}
+
+struct wg_peer *
+wg_device_input_peer(const struct wg_device *dev)
+{
+	return dev->input_peer;
 }

@@ -146,6 +146,13 @@ int wg_peer_initiate(struct wg_peer *peer);
 enum wg_rx wg_device_input(struct wg_device *dev, const struct sockaddr *from, socklen_t fromlen,
     uint8_t *buf, size_t len);
 
+/*
+ * The peer the last datagram given to wg_device_input() authenticated as
+ * (a handshake message or transport data), NULL if it was dropped or a
+ * cookie reply: the caller's O(1) way from a datagram to its peer.
+ */
+struct wg_peer *wg_device_input_peer(const struct wg_device *dev);
+
 /* Earliest timer deadline (monotonic ns) over all peers, UINT64_MAX if none. */
 uint64_t wg_device_next_timer(const struct wg_device *dev);
 /* Run every timer due at io->now(). */

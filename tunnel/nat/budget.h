@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * budget.h — how many punching pings we may send, as pure functions of a
+ * monotonic millisecond clock the caller passes in. Every candidate we ping
+ * came from someone else's record, and anyone who knows the room string can
+ * publish records: without a budget, N forged records whose candidates all
+ * name one victim make every member send N x 8 pairs x 14 pings there in
+ * 20 s. Two token buckets bound it:
+ *
+ *   global       all pings of this session: BUDGET_RATE a second, bursts
+ *                of BUDGET_BURST
+ *   destination  pings to one address (an IPv4 address, an IPv6 /64: a
+ *                victim has many ports): BUDGET_DEST_RATE a second, bursts
+ *                of BUDGET_DEST_BURST, in a table of BUDGET_DEST_SLOTS
+ *                buckets keyed by a secret hash (chosen addresses cannot
+ *                aim at one bucket)
+ *
+ * A ping over either budget is not sent (punching treats it as lost) and is
+ * counted. The caller asks budget_take() before each ping.
+ */
+#ifndef GONET_TUNNEL_BUDGET_H
+#define GONET_TUNNEL_BUDGET_H
+
+#include <stdint.h>
+
+#include "tunnel/net/endpoint.h"
+
+enum {
+	/*
+	 * A 64-member room starting at once: 63 peers x ~3 pairs x 5 pings in
+	 * the first 1.5 s is ~950 pings, then ~95 a second (a ping per pair
+	 * every 2 s): the burst and the rate cover it with room to spare.
+	 */
+	BUDGET_BURST = 1200,
+	BUDGET_RATE = 200,
+	/*
+	 * One pair needs 14 pings in 20 s, 5 of them in the first 1.5 s; a few
+	 * members behind one NAT (one public address) punched at once fit in
+	 * the burst. A victim address gets at most BURST + RATE x t pings
+	 * from us whatever the records say.
+	 */
+	BUDGET_DEST_BURST = 32,
+	BUDGET_DEST_RATE = 2,
+	/* Twice the addresses PEERS_MAX peers can name (8 candidates each, fewer in practice). */
+	BUDGET_DEST_SLOTS = 2048,
+	BUDGET_DEST_PROBE = 8		/* slots looked at per address before refusing */
+};
+
+enum budget_verdict {
+	BUDGET_OK = 0,
+	BUDGET_GLOBAL,			/* over the session's rate */
+	BUDGET_DEST,			/* over the destination's rate */
+	BUDGET_TABLE,			/* no bucket free for a new destination */
+	BUDGET__COUNT
+};
+
+struct budget_bucket {
+	uint8_t key[8];			/* the destination's hashed address; 0 free */
+	uint32_t milli;			/* tokens x 1000 */
+	uint64_t at_ms;			/* when milli was last brought up to date */
+};
+
+struct budget {
+	uint8_t hash_key[16];
+	uint32_t milli;
+	uint64_t at_ms;
+	struct budget_bucket dest[BUDGET_DEST_SLOTS];
+	uint64_t counts[BUDGET__COUNT];	/* pings allowed (BUDGET_OK) and refused, by why */
+};
+
+const char *budget_verdict_name(enum budget_verdict v);
+/* Full buckets at now; the hash key is random. */
+void budget_init(struct budget *b, uint64_t now_ms);
+/* May one ping go to "to" now? Takes a token from both buckets if so. */
+enum budget_verdict budget_take(struct budget *b, const struct endpoint *to, uint64_t now_ms);
+
+#endif
