@@ -124,6 +124,7 @@ struct peer {
 	char fp[IDENTITY_FINGERPRINT_LEN + 1];
 	char nick[RECORD_MAX_NICK + 1];	/* shown: from HELLO, else the record */
 	enum peer_pin pin;
+	uint64_t found_ms;		/* its first record came */
 	uint8_t tunnel_addr[16];
 	enum peer_role role;
 	enum peer_state state;

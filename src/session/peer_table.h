@@ -19,10 +19,13 @@ enum {
 	 * Anyone with the room string can publish records, and each becomes a
 	 * peer of ~10 KB that is punched: PEERS_MAX bounds both. Twice the
 	 * 64-member room we promise to handle; when full, a new record takes
-	 * the place of a peer never heard from whose punching failed longest
-	 * ago, or waits for its publisher's next record (within 300 s).
+	 * the place of the oldest peer never heard from that has had
+	 * PEERS_TRY_MS to answer (a real member on a path that works is heard
+	 * from within a second or two), or, if none has, is dropped and counted
+	 * until its publisher's next record (within RENDEZVOUS_REPUBLISH s).
 	 */
 	PEERS_MAX = 128,
+	PEERS_TRY_MS = 5000,
 	PEER_TABLE_BUCKETS = 256	/* a power of two, >= PEERS_MAX */
 };
 

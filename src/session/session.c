@@ -572,6 +572,13 @@ session_report(struct session *s)
 			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%s%s %llu",
 			    pos ? ", " : "", session_drop_name(i), (unsigned long long)s->drops[i]);
 	session_info(s, "drops", "dropped: %s", pos ? text : "nothing");
+	session_info(s, "budget", "punching pings: %llu sent; over budget: %llu global, "
+	    "%llu destination, %llu table; records dropped with %d peers: %llu, peers replaced: %llu",
+	    (unsigned long long)s->budget.counts[BUDGET_OK],
+	    (unsigned long long)s->budget.counts[BUDGET_GLOBAL],
+	    (unsigned long long)s->budget.counts[BUDGET_DEST],
+	    (unsigned long long)s->budget.counts[BUDGET_TABLE], PEERS_MAX,
+	    (unsigned long long)s->ptab.full, (unsigned long long)s->ptab.replaced);
 	for (struct peer *p = s->peers; p != NULL; p = p->next)
 		peer_chat_report(p);
 	links_report(s);

@@ -159,6 +159,55 @@ test_gather(void)
 		CHECK(!endpoint_is_loopback(&l.c[i].ep) && l.c[i].ep.family == ENDPOINT_V4);
 }
 
+/* Which of a record's candidates we ping (issue 12: records are anyone's in the room). */
+static void
+test_plausible(void)
+{
+	struct cand_list ours;
+	struct endpoint e;
+
+	cand_list_init(&ours);
+	e = ep("192.168.7.20", 4000);
+	CHECK(cand_list_add(&ours, CAND_TYPE_HOST, &e, 0) == 1);
+	e = ep("fd12:3456:789a:1::20", 4000);
+	CHECK(cand_list_add(&ours, CAND_TYPE_HOST, &e, 0) == 1);
+	e = ep("10.1.2.3", 4000);		/* a reflexive address is not a network we are on */
+	CHECK(cand_list_add(&ours, CAND_TYPE_SRFLX, &e, 0) == 1);
+
+	/* Public addresses: yes. */
+	e = ep("203.0.113.7", 9);
+	CHECK(cand_remote_plausible(&e, &ours, 0));
+	e = ep("2001:db8::7", 9);
+	CHECK(cand_remote_plausible(&e, &ours, 0));
+	/* Loopback only with --loopback; link-local, multicast, unspecified never. */
+	e = ep("127.0.0.1", 9);
+	CHECK(!cand_remote_plausible(&e, &ours, 0));
+	CHECK(cand_remote_plausible(&e, &ours, 1));
+	e = ep("::1", 9);
+	CHECK(!cand_remote_plausible(&e, &ours, 0));
+	e = ep("169.254.1.1", 9);
+	CHECK(!cand_remote_plausible(&e, &ours, 1));
+	e = ep("fe80::1", 9);
+	CHECK(!cand_remote_plausible(&e, &ours, 1));
+	e = ep("224.0.0.251", 5353);
+	CHECK(!cand_remote_plausible(&e, &ours, 1));
+	/* Private: only on a network we have an interface on. */
+	e = ep("192.168.7.99", 9);
+	CHECK(cand_remote_plausible(&e, &ours, 0));
+	e = ep("192.168.200.1", 9);		/* same /16: plausibly our site */
+	CHECK(cand_remote_plausible(&e, &ours, 0));
+	e = ep("10.1.2.4", 9);			/* next to our srflx only */
+	CHECK(!cand_remote_plausible(&e, &ours, 0));
+	e = ep("172.16.0.1", 9);
+	CHECK(!cand_remote_plausible(&e, &ours, 0));
+	e = ep("100.64.0.1", 9);
+	CHECK(!cand_remote_plausible(&e, &ours, 0));
+	e = ep("fd12:3456:789a:2::5", 9);	/* same /48 */
+	CHECK(cand_remote_plausible(&e, &ours, 0));
+	e = ep("fd99::5", 9);
+	CHECK(!cand_remote_plausible(&e, &ours, 0));
+}
+
 static void
 test_pairs(void)
 {
@@ -341,6 +390,7 @@ main(void)
 	test_list();
 	test_gather();
 	test_pairs();
+	test_plausible();
 	test_punch();
 	return check_exit("test_cand");
 }

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_abuse.c — what a room member who publishes forged records can make
+ * an honest session do (issue 12, finding 2), on the manual clock, the fake
+ * DHT (tests/unit/fake_runner.c) and a fake network as test_session.c's:
+ * datagrams to a node's 127.0.0.1 port reach it 1 ms later, every other
+ * destination is counted and dropped.
+ *
+ *   flood   200 records sealed under the room key, each with 8 candidates:
+ *           4 on one victim address (203.0.113.77, ports of its own), 3 on
+ *           addresses of their own (198.18.k.j), 1 on a private network
+ *           none of this host's interfaces is on. Honest A sees them all at
+ *           once: pings to the victim stay within BUDGET_DEST_BURST +
+ *           BUDGET_DEST_RATE x t over 20 s and over 5 min, all pings within
+ *           BUDGET_BURST + BUDGET_RATE x t, none to the foreign private
+ *           network, at most PEERS_MAX peers, memory within PEERS_MAX peers'
+ *           worth, and the pings per record fall after the first 20 s (the
+ *           back-off). Honest B joins 10 s in: A and B meet and chat.
+ *
+ * Before the fix (no budget, no cap): 200 peers, 200 x 4 x 14 pings at the
+ * victim in 20 s, again every 30 s.
+ */
+#include "config.h"
+
+#include <ifaddrs.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "dht/record/record.h"
+#include "dht/room/room.h"
+#include "src/clock/clock.h"
+#include "src/clock/timer.h"
+#include "src/session/core.h"
+#include "src/session/session.h"
+#include "src/ui/ui.h"
+#include "src/ui/ui_impl.h"
+#include "tests/check.h"
+#include "tests/unit/fake_runner.h"
+#include "tunnel/nat/budget.h"
+#include "tunnel/nat/punch.h"
+#include "tunnel/net/endpoint.h"
+
+enum {
+	NODES = 2,
+	FORGED = 200,
+	VICTIM_PORTS = 4,		/* candidates per record on the victim */
+	OWN_ADDRS = 3,			/* on addresses of the record's own */
+	QUEUE = 8192,
+	DGRAM = 1600,
+	LATENCY_NS = 1000000,
+	/* What one peer may cost (struct peer, its WireGuard peer, chat, timers): ~11 KB. */
+	PEER_BYTES_MAX = 16 * 1024
+};
+
+static const char *const room = "test/abuse/room";
+static const uint8_t victim[4] = { 203, 0, 113, 77 };
+
+/* --- the clock --------------------------------------------------------------------- */
+
+static uint64_t now_ns = 1000000000ull;
+static const uint64_t unix_base_ms = 1700000000000ull;
+
+static uint64_t
+fake_mono(void *arg)
+{
+	(void)arg;
+	return now_ns;
+}
+
+static uint64_t
+fake_unix(void *arg)
+{
+	(void)arg;
+	return unix_base_ms + now_ns / 1000000u;
+}
+
+static const struct clock fake_clock = { fake_mono, fake_unix, NULL };
+static struct timers *timers;
+
+static uint64_t
+now_ms(void)
+{
+	return now_ns / 1000000u;
+}
+
+/* --- nodes --------------------------------------------------------------------------- */
+
+struct node {
+	char dir[64], idpath[96];
+	struct session_config cfg;
+	struct session *s;
+	struct {
+		struct ui ui;
+		struct node *n;
+	} ui;
+	uint16_t port;
+	unsigned found, up, messages, delivered;
+	char last_msg[64];
+};
+
+static struct node nodes[NODES];
+
+static void
+rec_emit(struct ui *ui, const struct ui_event *e)
+{
+	struct node *n = ((struct node **)(ui + 1))[0];
+
+	switch (e->kind) {
+	case UI_EV_PEER_FOUND:
+		n->found++;
+		break;
+	case UI_EV_PATH_UP:
+		n->up++;
+		break;
+	case UI_EV_MESSAGE:
+		n->messages++;
+		snprintf(n->last_msg, sizeof(n->last_msg), "%s", e->text != NULL ? e->text : "");
+		break;
+	case UI_EV_DELIVERED:
+		n->delivered++;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+rec_free(struct ui *ui)
+{
+	(void)ui;
+}
+
+static const struct ui_ops rec_ops = { rec_emit, NULL, NULL, rec_free };
+
+/* --- the network: what A sends where ------------------------------------------------- */
+
+struct dgram {
+	uint64_t at;
+	int from;
+	uint16_t to_port;
+	size_t len;
+	uint8_t data[DGRAM];
+};
+
+static struct dgram queue[QUEUE];
+static unsigned qhead, qlen;
+
+/* A's datagrams: to the victim (all, per record), to the records' own addresses, elsewhere. */
+static unsigned long long to_victim, to_own, to_private, to_nodes, to_other;
+static unsigned long long per_record[FORGED];
+static uint8_t private_net[4];		/* a /16 none of our interfaces is on */
+
+static int
+is_node(const struct endpoint *to)
+{
+	return to->family == ENDPOINT_V4 && to->addr[0] == 127 && to->addr[1] == 0 &&
+	    to->addr[2] == 0 && to->addr[3] == 1;
+}
+
+static int
+wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	struct node *n = arg;
+	struct dgram *d;
+
+	if (n == &nodes[0]) {
+		if (to->family == ENDPOINT_V4 && memcmp(to->addr, victim, 4) == 0) {
+			to_victim++;
+			if (to->port >= 10000 && to->port < 10000 + FORGED * VICTIM_PORTS)
+				per_record[(to->port - 10000) / VICTIM_PORTS]++;
+		} else if (to->family == ENDPOINT_V4 && to->addr[0] == 198 && to->addr[1] == 18) {
+			to_own++;
+			if (to->addr[2] < FORGED)
+				per_record[to->addr[2]]++;
+		} else if (to->family == ENDPOINT_V4 && memcmp(to->addr, private_net, 2) == 0) {
+			to_private++;
+		} else if (is_node(to)) {
+			to_nodes++;
+		} else {
+			to_other++;
+		}
+	}
+	if (!is_node(to))
+		return 0;
+	if (qlen == QUEUE || len > DGRAM)
+		return -1;
+	d = &queue[(qhead + qlen++) % QUEUE];
+	d->at = now_ns + LATENCY_NS;
+	d->from = (int)(n - nodes);
+	d->to_port = to->port;
+	d->len = len;
+	memcpy(d->data, buf, len);
+	return 0;
+}
+
+static unsigned
+net_deliver(void)
+{
+	unsigned done = 0;
+
+	while (qlen > 0 && queue[qhead].at <= now_ns) {
+		struct dgram d = queue[qhead];
+		struct endpoint from;
+		uint8_t lo[4] = { 127, 0, 0, 1 };
+		int i, to = -1;
+
+		qhead = (qhead + 1) % QUEUE;
+		qlen--;
+		for (i = 0; i < NODES; i++)
+			if (nodes[i].s != NULL && nodes[i].port == d.to_port)
+				to = i;
+		if (to < 0 || nodes[d.from].s == NULL)
+			continue;
+		endpoint_set(&from, ENDPOINT_V4, lo, nodes[d.from].port);
+		session_input(nodes[to].s, &from, d.data, d.len);
+		done++;
+	}
+	return done;
+}
+
+static void
+run_until(uint64_t end_ms)
+{
+	uint64_t end = end_ms * 1000000u, next;
+
+	for (;;) {
+		unsigned progress;
+
+		do {
+			progress = fake_runner_flush() + fake_runner_answer_puts(true) + net_deliver() +
+			    timers_run(timers);
+		} while (progress > 0);
+		next = timers_next(timers);
+		if (qlen > 0 && queue[qhead].at < next)
+			next = queue[qhead].at;
+		if (next > end)
+			break;
+		if (next > now_ns)
+			now_ns = next;
+	}
+	now_ns = end;
+}
+
+static void
+run_for(uint64_t ms)
+{
+	run_until(now_ms() + ms);
+}
+
+static void
+on_done(void *arg, unsigned delay_ms)
+{
+	(void)arg;
+	(void)delay_ms;
+}
+
+static void
+node_start(int i, const char *name)
+{
+	struct node *n = &nodes[i];
+	struct session_env env;
+
+	memset(n, 0, sizeof(*n));
+	strcpy(n->dir, "/tmp/test_abuse.XXXXXX");
+	if (mkdtemp(n->dir) == NULL)
+		abort();
+	strcpy(n->idpath, n->dir);
+	strcat(n->idpath, "/identity");
+	n->cfg.batch = 1;
+	n->cfg.room = room;
+	n->cfg.identity_path = n->idpath;
+	n->cfg.nick = name;
+	n->cfg.loopback = 1;		/* the nodes meet on 127.0.0.1 */
+	n->cfg.download_dir = n->dir;
+	n->port = (uint16_t)(50000 + i);
+	n->ui.ui.ops = &rec_ops;
+	n->ui.n = n;
+	memset(&env, 0, sizeof(env));
+	env.timers = timers;
+	env.ui = &n->ui.ui;
+	env.wire.send = wire_send;
+	env.wire.arg = n;
+	env.wire.port = n->port;
+	env.wire.families = SESSION_WIRE_V4;
+	env.done = on_done;
+	env.done_arg = n;
+	n->s = session_new(&n->cfg, &env);
+	CHECK_MSG(n->s != NULL, "session %s did not start", name);
+}
+
+static void
+node_stop(int i)
+{
+	struct node *n = &nodes[i];
+
+	session_free(n->s);
+	n->s = NULL;
+	unlink(n->idpath);
+	if (rmdir(n->dir) != 0)
+		fprintf(stderr, "could not remove %s\n", n->dir);
+}
+
+static void
+say(int i, const char *line)
+{
+	session_line(nodes[i].s, line, strlen(line));
+}
+
+/* --- the forged records ---------------------------------------------------------------- */
+
+/* A private /16 that none of this host's IPv4 addresses is in. */
+static void
+pick_private_net(void)
+{
+	static const uint8_t choice[][2] = { { 10, 213 }, { 172, 29 }, { 192, 168 } };
+	struct ifaddrs *ifa, *i;
+	size_t c;
+
+	if (getifaddrs(&ifa) != 0)
+		ifa = NULL;
+	for (c = 0; c < sizeof(choice) / sizeof(choice[0]); c++) {
+		int mine = 0;
+
+		for (i = ifa; i != NULL; i = i->ifa_next) {
+			const uint8_t *a;
+
+			if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+				continue;
+			a = (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+			mine |= a[0] == choice[c][0] && a[1] == choice[c][1];
+		}
+		if (!mine)
+			break;
+	}
+	freeifaddrs(ifa);
+	CHECK(c < sizeof(choice) / sizeof(choice[0]));
+	private_net[0] = choice[c][0];
+	private_net[1] = choice[c][1];
+}
+
+/* FORGED records under the room's current epochs, as a member knowing the room string can. */
+static void
+forge(void)
+{
+	struct room_keys keys;
+	uint64_t unow = (unix_base_ms + now_ns / 1000000u) / 1000, epochs[2];
+	uint8_t pk[32], sk[64], ih[ROOM_INFOHASH_LEN], v[RECORD_MAX_VALUE];
+	struct record rec;
+	int k, j, e, n;
+
+	CHECK(room_derive(room, strlen(room), &keys) == ROOM_OK);
+	room_listen_epochs(unow, epochs);
+	for (k = 0; k < FORGED; k++) {
+		crypto_sign_keypair(pk, sk);
+		memset(&rec, 0, sizeof(rec));
+		memcpy(rec.id, pk, 32);
+		randombytes_buf(rec.wg, sizeof(rec.wg));
+		snprintf(rec.nick, sizeof(rec.nick), "forged%d", k);
+		rec.seq = unow * 1000;
+		rec.exp = unow + RECORD_TTL;
+		for (j = 0; j < VICTIM_PORTS; j++)
+			rec.cand[rec.ncand++] = (struct cand){ .kind = j % 2 ? CAND_SRFLX : CAND_HOST,
+			    .family = 4, .addr = { 203, 0, 113, 77 },
+			    .port = (uint16_t)(10000 + VICTIM_PORTS * k + j) };
+		for (j = 0; j < OWN_ADDRS; j++)
+			rec.cand[rec.ncand++] = (struct cand){ .kind = CAND_SRFLX, .family = 4,
+			    .addr = { 198, 18, (uint8_t)k, (uint8_t)(j + 1) }, .port = 4000 };
+		rec.cand[rec.ncand++] = (struct cand){ .kind = CAND_HOST, .family = 4,
+		    .addr = { private_net[0], private_net[1], 1, 2 }, .port = 4000 };
+		for (e = 0; e < 2; e++) {
+			room_infohash(&keys, epochs[e], ih);
+			n = record_seal(&rec, keys.record, ih, sk, v, sizeof(v));
+			CHECK(n > 0 && fake_nstore < FAKE_MAX_VALUES);
+			if (n <= 0)
+				continue;
+			memcpy(fake_store[fake_nstore].hash, ih, RUNNER_HASH_LEN);
+			memcpy(fake_store[fake_nstore].data, v, (size_t)n);
+			fake_store[fake_nstore].len = (size_t)n;
+			fake_store[fake_nstore].dropped = false;
+			fake_nstore++;
+		}
+		sodium_memzero(sk, sizeof(sk));
+	}
+	room_keys_wipe(&keys);
+}
+
+/* --- the case ---------------------------------------------------------------------------- */
+
+static unsigned long long
+all_pings(void)
+{
+	return to_victim + to_own + to_private + to_other;
+}
+
+static void
+test_flood(void)
+{
+	unsigned long long victim20, all20, rec_first = 0, rec_later = 0, most = 0;
+	size_t mem0, mem1;
+	uint64_t t0;
+	int k;
+
+	fake_runner_reset();
+	pick_private_net();
+	node_start(0, "alice");
+	run_for(2000);
+	mem0 = mallinfo2().uordblks;
+	forge();
+	t0 = now_ms();
+	run_for(PUNCH_END_MS);
+	victim20 = to_victim;
+	all20 = all_pings();
+	for (k = 0; k < FORGED; k++) {
+		rec_first += per_record[k];
+		most = per_record[k] > most ? per_record[k] : most;
+	}
+	mem1 = mallinfo2().uordblks;
+	printf("20 s: %llu pings to the victim, %llu in all, at most %llu for one record; "
+	    "%zu peers (%u found), %zu KB more memory\n", victim20, all20, most,
+	    nodes[0].s->ptab.n, nodes[0].found, mem1 > mem0 ? (mem1 - mem0) / 1024 : 0);
+
+	CHECK_MSG(victim20 <= BUDGET_DEST_BURST + BUDGET_DEST_RATE * PUNCH_END_MS / 1000,
+	    "%llu pings to one victim address in 20 s", victim20);
+	CHECK_MSG(all20 <= BUDGET_BURST + BUDGET_RATE * PUNCH_END_MS / 1000,
+	    "%llu pings in 20 s", all20);
+	CHECK_MSG(most <= (VICTIM_PORTS + OWN_ADDRS) * PUNCH_MAX_PINGS,
+	    "%llu pings for one record in 20 s", most);
+	CHECK_EQ(to_private, 0);
+	CHECK_MSG(nodes[0].s->ptab.n <= PEERS_MAX, "%zu peers", nodes[0].s->ptab.n);
+	CHECK_MSG(mem1 <= mem0 + (size_t)PEERS_MAX * PEER_BYTES_MAX,
+	    "%zu bytes for the forged peers", mem1 - mem0);
+
+	/* A real member joins while the forged ones sit in the table: they meet. */
+	node_start(1, "bob");
+	run_for(10000);
+	CHECK_MSG(nodes[0].up >= 1 && nodes[1].up >= 1, "alice and bob did not meet (%u, %u)",
+	    nodes[0].up, nodes[1].up);
+	say(0, "hello bob");
+	say(1, "hi alice");
+	run_for(3000);
+	CHECK(nodes[1].messages == 1 && strcmp(nodes[1].last_msg, "hello bob") == 0);
+	CHECK(nodes[0].messages == 1 && strcmp(nodes[0].last_msg, "hi alice") == 0);
+	CHECK_EQ(nodes[0].delivered, 1);
+
+	/* Minutes on: the victim's budget holds, and the records cost less and less. */
+	run_until(t0 + 300000);
+	most = 0;
+	for (k = 0; k < FORGED; k++) {
+		rec_later += per_record[k];
+		most = per_record[k] > most ? per_record[k] : most;
+	}
+	rec_later -= rec_first;
+	printf("300 s: %llu pings to the victim, %llu in all; %llu for the records after the "
+	    "first 20 s, at most %llu for one record; %zu peers (%u found); budget refused %llu global, %llu destination, "
+	    "%llu table\n", to_victim, all_pings(), rec_later, most, nodes[0].s->ptab.n, nodes[0].found,
+	    (unsigned long long)nodes[0].s->budget.counts[BUDGET_GLOBAL],
+	    (unsigned long long)nodes[0].s->budget.counts[BUDGET_DEST],
+	    (unsigned long long)nodes[0].s->budget.counts[BUDGET_TABLE]);
+	CHECK_MSG(to_victim <= BUDGET_DEST_BURST + BUDGET_DEST_RATE * 300,
+	    "%llu pings to one victim address in 300 s", to_victim);
+	/*
+	 * Punched at 0 s, then (never heard from) 30, 60, 120 s after each
+	 * failure: 4 rounds in 300 s, not the 10 of a retry every 30 s.
+	 */
+	CHECK_MSG(most <= 4 * (VICTIM_PORTS + OWN_ADDRS) * PUNCH_MAX_PINGS,
+	    "%llu pings for one record in 300 s", most);
+	CHECK_MSG(all_pings() <= BUDGET_BURST + BUDGET_RATE * 300, "%llu pings in 300 s",
+	    all_pings());
+	CHECK_EQ(to_private, 0);
+	CHECK_MSG(nodes[0].s->ptab.n <= PEERS_MAX, "%zu peers", nodes[0].s->ptab.n);
+	node_stop(1);
+	node_stop(0);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	timers = timers_new(NULL, &fake_clock);
+	test_flood();
+	CHECK_EQ(timers_next(timers), UINT64_MAX);
+	timers_free(timers);
+	return check_exit("test_abuse");
+}
