@@ -27,9 +27,25 @@ enum {
 	DHT_ADDRS_MAX = 4
 };
 
+/* The latest report of one pong source (cands.h). */
+struct observed_src {
+	struct endpoint src;		/* the source's address, port 0 (IPv6: its /64) */
+	struct endpoint seen;		/* where it saw us */
+	uint64_t at_ms;			/* 0: free */
+};
+
+/* An address of ours learnt from pongs, in the list while reported. */
+struct observed_ok {
+	struct endpoint ep;
+	uint64_t at_ms;			/* last reported; 0: free */
+};
+
 struct cands {
 	struct cand_list list;		/* everything gathered, sorted */
 	unsigned nprflx;
+	struct observed_src src[CANDS_OBSERVED_SOURCES];
+	struct observed_ok ok[CANDS_OBSERVED_MAX];
+	struct timer *age;		/* at the oldest ok's end */
 	int allow_loopback;		/* --loopback, or no other address */
 	struct cand shown[RECORD_MAX_CANDIDATES];	/* last reported to the user */
 	unsigned nshown;
@@ -52,11 +68,18 @@ cand_from_entry(const struct cand_entry *e, struct cand *c)
 	c->port = e->ep.port;
 }
 
+static void on_age(void *arg);
+
 int
 cands_new(struct session *s)
 {
 	if ((s->cands = calloc(1, sizeof(*s->cands))) == NULL)
 		return -1;
+	if ((s->cands->age = timer_new(s->timers, on_age, s)) == NULL) {
+		free(s->cands);
+		s->cands = NULL;
+		return -1;
+	}
 	cand_list_init(&s->cands->list);
 	s->cands->allow_loopback = s->cfg->loopback;
 	return 0;
@@ -65,6 +88,8 @@ cands_new(struct session *s)
 void
 cands_free(struct session *s)
 {
+	if (s->cands != NULL)
+		timer_free(s->cands->age);
 	free(s->cands);
 	s->cands = NULL;
 }
@@ -170,6 +195,171 @@ cands_learnt(struct session *s, enum cand_type type, const struct endpoint *ep)
 			cs->nprflx++;
 		cands_publish(s);
 	}
+}
+
+/* --- observed addresses (cands.h) ------------------------------------------------ */
+
+/* A source: its IPv4 address, or its IPv6 /64 (one host may use the whole /64). */
+static void
+source_of(const struct endpoint *from, struct endpoint *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->family = from->family;
+	memcpy(src->addr, from->addr, from->family == ENDPOINT_V4 ? 4 : 8);
+}
+
+static int
+same_ip(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, endpoint_addr_len(a->family)) == 0;
+}
+
+static struct observed_ok *
+ok_find(struct cands *cs, const struct endpoint *ep)
+{
+	unsigned i;
+
+	for (i = 0; i < CANDS_OBSERVED_MAX; i++)
+		if (cs->ok[i].at_ms != 0 && endpoint_equal(&cs->ok[i].ep, ep))
+			return &cs->ok[i];
+	return NULL;
+}
+
+/* Its IP is ours by other means than a pong (host, STUN, TURN, DHT, mapping). */
+static int
+ip_is_ours(struct cands *cs, const struct endpoint *ep)
+{
+	unsigned i;
+
+	for (i = 0; i < cs->list.n; i++)
+		if (cs->list.c[i].type != CAND_TYPE_RELAY && same_ip(&cs->list.c[i].ep, ep) &&
+		    ok_find(cs, &cs->list.c[i].ep) == NULL)
+			return 1;
+	return 0;
+}
+
+/* Sources whose current report is ep. */
+static unsigned
+agreeing(const struct cands *cs, const struct endpoint *ep, uint64_t now)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < CANDS_OBSERVED_SOURCES; i++)
+		if (cs->src[i].at_ms != 0 && now < cs->src[i].at_ms + CANDS_OBSERVED_TTL_MS &&
+		    endpoint_equal(&cs->src[i].seen, ep))
+			n++;
+	return n;
+}
+
+/* Record src's report: its own slot, else a free or expired one, else the oldest. */
+static void
+note_source(struct cands *cs, const struct endpoint *src, const struct endpoint *seen,
+    uint64_t now)
+{
+	struct observed_src *slot = NULL;
+	unsigned i;
+
+	for (i = 0; i < CANDS_OBSERVED_SOURCES; i++) {
+		struct observed_src *o = &cs->src[i];
+
+		if (o->at_ms != 0 && endpoint_equal(&o->src, src)) {
+			slot = o;
+			break;
+		}
+		if (slot == NULL || o->at_ms < slot->at_ms)
+			slot = o;
+	}
+	slot->src = *src;
+	slot->seen = *seen;
+	slot->at_ms = now;
+}
+
+static void
+arm_age(struct session *s)
+{
+	struct cands *cs = s->cands;
+	uint64_t first = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < CANDS_OBSERVED_MAX; i++)
+		if (cs->ok[i].at_ms != 0 && cs->ok[i].at_ms < first)
+			first = cs->ok[i].at_ms;
+	if (first == UINT64_MAX)
+		timer_stop(cs->age);
+	else
+		timer_at(cs->age, first + CANDS_OBSERVED_TTL_MS);
+}
+
+static void
+ok_drop(struct cands *cs, struct observed_ok *o)
+{
+	struct cand_list keep;
+	unsigned i;
+
+	cand_list_init(&keep);
+	for (i = 0; i < cs->list.n; i++)
+		if (!(cs->list.c[i].type == CAND_TYPE_SRFLX && endpoint_equal(&cs->list.c[i].ep, &o->ep)))
+			keep.c[keep.n++] = cs->list.c[i];
+	cs->list = keep;
+	memset(o, 0, sizeof(*o));
+}
+
+static void
+on_age(void *arg)
+{
+	struct session *s = arg;
+	struct cands *cs = s->cands;
+	uint64_t now = session_now_ms(s);
+	unsigned i;
+	int changed = 0;
+
+	for (i = 0; i < CANDS_OBSERVED_MAX; i++) {
+		if (cs->ok[i].at_ms != 0 && now >= cs->ok[i].at_ms + CANDS_OBSERVED_TTL_MS) {
+			ok_drop(cs, &cs->ok[i]);
+			changed = 1;
+		}
+	}
+	arm_age(s);
+	if (changed)
+		cands_publish(s);
+}
+
+void
+cands_observed(struct session *s, const struct endpoint *from, const struct endpoint *observed)
+{
+	struct cands *cs = s->cands;
+	uint64_t now = session_now_ms(s);
+	struct observed_ok *o, *oldest = NULL;
+	struct endpoint src;
+	unsigned i;
+
+	if (!endpoint_is_usable(observed, cs->allow_loopback))
+		return;
+	source_of(from, &src);
+	note_source(cs, &src, observed, now);
+	if ((o = ok_find(cs, observed)) != NULL) {
+		o->at_ms = now;		/* reported again: it stays */
+		arm_age(s);
+		return;
+	}
+	if (!ip_is_ours(cs, observed) && agreeing(cs, observed, now) < CANDS_OBSERVED_AGREE)
+		return;
+	for (i = 0; i < CANDS_OBSERVED_MAX; i++) {
+		if (cs->ok[i].at_ms == 0) {
+			oldest = &cs->ok[i];
+			break;
+		}
+		if (oldest == NULL || cs->ok[i].at_ms < oldest->at_ms)
+			oldest = &cs->ok[i];
+	}
+	if (cand_list_add(&cs->list, CAND_TYPE_SRFLX, observed, cs->allow_loopback) != 1)
+		return;		/* known already (STUN saw it too), or the list is full */
+	if (oldest->at_ms != 0)
+		ok_drop(cs, oldest);
+	oldest->ep = *observed;
+	oldest->at_ms = now;
+	arm_age(s);
+	cands_publish(s);
 }
 
 void

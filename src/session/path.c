@@ -156,10 +156,10 @@ path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *f
 	case PUNCH_PONG_DUPLICATE:
 		return PATH_NONE;
 	case PUNCH_PONG_WORKING:
-		cands_learnt(s, CAND_TYPE_SRFLX, &m->observed);
+		cands_observed(s, from, &m->observed);
 		break;
 	case PUNCH_PONG_SELECTED:
-		cands_learnt(s, CAND_TYPE_SRFLX, &m->observed);
+		cands_observed(s, from, &m->observed);
 		o = PATH_SELECTED;
 		break;
 	}

@@ -19,6 +19,14 @@
  *
  * Before the fix (no budget, no cap): 200 peers, 200 x 4 x 14 pings at the
  * victim in 20 s, again every 30 s.
+ *
+ *   observed  members that answer A's pings themselves (finding 4): one
+ *           reporting a victim as A's address is not believed; 24 from one
+ *           address each reporting another are not either, and do not stop
+ *           A from learning the address two members at different addresses
+ *           agree on, nor one whose IP is A's own; with no report for
+ *           CANDS_OBSERVED_TTL_MS it is gone. Before the fix the victim was
+ *           published at once and after six reports nothing more was learnt.
  */
 #include "config.h"
 
@@ -36,6 +44,7 @@
 #include "dht/room/room.h"
 #include "src/clock/clock.h"
 #include "src/clock/timer.h"
+#include "src/session/cands.h"
 #include "src/session/core.h"
 #include "src/session/session.h"
 #include "src/ui/ui.h"
@@ -43,11 +52,14 @@
 #include "tests/check.h"
 #include "tests/unit/fake_runner.h"
 #include "tunnel/nat/budget.h"
+#include "tunnel/nat/probe.h"
 #include "tunnel/nat/punch.h"
 #include "tunnel/net/endpoint.h"
 
 enum {
 	NODES = 2,
+	MEMBERS = 32,			/* members the test plays itself, at MEMBER_PORT + k */
+	MEMBER_PORT = 50100,
 	FORGED = 200,
 	VICTIM_PORTS = 4,		/* candidates per record on the victim */
 	OWN_ADDRS = 3,			/* on addresses of the record's own */
@@ -60,6 +72,7 @@ enum {
 
 static const char *const room = "test/abuse/room";
 static const uint8_t victim[4] = { 203, 0, 113, 77 };
+static struct room_keys keys;		/* the room's, as every member knows them */
 
 /* --- the clock --------------------------------------------------------------------- */
 
@@ -105,6 +118,17 @@ struct node {
 };
 
 static struct node nodes[NODES];
+
+/* A member the test plays: it answers pings to its port with what it likes. */
+struct member {
+	struct record rec;
+	uint8_t ip[4];			/* its pongs come from ip:port */
+	struct endpoint observed;	/* what they say A's address is */
+	int answer;
+	unsigned pongs;
+};
+
+static struct member members[MEMBERS];
 
 static void
 rec_emit(struct ui *ui, const struct ui_event *e)
@@ -199,6 +223,26 @@ wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+static void
+member_input(struct member *m, const uint8_t *buf, size_t len)
+{
+	uint8_t out[PROBE_MAX_LEN];
+	struct probe_msg msg;
+	struct endpoint from;
+	size_t n;
+
+	if (!m->answer || probe_parse(buf, len, keys.probe, m->rec.wg, &msg) != PROBE_OK ||
+	    msg.type != PROBE_PING)
+		return;
+	n = probe_build_pong(out, sizeof(out), keys.probe, m->rec.wg, msg.sender, msg.txid,
+	    &m->observed);
+	if (n == 0)
+		return;
+	endpoint_set(&from, ENDPOINT_V4, m->ip, (uint16_t)(MEMBER_PORT + (m - members)));
+	m->pongs++;
+	session_input(nodes[0].s, &from, out, n);
+}
+
 static unsigned
 net_deliver(void)
 {
@@ -212,6 +256,11 @@ net_deliver(void)
 
 		qhead = (qhead + 1) % QUEUE;
 		qlen--;
+		if (d.to_port >= MEMBER_PORT && d.to_port < MEMBER_PORT + MEMBERS) {
+			member_input(&members[d.to_port - MEMBER_PORT], d.data, d.len);
+			done++;
+			continue;
+		}
 		for (i = 0; i < NODES; i++)
 			if (nodes[i].s != NULL && nodes[i].port == d.to_port)
 				to = i;
@@ -344,26 +393,63 @@ pick_private_net(void)
 	private_net[1] = choice[c][1];
 }
 
+static uint64_t
+unix_now(void)
+{
+	return (unix_base_ms + now_ns / 1000000u) / 1000;
+}
+
+/* rec, signed with sk, under the room's current epochs (the fake DHT hands it out). */
+static void
+publish(const struct record *rec, const uint8_t sk[64])
+{
+	uint8_t ih[ROOM_INFOHASH_LEN], v[RECORD_MAX_VALUE];
+	uint64_t epochs[2];
+	int e, n;
+
+	room_listen_epochs(unix_now(), epochs);
+	for (e = 0; e < 2; e++) {
+		room_infohash(&keys, epochs[e], ih);
+		n = record_seal(rec, keys.record, ih, sk, v, sizeof(v));
+		CHECK(n > 0 && fake_nstore < FAKE_MAX_VALUES);
+		if (n <= 0 || fake_nstore >= FAKE_MAX_VALUES)
+			continue;
+		memcpy(fake_store[fake_nstore].hash, ih, RUNNER_HASH_LEN);
+		memcpy(fake_store[fake_nstore].data, v, (size_t)n);
+		fake_store[fake_nstore].len = (size_t)n;
+		fake_store[fake_nstore].dropped = false;
+		fake_nstore++;
+	}
+}
+
+/* A record for a new identity; its WireGuard key is random (nobody will hold it). */
+static void
+new_record(struct record *rec, uint8_t sk[64], const char *nick)
+{
+	uint8_t pk[32];
+	uint64_t unow = unix_now();
+
+	crypto_sign_keypair(pk, sk);
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->id, pk, 32);
+	randombytes_buf(rec->wg, sizeof(rec->wg));
+	snprintf(rec->nick, sizeof(rec->nick), "%s", nick);
+	rec->seq = unow * 1000;
+	rec->exp = unow + RECORD_TTL;
+}
+
 /* FORGED records under the room's current epochs, as a member knowing the room string can. */
 static void
 forge(void)
 {
-	struct room_keys keys;
-	uint64_t unow = (unix_base_ms + now_ns / 1000000u) / 1000, epochs[2];
-	uint8_t pk[32], sk[64], ih[ROOM_INFOHASH_LEN], v[RECORD_MAX_VALUE];
+	uint8_t sk[64];
 	struct record rec;
-	int k, j, e, n;
+	char nick[16];
+	int k, j;
 
-	CHECK(room_derive(room, strlen(room), &keys) == ROOM_OK);
-	room_listen_epochs(unow, epochs);
 	for (k = 0; k < FORGED; k++) {
-		crypto_sign_keypair(pk, sk);
-		memset(&rec, 0, sizeof(rec));
-		memcpy(rec.id, pk, 32);
-		randombytes_buf(rec.wg, sizeof(rec.wg));
-		snprintf(rec.nick, sizeof(rec.nick), "forged%d", k);
-		rec.seq = unow * 1000;
-		rec.exp = unow + RECORD_TTL;
+		snprintf(nick, sizeof(nick), "forged%d", k);
+		new_record(&rec, sk, nick);
 		for (j = 0; j < VICTIM_PORTS; j++)
 			rec.cand[rec.ncand++] = (struct cand){ .kind = j % 2 ? CAND_SRFLX : CAND_HOST,
 			    .family = 4, .addr = { 203, 0, 113, 77 },
@@ -373,21 +459,108 @@ forge(void)
 			    .addr = { 198, 18, (uint8_t)k, (uint8_t)(j + 1) }, .port = 4000 };
 		rec.cand[rec.ncand++] = (struct cand){ .kind = CAND_HOST, .family = 4,
 		    .addr = { private_net[0], private_net[1], 1, 2 }, .port = 4000 };
-		for (e = 0; e < 2; e++) {
-			room_infohash(&keys, epochs[e], ih);
-			n = record_seal(&rec, keys.record, ih, sk, v, sizeof(v));
-			CHECK(n > 0 && fake_nstore < FAKE_MAX_VALUES);
-			if (n <= 0)
-				continue;
-			memcpy(fake_store[fake_nstore].hash, ih, RUNNER_HASH_LEN);
-			memcpy(fake_store[fake_nstore].data, v, (size_t)n);
-			fake_store[fake_nstore].len = (size_t)n;
-			fake_store[fake_nstore].dropped = false;
-			fake_nstore++;
-		}
+		publish(&rec, sk);
 		sodium_memzero(sk, sizeof(sk));
 	}
-	room_keys_wipe(&keys);
+}
+
+/* Member k answers from ip, saying A is at observed. */
+static void
+member_join(int k, const uint8_t ip[4], const uint8_t obs[4], uint16_t obs_port)
+{
+	struct member *m = &members[k];
+	uint8_t sk[64];
+	char nick[16];
+
+	snprintf(nick, sizeof(nick), "member%d", k);
+	new_record(&m->rec, sk, nick);
+	m->rec.ncand = 1;
+	m->rec.cand[0] = (struct cand){ .kind = CAND_HOST, .family = 4, .addr = { 127, 0, 0, 1 },
+	    .port = (uint16_t)(MEMBER_PORT + k) };
+	memcpy(m->ip, ip, 4);
+	endpoint_set(&m->observed, ENDPOINT_V4, obs, obs_port);
+	m->answer = 1;
+	m->pongs = 0;
+	publish(&m->rec, sk);
+	sodium_memzero(sk, sizeof(sk));
+}
+
+/* A publishes addr:port as a candidate. */
+static int
+a_publishes(const uint8_t addr[4], uint16_t port)
+{
+	struct cand c[RECORD_MAX_CANDIDATES];
+	unsigned i, n = cands_record(nodes[0].s, c);
+
+	for (i = 0; i < n; i++)
+		if (c[i].family == 4 && memcmp(c[i].addr, addr, 4) == 0 && c[i].port == port)
+			return 1;
+	return 0;
+}
+
+static void
+test_observed(void)
+{
+	static const uint8_t lo1[4] = { 127, 0, 0, 1 }, lo2[4] = { 127, 0, 0, 2 },
+	    lo3[4] = { 127, 0, 0, 3 }, lo4[4] = { 127, 0, 0, 4 };
+	static const uint8_t victim2[4] = { 203, 0, 113, 99 }, real[4] = { 198, 51, 100, 50 };
+	struct cand c[RECORD_MAX_CANDIDATES];
+	uint8_t own[4] = { 0 }, fake[4] = { 203, 0, 113, 0 };
+	unsigned i, n, pongs = 0;
+	int k, have_own = 0;
+
+	fake_runner_reset();
+	memset(members, 0, sizeof(members));
+	node_start(0, "alice");
+	run_for(2000);
+	n = cands_record(nodes[0].s, c);
+	for (i = 0; i < n && !have_own; i++) {
+		if (c[i].kind == CAND_HOST && c[i].family == 4) {
+			memcpy(own, c[i].addr, 4);
+			have_own = 1;
+		}
+	}
+	CHECK(have_own);
+
+	/* One member says A is at a victim's address: not believed. */
+	member_join(0, lo1, victim2, 7777);
+	run_for(3000);
+	CHECK(members[0].pongs > 0);
+	CHECK_MSG(!a_publishes(victim2, 7777), "one member's word put a victim in A's record");
+
+	/* 24 members behind one address, each with another story: none believed. */
+	for (k = 1; k <= 24; k++) {
+		fake[3] = (uint8_t)(100 + k);
+		member_join(k, lo1, fake, 7777);
+	}
+	run_for(3000);
+	for (k = 1; k <= 24; k++) {
+		fake[3] = (uint8_t)(100 + k);
+		pongs += members[k].pongs;
+		CHECK_MSG(!a_publishes(fake, 7777), "member %d's word was believed", k);
+	}
+	CHECK(pongs >= 24);
+
+	/* Two members at different addresses agree: learnt, the flood notwithstanding. */
+	member_join(25, lo2, real, 6000);
+	member_join(26, lo3, real, 6000);
+	run_for(3000);
+	CHECK(members[25].pongs > 0 && members[26].pongs > 0);
+	CHECK_MSG(a_publishes(real, 6000), "two agreeing sources were not believed");
+	/* One member, but the IP is A's own (its NAT chose another port): learnt. */
+	member_join(27, lo4, own, 40001);
+	run_for(3000);
+	CHECK(members[27].pongs > 0);
+	CHECK_MSG(a_publishes(own, 40001), "A's own address with a new port was not learnt");
+
+	/* Nobody says so any more: gone after CANDS_OBSERVED_TTL_MS. */
+	for (k = 0; k < MEMBERS; k++)
+		members[k].answer = 0;
+	run_for(CANDS_OBSERVED_TTL_MS + 60000);
+	CHECK_MSG(!a_publishes(real, 6000), "a learnt address outlived its reports");
+	CHECK(!a_publishes(own, 40001));
+	CHECK(!a_publishes(victim2, 7777));
+	node_stop(0);
 }
 
 /* --- the case ---------------------------------------------------------------------------- */
@@ -484,7 +657,10 @@ main(void)
 	if (sodium_init() < 0)
 		return 1;
 	timers = timers_new(NULL, &fake_clock);
+	CHECK(room_derive(room, strlen(room), &keys) == ROOM_OK);
 	test_flood();
+	test_observed();
+	room_keys_wipe(&keys);
 	CHECK_EQ(timers_next(timers), UINT64_MAX);
 	timers_free(timers);
 	return check_exit("test_abuse");
