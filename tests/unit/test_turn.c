@@ -715,6 +715,43 @@ test_client_refresh(void)
 	CHECK(m.method == TURN_METHOD_ALLOCATE && m.integrity_off > 0);
 }
 
+/* Issue 12 finding 5: a full table makes room by dropping peers no one needs any more. */
+static int
+keep_even(void *arg, const struct endpoint *addr)
+{
+	(void)arg;
+	return addr->addr[3] % 2 == 0;
+}
+
+static void
+test_client_prune(void)
+{
+	struct harness h;
+	struct endpoint e;
+	unsigned k, sent;
+
+	h_init(&h, 600, 0);
+	h_allocate(&h, 600, 0);
+	for (k = 0; k < TURN_MAX_PEERS; k++) {
+		e = ep4(198, 51, 100, (uint8_t)(10 + k), 7000);
+		CHECK(turn_client_add_peer(&h.c, &e, 0) >= 0);
+	}
+	e = ep4(198, 51, 100, 200, 7000);
+	CHECK(turn_client_add_peer(&h.c, &e, 0) == -1);		/* full */
+	CHECK_EQ(turn_client_prune(&h.c, keep_even, NULL), TURN_MAX_PEERS / 2);
+	for (k = 0; k < TURN_MAX_PEERS; k++) {
+		e = ep4(198, 51, 100, (uint8_t)(10 + k), 7000);
+		CHECK((turn_client_peer(&h.c, &e) != NULL) == ((10 + k) % 2 == 0));
+	}
+	e = ep4(198, 51, 100, 200, 7000);
+	CHECK(turn_client_add_peer(&h.c, &e, 0) >= 0);
+	/* Only the kept and the new one ask for permissions: nobody refreshes the pruned. */
+	sent = h_tick(&h, 10);
+	CHECK_EQ(sent, TURN_MAX_PEERS / 2 + 1);
+	CHECK_EQ(turn_client_prune(&h.c, keep_even, NULL), 0);
+	turn_client_wipe(&h.c);
+}
+
 static void
 test_client_peers(void)
 {
@@ -1027,6 +1064,7 @@ main(void)
 	test_client_allocate();
 	test_client_refresh();
 	test_client_peers();
+	test_client_prune();
 	test_client_failures();
 	test_client_close();
 	return check_exit("test_turn");

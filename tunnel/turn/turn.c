@@ -536,6 +536,25 @@ turn_client_remove_peer(struct turn_client *c, const struct endpoint *peer)
 	}
 }
 
+unsigned
+turn_client_prune(struct turn_client *c, int (*keep)(void *arg, const struct endpoint *addr),
+    void *arg)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < TURN_MAX_PEERS; i++) {
+		struct turn_peer *p = &c->peers[i];
+
+		if (!p->used || keep(arg, &p->addr))
+			continue;
+		memset(p, 0, sizeof(*p));
+		op_reset(&p->perm_op);
+		op_reset(&p->chan_op);
+		n++;
+	}
+	return n;
+}
+
 const struct turn_peer *
 turn_client_peer(const struct turn_client *c, const struct endpoint *peer)
 {

@@ -199,6 +199,13 @@ unsigned turn_client_on_timer(struct turn_client *c, uint64_t now_ms, const stru
 int turn_client_add_peer(struct turn_client *c, const struct endpoint *peer, uint64_t now_ms);
 /* Forget a peer (its permission and channel expire on the server). */
 void turn_client_remove_peer(struct turn_client *c, const struct endpoint *peer);
+/*
+ * Forget every peer keep(arg, addr) says 0 for: permissions are refreshed
+ * (and the table holds TURN_MAX_PEERS) only while someone still needs
+ * them. Returns how many went.
+ */
+unsigned turn_client_prune(struct turn_client *c,
+    int (*keep)(void *arg, const struct endpoint *addr), void *arg);
 /* The peer's state, or NULL. */
 const struct turn_peer *turn_client_peer(const struct turn_client *c, const struct endpoint *peer);
 

@@ -9,7 +9,9 @@
  *   - every peer's record addresses (host, srflx, dht, mapped: not relay)
  *     get a permission as soon as punching toward it starts, one per IP
  *     address: permissions are per address, so a peer behind a NAT that
- *     maps per destination reaches our relayed address from any port;
+ *     maps per destination reaches our relayed address from any port; a
+ *     permission no peer's record names any more goes when a peer goes,
+ *     and when the table (TURN_MAX_PEERS) is full;
  *   - datagrams from the server are this link's: relayed data goes back to
  *     the input as if it came from the synthetic endpoint "through TURN
  *     allocation i, from the peer's address" (via.h; target[0] = i), so
@@ -315,6 +317,35 @@ send_via(struct link *l, struct via *v, const uint8_t *buf, size_t len)
 	return io_send(t, &t->client.server, out, n);
 }
 
+/* What prune keeps: addresses a peer's record names (but the one going). */
+struct keep_ctx {
+	struct session *s;
+	const struct peer *gone;
+};
+
+static int
+named(void *arg, const struct endpoint *addr)
+{
+	const struct keep_ctx *k = arg;
+	const struct peer *p;
+	struct endpoint ep;
+	unsigned j;
+
+	for (p = k->s->peers; p != NULL; p = p->next) {
+		if (p == k->gone)
+			continue;
+		for (j = 0; j < p->rec.ncand; j++) {
+			if (p->rec.cand[j].kind == CAND_RELAY)
+				continue;
+			cand_to_endpoint(&p->rec.cand[j], &ep);
+			if (ep.family == addr->family &&
+			    memcmp(ep.addr, addr->addr, sizeof(ep.addr)) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 permit(struct link *l, const struct record *rec)
 {
@@ -338,8 +369,13 @@ permit(struct link *l, const struct record *rec)
 				done = t->client.peers[k].used &&
 				    t->client.peers[k].addr.family == ep.family &&
 				    memcmp(t->client.peers[k].addr.addr, ep.addr, sizeof(ep.addr)) == 0;
-			if (!done)
-				(void)turn_client_add_peer(&t->client, &ep, now);
+			if (!done && turn_client_add_peer(&t->client, &ep, now) < 0) {
+				/* Full: make room from peers gone (their records changed). */
+				struct keep_ctx keep = { l->s, NULL };
+
+				if (turn_client_prune(&t->client, named, &keep) > 0)
+					(void)turn_client_add_peer(&t->client, &ep, now);
+			}
 		}
 		(void)turn_client_on_timer(&t->client, now, &(struct stun_send){ io_send, t });
 		rearm(t);
@@ -350,6 +386,26 @@ static void
 punching(struct link *l, struct peer *p)
 {
 	permit(l, &p->rec);
+}
+
+/* Permissions only the peer gone needed. */
+static void
+prune(struct link *l, const struct peer *gone)
+{
+	struct turn_link *tl = l->priv;
+	struct keep_ctx k = { l->s, gone };
+	unsigned i;
+
+	for (i = 0; tl != NULL && i < tl->n; i++)
+		(void)turn_client_prune(&tl->a[i].client, named, &k);
+}
+
+/* Only when p is freed (it left our table first): a peer that went down punches again. */
+static void
+peer_gone(struct link *l, struct peer *p)
+{
+	if (peer_find_id(l->s, p->rec.id) != p)
+		prune(l, p);
 }
 
 static void
@@ -388,5 +444,6 @@ const struct link_ops link_turn_ops = {
 	.input = input,
 	.send = send_via,
 	.punching = punching,
+	.peer_gone = peer_gone,
 	.report = report
 };
