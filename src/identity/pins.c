@@ -10,7 +10,9 @@
  * its line.
  *
  * File: one "FINGERPRINT NICK" per line; in NICK, bytes up to 0x20, '%'
- * and 0x7f are written as %XX so a line is always two words.
+ * and 0x7f are written as %XX so a line is always two words; a nick whose
+ * escaping would not fit is not pinned (never truncated: two nicks must
+ * not share a line). At most PINS_MAX lines.
  */
 #include "config.h"
 
@@ -26,24 +28,30 @@ enum {
 	PIN_LINE_MAX = 3 * RECORD_MAX_NICK + IDENTITY_FINGERPRINT_LEN + 8
 };
 
-static void
+/* 0, or -1 when in does not fit out escaped (len counts the NUL). */
+static int
 escape(const char *in, char *out, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
 
-	for (; *in != '\0' && o + 4 < len; in++) {
+	for (; *in != '\0'; in++) {
 		unsigned char c = (unsigned char)*in;
 
 		if (c <= 0x20 || c == '%' || c == 0x7f) {
+			if (o + 3 >= len)
+				return -1;
 			out[o++] = '%';
 			out[o++] = hex[c >> 4];
 			out[o++] = hex[c & 15];
 		} else {
+			if (o + 1 >= len)
+				return -1;
 			out[o++] = (char)c;
 		}
 	}
 	out[o] = '\0';
+	return 0;
 }
 
 static int
@@ -62,20 +70,22 @@ pins_check(const char *cache_dir, const char *nick, const char *fp)
 	char norm[SANITIZE_MAX(RECORD_MAX_NICK)];
 	FILE *f;
 	int flagged = 0, found = 0;
+	size_t lines = 0;
 
 	if (nick == NULL || pins_path(cache_dir, path, sizeof(path)) == -1)
 		return 0;
 	/*
 	 * Pinned by what the nick looks like: bidi controls and invisible
 	 * characters dropped, ASCII case folded, so "b<U+200B>ob" or "Bob" with
-	 * another key is flagged against bob's pin.
+	 * another key is flagged against bob's pin. A nick whose escaping does
+	 * not fit is not pinned rather than truncated into another's.
 	 */
 	sanitize_nick(norm, sizeof(norm), (const uint8_t *)nick, strnlen(nick, RECORD_MAX_NICK), 1);
-	if (norm[0] == '\0')
+	if (norm[0] == '\0' || escape(norm, want, sizeof(want)) == -1)
 		return 0;
-	escape(norm, want, sizeof(want));
 	if ((f = fopen(path, "r")) != NULL) {
 		while (!found && fgets(line, sizeof(line), f) != NULL) {
+			lines++;
 			if (sscanf(line, "%19s %96s", lfp, lnick) != 2 || strcmp(lnick, want) != 0)
 				continue;
 			found = 1;
@@ -83,7 +93,7 @@ pins_check(const char *cache_dir, const char *nick, const char *fp)
 		}
 		fclose(f);
 	}
-	if (!found && (f = fopen(path, "a")) != NULL) {
+	if (!found && lines < PINS_MAX && (f = fopen(path, "a")) != NULL) {
 		fprintf(f, "%s %s\n", fp, want);
 		fclose(f);
 	}

@@ -9,6 +9,15 @@
 #ifndef GONET_PINS_H
 #define GONET_PINS_H
 
+enum {
+	/*
+	 * Lines in known_peers. Anyone in a room can publish records with new
+	 * nicks: past this many, new nicks are no longer pinned (the ones
+	 * pinned stay: dropping old pins would let a flood unpin a friend).
+	 */
+	PINS_MAX = 4096
+};
+
 /*
  * 1 when nick is pinned to a fingerprint other than fp; otherwise 0, and a
  * nick seen for the first time is pinned to fp. An empty nick, or no

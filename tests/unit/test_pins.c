@@ -3,8 +3,9 @@
  * test_pins.c — identity pinning (src/identity/pins.c): the first
  * fingerprint seen with a nick is kept; the same nick with another key is
  * flagged; nicks with blanks, '%', control characters or newlines stay one
- * line and never collide with another nick's escaping; look-alikes (zero
- * width, bidi marks, case) share the pin; no cache dir, no pins.
+ * line and never collide with another nick's escaping, even 32 bytes long;
+ * look-alikes (zero width, bidi marks, case) share the pin; the file stops
+ * growing at PINS_MAX lines; no cache dir, no pins.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dht/record/record.h"
 #include "src/identity/pins.h"
 #include "tests/check.h"
 
@@ -23,8 +25,10 @@ int
 main(void)
 {
 	char dir[] = "/tmp/test_pins.XXXXXX", path[256], line[256];
+	char longa[RECORD_MAX_NICK + 1], longb[RECORD_MAX_NICK + 1], nick[32];
 	FILE *f;
 	int n, escaped = 0;
+	unsigned i;
 
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
@@ -81,6 +85,34 @@ main(void)
 		fclose(f);
 	CHECK(n == 7);
 	CHECK(escaped == 2);		/* alice bob "a b%c" "a%20b%25c" "x\ny" y café */
+
+	/*
+	 * Issue 12 finding 5: 32 bytes that all need escaping fill the whole
+	 * field; two nicks that differ in the last byte only are two pins.
+	 */
+	memset(longa, 0x01, RECORD_MAX_NICK);
+	longa[RECORD_MAX_NICK - 1] = 'a';
+	longa[RECORD_MAX_NICK] = '\0';
+	memcpy(longb, longa, sizeof(longb));
+	longb[RECORD_MAX_NICK - 1] = 'b';
+	CHECK(pins_check(dir, longa, FP1) == 0);
+	CHECK_MSG(pins_check(dir, longb, FP2) == 0, "two nicks share a pin");
+	CHECK(pins_check(dir, longa, FP2) == 1);
+	CHECK(pins_check(dir, longb, FP1) == 1);
+
+	/* Bounded: a flood of new nicks stops at PINS_MAX lines; old pins hold. */
+	for (i = 0; i < PINS_MAX + 50; i++) {
+		snprintf(nick, sizeof(nick), "flood%u", i);
+		(void)pins_check(dir, nick, FP2);
+	}
+	CHECK((f = fopen(path, "r")) != NULL);
+	for (i = 0; f != NULL && fgets(line, sizeof(line), f) != NULL; i++)
+		;
+	if (f != NULL)
+		fclose(f);
+	CHECK_MSG(i == PINS_MAX, "%u lines", i);
+	CHECK(pins_check(dir, "alice", FP2) == 1);
+	CHECK(pins_check(dir, "newcomer", FP1) == 0 && pins_check(dir, "newcomer", FP2) == 0);
 
 	/* without a cache dir nothing is pinned and nothing is flagged */
 	CHECK(pins_check(NULL, "zed", FP1) == 0);
