@@ -12,8 +12,10 @@
  * said it will not call back again:
  *   get, ping    the done callback is the last one;
  *   listen       the shutdown callback runs when OpenDHT drops the listener;
- *   put          OpenDHT gives no such signal, so released puts stay on the
- *                list until runner_free() (a few dozen bytes per republish);
+ *   put          the done callback is the last one too (OpenDHT calls an
+ *                announce's callback once and drops it; a cancel drops it
+ *                uncalled, which is why a put is cancelled in OpenDHT only
+ *                once done has brought its value id);
  *   put once     not permanent: the done callback is the last one.
  * runner_free() deletes the OpenDHT runner first (joining its thread), then
  * frees whatever is left.
@@ -67,6 +69,7 @@ struct runner_op {
 	dht_value *value;		/* OP_PUT: our reference */
 	dht_op_token *token;		/* OP_LISTEN */
 	uint64_t value_id;		/* OP_PUT: OpenDHT assigns it; known after done */
+	size_t value_max;		/* OP_LISTEN: larger values are not copied; 0: no limit */
 	size_t boot;			/* OP_PING: index in r->boots */
 	struct timespec sent;		/* OP_PING */
 	atomic_bool released;		/* the user let go: no more user callbacks */
@@ -89,6 +92,7 @@ struct runner_msg {
 	struct runner_op *op;
 	enum msg_kind kind;
 	bool flag;			/* MSG_VALUE: expired; MSG_DONE: ok */
+	bool too_big;			/* MSG_VALUE: over the op's value_max, data not copied */
 	uint64_t value_id;
 	size_t len;
 	uint8_t data[];
@@ -151,14 +155,15 @@ enqueue(struct runner *r, struct runner_op *op, enum msg_kind kind, bool flag, u
 	}
 	pthread_mutex_unlock(&r->lock);
 
-	if ((m = malloc(sizeof(*m) + len)) == NULL)
+	if ((m = malloc(sizeof(*m) + (data != NULL ? len : 0))) == NULL)
 		return;			/* lost a value; OpenDHT will offer it again */
 	m->op = op;
 	m->kind = kind;
 	m->flag = flag;
+	m->too_big = data == NULL && len > 0;
 	m->value_id = value_id;
 	m->len = len;
-	if (len > 0)
+	if (data != NULL && len > 0)
 		memcpy(m->data, data, len);
 
 	pthread_mutex_lock(&r->lock);
@@ -177,7 +182,9 @@ value_cb(const dht_value *v, bool expired, void *user)
 	if (atomic_load(&op->released))
 		return false;		/* tells OpenDHT to stop this listen or get */
 	d = dht_value_get_data(v);
-	enqueue(op->r, op, MSG_VALUE, expired, dht_value_get_id(v), d.data, d.size);
+	/* Too big for the listener: its length only, never a copy of up to 64 KiB. */
+	enqueue(op->r, op, MSG_VALUE, expired, dht_value_get_id(v),
+	    op->value_max != 0 && d.size > op->value_max ? NULL : d.data, d.size);
 	return true;
 }
 
@@ -227,15 +234,12 @@ deliver(struct runner *r, struct runner_msg *m)
 	switch (m->kind) {
 	case MSG_VALUE:
 		if (live && op->value_cb != NULL)
-			op->value_cb(op->arg, m->data, m->len, m->value_id, m->flag);
+			op->value_cb(op->arg, m->too_big ? NULL : m->data, m->len, m->value_id,
+			    m->flag);
 		break;
 	case MSG_DONE:
 		if (op->kind == OP_PUT || op->kind == OP_PUT_ONCE) {
 			op->value_id = m->value_id;
-			if (op->cancel_on_done && op->value_id != 0) {
-				dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
-				op->cancel_on_done = false;
-			}
 		} else if (op->kind == OP_PING) {
 			struct runner_boot *b = &r->boots[op->boot];
 
@@ -249,6 +253,12 @@ deliver(struct runner *r, struct runner_msg *m)
 		if (op->kind == OP_GET || op->kind == OP_PING || op->kind == OP_PUT_ONCE) {
 			op->finished = true;
 			atomic_store(&op->released, true);
+		} else if (op->kind == OP_PUT) {
+			op->finished = true;	/* the user's handle until runner_cancel_put */
+			/* Cancelled before (or in its done callback): now OpenDHT can be told. */
+			if (op->cancel_on_done && op->value_id != 0)
+				dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
+			op->cancel_on_done = false;
 		}
 		break;
 	case MSG_GONE:
@@ -575,21 +585,43 @@ runner_cancel_put(struct runner *r, struct runner_op *op)
 	atomic_store(&op->released, true);
 	if (op->kind == OP_PUT_ONCE)
 		return;		/* it goes out anyway; freed when done arrives */
+	if (!op->finished) {
+		/* No value id yet: cancelled, and freed, when done brings it. */
+		op->cancel_on_done = true;
+		return;
+	}
 	if (op->value_id != 0)
 		dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
-	else
-		op->cancel_on_done = true;
-	/* Not freed: OpenDHT may still hold op (see the top of this file). */
+	op_free(op);		/* done came: OpenDHT holds op no more */
 }
 
 struct runner_op *
 runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
 {
+	return runner_listen_max(r, hash, 0, value, arg);
+}
+
+size_t
+runner_ops_count(const struct runner *r)
+{
+	const struct runner_op *op;
+	size_t n = 0;
+
+	TAILQ_FOREACH(op, &r->ops, entry)
+		n++;
+	return n;
+}
+
+struct runner_op *
+runner_listen_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t max,
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
+{
 	struct runner_op *op;
 
 	if ((op = op_new(r, OP_LISTEN, hash)) == NULL)
 		return NULL;
+	op->value_max = max;		/* before OpenDHT's thread can see op */
 	op->value_cb = value;
 	op->arg = arg;
 	op->token = dht_runner_listen(r->dht, &op->hash, value_cb, gone_cb, op);

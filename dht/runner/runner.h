@@ -94,7 +94,10 @@ void runner_free(struct runner *r);
  */
 struct runner_op *runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     const uint8_t *data, size_t len, void (*done)(void *, bool), void *arg);
-/* Stop refreshing a put; no callback for op runs after this returns. NULL is fine. */
+/*
+ * Stop refreshing a put; no callback for op runs after this returns. NULL is
+ * fine. The op is freed once OpenDHT has answered the put (at once if it has).
+ */
 void runner_cancel_put(struct runner *r, struct runner_op *op);
 
 /*
@@ -110,6 +113,15 @@ struct runner_op *runner_put_once(struct runner *r, const uint8_t hash[RUNNER_HA
 /* Listen: value runs for every value there now and every new one. */
 struct runner_op *runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg);
+/*
+ * The same, for values of at most max bytes: a larger one (OpenDHT takes up
+ * to 64 KiB, anyone can put it) is not copied; value runs with data NULL
+ * and its length, so the caller can count it as too big.
+ */
+struct runner_op *runner_listen_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    size_t max, void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg);
+/* Operations held (tests: cancelled ones must not pile up). */
+size_t runner_ops_count(const struct runner *r);
 /* No callback for op runs after this returns. NULL is fine. */
 void runner_cancel_listen(struct runner *r, struct runner_op *op);
 

@@ -238,7 +238,8 @@ on_value(void *arg, const uint8_t *data, size_t len, uint64_t value_id, bool exp
 
 	if (expired)
 		return;		/* a value went away; the peer's own expiry handles it */
-	why = record_open(data, len, rv->cfg.keys->record, l->infohash, now, &rec);
+	why = data == NULL ? REC_SIZE :
+	    record_open(data, len, rv->cfg.keys->record, l->infohash, now, &rec);
 	if (why == REC_OK)
 		why = record_accept(rv->seen, &rec, now);
 	rv->counters[why]++;
@@ -283,8 +284,9 @@ relisten(struct rendezvous *rv, uint64_t now)
 		rv->listens[i].rv = rv;
 		rv->listens[i].epoch = want[j];
 		room_infohash(rv->cfg.keys, want[j], rv->listens[i].infohash);
-		rv->listens[i].op = runner_listen(rv->cfg.runner, rv->listens[i].infohash, on_value,
-		    &rv->listens[i]);
+		/* A value over RECORD_MAX_VALUE comes as its length only (data NULL). */
+		rv->listens[i].op = runner_listen_max(rv->cfg.runner, rv->listens[i].infohash,
+		    RECORD_MAX_VALUE, on_value, &rv->listens[i]);
 	}
 }
 

@@ -73,6 +73,13 @@ runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
 	return &fake_op;
 }
 
+struct runner_op *
+runner_listen_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t max,
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
+{
+	return &fake_op;
+}
+
 void
 runner_cancel_listen(struct runner *r, struct runner_op *op)
 {

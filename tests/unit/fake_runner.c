@@ -95,9 +95,28 @@ struct runner_op *
 runner_listen(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
 {
+	return runner_listen_max(r, hash, 0, value, arg);
+}
+
+size_t
+runner_ops_count(const struct runner *r)
+{
+	size_t i, n = 0;
+
+	(void)r;
+	for (i = 0; i < fake_nops; i++)
+		n += !fake_ops[i].cancelled;
+	return n;
+}
+
+struct runner_op *
+runner_listen_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t max,
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
+{
 	struct runner_op *op = op_new(hash);
 
 	(void)r;
+	op->value_max = max;
 	op->listen = true;
 	op->value = value;
 	op->arg = arg;
@@ -199,7 +218,9 @@ fake_runner_flush(void)
 				if (fake_store[j].dropped ||
 				    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) != 0)
 					continue;
-				op->value(op->arg, fake_store[j].data, fake_store[j].len, j + 1, false);
+				op->value(op->arg, op->value_max != 0 &&
+				    fake_store[j].len > op->value_max ? NULL : fake_store[j].data,
+				    fake_store[j].len, j + 1, false);
 				handed++;
 				again = true;
 			}

@@ -399,7 +399,8 @@ relisten(struct mailbox *mb, uint64_t now)
 		ls->mb = mb;
 		ls->epoch = want[j];
 		mailbox_infohash(mb->locator, mb->own_id, want[j], ls->infohash);
-		if ((ls->op = runner_listen(mb->runner, ls->infohash, on_value, ls)) == NULL)
+		if ((ls->op = runner_listen_max(mb->runner, ls->infohash, MAILBOX_MAX_VALUE, on_value,
+		    ls)) == NULL)
 			rc = -1;
 	}
 	if (moved)
@@ -605,7 +606,10 @@ mailbox_receive(struct mailbox *mb, const uint8_t infohash[MAILBOX_INFOHASH_LEN]
 	enum mailbox_reject r;
 	unsigned i;
 
-	r = mailbox_open(value, len, mb->key, infohash, mb->own_id, unix_now_s(mb), &l);
+	memset(&l, 0, sizeof(l));
+	/* NULL: over MAILBOX_MAX_VALUE, not copied by the runner. */
+	r = value == NULL ? MBX_SIZE :
+	    mailbox_open(value, len, mb->key, infohash, mb->own_id, unix_now_s(mb), &l);
 	if (r == MBX_OK && (sodium_memcmp(l.from, mb->own_id, MAILBOX_ID_LEN) == 0 ||
 	    !mb->is_member(mb->arg, l.from)))
 		r = MBX_FROM;
