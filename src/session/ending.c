@@ -67,7 +67,10 @@ on_drain_check(void *arg)
  * --batch: while some peer's send queue is full, stop taking input lines,
  * so a script piping a long file is slowed down instead of having lines
  * refused. The terminal is never paused (/quit must work); there a line
- * that does not fit is reported undelivered ("queue-full").
+ * that does not fit is reported undelivered ("queue-full"). A peer never
+ * heard from does not hold input up (its lines go "queue-full"): anyone in
+ * the room can publish records of peers that never answer, and would stop
+ * our input for good.
  */
 static void
 on_flow_check(void *arg)
@@ -80,7 +83,8 @@ on_flow_check(void *arg)
 		return;
 	full = outbox_count(s) >= OUTBOX_MAX;
 	for (p = s->peers; p != NULL && !full; p = p->next)
-		full = p->state != PEER_LEFT && peer_chat_pending(p) >= CHAT_SEND_QUEUE_MAX;
+		full = p->state != PEER_LEFT && peer_heard(p) &&
+		    peer_chat_pending(p) >= CHAT_SEND_QUEUE_MAX;
 	ui_pause_input(s->ui, full);
 }
 

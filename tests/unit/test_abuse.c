@@ -15,7 +15,9 @@
  *           BUDGET_BURST + BUDGET_RATE x t, none to the foreign private
  *           network, at most PEERS_MAX peers, memory within PEERS_MAX peers'
  *           worth, and the pings per record fall after the first 20 s (the
- *           back-off). Honest B joins 10 s in: A and B meet and chat.
+ *           back-off). Honest B joins 10 s in: A and B meet and chat, and
+ *           more lines than a send queue holds go to B without the forged
+ *           peers (which never acknowledge) holding A's --batch input up.
  *
  * Before the fix (no budget, no cap): 200 peers, 200 x 4 x 14 pings at the
  * victim in 20 s, again every 30 s.
@@ -49,6 +51,7 @@
 #include "src/session/session.h"
 #include "src/ui/ui.h"
 #include "src/ui/ui_impl.h"
+#include "src/chat/chatproto.h"
 #include "tests/check.h"
 #include "tests/unit/fake_runner.h"
 #include "tunnel/nat/budget.h"
@@ -114,6 +117,8 @@ struct node {
 	} ui;
 	uint16_t port;
 	unsigned found, up, messages, delivered;
+	int paused;			/* --batch input held (flow control) */
+	unsigned pauses;
 	char last_msg[64];
 };
 
@@ -155,12 +160,21 @@ rec_emit(struct ui *ui, const struct ui_event *e)
 }
 
 static void
+rec_pause(struct ui *ui, int on)
+{
+	struct node *n = ((struct node **)(ui + 1))[0];
+
+	n->pauses += on && !n->paused;
+	n->paused = on;
+}
+
+static void
 rec_free(struct ui *ui)
 {
 	(void)ui;
 }
 
-static const struct ui_ops rec_ops = { rec_emit, NULL, NULL, rec_free };
+static const struct ui_ops rec_ops = { rec_emit, NULL, rec_pause, rec_free };
 
 /* --- the network: what A sends where ------------------------------------------------- */
 
@@ -577,6 +591,7 @@ test_flood(void)
 	unsigned long long victim20, all20, rec_first = 0, rec_later = 0, most = 0;
 	size_t mem0, mem1;
 	uint64_t t0;
+	unsigned i;
 	int k;
 
 	fake_runner_reset();
@@ -620,6 +635,28 @@ test_flood(void)
 	CHECK(nodes[1].messages == 1 && strcmp(nodes[1].last_msg, "hello bob") == 0);
 	CHECK(nodes[0].messages == 1 && strcmp(nodes[0].last_msg, "hi alice") == 0);
 	CHECK_EQ(nodes[0].delivered, 1);
+
+	/*
+	 * A script pipes more lines than a send queue holds, one every 10 ms
+	 * while input is not held: the forged peers never acknowledge, but
+	 * must not hold A's input up (bob acknowledges within 2 ms). Within
+	 * 10 s, not after the 60 s that ends their messages.
+	 */
+	for (k = 0, i = 0; k < CHAT_SEND_QUEUE_MAX + 20 && i < 1000; i++) {
+		char line[32];
+
+		if (!nodes[0].paused) {		/* as the batch reader does */
+			snprintf(line, sizeof(line), "line %d", k++);
+			say(0, line);
+		}
+		run_for(10);
+	}
+	run_for(2000);
+	printf("flow: %d lines read in %u ms (%u pauses), bob got %u\n", k, i * 10,
+	    nodes[0].pauses, nodes[1].messages);
+	CHECK_MSG(k == CHAT_SEND_QUEUE_MAX + 20, "peers never heard from held A's input up: "
+	    "%d lines read in %u s", k, i / 100);
+	CHECK_EQ(nodes[1].messages, 1 + CHAT_SEND_QUEUE_MAX + 20);
 
 	/* Minutes on: the victim's budget holds, and the records cost less and less. */
 	run_until(t0 + 300000);
