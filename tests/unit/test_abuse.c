@@ -248,8 +248,9 @@ member_input(struct member *m, const uint8_t *buf, size_t len)
 	if (!m->answer || probe_parse(buf, len, keys.probe, m->rec.wg, &msg) != PROBE_OK ||
 	    msg.type != PROBE_PING)
 		return;
-	n = probe_build_pong(out, sizeof(out), keys.probe, m->rec.wg, msg.sender, msg.txid,
-	    &m->observed);
+	/* Stamped on the session's clock, one ms apart, so none looks replayed. */
+	n = probe_answer(out, sizeof(out), keys.probe, &msg, &m->observed,
+	    fake_unix(NULL) + m->pongs);
 	if (n == 0)
 		return;
 	endpoint_set(&from, ENDPOINT_V4, m->ip, (uint16_t)(MEMBER_PORT + (m - members)));
@@ -436,7 +437,11 @@ publish(const struct record *rec, const uint8_t sk[64])
 	}
 }
 
-/* A record for a new identity; its WireGuard key is random (nobody will hold it). */
+/*
+ * A record for a new identity; its WireGuard key is the one bound to it
+ * (doc/PROTOCOL.md "binding"), as any member can make for an identity of
+ * its own.
+ */
 static void
 new_record(struct record *rec, uint8_t sk[64], const char *nick)
 {
@@ -446,7 +451,7 @@ new_record(struct record *rec, uint8_t sk[64], const char *nick)
 	crypto_sign_keypair(pk, sk);
 	memset(rec, 0, sizeof(*rec));
 	memcpy(rec->id, pk, 32);
-	randombytes_buf(rec->wg, sizeof(rec->wg));
+	CHECK(crypto_sign_ed25519_pk_to_curve25519(rec->wg, pk) == 0);
 	snprintf(rec->nick, sizeof(rec->nick), "%s", nick);
 	rec->seq = unow * 1000;
 	rec->exp = unow + RECORD_TTL;
