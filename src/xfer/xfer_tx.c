@@ -3,7 +3,8 @@
  * xfer_tx.c — sending a file.
  *
  *   HASHING ──hash done──► OFFERING ──ACCEPT(from)──► SENDING ──all acked──► WAIT_DONE ──DONE──► DONE
- *                            │ REJECT, 10 min            │ no ACK 15 s                │
+ *                            │ REJECT, 10 min            │ no ACK 15 s,               │
+ *                            │                           │ CANCEL(unknown)            │
  *                            ▼                           ▼                            │
  *                          FAILED ◄──10 min stalled── STALLED ──ACCEPT(from)──► SENDING (resumed)
  *
@@ -469,6 +470,22 @@ timeout(struct xfer *t)
 	pump(t);
 }
 
+/*
+ * Stop sending and offer again: the receiver holds what it holds (a part on
+ * disk, if it restarted) and its ACCEPT says where to resume.
+ */
+static void
+stall(struct xfer *t)
+{
+	struct xfer_tx *tx = t->tx;
+
+	xfer_set_state(t, TX_STALLED);
+	timer_stop(tx->pace);
+	tx->offer_ms = TX_STALL_OFFER_MS;
+	send_offer(t);
+	xfer_event(t, XEV_STALLED, NULL, NULL);
+}
+
 void
 xfer_tx_timer(struct xfer *t)
 {
@@ -491,10 +508,7 @@ xfer_tx_timer(struct xfer *t)
 	case TX_WAIT_DONE:
 		if (now >= tx->last_ack_ms + XFER_STALL_MS) {
 			/* The receiver went quiet (gone, restarted, path down): offer again. */
-			xfer_set_state(t, TX_STALLED);
-			tx->offer_ms = TX_STALL_OFFER_MS;
-			send_offer(t);
-			xfer_event(t, XEV_STALLED, NULL, NULL);
+			stall(t);
 			break;
 		}
 		timeout(t);
@@ -549,6 +563,19 @@ xfer_tx_input(struct xfer *t, const struct xfer_msg *m)
 			xfer_fail(t, xfer_reason_name((enum xfer_reason)m->code));
 		break;
 	case XFER_CANCEL:
+		if (m->code == XFER_REASON_UNKNOWN) {
+			/*
+			 * The receiver does not know the transfer: it restarted
+			 * (or our DATA crossed its ACCEPT of an offer we repeated).
+			 * Offer again rather than fail: a receiver with the part
+			 * accepts from where it is, one without asks its user.
+			 */
+			if (t->state == TX_SENDING || t->state == TX_WAIT_DONE) {
+				stall(t);
+				arm(t);
+			}
+			break;
+		}
 		xfer_fail(t, xfer_reason_name((enum xfer_reason)m->code));
 		break;
 	case XFER_ACK:

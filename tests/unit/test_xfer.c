@@ -12,7 +12,8 @@
  *   - an unaccepted offer writes nothing; a rejected one fails on both sides;
  *   - the receiver stops half way (its set freed, a new one made: a
  *     restart): the sender stalls, offers again, and the transfer resumes
- *     from the saved part instead of from zero;
+ *     from the saved part instead of from zero; the same when it is back
+ *     at once and answers the sender's DATA with CANCEL(unknown);
  *   - a content that does not match its offer is refused and never gets a
  *     final name.
  */
@@ -620,6 +621,67 @@ test_resume_after_restart(const char *src_dir)
 	unlink(src);
 }
 
+/*
+ * The receiver restarts at once (SIGKILL, then started again by a script):
+ * the sender never stalls, its next DATA reaches a receiver that does not
+ * know the transfer and answers CANCEL(unknown). The sender must offer
+ * again and resume from the saved part, not fail.
+ */
+static void
+test_quick_restart(const char *src_dir)
+{
+	char src[256], got[512], err[128];
+	const struct xfer_event *ev;
+	uint64_t sent_before;
+
+	reset_link();
+	delay_ms = 5;
+	bandwidth = 4e6;
+	snprintf(src, sizeof(src), "%s/quick.bin", src_dir);
+	write_file(src, 12 << 20, 4);
+	end_start(0);
+	end_start(1);
+	CHECK(xfers_send(ends[0].x, (void *)1, src) > 0);
+	run_for(1000);
+	ev = last(&ends[1], XEV_OFFERED);
+	CHECK(ev != NULL);
+	CHECK_EQ(xfers_accept(ends[1].x, ev != NULL ? ev->n : 0, err, sizeof(err)), 0);
+	for (int i = 0; i < 600; i++) {
+		run_for(10);
+		ev = last(&ends[1], XEV_PROGRESS);
+		if (ev != NULL && ev->done >= (6u << 20))
+			break;
+	}
+	CHECK(ev != NULL && ev->done >= (6u << 20) && ev->done < (12u << 20));
+	xfers_free(ends[1].x);
+	ends[1].x = NULL;
+	end_start(1);				/* back at once, same download directory */
+	sent_before = sent[1];
+	run_for(3000);
+	CHECK_MSG(last(&ends[0], XEV_FAILED) == NULL, "the sender gave up: %s",
+	    ends[0].evreason[last_index(&ends[0], XEV_FAILED)]);
+	ev = last(&ends[1], XEV_STARTED);
+	CHECK_MSG(ev != NULL && ev->from >= (4u << 20), "resumed from %llu, not from the part",
+	    ev != NULL ? (unsigned long long)ev->from : 0ull);
+	CHECK(last(&ends[1], XEV_OFFERED) == NULL);
+	ev = last(&ends[0], XEV_STARTED);
+	CHECK(ev != NULL && ev->from >= (4u << 20));
+	run_for(30000);
+	ev = last(&ends[1], XEV_DONE);
+	CHECK(ev != NULL);
+	CHECK(last(&ends[0], XEV_DONE) != NULL);
+	if (ev != NULL) {
+		snprintf(got, sizeof(got), "%s", ends[1].evpath[last_index(&ends[1], XEV_DONE)]);
+		CHECK(same_file(src, got));
+		unlink(got);
+	}
+	CHECK((sent[1] - sent_before) * XFER_DATA_MAX < (uint64_t)(12u << 20));
+	xfers_free(ends[0].x);
+	xfers_free(ends[1].x);
+	ends[0].x = ends[1].x = NULL;
+	unlink(src);
+}
+
 static void
 test_existing_name_and_symlink(const char *src_dir)
 {
@@ -749,6 +811,7 @@ main(void)
 	test_past_the_ring(src_dir);
 	test_reject_and_silence(src_dir);
 	test_resume_after_restart(src_dir);
+	test_quick_restart(src_dir);
 	test_existing_name_and_symlink(src_dir);
 	test_hash_mismatch();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);
