@@ -223,23 +223,33 @@ files_cancel(struct session *s, unsigned n)
 		session_error(s, "no transfer %u is going on", n);
 }
 
+static void counters(struct session *s);
+
 void
 files_list(struct session *s)
 {
 	if (xfers_list(s->xfers) == 0)
 		session_info(s, "files", "no file transfers; /send PATH [NICK] offers one");
+	counters(s);
 }
 
 void
 files_report(struct session *s)
+{
+	if (s->xfers == NULL || !session_counting(s))
+		return;
+	counters(s);
+}
+
+/* The transfers' counters since start, one "files" info line. */
+static void
+counters(struct session *s)
 {
 	const struct xfer_stats *st;
 	char text[512];
 	size_t pos;
 	int i;
 
-	if (s->xfers == NULL || !session_counting(s))
-		return;
 	st = xfers_stats(s->xfers);
 	pos = (size_t)snprintf(text, sizeof(text), "data in %llu, out %llu, retransmitted %llu, "
 	    "acks in %llu, out %llu, unknown %llu, refused %llu",
