@@ -23,7 +23,9 @@
  * (the peer's packets cannot reach us before we write to it), else after
  * PEER_RESPONDER_GRACE_MS (WireGuard sorts out crossed initiations). So a
  * peer that restarted reconnects by itself without the other side noticing
- * anything first.
+ * anything first; behind a NAT that filters by address and port it needs
+ * the other side to write to its new mapping, which that side does when the
+ * new record arrives (an UP peer's new candidates are reprobed).
  *
  * One timer per deadline: hs_timer (the responder's grace, the handshake's
  * timeout), live_timer (HELLO repeats and answers, idle probe, death),
@@ -782,8 +784,18 @@ peer_on_record(struct session *s, const struct record *rec)
 		if (moved)
 			start_punching(p, NULL);
 		break;
-	case PEER_HANDSHAKE:
 	case PEER_UP:
+		/*
+		 * New candidates while our path still seems to work: the peer
+		 * may have restarted behind a NAT that filters by address and
+		 * port, whose new mapping lets in nothing until we write to it.
+		 * Ping them beside the path in use; a pong moves WireGuard there
+		 * ("better"), silence changes nothing.
+		 */
+		if (moved)
+			path_reprobe(p);
+		break;
+	case PEER_HANDSHAKE:
 		break;		/* kept for when the path goes down */
 	}
 	arm_expiry(p);

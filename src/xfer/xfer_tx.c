@@ -282,6 +282,30 @@ hash_some(struct xfer *t)
 	arm(t);
 }
 
+#ifdef XFER_TEST_OFFER_NAMES
+/*
+ * Only in tests/lab/gonet_hostile, the lab's hostile sender: when PATH.name
+ * exists, its bytes are offered as the name, as they are (no
+ * store_safe_name), so the lab can test what a receiver makes of names such
+ * as "../x" that a gonet never sends.
+ */
+static void
+test_offer_name(struct xfer *t, const char *path)
+{
+	char np[4096];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(np, sizeof(np), "%s.name", path) >= sizeof(np) ||
+	    (fd = open(np, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, t->name, sizeof(t->name) - 1);
+	close(fd);
+	if (n > 0)
+		t->name[n] = '\0';
+}
+#endif
+
 int
 xfer_tx_start(struct xfer *t, const char *path)
 {
@@ -315,6 +339,9 @@ xfer_tx_start(struct xfer *t, const char *path)
 	base = strrchr(path, '/');
 	base = base != NULL ? base + 1 : path;
 	store_safe_name((const uint8_t *)base, strlen(base), t->name);
+#ifdef XFER_TEST_OFFER_NAMES
+	test_offer_name(t, path);
+#endif
 	randombytes_buf(t->id, XFER_ID_LEN);
 	crypto_generichash_init(tx->hash_state, NULL, 0, XFER_HASH_LEN);
 	xfer_set_state(t, TX_HASHING);
