@@ -88,12 +88,14 @@ enum long_only {
 	OPT_PRINT_CONFIG,
 	OPT_ROOM_FILE,
 	OPT_DOWNLOAD_DIR,
-	OPT_NO_PORT_MAPPING
+	OPT_NO_PORT_MAPPING,
+	OPT_NO_PEER_EXCHANGE
 };
 
 struct options {
 	enum mode mode;
 	bool json, watch, lan, no_stun, loopback, no_relay, no_dht_fallback, no_port_mapping;
+	bool no_peer_exchange;
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */
 	const char *bootstrap[MAX_BOOTSTRAP + 1];	/* "HOST[:PORT]" as given */
 	int nbootstrap;
@@ -173,6 +175,7 @@ usage(FILE *f)
 	    "  --no-relay             never forward packets between other peers\n"
 	    "  --no-dht-fallback      never chat through the DHT with a peer no path reaches\n"
 	    "  --no-port-mapping      never ask the gateway to forward a port (PCP, NAT-PMP)\n"
+	    "  --no-peer-exchange     never hand the room's records to peers nor take theirs\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
@@ -301,6 +304,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "room-file", required_argument, NULL, OPT_ROOM_FILE },
 		{ "download-dir", required_argument, NULL, OPT_DOWNLOAD_DIR },
 		{ "no-port-mapping", no_argument, NULL, OPT_NO_PORT_MAPPING },
+		{ "no-peer-exchange", no_argument, NULL, OPT_NO_PEER_EXCHANGE },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -418,6 +422,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_PORT_MAPPING:
 			o->no_port_mapping = true;
+			break;
+		case OPT_NO_PEER_EXCHANGE:
+			o->no_peer_exchange = true;
 			break;
 		case OPT_LOOPBACK:
 			o->loopback = true;
@@ -782,6 +789,7 @@ run_session(struct options *o)
 	sc.no_relay = o->no_relay;
 	sc.no_dht_fallback = o->no_dht_fallback;
 	sc.no_port_mapping = o->no_port_mapping;
+	sc.no_peer_exchange = o->no_peer_exchange;
 	sc.lan_discovery = o->lan;
 	sc.loopback = o->loopback;
 	sc.verbose = o->verbose;

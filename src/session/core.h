@@ -19,6 +19,7 @@
  *   peer_chat.c chat with one peer over its path         (events up through hooks)
  *   stun.c      STUN servers                             -> net, cands, resolve, rendezvous
  *   portmapping.c  the gateway's port mapping            -> net, cands
+ *   pex.c       peer exchange: records to and from peers  -> rendezvous, inner
  *   cands.c     our candidates, republished              -> rendezvous
  *   via.c, net.c, tell.c, resolve.c, links.c, target.c   leaves
  *
@@ -48,6 +49,7 @@
 struct cands;
 struct outbox_entry;
 struct peer;
+struct pex_part;
 struct portmap_part;
 struct rendezvous;
 struct resolver;
@@ -126,6 +128,7 @@ struct session {
 	struct cands *cands;
 	struct stun_part *stun;
 	struct portmap_part *portmap;	/* portmapping.c; NULL when off */
+	struct pex_part *pex;		/* pex.c (peer exchange); NULL when off */
 
 	struct peer *peers;
 	struct peer_table ptab;		/* the same peers by id and WireGuard key */

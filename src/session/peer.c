@@ -48,8 +48,10 @@
 #include "src/session/peer.h"
 #include "src/session/files.h"
 #include "src/session/peer_chat.h"
+#include "src/session/pex.h"
 #include "src/session/tell.h"
 #include "src/xfer/xfer_msg.h"
+#include "dht/record/pex_msg.h"
 #include "tunnel/net/ip.h"
 #include "tunnel/wg/wg.h"
 
@@ -304,6 +306,7 @@ path_up(struct peer *p)
 	hello_restart(p);
 	peer_chat_path_changed(p);
 	files_peer_up(p);
+	pex_peer_up(p);
 }
 
 static void
@@ -843,6 +846,9 @@ peer_on_inner(struct peer *p, const uint8_t *pkt, size_t len)
 		break;
 	case XFER_PORT:
 		files_input(p, u.payload, u.payload_len);
+		break;
+	case PEX_PORT:
+		pex_input(p, u.payload, u.payload_len);
 		break;
 	default:
 		s->drops[SDROP_INNER_PORT]++;

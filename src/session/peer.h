@@ -110,6 +110,12 @@ struct peer_fallback {
 	struct timer *timer;
 };
 
+/* Peer exchange with the peer (pex.c). */
+struct peer_pex {
+	uint64_t sent_gen;		/* every kept value up to this gen went to it */
+	uint64_t tx_tat, rx_tat;	/* its budgets out and in (GCRA, ms; 0: a full burst) */
+};
+
 /* Our message ids (the UI's seq) per chat_peer id, while pending. */
 struct peer_msgid {
 	uint64_t chat_id;
@@ -140,6 +146,7 @@ struct peer {
 	struct peer_live live;
 	struct peer_hello hello;
 	struct peer_fallback fb;
+	struct peer_pex pex;
 
 	struct chat_peer *chat;
 	const struct peer_chat_hooks *chat_hooks;

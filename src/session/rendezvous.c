@@ -12,6 +12,11 @@
  *   3. re-arms at the earliest of: the next republish, the start of the
  *      publish-ahead window (boundary - ROOM_PUBLISH_AHEAD), the boundary.
  * A value is handled when it arrives (listen callback), never on "done".
+ *
+ * Kept values (for peer exchange): a table of at most RENDEZVOUS_MAX_VALUES
+ * (id, epoch) slots holding the newest accepted value as it came. A full
+ * table first reuses a slot whose value expired, else the one that expires
+ * first; only members (a valid signature under the room key) can fill it.
  */
 #include "config.h"
 
@@ -51,6 +56,15 @@ struct rv_listen {
 	uint8_t infohash[ROOM_INFOHASH_LEN];
 };
 
+struct rv_value {
+	uint8_t id[RECORD_ID_LEN];
+	uint8_t from[RECORD_ID_LEN];
+	bool used, from_member;
+	uint64_t epoch, seq, exp, gen;
+	size_t len;
+	uint8_t data[RECORD_MAX_VALUE];
+};
+
 struct rendezvous {
 	struct rendezvous_config cfg;
 	struct timer *timer;
@@ -73,6 +87,9 @@ struct rendezvous {
 	uint64_t next_tick_s;
 
 	uint64_t counters[REC__COUNT];
+
+	struct rv_value *values;	/* RENDEZVOUS_MAX_VALUES slots */
+	uint64_t gen;
 };
 
 static uint64_t
@@ -131,6 +148,8 @@ seq_save(const struct rendezvous *rv, uint64_t seq)
 /* --- publishing ----------------------------------------------------------------- */
 
 static void schedule(struct rendezvous *rv, uint64_t now);
+static void keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch,
+    const uint8_t *data, size_t len, const uint8_t *from);
 
 /*
  * A put no node took (a young or churning DHT: OpenDHT would only try again
@@ -206,6 +225,7 @@ publish(struct rendezvous *rv, uint64_t ms)
 		p->op = runner_put(rv->cfg.runner, ih, value, (size_t)len, put_done, p);
 		if (p->op != NULL)
 			rv->nputs++;
+		keep(rv, &rec, epochs[i], value, (size_t)len, NULL);
 	}
 	rv->published_s = now;
 	rv->dirty = false;
@@ -225,30 +245,176 @@ publish_set_same(const struct rendezvous *rv, const uint64_t *epochs, int n)
 	return true;
 }
 
+/* --- kept values ------------------------------------------------------------------ */
+
+/* Keep data as rec's value under epoch, unless a newer one is kept already. */
+static void
+keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch, const uint8_t *data,
+    size_t len, const uint8_t *from)
+{
+	uint64_t now = now_ms(rv) / 1000;
+	struct rv_value *v = NULL, *soonest = NULL;
+	size_t i;
+
+	if (rv->values == NULL || len > RECORD_MAX_VALUE)
+		return;
+	for (i = 0; i < RENDEZVOUS_MAX_VALUES; i++) {
+		struct rv_value *e = &rv->values[i];
+
+		if (e->used && e->epoch == epoch && memcmp(e->id, rec->id, RECORD_ID_LEN) == 0) {
+			if (e->seq >= rec->seq)
+				return;
+			v = e;
+			break;
+		}
+		if (!e->used || e->exp <= now) {
+			if (v == NULL)
+				v = e;
+		} else if (soonest == NULL || e->exp < soonest->exp) {
+			soonest = e;
+		}
+	}
+	if (v == NULL)
+		v = soonest;
+	if (v == NULL)
+		return;
+	memset(v, 0, sizeof(*v));
+	v->used = true;
+	memcpy(v->id, rec->id, RECORD_ID_LEN);
+	if (from != NULL) {
+		memcpy(v->from, from, RECORD_ID_LEN);
+		v->from_member = true;
+	}
+	v->epoch = epoch;
+	v->seq = rec->seq;
+	v->exp = rec->exp;
+	v->gen = ++rv->gen;
+	v->len = len;
+	memcpy(v->data, data, len);
+	if (rv->cfg.on_kept != NULL)
+		rv->cfg.on_kept(rv->cfg.arg);
+}
+
+static bool
+listening_on(const struct rendezvous *rv, uint64_t epoch)
+{
+	int i;
+
+	for (i = 0; i < MAX_EPOCHS; i++)
+		if (rv->listens[i].op != NULL && rv->listens[i].epoch == epoch)
+			return true;
+	return false;
+}
+
+/* v is the one to hand on for its id: no other kept value of it is better. */
+static bool
+best_for_id(const struct rendezvous *rv, const struct rv_value *v, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < RENDEZVOUS_MAX_VALUES; i++) {
+		const struct rv_value *o = &rv->values[i];
+
+		if (o == v || !o->used || o->exp <= now || !listening_on(rv, o->epoch) ||
+		    memcmp(o->id, v->id, RECORD_ID_LEN) != 0)
+			continue;
+		if (o->seq > v->seq || (o->seq == v->seq && o->epoch < v->epoch))
+			return false;
+	}
+	return true;
+}
+
+static int
+by_gen(const void *a, const void *b)
+{
+	const struct rendezvous_value *x = a, *y = b;
+
+	return x->gen < y->gen ? -1 : x->gen > y->gen;
+}
+
+size_t
+rendezvous_values(const struct rendezvous *rv, struct rendezvous_value *out, size_t max)
+{
+	uint64_t now = now_ms(rv) / 1000;
+	size_t i, n = 0;
+
+	if (rv->values == NULL)
+		return 0;
+	for (i = 0; i < RENDEZVOUS_MAX_VALUES && n < max; i++) {
+		const struct rv_value *v = &rv->values[i];
+
+		if (!v->used || v->exp <= now || !listening_on(rv, v->epoch) ||
+		    !best_for_id(rv, v, now))
+			continue;
+		out[n].id = v->id;
+		out[n].from = v->from_member ? v->from : NULL;
+		out[n].epoch = v->epoch;
+		out[n].seq = v->seq;
+		out[n].gen = v->gen;
+		out[n].data = v->data;
+		out[n].len = v->len;
+		n++;
+	}
+	qsort(out, n, sizeof(out[0]), by_gen);
+	return n;
+}
+
+uint64_t
+rendezvous_gen(const struct rendezvous *rv)
+{
+	return rv->gen;
+}
+
 /* --- listening ------------------------------------------------------------------ */
 
+/* One value under l's epoch, from the DHT (from NULL) or from a member: the one path. */
 static void
-on_value(void *arg, const uint8_t *data, size_t len, uint64_t value_id, bool expired)
+take(struct rendezvous *rv, const struct rv_listen *l, const uint8_t *data, size_t len,
+    const uint8_t *from)
 {
-	struct rv_listen *l = arg;
-	struct rendezvous *rv = l->rv;
 	uint64_t now = now_ms(rv) / 1000;
 	enum record_reject why;
 	struct record rec;
 
-	if (expired)
-		return;		/* a value went away; the peer's own expiry handles it */
+	/* data NULL: larger than a record can be, never copied (runner_listen_max) */
 	why = data == NULL ? REC_SIZE :
 	    record_open(data, len, rv->cfg.keys->record, l->infohash, now, &rec);
 	if (why == REC_OK)
 		why = record_accept(rv->seen, &rec, now);
 	rv->counters[why]++;
 	if (why == REC_OK) {
+		keep(rv, &rec, l->epoch, data, len, from);
 		if (rv->cfg.on_peer != NULL)
 			rv->cfg.on_peer(rv->cfg.arg, &rec, l->epoch);
 	} else if (rv->cfg.on_reject != NULL) {
 		rv->cfg.on_reject(rv->cfg.arg, why, len, l->epoch);
 	}
+}
+
+static void
+on_value(void *arg, const uint8_t *data, size_t len, uint64_t value_id, bool expired)
+{
+	struct rv_listen *l = arg;
+
+	(void)value_id;
+	if (expired)
+		return;		/* a value went away; the peer's own expiry handles it */
+	take(l->rv, l, data, len, NULL);
+}
+
+int
+rendezvous_offer(struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size_t len,
+    const uint8_t from[RECORD_ID_LEN])
+{
+	int i;
+
+	for (i = 0; i < MAX_EPOCHS; i++) {
+		if (rv->listens[i].op != NULL && rv->listens[i].epoch == epoch) {
+			take(rv, &rv->listens[i], data, len, from);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static void
@@ -349,12 +515,16 @@ rendezvous_new(const struct rendezvous_config *cfg)
 		memcpy(rv->cand, cfg->cand, rv->ncand * sizeof(rv->cand[0]));
 	if ((rv->seen = record_seen_new(cfg->self.id)) == NULL)
 		goto err_rv;
-	if ((rv->timer = timer_new(cfg->timers, on_timer, rv)) == NULL)
+	if ((rv->values = calloc(RENDEZVOUS_MAX_VALUES, sizeof(rv->values[0]))) == NULL)
 		goto err_seen;
+	if ((rv->timer = timer_new(cfg->timers, on_timer, rv)) == NULL)
+		goto err_values;
 	rv->seq = seq_load(rv);
 	rendezvous_tick(rv);
 	return rv;
 
+err_values:
+	free(rv->values);
 err_seen:
 	record_seen_free(rv->seen);
 err_rv:
@@ -374,6 +544,9 @@ rendezvous_free(struct rendezvous *rv)
 		runner_cancel_listen(rv->cfg.runner, rv->listens[i].op);
 	timer_free(rv->timer);
 	record_seen_free(rv->seen);
+	if (rv->values != NULL)
+		sodium_memzero(rv->values, RENDEZVOUS_MAX_VALUES * sizeof(rv->values[0]));
+	free(rv->values);
 	free(rv);
 }
 

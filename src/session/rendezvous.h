@@ -10,6 +10,12 @@
  *   listen   on room_listen_epochs(now) = e and e+1, moved at each rollover;
  *   accept   every value goes through record_open() and record_accept();
  *            accepted records go to on_peer, the rest are counted per reason.
+ *            A value a member handed us (peer exchange) takes the same path
+ *            through rendezvous_offer(), with the same counters and replay
+ *            state: whoever brings a value, it costs the same.
+ *   keep     each accepted value (and each of ours) is kept as it came, per
+ *            (id, epoch), newest seq only, at most RENDEZVOUS_MAX_VALUES,
+ *            so it can be handed on unchanged (rendezvous_values()).
  *
  * The clock is the timers' (src/clock), so tests can move time across epochs;
  * rendezvous_tick() re-reads it. Everything runs on the libevent loop.
@@ -30,7 +36,9 @@ struct rendezvous;
 enum {
 	RENDEZVOUS_REPUBLISH = 300,	/* seconds between publications of a fresh seq */
 	RENDEZVOUS_RETRY_MIN = 2,	/* a put failed: publish again after 2, 4, ... s */
-	RENDEZVOUS_RETRY_MAX = 60
+	RENDEZVOUS_RETRY_MAX = 60,
+	/* Values kept for peer exchange: 2 epochs x 128 members. */
+	RENDEZVOUS_MAX_VALUES = 256
 };
 
 /* Who we are, as far as the record goes. The caller keeps it alive. */
@@ -55,6 +63,8 @@ struct rendezvous_config {
 	void (*on_reject)(void *arg, enum record_reject why, size_t len, uint64_t epoch);
 	/* A put under epoch was acknowledged (ok) or failed. */
 	void (*on_published)(void *arg, uint64_t epoch, uint64_t seq, bool ok);
+	/* The values kept changed (a newer one for some id): there is news to hand on. */
+	void (*on_kept)(void *arg);
 	void *arg;
 };
 
@@ -71,6 +81,34 @@ void rendezvous_set_nat(struct rendezvous *rv, const struct record_nat *nat);
 void rendezvous_republish(struct rendezvous *rv);
 /* Re-read the clock and do whatever is due; the internal timer calls it too. */
 void rendezvous_tick(struct rendezvous *rv);
+
+/*
+ * A value a member handed us for epoch, from the member whose record id is
+ * from: opened, checked and counted exactly as a DHT value under that
+ * epoch. -1 (nothing counted) if we do not listen on epoch now, else 0.
+ */
+int rendezvous_offer(struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size_t len,
+    const uint8_t from[RECORD_ID_LEN]);
+
+/* One kept value, as rendezvous_values() lists it; pointers valid until the next change. */
+struct rendezvous_value {
+	const uint8_t *id;		/* its record's id */
+	const uint8_t *from;		/* the member that handed it to us; NULL: the DHT or ours */
+	uint64_t epoch;
+	uint64_t seq;
+	uint64_t gen;			/* when it was kept: larger is later, never reused */
+	const uint8_t *data;
+	size_t len;
+};
+
+/*
+ * The values worth handing on now: per id the newest seq not yet expired,
+ * under an epoch we listen on (the earlier epoch on a tie), in the order
+ * they were kept (gen ascending). Returns how many (at most max).
+ */
+size_t rendezvous_values(const struct rendezvous *rv, struct rendezvous_value *out, size_t max);
+/* The gen of the latest kept value (0: none yet). */
+uint64_t rendezvous_gen(const struct rendezvous *rv);
 
 /* For --dht-dump, tests and /who. */
 void rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT]);

@@ -30,6 +30,7 @@
 #include "src/session/portmapping.h"
 #include "src/session/peer.h"
 #include "src/session/peer_chat.h"
+#include "src/session/pex.h"
 #include "src/session/rendezvous.h"
 #include "src/session/resolve.h"
 #include "src/session/stun_servers.h"
@@ -248,6 +249,12 @@ on_reject(void *arg, enum record_reject why, size_t len, uint64_t epoch)
 }
 
 static void
+on_kept(void *arg)
+{
+	pex_changed(arg);
+}
+
+static void
 on_published(void *arg, uint64_t epoch, uint64_t seq, bool ok)
 {
 	struct session *s = arg;
@@ -355,6 +362,7 @@ start_rendezvous(struct session *s)
 	rc.on_peer = on_peer;
 	rc.on_reject = on_reject;
 	rc.on_published = on_published;
+	rc.on_kept = on_kept;
 	rc.arg = s;
 	if ((s->rv = rendezvous_new(&rc)) == NULL) {
 		session_fatal(s, "cannot start the rendezvous");
@@ -461,8 +469,10 @@ session_new(const struct session_config *cfg, const struct session_env *env)
 		goto err_identity;
 	if (files_start(s) == -1)
 		goto err_wireguard;
-	if (cands_new(s) == -1)
+	if (pex_start(s) == -1)
 		goto err_files;
+	if (cands_new(s) == -1)
+		goto err_pex;
 	if (start_dht(s) == -1)
 		goto err_cands;
 	cands_gather(s);
@@ -488,6 +498,8 @@ err_dht:
 	stop_dht(s);
 err_cands:
 	cands_free(s);
+err_pex:
+	pex_stop(s);
 err_files:
 	files_stop(s);
 err_wireguard:
@@ -519,6 +531,7 @@ session_free(struct session *s)
 	stun_servers_stop(s);
 	files_stop(s);			/* a receiver's parts stay for a resume */
 	peer_free_all(s);		/* reports what is pending as undelivered */
+	pex_stop(s);
 	stop_dht(s);
 	cands_free(s);
 	stop_wireguard(s);
@@ -583,4 +596,5 @@ session_report(struct session *s)
 		peer_chat_report(p);
 	links_report(s);
 	files_report(s);
+	pex_report(s);
 }

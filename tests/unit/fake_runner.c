@@ -13,6 +13,7 @@ struct runner_op fake_ops[FAKE_MAX_OPS];
 size_t fake_nops;
 unsigned fake_puts_made, fake_listens_made;
 struct runner fake_runner;
+static bool keep_nothing;
 
 static struct runner_op *
 op_new(const uint8_t hash[RUNNER_HASH_LEN])
@@ -36,6 +37,8 @@ store(const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len)
 	memcpy(fake_store[fake_nstore].data, data, len);
 	fake_store[fake_nstore].len = len;
 	fake_store[fake_nstore].dropped = false;
+	fake_store[fake_nstore].live_only = keep_nothing;
+	fake_store[fake_nstore].ops_at_put = fake_nops;
 	fake_nstore++;
 	fake_puts_made++;
 }
@@ -141,7 +144,7 @@ runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
 
 	(void)r;
 	for (j = 0; j < fake_nstore; j++)
-		if (!fake_store[j].dropped &&
+		if (!fake_store[j].dropped && !fake_store[j].live_only &&
 		    memcmp(fake_store[j].hash, hash, RUNNER_HASH_LEN) == 0 && value != NULL)
 			value(arg, fake_store[j].data, fake_store[j].len, j + 1, false);
 	if (done != NULL)
@@ -199,6 +202,13 @@ fake_runner_reset(void)
 {
 	fake_nstore = fake_nops = 0;
 	fake_puts_made = fake_listens_made = 0;
+	keep_nothing = false;
+}
+
+void
+fake_runner_keep_nothing(bool on)
+{
+	keep_nothing = on;
 }
 
 unsigned
@@ -216,6 +226,7 @@ fake_runner_flush(void)
 			for (j = op->next; op->listen && !op->cancelled && j < fake_nstore; j++) {
 				op->next = j + 1;
 				if (fake_store[j].dropped ||
+				    (fake_store[j].live_only && i >= fake_store[j].ops_at_put) ||
 				    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) != 0)
 					continue;
 				op->value(op->arg, op->value_max != 0 &&

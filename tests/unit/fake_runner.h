@@ -9,6 +9,10 @@
  *	fake_runner_flush()		plays the loop: every live listen gets the
  *					values under its hash it has not had yet
  *	fake_runner_answer_puts(ok)	OpenDHT answers every put not yet answered
+ *	fake_runner_keep_nothing(on)	from now on a put reaches only the listens
+ *					open at that moment; no later listen or
+ *					get sees it (the nodes that held the key
+ *					churned away right after)
  *
  * Values stay stored after a cancel, as on OpenDHT (they linger until they
  * expire); every runner_new() of a process shares the one store.
@@ -33,6 +37,8 @@ struct fake_value {
 	uint8_t data[FAKE_VALUE_MAX];
 	size_t len;
 	bool dropped;			/* fake_runner_drop(): gone from the DHT */
+	bool live_only;			/* fake_runner_keep_nothing(): only for ... */
+	size_t ops_at_put;		/* ... the listens made before this op index */
 };
 
 struct runner_op {
@@ -69,5 +75,7 @@ unsigned fake_runner_answer_puts(bool ok);
 size_t fake_runner_live_listens(void);
 /* The DHT forgets every value under hash (they are not handed over again). */
 void fake_runner_drop(const uint8_t hash[RUNNER_HASH_LEN]);
+/* On: the DHT stores no new value (see above); reset turns it off. */
+void fake_runner_keep_nothing(bool on);
 
 #endif

@@ -13,7 +13,11 @@
  *   - two peers whose clocks differ by 5 minutes across a boundary find each
  *     other, and keep finding each other's new records as time goes on;
  *   - seq strictly increases, survives a restart with the clock stepped back
- *     (persisted), and a candidate change republishes at once.
+ *     (persisted), and a candidate change republishes at once;
+ *   - peer exchange: the values a member kept are handed to one the DHT
+ *     told nothing, who takes them through the DHT's own checks and
+ *     counters (a duplicate, a tampered copy, an epoch not listened on,
+ *     junk from the DHT counted under the same reason).
  */
 #include "config.h"
 
@@ -76,11 +80,15 @@ on_peer(void *arg, const struct record *rec, uint64_t epoch)
 	p->last_seq = rec->seq;
 }
 
+static int allow_junk;			/* test_offer feeds junk on purpose */
+
 static void
 on_reject(void *arg, enum record_reject why, size_t len, uint64_t epoch)
 {
 	struct peer *p = arg;
 
+	if (allow_junk)
+		return;
 	/*
 	 * Besides the peers' records this DHT holds our own, second copies, and
 	 * old versions that linger (as on OpenDHT) until they expire.
@@ -340,6 +348,96 @@ test_put_retry(struct event_base *base, const struct room_keys *keys)
 	peer_stop(&p);
 }
 
+/* Peer exchange: c learns a and b from a's kept values alone. */
+static void
+test_offer(struct event_base *base, const struct room_keys *keys)
+{
+	struct peer a, b, c;
+	struct rendezvous_value v[8], kept[2];
+	uint8_t data[2][RECORD_MAX_VALUE];
+	uint64_t before[REC__COUNT], after[REC__COUNT];
+	uint8_t bad[RECORD_MAX_VALUE], ih[ROOM_INFOHASH_LEN];
+	size_t n, i, bi = 8, ai = 8;
+	int own_c = 0, b_from_a = 0;
+
+	fake_runner_reset();
+	world = (int64_t)500000 * ROOM_EPOCH_SECONDS + 100;	/* one epoch published */
+	peer_init(&a, "a", 0);
+	peer_init(&b, "b", 0);
+	peer_init(&c, "c", 0);
+	peer_start(&a, base, keys, NULL);
+	peer_start(&b, base, keys, NULL);
+	fake_runner_flush();
+	CHECK(a.peers_seen == 1 && b.peers_seen == 1);
+	/* a kept b's value (from the DHT) and its own, one each. */
+	n = rendezvous_values(a.rv, v, 8);
+	CHECK_EQ(n, 2);
+	for (i = 0; i < n && i < 2; i++) {
+		CHECK(v[i].from == NULL);
+		CHECK(v[i].epoch == 500000);
+		if (memcmp(v[i].id, b.pk, 32) == 0)
+			bi = i;
+		if (memcmp(v[i].id, a.pk, 32) == 0)
+			ai = i;
+		kept[i] = v[i];
+		memcpy(data[i], v[i].data, v[i].len);
+		kept[i].data = data[i];
+	}
+	CHECK(bi < 2 && ai < 2 && v[0].gen < v[1].gen);
+	if (bi == 8 || ai == 8)
+		return;
+	memcpy(v, kept, sizeof(kept));
+
+	/* The DHT loses everything it holds; c comes and finds nothing there. */
+	for (i = 0; i < fake_nstore; i++)
+		fake_runner_drop(fake_store[i].hash);
+	peer_start(&c, base, keys, NULL);
+	fake_runner_flush();
+	CHECK_EQ(c.peers_seen, 0);
+
+	/* Handed over by a: taken as from the DHT. */
+	allow_junk = 1;
+	rendezvous_counters(c.rv, before);
+	CHECK_EQ(rendezvous_offer(c.rv, v[bi].epoch, v[bi].data, v[bi].len, a.pk), 0);
+	CHECK_EQ(c.peers_seen, 1);
+	CHECK_MEM(c.last_id, b.pk, 32);
+	CHECK_EQ(rendezvous_offer(c.rv, v[bi].epoch, v[bi].data, v[bi].len, a.pk), 0);
+	CHECK_EQ(c.peers_seen, 1);			/* a duplicate */
+	CHECK_EQ(rendezvous_offer(c.rv, v[ai].epoch, v[ai].data, v[ai].len, a.pk), 0);
+	CHECK_EQ(c.peers_seen, 2);
+	memcpy(bad, v[bi].data, v[bi].len);
+	bad[v[bi].len / 2] ^= 1;			/* a forwarder altered it */
+	CHECK_EQ(rendezvous_offer(c.rv, v[bi].epoch, bad, v[bi].len, a.pk), 0);
+	CHECK_EQ(rendezvous_offer(c.rv, v[bi].epoch + 5, v[bi].data, v[bi].len, a.pk), -1);
+	rendezvous_counters(c.rv, after);
+	CHECK_EQ(after[REC_OK] - before[REC_OK], 2);
+	CHECK_EQ(after[REC_DUPLICATE] - before[REC_DUPLICATE], 1);
+	CHECK_EQ(after[REC_DECRYPT] - before[REC_DECRYPT], 1);
+	CHECK_EQ(c.peers_seen, 2);
+
+	/* The same junk from the DHT: the same counter. */
+	room_infohash(keys, 500000, ih);
+	runner_put(&fake_runner, ih, bad, v[bi].len, NULL, NULL);
+	fake_runner_flush();
+	rendezvous_counters(c.rv, after);
+	CHECK_EQ(after[REC_DECRYPT] - before[REC_DECRYPT], 2);
+	allow_junk = 0;
+
+	/* c keeps what a handed it, marked as from a, beside its own. */
+	n = rendezvous_values(c.rv, v, 8);
+	CHECK_EQ(n, 3);
+	for (i = 0; i < n; i++) {
+		if (memcmp(v[i].id, c.pk, 32) == 0)
+			own_c += v[i].from == NULL;
+		if (memcmp(v[i].id, b.pk, 32) == 0)
+			b_from_a += v[i].from != NULL && memcmp(v[i].from, a.pk, 32) == 0;
+	}
+	CHECK(own_c == 1 && b_from_a == 1);
+	peer_stop(&c);
+	peer_stop(&b);
+	peer_stop(&a);
+}
+
 int
 main(void)
 {
@@ -359,6 +457,7 @@ main(void)
 	test_skew(base, &keys);
 	test_seq_persisted(base, &keys);
 	test_put_retry(base, &keys);
+	test_offer(base, &keys);
 
 	event_base_free(base);
 	return check_exit("test_rendezvous");

@@ -47,6 +47,13 @@
  *            "random", publish it, and the DHT mailbox carries their chat
  *            FALLBACK_HARD_DHT_MS into punching instead of after
  *            PUNCH_END_MS; punching keeps going beside it.
+ *   pex      a 16-peer room on a DHT that stores nothing after the first
+ *            member's record: a put reaches only the listens open at that
+ *            moment, so each member learns the first one from the DHT and
+ *            only the members who came before it hear of it. With peer
+ *            exchange the last joiner reaches all 15 members (the first
+ *            hands it the others' records); with --no-peer-exchange the
+ *            same room leaves it with the first member alone.
  */
 #include "config.h"
 
@@ -75,10 +82,10 @@
 #include "tunnel/net/endpoint.h"
 
 enum {
-	NODES = 3,
+	NODES = 16,
 	EVENTS = 512,
 	TEXT = 320,
-	QUEUE = 4096,
+	QUEUE = 16384,
 	DGRAM = 2048,
 	LATENCY_NS = 1000000		/* 1 ms each way */
 };
@@ -452,6 +459,7 @@ run_for(uint64_t ms)
 static void node_start_opts(int i, const char *name, unsigned wait_s, const char *to);
 static const char *const no_stun[] = { NULL };
 static const char *const *node_stun = no_stun;	/* the next node_start's --stun */
+static int node_no_pex;				/* the next node_start's --no-peer-exchange */
 
 static void
 node_start(int i, const char *name)
@@ -480,6 +488,7 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	n->cfg.nick = name;
 	n->cfg.stun = node_stun;
 	n->cfg.loopback = 1;
+	n->cfg.no_peer_exchange = node_no_pex;
 	n->cfg.wait_s = wait_s;
 	n->cfg.to = to;
 	n->cfg.cache_dir = with_cache ? n->dir : NULL;
@@ -1343,6 +1352,57 @@ test_hard(void)
 	node_stop(1);
 }
 
+/* The pex case once: how many members the joiner (the last node) came up with. */
+static unsigned
+pex_room(int no_pex)
+{
+	static char names[NODES][8];
+	const struct event_rec *r;
+	unsigned reached = 0;
+	int i, j;
+
+	reset_world();
+	node_no_pex = no_pex;
+	for (i = 0; i < NODES; i++)
+		snprintf(names[i], sizeof(names[i]), "m%02d", i);
+	node_start(0, names[0]);
+	run_for(1000);
+	fake_runner_keep_nothing(true);
+	for (i = 1; i < NODES - 1; i++) {
+		node_start(i, names[i]);
+		run_for(300);
+	}
+	run_for(5000);
+	node_start(NODES - 1, names[NODES - 1]);	/* the joiner */
+	run_for(10000);
+	node_no_pex = 0;
+	for (j = 0; j < NODES - 1; j++) {
+		r = find(&nodes[NODES - 1], 0, UI_EV_PATH_UP, NULL, names[j], NULL);
+		reached += r != NULL;
+	}
+	/* The one DHT hit: the first member is reached either way. */
+	CHECK(find(&nodes[NODES - 1], 0, UI_EV_PATH_UP, NULL, names[0], NULL) != NULL);
+	if (!no_pex && reached != NODES - 1)
+		dump(&nodes[NODES - 1]);
+	for (i = 0; i < NODES; i++)
+		node_stop(i);
+	return reached;
+}
+
+static void
+test_pex(void)
+{
+	unsigned with, without;
+
+	with = pex_room(0);
+	without = pex_room(1);
+	CHECK_MSG(with == NODES - 1, "with peer exchange the joiner reached %u of %d", with,
+	    NODES - 1);
+	/* The proof that peer exchange did it: the same room without it. */
+	CHECK_MSG(without == 1, "without peer exchange the joiner reached %u of %d", without,
+	    NODES - 1);
+}
+
 int
 main(void)
 {
@@ -1358,6 +1418,7 @@ main(void)
 	test_hard();
 	test_replay();
 	test_bind();
+	test_pex();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
 	CHECK_MSG(probes_seen > 500, "only %llu probe-family datagrams", probes_seen);
 	CHECK_MSG(keys_in_clear == 0, "%llu of %llu probe-family datagrams showed a WireGuard key",

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * pex.c — peer exchange in the session (pex.h).
+ *
+ * Sending is one timer: each run lists the values worth handing on
+ * (rendezvous_values(), in the order they were kept) and, for every peer
+ * whose path is up, sends those kept after what it was last sent
+ * (p->pex.sent_gen), packed by epoch into messages, as far as the peer's
+ * budget goes; a peer left with news re-arms the timer for its next token.
+ * A path that comes up resets sent_gen: the peer gets everything.
+ *
+ * Budgets are GCRA (the generic cell rate algorithm, ITU-T I.371): a value
+ * passes when now >= tat - (PEX_BURST - 1) * T, T = 1000 / PEX_RATE_PER_S
+ * ms, and tat moves to max(tat, now) + T. tat 0 is a full burst.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dht/record/pex_msg.h"
+#include "src/session/core.h"
+#include "src/session/inner.h"
+#include "src/session/peer.h"
+#include "src/session/pex.h"
+#include "src/session/rendezvous.h"
+#include "src/session/tell.h"
+
+enum {
+	PEX_T_MS = 1000 / PEX_RATE_PER_S,
+	PEX_TOLERANCE_MS = (PEX_BURST - 1) * PEX_T_MS
+};
+
+struct pex_part {
+	struct timer *timer;
+	uint64_t msgs_out, values_out, msgs_in, values_in;
+	uint64_t bad[PEX_MSG__COUNT];	/* messages dropped by the decoder, by reason */
+	uint64_t epoch;			/* values under an epoch we do not listen on */
+	uint64_t rate;			/* values over a sender's budget */
+	uint64_t send_failed;		/* messages WireGuard would not take */
+};
+
+/* One value may pass now under the budget whose state is *tat. */
+static int
+pex_budget_take(uint64_t *tat, uint64_t now)
+{
+	if (*tat > now + PEX_TOLERANCE_MS)
+		return 0;
+	*tat = (*tat > now ? *tat : now) + PEX_T_MS;
+	return 1;
+}
+
+/* When pex_budget_take() will pass again. */
+static uint64_t
+budget_next(uint64_t tat, uint64_t now)
+{
+	return tat > now + PEX_TOLERANCE_MS ? tat - PEX_TOLERANCE_MS : now;
+}
+
+static void
+arm(struct pex_part *x, uint64_t now, uint64_t at)
+{
+	if (!timer_armed(x->timer) || timer_deadline_ns(x->timer) > at * 1000000u)
+		timer_at(x->timer, at > now ? at : now);
+}
+
+static void
+send_msg(struct pex_part *x, struct peer *p, uint64_t epoch, const uint8_t *const *val,
+    const size_t *len, unsigned k)
+{
+	uint8_t buf[PEX_MAX_MSG];
+	int n;
+
+	if ((n = pex_msg_encode(epoch, val, len, k, buf, sizeof(buf))) < 0 ||
+	    inner_send(p, PEX_PORT, buf, (size_t)n) != 0) {
+		x->send_failed++;
+		return;
+	}
+	x->msgs_out++;
+	x->values_out += k;
+}
+
+/* What p has not had of v[0..n), within its budget. 1 if some is left for later. */
+static int
+flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v, size_t n,
+    uint64_t now)
+{
+	const uint8_t *val[PEX_MAX_VALUES];
+	size_t len[PEX_MAX_VALUES], i;
+	uint64_t epoch = 0;
+	unsigned k = 0;
+	int left = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].gen <= p->pex.sent_gen)
+			continue;
+		/* Its own record, or one it gave us: it has it. */
+		if (memcmp(v[i].id, p->rec.id, RECORD_ID_LEN) == 0 ||
+		    (v[i].from != NULL && memcmp(v[i].from, p->rec.id, RECORD_ID_LEN) == 0)) {
+			p->pex.sent_gen = v[i].gen;
+			continue;
+		}
+		if (!pex_budget_take(&p->pex.tx_tat, now)) {
+			left = 1;
+			break;
+		}
+		if (k == PEX_MAX_VALUES || (k > 0 && v[i].epoch != epoch)) {
+			send_msg(x, p, epoch, val, len, k);
+			k = 0;
+		}
+		if (k > 0) {
+			len[k] = v[i].len;
+			if (pex_msg_size(len, k + 1) > PEX_MAX_MSG) {
+				send_msg(x, p, epoch, val, len, k);
+				k = 0;
+			}
+		}
+		epoch = v[i].epoch;
+		val[k] = v[i].data;
+		len[k] = v[i].len;
+		k++;
+		p->pex.sent_gen = v[i].gen;
+	}
+	if (k > 0)
+		send_msg(x, p, epoch, val, len, k);
+	return left;
+}
+
+static void
+on_timer(void *arg)
+{
+	struct session *s = arg;
+	struct pex_part *x = s->pex;
+	struct rendezvous_value v[RENDEZVOUS_MAX_VALUES];
+	uint64_t now = session_now_ms(s), next = UINT64_MAX;
+	struct peer *p;
+	size_t n;
+
+	if (s->rv == NULL)
+		return;
+	n = rendezvous_values(s->rv, v, RENDEZVOUS_MAX_VALUES);
+	for (p = s->peers; p != NULL; p = p->next) {
+		if (p->state != PEER_UP)
+			continue;
+		if (flush_peer(x, p, v, n, now)) {
+			uint64_t at = budget_next(p->pex.tx_tat, now);
+
+			if (at < next)
+				next = at;
+		}
+	}
+	if (next != UINT64_MAX)
+		arm(x, now, next);
+}
+
+int
+pex_start(struct session *s)
+{
+	struct pex_part *x;
+
+	if (s->cfg->no_peer_exchange)
+		return 0;
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	if ((x->timer = timer_new(s->timers, on_timer, s)) == NULL) {
+		free(x);
+		return -1;
+	}
+	s->pex = x;
+	return 0;
+}
+
+void
+pex_stop(struct session *s)
+{
+	if (s->pex == NULL)
+		return;
+	timer_free(s->pex->timer);
+	free(s->pex);
+	s->pex = NULL;
+}
+
+void
+pex_input(struct peer *p, const uint8_t *buf, size_t len)
+{
+	struct session *s = p->s;
+	struct pex_part *x = s->pex;
+	uint64_t now = session_now_ms(s);
+	enum pex_msg_error e;
+	struct pex_msg m;
+	unsigned i;
+
+	if (x == NULL || s->rv == NULL) {
+		s->drops[SDROP_INNER_PORT]++;	/* off: port 7778 is nobody's */
+		return;
+	}
+	if ((e = pex_msg_decode(buf, len, &m)) != PEX_MSG_OK) {
+		x->bad[e]++;
+		return;
+	}
+	x->msgs_in++;
+	for (i = 0; i < m.n; i++) {
+		if (!pex_budget_take(&p->pex.rx_tat, now)) {
+			x->rate += m.n - i;
+			return;
+		}
+		if (rendezvous_offer(s->rv, m.epoch, m.value[i], m.len[i], p->rec.id) != 0) {
+			x->epoch += m.n - i;
+			return;
+		}
+		x->values_in++;
+	}
+}
+
+void
+pex_peer_up(struct peer *p)
+{
+	struct pex_part *x = p->s->pex;
+	uint64_t now = session_now_ms(p->s);
+
+	if (x == NULL)
+		return;
+	p->pex.sent_gen = 0;
+	arm(x, now, now);
+}
+
+void
+pex_changed(struct session *s)
+{
+	struct pex_part *x = s->pex;
+	uint64_t now = session_now_ms(s);
+
+	if (x != NULL)
+		arm(x, now, now + PEX_COALESCE_MS);
+}
+
+void
+pex_report(struct session *s)
+{
+	struct pex_part *x = s->pex;
+	char text[512];
+	size_t pos;
+	int i;
+
+	if (x == NULL || !session_counting(s))
+		return;
+	pos = (size_t)snprintf(text, sizeof(text), "messages out %llu (%llu records), "
+	    "in %llu (%llu records)", (unsigned long long)x->msgs_out,
+	    (unsigned long long)x->values_out, (unsigned long long)x->msgs_in,
+	    (unsigned long long)x->values_in);
+	for (i = 1; i < PEX_MSG__COUNT && pos < sizeof(text); i++)
+		if (x->bad[i] != 0)
+			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
+			    pex_msg_error_name((enum pex_msg_error)i), (unsigned long long)x->bad[i]);
+	if (pos < sizeof(text) && (x->epoch | x->rate | x->send_failed) != 0)
+		snprintf(text + pos, sizeof(text) - pos, ", epoch %llu, rate %llu, send-failed %llu",
+		    (unsigned long long)x->epoch, (unsigned long long)x->rate,
+		    (unsigned long long)x->send_failed);
+	session_info(s, "pex", "peer exchange: %s", text);
+}

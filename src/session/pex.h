@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * pex.h — peer exchange (doc/PROTOCOL.md "Peer exchange"): a member hands
+ * the room's records it holds to each peer whose tunnel comes up, and what
+ * is new to every peer up, over inner UDP port 7778 (dht/record/pex_msg.h).
+ * The values go as the DHT had them, sealed and signed by their owners;
+ * the receiver hands each to rendezvous_offer(), the DHT's own path and
+ * counters. So a joiner needs one DHT hit, not one per member, and a room
+ * keeps finding its members through a DHT outage.
+ *
+ * Bounds (the sender cannot be asked for anything: it only ever sends what
+ * it verified itself, once per change):
+ *   per message   PEX_MAX_VALUES values, PEX_MAX_MSG bytes, one epoch;
+ *   per peer out  PEX_BURST values at once, then PEX_RATE_PER_S a second;
+ *   per peer in   the same; beyond it values are dropped and counted
+ *                 ("rate") before any crypto is spent on them;
+ *   what          a peer is never sent its own record, nor one it sent us.
+ * With --no-peer-exchange nothing is sent and port 7778 is an unknown port.
+ */
+#ifndef GONET_SESSION_PEX_H
+#define GONET_SESSION_PEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct peer;
+struct session;
+
+enum {
+	PEX_BURST = 128,		/* values a peer may send us / we send it at once */
+	PEX_RATE_PER_S = 2,		/* then this many a second */
+	PEX_COALESCE_MS = 100		/* news waits this long for more to fill a message */
+};
+
+/* 0 (also when off: s->pex stays NULL), -1 on failure. */
+int pex_start(struct session *s);
+void pex_stop(struct session *s);
+/* A datagram from p to our port 7778. */
+void pex_input(struct peer *p, const uint8_t *buf, size_t len);
+/* p's tunnel came up: everything we hold goes to it. */
+void pex_peer_up(struct peer *p);
+/* The rendezvous kept a newer value: hand it on soon. */
+void pex_changed(struct session *s);
+/* Exit statistics (batch, -v). */
+void pex_report(struct session *s);
+
+#endif
