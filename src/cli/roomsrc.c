@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,10 +21,13 @@ static volatile sig_atomic_t prompt_signal;
 
 /*
  * A line of fd, a byte at a time, into room. A read interrupted by a
- * signal is retried unless prompt_signal says one of ours arrived.
+ * signal is retried unless prompt_signal says one of ours arrived. With
+ * waitmask (the prompt, our signals blocked), each read waits in ppoll()
+ * under waitmask: a signal that came before the wait cuts it short at once
+ * instead of being handled just before a read() that then blocks for ever.
  */
 static int
-read_line(int fd, char room[ROOMSRC_LEN], char *err, size_t errlen)
+read_line(int fd, char room[ROOMSRC_LEN], char *err, size_t errlen, const sigset_t *waitmask)
 {
 	char line[ROOM_MAX_LEN + 2];	/* a room, and the '\r' of a CRLF */
 	size_t len = 0;
@@ -32,6 +36,16 @@ read_line(int fd, char room[ROOMSRC_LEN], char *err, size_t errlen)
 	int r = -1;
 
 	for (;;) {
+		if (waitmask != NULL) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if (prompt_signal != 0 || (ppoll(&pfd, 1, NULL, waitmask) < 0 && errno == EINTR)) {
+				if (prompt_signal == 0)
+					continue;
+				snprintf(err, errlen, "interrupted");
+				goto out;
+			}
+		}
 		if ((n = read(fd, &c, 1)) < 0) {
 			if (errno == EINTR && prompt_signal == 0)
 				continue;
@@ -78,7 +92,7 @@ int
 roomsrc_line(int fd, char room[ROOMSRC_LEN], char *err, size_t errlen)
 {
 	prompt_signal = 0;
-	return read_line(fd, room, err, errlen);
+	return read_line(fd, room, err, errlen, NULL);
 }
 
 static void
@@ -93,6 +107,7 @@ roomsrc_prompt(int fd, const char *prompt, char room[ROOMSRC_LEN], char *err, si
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa, old[3];
 	struct termios saved, quiet;
+	sigset_t block, orig, waitmask;
 	int r = -1, i, sig;
 
 	if (tcgetattr(fd, &saved) == -1) {
@@ -103,6 +118,14 @@ roomsrc_prompt(int fd, const char *prompt, char room[ROOMSRC_LEN], char *err, si
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_prompt_signal;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (i = 0; i < 3; i++)
+		sigaddset(&block, sigs[i]);
+	/* Blocked until the wait: then ppoll() lets them in atomically (read_line). */
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	waitmask = orig;
+	for (i = 0; i < 3; i++)
+		sigdelset(&waitmask, sigs[i]);
 	prompt_signal = 0;
 	for (i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
@@ -114,7 +137,7 @@ roomsrc_prompt(int fd, const char *prompt, char room[ROOMSRC_LEN], char *err, si
 		goto out;
 	}
 	(void)!write(fd, prompt, strlen(prompt));
-	r = read_line(fd, room, err, errlen);
+	r = read_line(fd, room, err, errlen, &waitmask);
 	(void)tcsetattr(fd, TCSAFLUSH, &saved);
 	(void)!write(fd, "\n", 1);	/* the user's Enter was not echoed */
 out:
@@ -124,6 +147,8 @@ out:
 		prompt_signal = 0;
 		raise(sig);		/* the terminal is itself again: now the default action */
 	}
+	/* The mask as it was: a raised signal acts here. */
+	sigprocmask(SIG_SETMASK, &orig, NULL);
 	return r;
 }
 
