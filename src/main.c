@@ -89,7 +89,8 @@ enum long_only {
 	OPT_ROOM_FILE,
 	OPT_DOWNLOAD_DIR,
 	OPT_NO_PORT_MAPPING,
-	OPT_NO_PEER_EXCHANGE
+	OPT_NO_PEER_EXCHANGE,
+	OPT_DHT_PROXY
 };
 
 struct options {
@@ -118,7 +119,7 @@ struct options {
 	bool no_config, print_config;
 	struct cfgfile cfg;		/* the config file's settings; wiped (TURN credentials) */
 	char cfg_path[1024];		/* the file read, "" when none */
-	const char *dht_proxy;		/* from the config file; carried, not used yet */
+	const char *dht_proxy;		/* --dht-proxy, else the config file's; NULL: none */
 	const char *download_dir;	/* --download-dir, else the config file's; NULL: default */
 	char download_buf[1024];	/* the config file's, "~/" expanded */
 	int64_t time_offset_ms;		/* GONET_FAKE_TIME_OFFSET (seconds), for tests */
@@ -176,6 +177,8 @@ usage(FILE *f)
 	    "  --no-dht-fallback      never chat through the DHT with a peer no path reaches\n"
 	    "  --no-port-mapping      never ask the gateway to forward a port (PCP, NAT-PMP)\n"
 	    "  --no-peer-exchange     never hand the room's records to peers nor take theirs\n"
+	    "  --dht-proxy URL        reach the DHT through an OpenDHT proxy (http://HOST:PORT)\n"
+	    "                         over TCP instead of UDP: no bootstrap needed\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
@@ -270,6 +273,20 @@ cache_dir(char *buf, size_t len)
 	return 0;
 }
 
+/* http:// or https:// and printable ASCII after it, as the config file's dht-proxy. */
+static bool
+proxy_url_ok(const char *v)
+{
+	size_t skip = strncmp(v, "http://", 7) == 0 ? 7 : strncmp(v, "https://", 8) == 0 ? 8 : 0;
+
+	if (skip == 0 || v[skip] == '\0')
+		return false;
+	for (v += skip; *v != '\0'; v++)
+		if (*v <= ' ' || *v > '~')
+			return false;
+	return true;
+}
+
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
@@ -305,6 +322,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "download-dir", required_argument, NULL, OPT_DOWNLOAD_DIR },
 		{ "no-port-mapping", no_argument, NULL, OPT_NO_PORT_MAPPING },
 		{ "no-peer-exchange", no_argument, NULL, OPT_NO_PEER_EXCHANGE },
+		{ "dht-proxy", required_argument, NULL, OPT_DHT_PROXY },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -425,6 +443,13 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_PEER_EXCHANGE:
 			o->no_peer_exchange = true;
+			break;
+		case OPT_DHT_PROXY:
+			if (!proxy_url_ok(optarg)) {
+				fprintf(stderr, "gonet: bad --dht-proxy: want an http:// or https:// URL\n");
+				return -1;
+			}
+			o->dht_proxy = optarg;
 			break;
 		case OPT_LOOPBACK:
 			o->loopback = true;
@@ -582,7 +607,7 @@ settle(struct options *o)
 		o->port = c->port;
 	if (!o->dht_port_set && (c->have & 1u << CFG_DHT_PORT))
 		o->dht_port = c->dht_port;
-	if (c->have & 1u << CFG_DHT_PROXY)
+	if (o->dht_proxy == NULL && (c->have & 1u << CFG_DHT_PROXY))
 		o->dht_proxy = c->dht_proxy;
 	if (o->download_dir == NULL && (c->have & 1u << CFG_DOWNLOAD_DIR)) {
 		env = getenv("HOME");
@@ -737,6 +762,7 @@ run_dump(struct options *o)
 	rc.bootstrap = o->boot;
 	rc.nbootstrap = (size_t)o->nbootstrap;
 	rc.lan_discovery = o->lan;
+	rc.proxy = o->dht_proxy;
 	rc.log = o->verbose >= 2;
 	rc.warn = dump_warn;
 	rc.warn_arg = o;

@@ -481,6 +481,10 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 	dc.log = cfg->log;
 	dc.dht_config.node_config.node_id = saved_id;	/* zero: OpenDHT picks one */
 	dc.dht_config.node_config.maintain_storage = false;
+	if (cfg->proxy != NULL) {
+		dc.proxy_server = cfg->proxy;
+		dc.peer_discovery = dc.peer_publish = false;
+	}
 
 	if ((e = dht_runner_run_config(r->dht, port, &dc)) != 0 && cfg->port == 0 && port != 0) {
 		/*
@@ -505,7 +509,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 
 		node_save(cfg->cache_dir, &id, dht_runner_get_bound_port(r->dht, AF_INET));
 	}
-	for (i = 0; i < cfg->nbootstrap; i++)
+	for (i = 0; cfg->proxy == NULL && i < cfg->nbootstrap; i++)
 		bootstrap_one(r, &cfg->bootstrap[i]);
 	return r;
 

@@ -42,6 +42,12 @@ struct runner_config {
 	const struct runner_host *bootstrap;	/* nbootstrap of them */
 	size_t nbootstrap;
 	bool lan_discovery;		/* OpenDHT multicast peer discovery and publish */
+	/*
+	 * An OpenDHT proxy (http://HOST:PORT, as dhtnode --proxyserver serves):
+	 * puts, gets and listens go through it over HTTP instead of the DHT's
+	 * UDP; no bootstrap, no LAN discovery. NULL: none.
+	 */
+	const char *proxy;
 	bool log;			/* OpenDHT's own log on stdout */
 	/*
 	 * What the user should know (a bootstrap host that does not resolve,

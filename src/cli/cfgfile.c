@@ -121,7 +121,7 @@ check_port(const char *v, size_t len, const char **why)
 	return 0;
 }
 
-/* http:// or https:// and printable ASCII: carried for the DHT proxy, not used yet. */
+/* http:// or https:// and printable ASCII: the DHT proxy (--dht-proxy). */
 static int
 check_url(const char *v, size_t len, const char **why)
 {

@@ -13,7 +13,7 @@
  *	turn = turn:USER:PASS@HOST[:PORT]	repeatable, up to CFGFILE_MAX_TURN
  *	port = 41641				the data socket's UDP port
  *	dht-port = 4222
- *	dht-proxy = https://proxy.example.org:8080   carried, not used yet
+ *	dht-proxy = https://proxy.example.org:8080   as --dht-proxy
  *	download-dir = ~/Downloads/gonet	where received files go (/ or ~/ first)
  *
  * Blanks around the key, the '=' and the value are ignored; a CR before

@@ -189,14 +189,16 @@ report_boot(struct session *s)
 		return;		/* wait for the rest, or the timer */
 	s->boot_reported = 1;
 	timer_stop(s->boot_timer);
-	if (n == 0)
+	if (s->cfg->dht_proxy != NULL)
+		session_status(s, "dht", "through the DHT proxy %s", s->cfg->dht_proxy);
+	else if (n == 0)
 		session_status(s, "dht", "node on port %u, no bootstrap node%s",
 		    runner_bound_port(s->runner, AF_INET),
 		    s->cfg->lan_discovery ? " (LAN discovery only)" : "");
 	else
 		session_status(s, "dht", "node on port %u, %zu of %zu bootstrap address%s reached",
 		    runner_bound_port(s->runner, AF_INET), ok, n, n == 1 ? "" : "es");
-	if (n > 0 && ok == 0)
+	if (s->cfg->dht_proxy == NULL && n > 0 && ok == 0)
 		session_error(s, "no DHT bootstrap node answered: peers can only be found once one does");
 }
 
@@ -315,6 +317,7 @@ start_dht(struct session *s)
 	rc.bootstrap = s->cfg->bootstrap;
 	rc.nbootstrap = s->cfg->nbootstrap;
 	rc.lan_discovery = s->cfg->lan_discovery;
+	rc.proxy = s->cfg->dht_proxy;
 	rc.log = s->cfg->verbose >= 2 && !s->cfg->batch;	/* OpenDHT's log is not JSON */
 	rc.warn = on_runner_warn;
 	rc.warn_arg = s;

@@ -65,8 +65,8 @@ struct session_config {
 	unsigned wait_s;
 	const char *to;			/* every line to this peer alone (src/session/target.h); NULL: the room */
 	/*
-	 * The config file's dht-proxy URL (http:// or https://), carried for
-	 * the DHT proxy client to come; nothing reads it yet. NULL: none.
+	 * --dht-proxy or the config file's dht-proxy URL (http:// or https://):
+	 * the DHT through OpenDHT's proxy client, no bootstrap. NULL: none.
 	 */
 	const char *dht_proxy;
 	/* Where received files go; NULL: $XDG_DOWNLOAD_DIR/gonet, else ~/Downloads/gonet. */

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# tests/e2e/test_dht_proxy.sh — --dht-proxy: a peer that reaches the DHT only
+# through OpenDHT's proxy (HTTP over TCP) meets one on the DHT's UDP, and
+# they chat.
+#
+#   node0 <- node1 <- node2        dhtnode on 127.0.0.1, each bootstraps to
+#     ^        ^        ^          the previous; node2 also serves the proxy
+#     B        |      proxy:PP     (dhtnode --proxyserver PP, loopback)
+#              |        ^
+#              |        A          gonet --dht-proxy http://127.0.0.1:PP
+#
+# A's only bootstrap is a dead port (9): without the proxy it finds nobody.
+# Checks: A says it uses the proxy; A's record
+# (put through the proxy) reaches B over UDP and B's reaches A (listened
+# through the proxy); both bring the path up; a line each way is delivered.
+# C, a second proxy peer, finds A and B through the proxy too.
+# Needs no root: loopback only, no LAN discovery. SKIP if dhtnode is missing.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+t_need_cmd dhtnode timeout ss
+[ -x "$T_BUILD/gonet" ] || t_fail "no $T_BUILD/gonet"
+LIMIT=60
+T_GONET_LIMIT=$LIMIT
+ROOM="gonet-proxy/$T_ID/$RANDOM$RANDOM"
+
+t_dht_local 2 "$LIMIT" || t_fail "dhtnode does not start"
+PORTS=("${T_DHT_PORTS[@]}")
+for attempt in 1 2 3; do
+	PP=$((30000 + RANDOM % 20000))
+	t_bounded "proxy$attempt" "$LIMIT" dhtnode -s -p $((PP + 1)) -b "127.0.0.1:${PORTS[1]}" \
+		--proxyserver "$PP"
+	t_wait_for 3 eval "ss -ltn | grep -q ':$PP '" && break
+	t_log "the proxy did not listen on $PP, retrying"
+	PP=
+done
+[ -n "$PP" ] || t_fail "dhtnode --proxyserver does not start"
+URL=http://127.0.0.1:$PP
+
+t_gonet A "$ROOM" 9 --dht-proxy "$URL"
+t_gonet B "$ROOM" "${PORTS[0]}"
+t_wait_for 5 eval "[ -n \"\$(t_fp A)\" ] && [ -n \"\$(t_fp B)\" ]" ||
+	t_fail "a peer did not start: $(cat "$T_TMP/A.err" "$T_TMP/B.err")"
+FA=$(t_fp A)
+FB=$(t_fp B)
+grep -q "\"what\":\"dht\",\"text\":\"through the DHT proxy $URL\"" "$T_TMP/A.log" ||
+	t_fail "A does not say it uses the proxy: $(grep '"what":"dht"' "$T_TMP/A.log")"
+
+up() { grep '"event":"path-up"' "$T_TMP/$1.log" | grep -q "\"fp\":\"$2\""; }
+t_wait_for 20 up A "$FB" || t_fail "A (proxy) never came up with B: $(tail -5 "$T_TMP/A.log")"
+t_wait_for 10 up B "$FA" || t_fail "B never came up with A (proxy)"
+grep '"event":"peer"' "$T_TMP/B.log" | grep -q "\"fp\":\"$FA\"" ||
+	t_fail "B came up with A without its record?"
+
+got() { grep '"event":"message"' "$T_TMP/$1.log" | grep "\"fp\":\"$2\"" | grep -q "\"text\":\"$3\""; }
+t_say A "through the proxy"
+t_say B "over udp"
+t_wait_for 10 got B "$FA" "through the proxy" || t_fail "B did not get A's line"
+t_wait_for 10 got A "$FB" "over udp" || t_fail "A did not get B's line"
+
+# A second peer on the proxy alone finds both.
+t_gonet C "$ROOM" 9 --dht-proxy "$URL"
+t_wait_for 20 eval "up C '$FA' && up C '$FB'" || t_fail "C (proxy) did not come up with A and B"
+echo "proxy: A and C through $URL, B on UDP: records and chat work"
+exit 0
