@@ -19,6 +19,13 @@
  *   put once     not permanent: the done callback is the last one.
  * runner_free() deletes the OpenDHT runner first (joining its thread), then
  * frees whatever is left.
+ *
+ * Bootstrap names are resolved off the loop: one detached thread per name
+ * (getaddrinfo, every A and AAAA address) hands its addresses to the loop
+ * through the same queue (MSG_RESOLVED), and the loop pings each. A thread
+ * may outlive the runner (a DNS timeout): it shares a small job with it,
+ * and runner_free() cuts the job's link under the job's lock, so a late
+ * answer is dropped instead of touching a freed runner.
  */
 #include "config.h"
 
@@ -84,7 +91,28 @@ struct runner_op {
 enum msg_kind {
 	MSG_VALUE,
 	MSG_DONE,
-	MSG_GONE			/* OP_LISTEN: OpenDHT dropped the listener */
+	MSG_GONE,			/* OP_LISTEN: OpenDHT dropped the listener */
+	MSG_RESOLVED			/* no op: a bootstrap name's addresses (struct resolved) */
+};
+
+/* What a resolver thread found for one bootstrap name (MSG_RESOLVED's data). */
+struct resolved {
+	char host[256];
+	uint16_t port;
+	int error;			/* getaddrinfo's, 0: naddr addresses follow */
+	size_t naddr;
+	struct sockaddr_storage addr[RUNNER_MAX_BOOT_ADDRS];
+	socklen_t addrlen[RUNNER_MAX_BOOT_ADDRS];
+};
+
+/* Shared by a resolver thread and the runner; freed by the last to let go. */
+struct resolve_job {
+	pthread_mutex_t lock;		/* protects r and refs */
+	struct runner *r;		/* NULL once the runner is gone */
+	int refs;
+	char host[256];
+	char service[8];
+	uint16_t port;
 };
 
 struct runner_msg {
@@ -114,6 +142,9 @@ struct runner {
 
 	struct runner_boot boots[RUNNER_MAX_BOOT_ADDRS];
 	size_t nboots;
+	struct resolve_job *jobs[RUNNER_MAX_BOOTSTRAP];
+	size_t njobs;
+	size_t resolving;		/* names whose addresses have not come yet */
 	void (*boot_cb)(void *, bool);
 	void *boot_arg;
 	void (*warn)(void *, const char *);
@@ -225,12 +256,28 @@ ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+static void add_boots(struct runner *r, const struct resolved *res);
+
 static void
 deliver(struct runner *r, struct runner_msg *m)
 {
 	struct runner_op *op = m->op;
-	bool live = !atomic_load(&op->released);
+	bool live;
 
+	if (m->kind == MSG_RESOLVED) {
+		const struct resolved *res = (const struct resolved *)(void *)m->data;
+
+		if (r->resolving > 0)
+			r->resolving--;
+		if (m->len != sizeof(*res))
+			return;
+		add_boots(r, res);
+		/* Nothing to ping: whoever waits for the bootstrap must look again. */
+		if ((res->error != 0 || res->naddr == 0) && r->boot_cb != NULL)
+			r->boot_cb(r->boot_arg, false);
+		return;
+	}
+	live = !atomic_load(&op->released);
 	switch (m->kind) {
 	case MSG_VALUE:
 		if (live && op->value_cb != NULL)
@@ -264,6 +311,8 @@ deliver(struct runner *r, struct runner_msg *m)
 	case MSG_GONE:
 		op->finished = true;
 		break;
+	case MSG_RESOLVED:
+		break;		/* handled above: it has no op */
 	}
 	op_maybe_free(op);
 }
@@ -403,42 +452,136 @@ ping_boot(struct runner *r, size_t i)
 	    done_cb, op);
 }
 
+/* The loop side of a resolution: every address is pinged (and so joins the table). */
+static void
+add_boots(struct runner *r, const struct resolved *res)
+{
+	size_t i;
+
+	if (res->error != 0) {
+		say(r, "bootstrap node %s: %s", res->host, gai_strerror(res->error));
+		return;
+	}
+	for (i = 0; i < res->naddr && r->nboots < RUNNER_MAX_BOOT_ADDRS; i++) {
+		struct runner_boot *b = &r->boots[r->nboots];
+
+		snprintf(b->host, sizeof(b->host), "%s", res->host);
+		b->port = res->port;
+		memcpy(&b->addr, &res->addr[i], res->addrlen[i]);
+		b->addrlen = res->addrlen[i];
+		ping_boot(r, r->nboots++);
+	}
+}
+
+static void
+resolve(const char *host, const char *service, int flags, struct resolved *out)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;		/* every A and AAAA */
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = flags;
+	if ((out->error = getaddrinfo(host, service, &hints, &res)) != 0)
+		return;
+	for (ai = res; ai != NULL && out->naddr < RUNNER_MAX_BOOT_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(out->addr[0]))
+			continue;
+		memcpy(&out->addr[out->naddr], ai->ai_addr, ai->ai_addrlen);
+		out->addrlen[out->naddr++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+}
+
+static void
+job_put(struct resolve_job *j)
+{
+	int last;
+
+	pthread_mutex_lock(&j->lock);
+	last = --j->refs == 0;
+	pthread_mutex_unlock(&j->lock);
+	if (last) {
+		pthread_mutex_destroy(&j->lock);
+		free(j);
+	}
+}
+
+static void *
+resolve_thread(void *arg)
+{
+	struct resolve_job *j = arg;
+	struct resolved *res;
+
+	if ((res = calloc(1, sizeof(*res))) != NULL) {
+		snprintf(res->host, sizeof(res->host), "%s", j->host);
+		res->port = j->port;
+		resolve(j->host, j->service, 0, res);
+		pthread_mutex_lock(&j->lock);
+		if (j->r != NULL)	/* runner_free() waits for this lock */
+			enqueue(j->r, NULL, MSG_RESOLVED, false, 0, (const uint8_t *)res, sizeof(*res));
+		pthread_mutex_unlock(&j->lock);
+		free(res);
+	}
+	job_put(j);
+	return NULL;
+}
+
 /*
- * Resolve HOST[:PORT] (blocking: runs once at start), hand the name to
- * OpenDHT (which keeps retrying while we have no nodes) and ping each address
- * so that --dht-dump can say which answered and how fast.
+ * HOST[:PORT]: hand the name to OpenDHT (which resolves it on its own thread
+ * and keeps retrying while we have no nodes), and ping each of its addresses
+ * so that --dht-dump can say which answered and how fast. A numeric address
+ * is pinged at once; a name is resolved by a thread of its own, never on the
+ * loop (start-up does not wait for DNS).
  */
 static void
 bootstrap_one(struct runner *r, const struct runner_host *h)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	const char *host = h->host;
+	struct resolve_job *j;
+	struct resolved *res;
+	pthread_attr_t attr;
+	pthread_t t;
 	uint16_t port = h->port != 0 ? h->port : RUNNER_DEFAULT_PORT;
 	char service[8];
-	int e;
 
 	snprintf(service, sizeof(service), "%u", port);
-	dht_runner_bootstrap(r->dht, host, service);
+	dht_runner_bootstrap(r->dht, h->host, service);
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	if ((e = getaddrinfo(host, service, &hints, &res)) != 0) {
-		say(r, "bootstrap node %s: %s", host, gai_strerror(e));
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return;
+	snprintf(res->host, sizeof(res->host), "%s", h->host);
+	res->port = port;
+	resolve(h->host, service, AI_NUMERICHOST, res);
+	if (res->error == 0) {
+		add_boots(r, res);
+		free(res);
 		return;
 	}
-	for (ai = res; ai != NULL && r->nboots < RUNNER_MAX_BOOT_ADDRS; ai = ai->ai_next) {
-		struct runner_boot *b = &r->boots[r->nboots];
-
-		if (ai->ai_addrlen > sizeof(b->addr))
-			continue;
-		snprintf(b->host, sizeof(b->host), "%s", host);
-		b->port = port;
-		memcpy(&b->addr, ai->ai_addr, ai->ai_addrlen);
-		b->addrlen = ai->ai_addrlen;
-		ping_boot(r, r->nboots++);
+	free(res);
+	if (r->njobs == RUNNER_MAX_BOOTSTRAP) {
+		say(r, "bootstrap node %s: more than %d names", h->host, RUNNER_MAX_BOOTSTRAP);
+		return;
 	}
-	freeaddrinfo(res);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	pthread_mutex_init(&j->lock, NULL);
+	j->r = r;
+	j->refs = 2;			/* the runner's and the thread's */
+	snprintf(j->host, sizeof(j->host), "%s", h->host);
+	snprintf(j->service, sizeof(j->service), "%s", service);
+	j->port = port;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, resolve_thread, j) != 0) {
+		j->refs = 1;
+		job_put(j);
+		pthread_attr_destroy(&attr);
+		say(r, "bootstrap node %s: cannot start a resolver thread", h->host);
+		return;
+	}
+	pthread_attr_destroy(&attr);
+	r->jobs[r->njobs++] = j;
+	r->resolving++;
 }
 
 /* --- public interface ----------------------------------------------------- */
@@ -528,9 +671,17 @@ runner_free(struct runner *r)
 {
 	struct runner_op *op;
 	struct runner_msg *m;
+	size_t i;
 
 	if (r == NULL)
 		return;
+	/* A resolver thread still running drops its answer from now on. */
+	for (i = 0; i < r->njobs; i++) {
+		pthread_mutex_lock(&r->jobs[i]->lock);
+		r->jobs[i]->r = NULL;
+		pthread_mutex_unlock(&r->jobs[i]->lock);
+		job_put(r->jobs[i]);
+	}
 	/* Joins OpenDHT's thread: no callback runs after this. */
 	dht_runner_delete(r->dht);
 	r->dht = NULL;
@@ -647,20 +798,38 @@ runner_cancel_listen(struct runner *r, struct runner_op *op)
 	op_maybe_free(op);
 }
 
-int
-runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+struct runner_op *
+runner_get_start(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void (*done)(void *, bool),
     void *arg)
 {
 	struct runner_op *op;
 
 	if ((op = op_new(r, OP_GET, hash)) == NULL)
-		return -1;
+		return NULL;
 	op->value_cb = value;
 	op->done_cb = done;
 	op->arg = arg;
 	dht_runner_get(r->dht, &op->hash, get_cb, done_cb, op);
-	return 0;
+	return op;
+}
+
+int
+runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void (*done)(void *, bool),
+    void *arg)
+{
+	return runner_get_start(r, hash, value, done, arg) != NULL ? 0 : -1;
+}
+
+void
+runner_cancel_get(struct runner *r, struct runner_op *op)
+{
+	(void)r;
+	if (op == NULL)
+		return;
+	/* OpenDHT still holds op: freed when its done arrives (deliver()). */
+	atomic_store(&op->released, true);
 }
 
 void
@@ -711,6 +880,12 @@ runner_boots(const struct runner *r, size_t *n)
 {
 	*n = r->nboots;
 	return r->boots;
+}
+
+size_t
+runner_boots_resolving(const struct runner *r)
+{
+	return r->resolving;
 }
 
 size_t

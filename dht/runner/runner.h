@@ -24,7 +24,7 @@ struct event_base;
 enum {
 	RUNNER_HASH_LEN = 20,
 	RUNNER_DEFAULT_PORT = 4222,	/* OpenDHT's well-known port */
-	RUNNER_MAX_BOOTSTRAP = 16,	/* hosts; each may resolve to several addresses */
+	RUNNER_MAX_BOOTSTRAP = 16,	/* hosts; each may resolve to several addresses, all used */
 	RUNNER_MAX_BOOT_ADDRS = 32
 };
 
@@ -87,7 +87,8 @@ struct runner_op;
 
 /*
  * Start the node. Returns NULL (and logs why) when it cannot bind. A failed
- * bootstrap is not an error: see runner_boots().
+ * bootstrap is not an error: see runner_boots(). Bootstrap names are resolved
+ * in the background (runner_boots_resolving()); addresses are used at once.
  */
 struct runner *runner_new(struct event_base *base, const struct runner_config *cfg);
 /* Stops the node, waits for its thread, frees every pending operation. NULL is fine. */
@@ -139,6 +140,17 @@ int runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool),
     void (*done)(void *, bool), void *arg);
 
+/*
+ * The same get with a handle, valid until done has run (the op frees itself
+ * then: a caller clears its copy in done); runner_cancel_get() before that
+ * stops every callback for op. NULL on failure.
+ */
+struct runner_op *runner_get_start(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool),
+    void (*done)(void *, bool), void *arg);
+/* No callback for op runs after this returns. NULL is fine. */
+void runner_cancel_get(struct runner *r, struct runner_op *op);
+
 /* Called on the loop whenever a bootstrap ping completes (NULL to unset). */
 void runner_set_boot_cb(struct runner *r, void (*fn)(void *, bool), void *arg);
 
@@ -152,6 +164,8 @@ uint16_t runner_bound_port(const struct runner *r, int family);
 size_t runner_public_addrs(const struct runner *r, struct sockaddr_storage *out, size_t max);
 /* The resolved bootstrap addresses and their ping state. */
 const struct runner_boot *runner_boots(const struct runner *r, size_t *n);
+/* Bootstrap names still being resolved (their addresses join runner_boots() later). */
+size_t runner_boots_resolving(const struct runner *r);
 /* How many bootstrap addresses answered a ping. */
 size_t runner_boots_ok(const struct runner *r);
 

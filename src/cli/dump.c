@@ -486,7 +486,7 @@ on_boot(void *arg, bool ok)
 	for (i = 0; i < n; i++)
 		if (boots[i].state == RUNNER_BOOT_PENDING)
 			break;
-	if (i == n) {
+	if (i == n && runner_boots_resolving(d->cfg.runner) == 0) {
 		evtimer_del(d->timer);
 		boot_over(d);
 	} else if (ok && !d->boot_shortened) {

@@ -8,7 +8,10 @@
  *      RENDEZVOUS_REPUBLISH s passed since the last publication;
  *   2. moves the listens to room_listen_epochs(now), keeping the ones that
  *      are still wanted (a listen is never dropped and re-made needlessly:
- *      OpenDHT would send every value again);
+ *      OpenDHT would send every value again); each new listen gets a get
+ *      beside it, because OpenDHT answers a get from the first nodes that
+ *      hold values while a listen waits for its search to be synced (on a
+ *      DHT full of dead nodes, seconds);
  *   3. re-arms at the earliest of: the next republish, the start of the
  *      publish-ahead window (boundary - ROOM_PUBLISH_AHEAD), the boundary.
  * A value is handled when it arrives (listen callback), never on "done".
@@ -52,6 +55,7 @@ struct rv_put {
 struct rv_listen {
 	struct rendezvous *rv;
 	struct runner_op *op;		/* NULL: slot unused */
+	struct runner_op *get;		/* the get beside it, until done; NULL: none */
 	uint64_t epoch;
 	uint8_t infohash[ROOM_INFOHASH_LEN];
 };
@@ -418,6 +422,24 @@ rendezvous_offer(struct rendezvous *rv, uint64_t epoch, const uint8_t *data, siz
 }
 
 static void
+on_get_done(void *arg, bool ok)
+{
+	struct rv_listen *l = arg;
+
+	(void)ok;
+	l->get = NULL;		/* the runner frees it */
+}
+
+static void
+stop_listen(struct rendezvous *rv, struct rv_listen *l)
+{
+	runner_cancel_get(rv->cfg.runner, l->get);
+	l->get = NULL;
+	runner_cancel_listen(rv->cfg.runner, l->op);
+	l->op = NULL;
+}
+
+static void
 relisten(struct rendezvous *rv, uint64_t now)
 {
 	uint64_t want[MAX_EPOCHS];
@@ -434,10 +456,8 @@ relisten(struct rendezvous *rv, uint64_t now)
 		for (j = 0; j < MAX_EPOCHS; j++)
 			if (l->epoch == want[j])
 				have[j] = true;
-		if (!(l->epoch == want[0] || l->epoch == want[1])) {
-			runner_cancel_listen(rv->cfg.runner, l->op);
-			l->op = NULL;
-		}
+		if (!(l->epoch == want[0] || l->epoch == want[1]))
+			stop_listen(rv, l);
 	}
 	/* Start the missing ones in the freed slots. */
 	for (j = 0; j < MAX_EPOCHS; j++) {
@@ -453,6 +473,9 @@ relisten(struct rendezvous *rv, uint64_t now)
 		/* A value over RECORD_MAX_VALUE comes as its length only (data NULL). */
 		rv->listens[i].op = runner_listen_max(rv->cfg.runner, rv->listens[i].infohash,
 		    RECORD_MAX_VALUE, on_value, &rv->listens[i]);
+		if (rv->listens[i].op != NULL)
+			rv->listens[i].get = runner_get_start(rv->cfg.runner,
+			    rv->listens[i].infohash, on_value, on_get_done, &rv->listens[i]);
 	}
 }
 
@@ -541,7 +564,7 @@ rendezvous_free(struct rendezvous *rv)
 		return;
 	cancel_puts(rv);
 	for (i = 0; i < MAX_EPOCHS; i++)
-		runner_cancel_listen(rv->cfg.runner, rv->listens[i].op);
+		stop_listen(rv, &rv->listens[i]);
 	timer_free(rv->timer);
 	record_seen_free(rv->seen);
 	if (rv->values != NULL)

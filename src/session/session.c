@@ -5,9 +5,12 @@
  * for. Nothing calls back into this file; it is the top (core.h has the
  * map).
  *
- * Start-up, one status line each: room keys (Argon2id, timed), identity,
- * data socket, DHT bootstrap, candidates, published, waiting. Tear-down runs
- * in reverse order through goto labels named for what they undo.
+ * Start-up, one status line each: DHT bootstrap, room keys (Argon2id,
+ * timed), identity, data socket, candidates, published, waiting. The DHT
+ * node starts first: OpenDHT bootstraps and fills its routing table on its
+ * own thread while Argon2id runs on ours, and the room's searches start the
+ * moment the keys exist. Tear-down runs in reverse order through goto
+ * labels named for what they undo.
  */
 #include "config.h"
 
@@ -185,6 +188,7 @@ report_boot(struct session *s)
 		ok += b[i].state == RUNNER_BOOT_OK;
 		pending += b[i].state == RUNNER_BOOT_PENDING;
 	}
+	pending += runner_boots_resolving(s->runner);
 	if (pending > 0 && timer_armed(s->boot_timer))
 		return;		/* wait for the rest, or the timer */
 	s->boot_reported = 1;
@@ -464,8 +468,10 @@ session_new(const struct session_config *cfg, const struct session_env *env)
 		goto err_ending;
 	if (parse_to(s) == -1 || outbox_start(s) == -1)
 		goto err_outbox;
-	if (derive_keys(s) == -1)
+	if (start_dht(s) == -1)
 		goto err_outbox;
+	if (derive_keys(s) == -1)
+		goto err_dht;
 	if (load_identity(s) == -1)
 		goto err_keys;
 	if (start_wireguard(s) == -1)
@@ -476,11 +482,9 @@ session_new(const struct session_config *cfg, const struct session_env *env)
 		goto err_files;
 	if (cands_new(s) == -1)
 		goto err_pex;
-	if (start_dht(s) == -1)
-		goto err_cands;
 	cands_gather(s);
 	if ((s->dns = resolver_new(env->base)) == NULL)
-		goto err_dht;
+		goto err_cands;
 	/* From here on resolver_free() comes first: lookups point into STUN and the links. */
 	if (stun_servers_start(s) == -1)
 		goto err_resolver;
@@ -497,8 +501,6 @@ err_resolver:
 	stun_servers_stop(s);
 	files_stop(s);
 	peer_free_all(s);
-err_dht:
-	stop_dht(s);
 err_cands:
 	cands_free(s);
 err_pex:
@@ -511,6 +513,8 @@ err_identity:
 	identity_free(s->id);
 err_keys:
 	room_keys_wipe(&s->keys);
+err_dht:
+	stop_dht(s);
 err_outbox:
 	outbox_stop(s);
 	free(s->to);

@@ -16,6 +16,9 @@
 # (size, magic, decrypt, shape, sig, exp, seq) and A and B as "ok"; C and D
 # meet. Prints the start-to-peer time (bench/dht_rendezvous.sh takes the
 # median of 20). T_RENDEZVOUS_ONLY=1 stops after A and B (for the bench).
+# T_CHURN=N first has N short-lived dhtnode join (each bootstraps to one of
+# the five), live 2 s and vanish without a word (SIGKILL), so the routing
+# tables hold the dead as on the public network.
 # Needs no root: loopback only, no LAN discovery. SKIP if dhtnode is missing.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -60,6 +63,18 @@ published() { grep -q "\"what\":\"published\".*\"epoch\":$2[,}]" "$T_TMP/$1.log"
 # --- the DHT: five nodes, each bootstrapping to the previous ------------------
 t_dht_local 5 "$LIMIT" || t_fail "dhtnode does not start"
 PORTS=("${T_DHT_PORTS[@]}")
+
+# --- churn: nodes that come and go ---------------------------------------------------
+if [ "${T_CHURN:-0}" -gt 0 ]; then
+	churners=()
+	for ((c = 0; c < T_CHURN; c++)); do
+		timeout -s KILL 2 dhtnode -s -p 0 -b "127.0.0.1:${PORTS[$((c % 5))]}" \
+			</dev/null >/dev/null 2>&1 &
+		churners+=($!)
+	done
+	wait "${churners[@]}" 2>/dev/null	# each is gone within 2 s (SIGKILL)
+	sleep 1
+fi
 
 # --- junk first: discovery must work through it ----------------------------------
 if [ -z "${T_RENDEZVOUS_ONLY:-}" ]; then

@@ -44,6 +44,7 @@ struct fake_value {
 struct runner_op {
 	bool listen, once, cancelled, answered;
 	size_t value_max;		/* runner_listen_max: larger values come as NULL, len */
+	bool get;			/* runner_get_start: answered at the next flush */
 	uint8_t hash[RUNNER_HASH_LEN];
 	void (*value)(void *, const uint8_t *, size_t, uint64_t, bool);
 	void (*done)(void *, bool);
