@@ -77,6 +77,7 @@ enum session_drop {
 	SDROP_INNER_PORT,		/* inner UDP not port 7777 to 7777, or not to our address */
 	SDROP_CHAT,			/* chat frame dropped (chat_peer stats have why) */
 	SDROP_NOT_UP,			/* chat frame to a peer whose path is not up */
+	SDROP_AUX,			/* on an extra socket no link owns (closed meanwhile) */
 	SDROP__COUNT
 };
 

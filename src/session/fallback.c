@@ -82,6 +82,10 @@ fallback_strategy_name(const struct peer *p)
 	if (p->fb.frames != NULL && p->state != PEER_UP && p->state != PEER_HANDSHAKE)
 		return "fallback";
 	if (p->state == PEER_UP || p->state == PEER_HANDSHAKE) {
+		const char *by = links_strategy(p->s, p);
+
+		if (by != NULL)
+			return by;
 		if (peer_relayed(p) || p->path.ep_type == CAND_TYPE_RELAY)
 			return "fallback";
 		if (p->path.ep_type == CAND_TYPE_MAPPED)
@@ -107,6 +111,10 @@ fallback_due(const struct peer *p, enum link_kind kind, uint64_t now)
 	case LINK_DHT:
 		return p->state == PEER_FAILED ||
 		    (hard_pair(p) && punching_without_pair(p, FALLBACK_HARD_DHT_MS, now));
+	case LINK_PREDICT:
+		/* Until a path of direct cost is up; the link keeps each pair's back-off. */
+		return fallback_strategy(p) == NAT_STRATEGY_PREDICT &&
+		    (p->state == PEER_PUNCHING || p->state == PEER_FAILED || peer_relayed(p));
 	case LINK__COUNT:
 		break;
 	}
@@ -156,12 +164,16 @@ on_timer(void *arg)
 		if (now >= p->fb.reprobe_ms + FALLBACK_RETRY_MS) {
 			p->fb.reprobe_ms = now;
 			links_seek(s, LINK_DIRECT, p);
+			if (fallback_due(p, LINK_PREDICT, now))
+				links_seek(s, LINK_PREDICT, p);
 		}
 		next = p->fb.reprobe_ms + FALLBACK_RETRY_MS;
 		break;
 	case PEER_PUNCHING:
 		if (punch_selected(&p->punching.punch) != NULL)
 			break;
+		if (fallback_due(p, LINK_PREDICT, now))
+			links_seek(s, LINK_PREDICT, p);
 		if (fallback_due(p, LINK_RELAY, now))
 			next = ask_relay(p, now);
 		else
@@ -182,6 +194,8 @@ on_timer(void *arg)
 			next = min_u64(next, now + FALLBACK_CLASS_RECHECK_MS);
 		break;
 	case PEER_FAILED:
+		if (fallback_due(p, LINK_PREDICT, now))
+			links_seek(s, LINK_PREDICT, p);
 		if (p->fb.frames == NULL)
 			links_seek(s, LINK_DHT, p);
 		next = ask_relay(p, now);

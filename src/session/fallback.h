@@ -15,6 +15,11 @@
  *           FALLBACK_TURN_MS of punching on (a peer relay had its chance)
  *   dht     once punching failed, or as soon as the peer's chat frames
  *           come through our DHT mailbox (it has no path to us either)
+ *   predict when one side's NAT maps per destination and the other's does
+ *           not (nat_pair_strategy PREDICT): at once when punching starts,
+ *           again while the peer is reached only through a relay, TURN or
+ *           the DHT mailbox; the link (link/predict.c) holds each pair to
+ *           one attempt per PREDICT_BACKOFF_MS and one attempt at a time
  *
  * Unless the NAT classes say punching alone cannot work
  * (tunnel/nat/natclass.h nat_pair_strategy: ours from STUN, the peer's

@@ -7,6 +7,9 @@
  *   relay    WireGuard, relayed      the relaying member's address     1
  *   turn     WireGuard, our TURN     the peer's address at the server  2
  *   dht      chat frames, mailbox    nothing (no WireGuard session)    3
+ *   predict  WireGuard, an extra     the peer's address, from the      0
+ *            socket (port predic-    socket that hit (hard side; the
+ *            tion, shown "direct")   easy side's path is a real one)
  *
  * A path through a link is a synthetic endpoint (via.h): WireGuard and the
  * probes send to it as to any address and net_send() hands the datagram to
@@ -34,6 +37,7 @@ enum link_kind {
 	LINK_RELAY,
 	LINK_TURN,
 	LINK_DHT,
+	LINK_PREDICT,
 	LINK__COUNT
 };
 
@@ -81,6 +85,14 @@ struct link_ops {
 	void (*flush)(struct link *l);
 	/* Exit statistics (batch, -v). */
 	void (*report)(struct link *l);
+	/*
+	 * A datagram read on the extra socket h (session.h aux_open): -1 when
+	 * h is not this link's; 1 when the link took it; 0 when it goes on to
+	 * the session's input with *from rewritten (a synthetic endpoint).
+	 */
+	int (*aux_input)(struct link *l, int h, struct endpoint *from, uint8_t *buf, size_t len);
+	/* The strategy that made p's path when it was this link's doing ("predict"), or NULL. */
+	const char *(*strategy)(struct link *l, const struct peer *p);
 };
 
 struct link {
@@ -91,7 +103,8 @@ struct link {
 };
 
 /* The kinds, one file each under link/. */
-extern const struct link_ops link_direct_ops, link_relay_ops, link_turn_ops, link_dht_ops;
+extern const struct link_ops link_direct_ops, link_relay_ops, link_turn_ops, link_dht_ops,
+    link_predict_ops;
 
 /* --- links.c: the session's links, called through their operations ----------------- */
 
@@ -106,5 +119,9 @@ void links_punching(struct session *s, struct peer *p);
 void links_peer_gone(struct session *s, struct peer *p);
 void links_flush(struct session *s);
 void links_report(struct session *s);
+/* A datagram on extra socket h: as aux_input (-1: no link owns h). */
+int links_aux_input(struct session *s, int h, struct endpoint *from, uint8_t *buf, size_t len);
+/* The strategy a link says made p's path, or NULL. */
+const char *links_strategy(struct session *s, const struct peer *p);
 
 #endif

@@ -110,3 +110,32 @@ links_report(struct session *s)
 		if (s->links[i].ops != NULL && s->links[i].ops->report != NULL)
 			s->links[i].ops->report(&s->links[i]);
 }
+
+int
+links_aux_input(struct session *s, int h, struct endpoint *from, uint8_t *buf, size_t len)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < LINK__COUNT; i++) {
+		struct link *l = &s->links[i];
+
+		if (l->ops != NULL && l->ops->aux_input != NULL &&
+		    (r = l->ops->aux_input(l, h, from, buf, len)) >= 0)
+			return r;
+	}
+	return -1;
+}
+
+const char *
+links_strategy(struct session *s, const struct peer *p)
+{
+	const char *name;
+	unsigned i;
+
+	for (i = 0; i < LINK__COUNT; i++)
+		if (s->links[i].ops != NULL && s->links[i].ops->strategy != NULL &&
+		    (name = s->links[i].ops->strategy(&s->links[i], p)) != NULL)
+			return name;
+	return NULL;
+}

@@ -112,6 +112,24 @@ path_reprobe(struct peer *p)
 	rearm(p);
 }
 
+int
+path_add(struct peer *p, const struct endpoint *ep)
+{
+	struct cand_pair pair;
+
+	memset(&pair, 0, sizeof(pair));
+	pair.remote_type = CAND_TYPE_SRFLX;
+	pair.remote = *ep;
+	if (!path_running(p)) {
+		punch_start(&p->punching.punch, &pair, 1, session_now_ms(p->s));
+		p->punching.select = p->state == PEER_UP ? SELECT_UPGRADE : SELECT_FIRST;
+	} else if (punch_add(&p->punching.punch, &pair, session_now_ms(p->s)) < 0) {
+		return -1;
+	}
+	rearm(p);
+	return 0;
+}
+
 enum path_outcome
 path_start(struct peer *p, const struct endpoint *extra)
 {
@@ -147,6 +165,12 @@ path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *f
 {
 	struct session *s = p->s;
 	enum path_outcome o = PATH_NONE, done;
+	/*
+	 * Where the peer saw us is our data socket's mapping, unless the pong
+	 * came through a link (a relay, or port prediction's extra socket,
+	 * whose mapping is good for this one peer alone): learnt only then.
+	 */
+	int learn = via_find(s, from) == NULL;
 
 	switch (punch_on_pong(&p->punching.punch, m->txid, from, &m->observed,
 	    session_now_ms(s))) {
@@ -156,10 +180,12 @@ path_on_pong(struct peer *p, const struct probe_msg *m, const struct endpoint *f
 	case PUNCH_PONG_DUPLICATE:
 		return PATH_NONE;
 	case PUNCH_PONG_WORKING:
-		cands_observed(s, from, &m->observed);
+		if (learn)
+			cands_observed(s, from, &m->observed);
 		break;
 	case PUNCH_PONG_SELECTED:
-		cands_observed(s, from, &m->observed);
+		if (learn)
+			cands_observed(s, from, &m->observed);
 		o = PATH_SELECTED;
 		break;
 	}

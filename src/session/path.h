@@ -22,6 +22,12 @@ enum path_outcome {
 
 /* Punch every pair of p's record, plus extra (may be NULL: the source of its ping). */
 enum path_outcome path_start(struct peer *p, const struct endpoint *extra);
+/*
+ * A pair toward ep found another way (port prediction): pinged at once,
+ * beside what punching does; when punching is not running, it is punched
+ * alone (an upgrade when p is up). 0, or -1 (no room for it).
+ */
+int path_add(struct peer *p, const struct endpoint *ep);
 /* Probe p's direct pairs again while a relayed path stays in use. */
 void path_reprobe(struct peer *p);
 void path_stop(struct peer *p);

@@ -487,6 +487,17 @@ peer_retry_direct(struct peer *p)
 		start_punching(p, NULL);
 }
 
+void
+peer_on_predicted(struct peer *p, const struct endpoint *ep)
+{
+	if (p->state == PEER_LEFT)
+		return;
+	if (path_running(p) || p->state == PEER_UP || p->state == PEER_HANDSHAKE)
+		(void)path_add(p, ep);
+	else
+		start_punching(p, ep);	/* NEW, FAILED, or PUNCHING past its end */
+}
+
 /* --- timer callbacks ---------------------------------------------------------------------- */
 
 static void
@@ -802,6 +813,7 @@ peer_on_record(struct session *s, const struct record *rec)
 		break;		/* kept for when the path goes down */
 	}
 	arm_expiry(p);
+	fallback_update(p);	/* its NAT class may be new: the strategy may change */
 }
 
 /* --- events --------------------------------------------------------------------------------- */

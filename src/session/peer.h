@@ -13,6 +13,7 @@
 
 #include "dht/record/record.h"
 #include "src/identity/identity.h"
+#include "src/session/link.h"
 #include "src/session/via.h"
 #include "src/ui/ui.h"
 #include "tunnel/nat/probe.h"
@@ -190,6 +191,12 @@ void peer_use_frames(struct peer *p, struct link *l);
 void peer_frames_arrived(struct peer *p, struct link *l);
 /* Try direct again: re-punch from FAILED, or probe direct pairs beside a relayed path. */
 void peer_retry_direct(struct peer *p);
+/*
+ * Port prediction found the peer at ep (a real address, or the synthetic
+ * endpoint of the extra socket that hit): ping it at once beside punching,
+ * or punch again from it; a pong selects it like any pair.
+ */
+void peer_on_predicted(struct peer *p, const struct endpoint *ep);
 
 /* --- what others read ------------------------------------------------------------------ */
 /* One row for /who. */
@@ -212,12 +219,20 @@ peer_up_direct(const struct peer *p)
 	    via_find(p->s, &p->path.ep) == NULL;
 }
 
-/* Up through a relay or TURN (probing for a direct pair goes on). */
+/*
+ * Up through a relay or TURN (probing for a direct pair goes on); a path
+ * through a link of direct cost (port prediction's socket) is not relayed.
+ */
 static inline int
 peer_relayed(const struct peer *p)
 {
-	return p->state == PEER_UP && (p->path.ep_type == CAND_TYPE_RELAY ||
-	    via_find(p->s, &p->path.ep) != NULL);
+	const struct via *v;
+
+	if (p->state != PEER_UP)
+		return 0;
+	if (p->path.ep_type == CAND_TYPE_RELAY)
+		return 1;
+	return (v = via_find(p->s, &p->path.ep)) != NULL && v->link->ops->cost > LINK_COST_DIRECT;
 }
 
 /* The identity fields of a UI event for p. */

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -36,6 +37,11 @@ struct run {
 	struct session *s;
 	struct sock sock;
 	struct event *sock_ev[SOCK__COUNT];
+	struct aux {			/* extra sockets (session_wire aux_open); fd -1: free */
+		struct run *r;
+		int fd;
+		struct event *ev;
+	} aux[SESSION_AUX_MAX];
 	struct event *sigint, *sigterm;
 	char prompt[64];
 };
@@ -78,6 +84,104 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 			memset(&ep, 0, sizeof(ep));
 		session_input(r->s, &ep, buf, n < 0 ? 0 : (size_t)n);
 	}
+}
+
+/* --- the extra sockets (port prediction) ------------------------------------------ */
+
+static void
+on_aux_readable(evutil_socket_t fd, short what, void *arg)
+{
+	static uint8_t buf[SOCK_DGRAM_MAX];
+	struct aux *a = arg;
+	struct run *r = a->r;
+	struct sockaddr_storage from;
+	struct endpoint ep;
+	socklen_t fromlen;
+	ssize_t n;
+	int k, h = (int)(a - r->aux);
+
+	(void)what;
+	for (k = 0; k < RUN_BURST && r->s != NULL && a->fd == fd; k++) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			break;		/* EAGAIN, or an ICMP error: nothing to read */
+		if ((size_t)n > sizeof(buf) ||
+		    endpoint_from_sockaddr(&ep, (struct sockaddr *)&from, fromlen) != 0)
+			memset(&ep, 0, sizeof(ep));
+		session_input_aux(r->s, h, &ep, buf, (size_t)n > sizeof(buf) ? 0 : (size_t)n);
+	}
+}
+
+static void
+aux_close(void *arg, int h)
+{
+	struct run *r = arg;
+	struct aux *a;
+
+	if (h < 0 || h >= SESSION_AUX_MAX || r->aux[h].fd < 0)
+		return;
+	a = &r->aux[h];
+	event_free(a->ev);
+	close(a->fd);
+	a->ev = NULL;
+	a->fd = -1;
+}
+
+static int
+aux_open(void *arg, unsigned family)
+{
+	struct run *r = arg;
+	struct aux *a = NULL;
+	int h, fd;
+
+	for (h = 0; h < SESSION_AUX_MAX; h++)
+		if (r->aux[h].fd < 0) {
+			a = &r->aux[h];
+			break;
+		}
+	if (a == NULL)
+		return -EMFILE;
+	if ((fd = sock_open_extra(family == ENDPOINT_V6 ? AF_INET6 : AF_INET)) < 0)
+		return fd;
+	a->r = r;
+	a->fd = fd;
+	if ((a->ev = event_new(r->base, fd, EV_READ | EV_PERSIST, on_aux_readable, a)) == NULL ||
+	    event_add(a->ev, NULL) != 0) {
+		if (a->ev != NULL)
+			event_free(a->ev);
+		a->ev = NULL;
+		close(fd);
+		a->fd = -1;
+		return -ENOMEM;
+	}
+	return h;
+}
+
+static int
+aux_send(void *arg, int h, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	struct run *r = arg;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (h < 0 || h >= SESSION_AUX_MAX || r->aux[h].fd < 0)
+		return -EBADF;
+	if ((sl = endpoint_to_sockaddr(to, &ss)) == 0)
+		return -EINVAL;
+	if (sendto(r->aux[h].fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Whatever the session left open (it closes its own; this is the backstop). */
+static void
+close_aux(struct run *r)
+{
+	int h;
+
+	for (h = 0; h < SESSION_AUX_MAX; h++)
+		aux_close(r, h);
 }
 
 /* A start-up failure: the UI, and stderr in batch mode. */
@@ -208,6 +312,8 @@ session_run(const struct session_config *cfg)
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.sock.fd[SOCK_V4] = r.sock.fd[SOCK_V6] = -1;
+	for (int h = 0; h < SESSION_AUX_MAX; h++)
+		r.aux[h].fd = -1;
 	r.clock = cfg->clock != NULL ? *cfg->clock : clock_real(NULL);
 	evthread_use_pthreads();
 	if ((r.base = event_base_new()) == NULL)
@@ -236,6 +342,9 @@ session_run(const struct session_config *cfg)
 	env.wire.port = r.sock.port;
 	env.wire.families = (r.sock.fd[SOCK_V4] >= 0 ? SESSION_WIRE_V4 : 0) |
 	    (r.sock.fd[SOCK_V6] >= 0 ? SESSION_WIRE_V6 : 0);
+	env.wire.aux_open = aux_open;
+	env.wire.aux_send = aux_send;
+	env.wire.aux_close = aux_close;
 	env.done = on_done;
 	env.done_arg = &r;
 	if ((r.s = session_new(cfg, &env)) == NULL)
@@ -248,6 +357,7 @@ session_run(const struct session_config *cfg)
 	r.s = NULL;
 
 err_socket:
+	close_aux(&r);
 	close_socket(&r);
 	stop_signals(&r);
 	ui_free(r.ui);

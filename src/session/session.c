@@ -52,7 +52,8 @@ static const struct link_ops *const link_kinds[] = {
 	&link_direct_ops,
 	&link_relay_ops,
 	&link_turn_ops,
-	&link_dht_ops
+	&link_dht_ops,
+	&link_predict_ops
 };
 
 static const char *const drop_names[SDROP__COUNT] = {
@@ -65,7 +66,8 @@ static const char *const drop_names[SDROP__COUNT] = {
 	[SDROP_INNER] = "inner",
 	[SDROP_INNER_PORT] = "inner-port",
 	[SDROP_CHAT] = "chat",
-	[SDROP_NOT_UP] = "not-up"
+	[SDROP_NOT_UP] = "not-up",
+	[SDROP_AUX] = "aux"
 };
 
 const char *
@@ -554,6 +556,23 @@ void
 session_input(struct session *s, const struct endpoint *from, uint8_t *buf, size_t len)
 {
 	input_datagram(s, from, buf, len);
+}
+
+void
+session_input_aux(struct session *s, int h, const struct endpoint *from, uint8_t *buf, size_t len)
+{
+	struct endpoint ep = *from;
+
+	switch (links_aux_input(s, h, &ep, buf, len)) {
+	case 0:
+		input_datagram(s, &ep, buf, len);	/* from the path's synthetic endpoint */
+		break;
+	case 1:
+		break;
+	default:
+		s->drops[SDROP_AUX]++;
+		break;
+	}
 }
 
 void

@@ -84,12 +84,33 @@ enum {
 	SESSION_WIRE_V6 = 1 << 1
 };
 
+/*
+ * Extra sockets beside the data socket, for port prediction
+ * (src/session/link/predict.c): each its own port, so each gets a NAT
+ * mapping of its own. At most SESSION_AUX_MAX are open at once; the session
+ * closes every one it opened before session_free returns. What one reads
+ * goes to session_input_aux() with its handle.
+ */
+enum {
+	SESSION_AUX_MAX = 288		/* PREDICT_SOCKETS + PREDICT_ADOPTED_MAX */
+};
+
 struct session_wire {
 	/* Send one datagram to a real address. 0 or -errno. */
 	int (*send)(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len);
 	void *arg;
 	uint16_t port;
 	unsigned families;		/* SESSION_WIRE_V4 | SESSION_WIRE_V6 */
+	/*
+	 * Optional (NULL: no prediction from our side). aux_open: a new
+	 * socket of family (ENDPOINT_V4 or ENDPOINT_V6) on any port, watched
+	 * for reading; a handle 0 .. SESSION_AUX_MAX - 1, or -errno.
+	 * aux_send: one datagram from it; 0 or -errno. aux_close: closed and
+	 * no longer watched; the handle may be reused.
+	 */
+	int (*aux_open)(void *arg, unsigned family);
+	int (*aux_send)(void *arg, int h, const struct endpoint *to, const uint8_t *buf, size_t len);
+	void (*aux_close)(void *arg, int h);
 };
 
 struct session_env {
@@ -110,6 +131,9 @@ struct session *session_new(const struct session_config *cfg, const struct sessi
 void session_free(struct session *s);
 /* One datagram the wire's owner read. buf is scratch: it may be decrypted in place. */
 void session_input(struct session *s, const struct endpoint *from, uint8_t *buf, size_t len);
+/* The same, read on the extra socket h (session_wire aux_open). */
+void session_input_aux(struct session *s, int h, const struct endpoint *from, uint8_t *buf,
+    size_t len);
 /* A line the user typed (or --batch read), without its newline. */
 void session_line(struct session *s, const char *line, size_t len);
 /* End of input: Ctrl-D ends the session; in --batch, linger, then drain. */

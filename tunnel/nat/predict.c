@@ -208,3 +208,17 @@ predict_on_hit(struct predict *p, int socket, const struct endpoint *from, uint6
 	}
 	return close_sockets(p, now, 1, p->hit_socket, out, n, max);
 }
+
+unsigned
+predict_stop(struct predict *p, uint64_t now, struct predict_step *out, unsigned max)
+{
+	unsigned n;
+
+	if (p->state != PREDICT_RUNNING)
+		return 0;
+	n = close_sockets(p, now, 1, -1, out, 0, max);
+	p->state = PREDICT_EXHAUSTED;
+	p->backoff_until_ms = p->start_ms + PREDICT_BACKOFF_MS;
+	p->next_ms = UINT64_MAX;
+	return n;
+}

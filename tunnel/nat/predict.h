@@ -45,9 +45,9 @@
  * and carry out the steps it returns; predict_on_hit() when a probe from
  * the peer verifies (on the hard side: from which socket).
  *
- * Not wired onto the data socket yet: the probe format is being changed
- * (freshness under the MAC), and the hard side's extra sockets need the
- * session's net part to accept WireGuard on an adopted socket.
+ * Wired in src/session/link/predict.c: the hard side's sockets are the
+ * session wire's extra sockets (session.h aux_open), the adopted one a path
+ * of its own through a synthetic endpoint (via.h).
  */
 #ifndef GONET_PREDICT_H
 #define GONET_PREDICT_H
@@ -149,6 +149,13 @@ unsigned predict_on_timer(struct predict *p, uint64_t now_ms, struct predict_ste
  */
 unsigned predict_on_hit(struct predict *p, int socket, const struct endpoint *from,
     uint64_t now_ms, struct predict_step *out, unsigned max);
+
+/*
+ * Give up now (the peer went, or we stop): every open socket closes (the
+ * steps to out) and the attempt counts as exhausted, its back-off from its
+ * start. Returns the number of steps; nothing when no attempt runs.
+ */
+unsigned predict_stop(struct predict *p, uint64_t now_ms, struct predict_step *out, unsigned max);
 
 const char *predict_state_name(enum predict_state st);
 

@@ -188,6 +188,34 @@ punch_on_peer_ping(struct punch *p, const struct endpoint *from, uint64_t now_ms
 	return 0;
 }
 
+int
+punch_add(struct punch *p, const struct cand_pair *pair, uint64_t now_ms)
+{
+	struct punch_pair *pp;
+	unsigned i;
+
+	if (!p->running || now_ms >= p->start_ms + PUNCH_END_MS)
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		pp = &p->pairs[i];
+		if (!endpoint_equal(&pp->pair.remote, &pair->remote))
+			continue;
+		if (pp->state == PUNCH_PAIR_WAITING && pp->next_ms > now_ms &&
+		    pp->pings < PUNCH_MAX_PINGS - (PUNCH_SLOTS - pp->slot))
+			pp->next_ms = now_ms;
+		return (int)i;
+	}
+	if (p->n >= PUNCH_MAX_PAIRS)
+		return -1;
+	pp = &p->pairs[p->n];
+	memset(pp, 0, sizeof(*pp));
+	pp->pair = *pair;
+	pp->state = PUNCH_PAIR_WAITING;
+	randombytes_buf(pp->txid, PUNCH_TXID_RANDOM);
+	pp->next_ms = now_ms;		/* punch_on_timer skips the slots already past */
+	return (int)p->n++;
+}
+
 const struct punch_pair *
 punch_selected(const struct punch *p)
 {

@@ -103,6 +103,13 @@ enum punch_pong punch_on_pong(struct punch *p, const uint8_t txid[PUNCH_TXID_LEN
  * a ping was made due.
  */
 int punch_on_peer_ping(struct punch *p, const struct endpoint *from, uint64_t now_ms);
+/*
+ * Add a pair while punching runs (an address found another way: port
+ * prediction); its first ping is due at once, later ones on the schedule.
+ * An existing pair to the same address is made due instead. Returns the
+ * pair's index, or -1 (not running, past PUNCH_END_MS, or full).
+ */
+int punch_add(struct punch *p, const struct cand_pair *pair, uint64_t now_ms);
 /* The selected pair, or NULL. */
 const struct punch_pair *punch_selected(const struct punch *p);
 /* 1 while some pair is still waiting. */

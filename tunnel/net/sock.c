@@ -79,6 +79,16 @@ sock_open(struct sock *s, uint16_t port, const char *bind4, const char *bind6)
 	return 0;
 }
 
+int
+sock_open_extra(int family)
+{
+	uint16_t port;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	return open_one(family, 0, NULL, &port);
+}
+
 void
 sock_close(struct sock *s)
 {

@@ -31,6 +31,12 @@ struct sock {
  */
 int sock_open(struct sock *s, uint16_t port, const char *bind4, const char *bind6);
 void sock_close(struct sock *s);
+/*
+ * One more non-blocking UDP socket of family (AF_INET or AF_INET6) on any
+ * free port, for short-lived uses beside the data socket (port prediction,
+ * src/session/link/predict.c). Returns the fd, or -errno.
+ */
+int sock_open_extra(int family);
 /* One datagram from fd index i; returns its length, 0 if none is waiting, -errno. */
 ssize_t sock_recv(struct sock *s, int i, uint8_t *buf, size_t len, struct sockaddr_storage *from,
     socklen_t *fromlen);
