@@ -54,6 +54,16 @@
  *            exchange the last joiner reaches all 15 members (the first
  *            hands it the others' records); with --no-peer-exchange the
  *            same room leaves it with the first member alone.
+ *   predict  a NAT world (each node behind a NAT of its own, see below): a
+ *            symmetric NAT with random ports against a port-restricted
+ *            one goes direct by port prediction (strategy "predict" on
+ *            both sides, chat both ways, one extra socket left: the path);
+ *            the fake wire counts the sockets and datagrams of each attempt
+ *            and holds them to predict.h's budgets (sockets, lifetime,
+ *            one ping a socket, probes, probes a second); none is left
+ *            open after the session. A pair that cannot be predicted
+ *            spends its budget once, falls back to the DHT, and tries again
+ *            only after PREDICT_BACKOFF_MS.
  */
 #include "config.h"
 
@@ -77,6 +87,7 @@
 #include "src/ui/ui_impl.h"
 #include "tests/check.h"
 #include "tests/unit/fake_runner.h"
+#include "tunnel/nat/predict.h"
 #include "tunnel/nat/punch.h"
 #include "tunnel/nat/stun.h"
 #include "tunnel/net/endpoint.h"
@@ -122,7 +133,7 @@ now_ms(void)
 
 struct event_rec {
 	enum ui_event_kind kind;
-	char what[24], path[16], reason[24], nick[24], via[24], fp[24], text[TEXT];
+	char what[24], path[16], reason[24], nick[24], via[24], fp[24], strategy[16], text[TEXT];
 	uint64_t at_ms, seq;
 	unsigned msg, xfer;
 	int64_t count;
@@ -180,6 +191,7 @@ ui_emit_rec(struct ui *ui, const struct ui_event *e)
 	snprintf(r->reason, sizeof(r->reason), "%s", e->reason != NULL ? e->reason : "");
 	snprintf(r->nick, sizeof(r->nick), "%s", e->nick != NULL ? e->nick : "");
 	snprintf(r->via, sizeof(r->via), "%s", e->via != NULL ? e->via : "");
+	snprintf(r->strategy, sizeof(r->strategy), "%s", e->strategy != NULL ? e->strategy : "");
 	if (e->text != NULL)
 		snprintf(r->text, sizeof(r->text), "%.*s",
 		    (int)(e->text_len != 0 ? e->text_len : strlen(e->text)), e->text);
@@ -260,6 +272,9 @@ struct dgram {
 	int from_server;		/* from a fake STUN server at server (not from a node) */
 	struct endpoint server;
 	uint16_t to_port;
+	int nat;			/* the NAT world: to node to_node, socket to_h, from src */
+	int to_node, to_h;
+	struct endpoint src;
 	size_t len;
 	uint8_t data[DGRAM];
 };
@@ -277,6 +292,251 @@ node_of_port(uint16_t port)
 		if (nodes[i].s != NULL && nodes[i].port == port)
 			return i;
 	return -1;
+}
+
+/*
+ * The NAT world (test_predict): each node i has the public address
+ * 198.51.100.(10 + i) behind a NAT of its own, and only public addresses
+ * route (loopback candidates go nowhere):
+ *
+ *   NAT_SYM    a new mapping per (socket, destination), its port random
+ *              (fully-random masquerade); inbound only from that destination
+ *   NAT_MULTI  the same, but mapped onto another address than the STUN
+ *              servers see (198.51.100.(100 + i)): no prediction can hit
+ *   NAT_PRC    one port (40000 + i) for the data socket whatever the
+ *              destination (endpoint-independent), inbound only from
+ *              addresses and ports it sent to (port-restricted)
+ *
+ * Extra sockets (session.h aux_open) are counted per node: opened, open at
+ * most, datagrams sent, and when each opened and closed.
+ */
+enum nat_kind { NAT_OFF, NAT_SYM, NAT_MULTI, NAT_PRC };
+
+enum {
+	NAT_MAPS = 4096,
+	NAT_SENT_TO = 4096,
+	PRC_PORT = 40000
+};
+
+struct nat_map {
+	int h;				/* -1 the data socket */
+	struct endpoint dst, pub;
+};
+
+struct nat_state {
+	enum nat_kind kind;
+	struct nat_map map[NAT_MAPS];
+	unsigned nmap;
+	struct endpoint sent_to[NAT_SENT_TO];	/* PRC: the filter */
+	unsigned nsent_to;
+	/* extra sockets */
+	int open[SESSION_AUX_MAX];
+	uint64_t opened_at[SESSION_AUX_MAX];
+	unsigned sent_h[SESSION_AUX_MAX];	/* datagrams from the socket now at h */
+	unsigned max_sent_closed;	/* the most any closed socket sent */
+	unsigned nopen, max_open, opened, aux_sent, lived_too_long;
+	uint64_t max_life_ms;
+	/* to the peer's public address at a port no data-socket mapping of its has */
+	unsigned probes_out;
+	uint64_t probe_at[8192];
+};
+
+static int nat_world;
+static struct nat_state nat[NODES];
+static uint64_t nat_rng = 0x9E3779B97F4A7C15ull;
+static unsigned long long nat_dropped;
+
+static uint64_t
+nat_random(void)
+{
+	nat_rng ^= nat_rng >> 12;
+	nat_rng ^= nat_rng << 25;
+	nat_rng ^= nat_rng >> 27;
+	return nat_rng * 0x2545F4914F6CDD1DULL;
+}
+
+static void
+nat_public(int i, int other, struct endpoint *ep, uint16_t port)
+{
+	uint8_t a[4] = { 198, 51, 100, 0 };
+
+	a[3] = (uint8_t)((other ? 100 : 10) + i);
+	endpoint_set(ep, ENDPOINT_V4, a, port);
+}
+
+/* The node a public address belongs to (-1: none). */
+static int
+nat_node_of(const struct endpoint *to)
+{
+	int j;
+
+	if (to->family != ENDPOINT_V4 || to->addr[0] != 198 || to->addr[1] != 51 || to->addr[2] != 100)
+		return -1;
+	for (j = 0; j < NODES; j++)
+		if (nat[j].kind != NAT_OFF && (to->addr[3] == 10 + j ||
+		    (nat[j].kind == NAT_MULTI && to->addr[3] == 100 + j)))
+			return j;
+	return -1;
+}
+
+/* Node i's socket h sends to dst: its public source (a mapping made if need be). */
+static void
+nat_out(int i, int h, const struct endpoint *dst, struct endpoint *pub)
+{
+	struct nat_state *ns = &nat[i];
+	unsigned k;
+
+	if (ns->kind == NAT_PRC) {
+		nat_public(i, 0, pub, (uint16_t)(PRC_PORT + i));
+		for (k = 0; k < ns->nsent_to; k++)
+			if (endpoint_equal(&ns->sent_to[k], dst))
+				return;
+		if (ns->nsent_to < NAT_SENT_TO)
+			ns->sent_to[ns->nsent_to++] = *dst;
+		return;
+	}
+	for (k = 0; k < ns->nmap; k++)
+		if (ns->map[k].h == h && endpoint_equal(&ns->map[k].dst, dst)) {
+			*pub = ns->map[k].pub;
+			return;
+		}
+	for (;;) {		/* a random free port */
+		uint16_t port = (uint16_t)(1024 + nat_random() % 64512);
+
+		for (k = 0; k < ns->nmap && ns->map[k].pub.port != port; k++)
+			;
+		if (k == ns->nmap) {
+			/* NAT_MULTI: the STUN servers (198.18.0.0/15) see another address. */
+			nat_public(i, ns->kind == NAT_MULTI &&
+			    !(dst->addr[0] == 198 && dst->addr[1] == 18), pub, port);
+			break;
+		}
+	}
+	if (ns->nmap < NAT_MAPS) {
+		ns->map[ns->nmap].h = h;
+		ns->map[ns->nmap].dst = *dst;
+		ns->map[ns->nmap++].pub = *pub;
+	}
+}
+
+/* A datagram from src to node j's public dst: which socket of j gets it (-2: dropped). */
+static int
+nat_in(int j, const struct endpoint *src, const struct endpoint *dst)
+{
+	struct nat_state *ns = &nat[j];
+	unsigned k;
+
+	if (ns->kind == NAT_PRC) {
+		if (dst->port != PRC_PORT + j)
+			return -2;
+		for (k = 0; k < ns->nsent_to; k++)
+			if (endpoint_equal(&ns->sent_to[k], src))
+				return -1;
+		return -2;
+	}
+	for (k = 0; k < ns->nmap; k++)
+		if (endpoint_equal(&ns->map[k].pub, dst))
+			return endpoint_equal(&ns->map[k].dst, src) ? ns->map[k].h : -2;
+	return -2;
+}
+
+/* Was port one of node j's data-socket mappings? */
+static int
+nat_data_port(int j, uint16_t port)
+{
+	unsigned k;
+
+	for (k = 0; k < nat[j].nmap; k++)
+		if (nat[j].map[k].h == -1 && nat[j].map[k].pub.port == port)
+			return 1;
+	return nat[j].kind == NAT_PRC && port == PRC_PORT + j;
+}
+
+static struct dgram *queue_put(void);
+
+/* Node i's socket h sends to "to" in the NAT world. */
+static int
+nat_send(int i, int h, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	struct endpoint src;
+	struct dgram *d;
+	int j = nat_node_of(to), sock;
+
+	if (len > DGRAM)
+		return -1;
+	nat_out(i, h, to, &src);
+	if (j >= 0 && j != i && !nat_data_port(j, to->port) && nat[i].probes_out < 8192)
+		nat[i].probe_at[nat[i].probes_out++] = now_ms();
+	if (j < 0 || nodes[j].s == NULL || (sock = nat_in(j, &src, to)) == -2) {
+		nat_dropped++;
+		return 0;
+	}
+	if ((d = queue_put()) == NULL)
+		return -1;
+	d->at = now_ns + LATENCY_NS;
+	d->from = i;
+	d->nat = 1;
+	d->to_node = j;
+	d->to_h = sock;
+	d->src = src;
+	d->len = len;
+	memcpy(d->data, buf, len);
+	sent_total++;
+	return 0;
+}
+
+static int
+aux_open(void *arg, unsigned family)
+{
+	struct node *n = arg;
+	struct nat_state *ns = &nat[n - nodes];
+	int h;
+
+	(void)family;
+	for (h = 0; h < SESSION_AUX_MAX && ns->open[h]; h++)
+		;
+	if (h == SESSION_AUX_MAX)
+		return -1;
+	ns->open[h] = 1;
+	ns->opened_at[h] = now_ms();
+	ns->sent_h[h] = 0;
+	ns->opened++;
+	if (++ns->nopen > ns->max_open)
+		ns->max_open = ns->nopen;
+	return h;
+}
+
+static int
+aux_send(void *arg, int h, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	struct node *n = arg;
+	int i = (int)(n - nodes);
+
+	CHECK_MSG(h >= 0 && h < SESSION_AUX_MAX && nat[i].open[h], "send on closed socket %d", h);
+	if (h < 0 || h >= SESSION_AUX_MAX || !nat[i].open[h])
+		return -1;
+	nat[i].aux_sent++;
+	nat[i].sent_h[h]++;
+	return nat_send(i, h, to, buf, len);
+}
+
+static void
+aux_close(void *arg, int h)
+{
+	struct node *n = arg;
+	struct nat_state *ns = &nat[n - nodes];
+	uint64_t life;
+
+	CHECK_MSG(h >= 0 && h < SESSION_AUX_MAX && ns->open[h], "close of closed socket %d", h);
+	if (h < 0 || h >= SESSION_AUX_MAX || !ns->open[h])
+		return;
+	ns->open[h] = 0;
+	ns->nopen--;
+	life = now_ms() - ns->opened_at[h];
+	if (life > ns->max_life_ms)
+		ns->max_life_ms = life;
+	if (ns->sent_h[h] > ns->max_sent_closed)
+		ns->max_sent_closed = ns->sent_h[h];
 }
 
 /*
@@ -300,6 +560,8 @@ fake_stun(struct node *n, const struct endpoint *to, const uint8_t *buf, size_t 
 		return 1;
 	pub[3] = (uint8_t)(10 + i);
 	endpoint_set(&mapped, ENDPOINT_V4, pub, (uint16_t)(20000 + 1000 * to->addr[3] + 7 * i));
+	if (nat_world)
+		nat_out(i, -1, to, &mapped);
 	d = &queue[(qhead + qlen++) % QUEUE];
 	memset(d, 0, sizeof(*d));
 	d->at = now_ns + LATENCY_NS;
@@ -355,6 +617,18 @@ wiretap(int from, const struct endpoint *to, const uint8_t *buf, size_t len)
 	}
 }
 
+static struct dgram *
+queue_put(void)
+{
+	struct dgram *d;
+
+	if (qlen == QUEUE)
+		return NULL;
+	d = &queue[(qhead + qlen++) % QUEUE];
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
 static int
 wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 {
@@ -364,6 +638,8 @@ wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 	wiretap((int)(n - nodes), to, buf, len);
 	if (fake_stun(n, to, buf, len))
 		return 0;
+	if (nat_world)
+		return nat_send((int)(n - nodes), -1, to, buf, len);
 	if (qlen == QUEUE || len > DGRAM)
 		return -1;
 	d = &queue[(qhead + qlen++) % QUEUE];
@@ -391,6 +667,20 @@ net_deliver(void)
 
 		qhead = (qhead + 1) % QUEUE;
 		qlen--;
+		if (d.nat) {
+			to = d.to_node;
+			if (nodes[to].s == NULL || (d.to_h >= 0 && !nat[to].open[d.to_h])) {
+				nat_dropped++;	/* the host has no such socket (any more) */
+				continue;
+			}
+			pair_sent[d.from][to]++;
+			if (d.to_h >= 0)
+				session_input_aux(nodes[to].s, d.to_h, &d.src, d.data, d.len);
+			else
+				session_input(nodes[to].s, &d.src, d.data, d.len);
+			done++;
+			continue;
+		}
 		if (to < 0 || nodes[d.from].s == NULL)
 			continue;
 		if (d.from_server) {
@@ -506,6 +796,9 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	env.wire.arg = n;
 	env.wire.port = n->port;
 	env.wire.families = SESSION_WIRE_V4;
+	env.wire.aux_open = aux_open;
+	env.wire.aux_send = aux_send;
+	env.wire.aux_close = aux_close;
 	env.done = on_done;
 	env.done_arg = n;
 	n->s = session_new(&n->cfg, &env);
@@ -1316,7 +1609,7 @@ static void
 test_hard(void)
 {
 	static const char *const two_servers[] = { "198.18.0.1:3478", "198.18.0.2:3478", NULL };
-	const struct event_rec *punch, *dht, *nat;
+	const struct event_rec *punch, *dht, *ns;
 	int i;
 
 	reset_world();
@@ -1327,9 +1620,9 @@ test_hard(void)
 	node_stun = no_stun;
 	run_for(2000);
 	for (i = 0; i < 2; i++) {
-		nat = find(&nodes[i], 0, UI_EV_STATUS, NULL, NULL, "nat");
-		CHECK_MSG(nat != NULL && strstr(nat->text, "IPv4 random") != NULL,
-		    "node %d: %s", i, nat != NULL ? nat->text : "no nat status");
+		ns = find(&nodes[i], 0, UI_EV_STATUS, NULL, NULL, "nat");
+		CHECK_MSG(ns != NULL && strstr(ns->text, "IPv4 random") != NULL,
+		    "node %d: %s", i, ns != NULL ? ns->text : "no nat status");
 	}
 	punch = find(&nodes[0], 0, UI_EV_PEER_PUNCHING, NULL, "bob", NULL);
 	CHECK(punch != NULL);
@@ -1403,6 +1696,185 @@ test_pex(void)
 	    NODES - 1);
 }
 
+/* --- port prediction ------------------------------------------------------------------ */
+
+static void
+nat_reset(enum nat_kind a, enum nat_kind b)
+{
+	memset(nat, 0, sizeof(nat));
+	nat[0].kind = a;
+	nat[1].kind = b;
+	nat_world = a != NAT_OFF;
+}
+
+/* The "predict" info events of n (one per attempt, said when it is over). */
+static unsigned
+attempts_over(const struct node *n, const char *how, const struct event_rec **last)
+{
+	unsigned i, c = 0;
+
+	for (i = 0; i < n->nev; i++)
+		if (n->ev[i].kind == UI_EV_INFO && strcmp(n->ev[i].what, "predict") == 0 &&
+		    strstr(n->ev[i].text, "port prediction") != NULL &&
+		    (how == NULL || strstr(n->ev[i].text, how) != NULL)) {
+			c++;
+			if (last != NULL)
+				*last = &n->ev[i];
+		}
+	return c;
+}
+
+/* The most probes node i sent to its peer's public address in any PREDICT window of 1 s. */
+static unsigned
+peak_rate(int i)
+{
+	unsigned a = 0, b, peak = 0;
+
+	for (b = 0; b < nat[i].probes_out; b++) {
+		while (nat[i].probe_at[b] >= nat[i].probe_at[a] + 1000)
+			a++;
+		if (b - a + 1 > peak)
+			peak = b - a + 1;
+	}
+	return peak;
+}
+
+/* The budgets of one attempt, from what the fake wire saw. */
+static void
+check_budgets(const char *name)
+{
+	CHECK_MSG(nat[0].opened <= PREDICT_SOCKETS, "%s: %u sockets opened", name, nat[0].opened);
+	CHECK_MSG(nat[0].max_open <= PREDICT_SOCKETS, "%s: %u open at once", name, nat[0].max_open);
+	CHECK_MSG(nat[0].max_life_ms <= PREDICT_SOCKET_LIFE_MS + PREDICT_TICK_MS,
+	    "%s: a socket lived %llu ms", name, (unsigned long long)nat[0].max_life_ms);
+	CHECK_MSG(nat[0].max_sent_closed <= 1, "%s: a socket that closed sent %u datagrams", name,
+	    nat[0].max_sent_closed);
+	/* The easy side: its probes, plus punching's pings to the same address. */
+	CHECK_MSG(nat[1].probes_out <= PREDICT_PROBES + PUNCH_MAX_PINGS,
+	    "%s: %u probes", name, nat[1].probes_out);
+	CHECK_MSG(peak_rate(1) <= PREDICT_RATE_PPS + PUNCH_MAX_PINGS, "%s: %u probes in a second",
+	    name, peak_rate(1));
+	printf("test_session: %s: hard side %u sockets (%u open at most, each at most %llu ms, "
+	    "%u datagrams from closed ones at most each), easy side %u probes (%u in the busiest "
+	    "second)\n", name, nat[0].opened, nat[0].max_open,
+	    (unsigned long long)nat[0].max_life_ms, nat[0].max_sent_closed, nat[1].probes_out,
+	    peak_rate(1));
+}
+
+/*
+ * A symmetric NAT (random ports) against a port-restricted one: plain
+ * punching cannot work (each side's pings hit the other's filter), the
+ * birthday attempt goes direct with P = 98 %. A miss is a legitimate
+ * outcome of one attempt, so fresh pairs are tried up to three times
+ * (P(three misses) ~ 5e-6); each attempt is held to the budgets either way.
+ */
+static void
+test_predict_hit(void)
+{
+	static const char *const two_servers[] = { "198.18.0.1:3478", "198.18.0.2:3478", NULL };
+	const struct event_rec *up0, *up1, *nat0, *nat1;
+	int run, hit = 0;
+
+	for (run = 0; run < 3 && !hit; run++) {
+		reset_world();
+		nat_reset(NAT_SYM, NAT_PRC);
+		node_stun = two_servers;
+		node_start(0, "hard");
+		node_start(1, "easy");
+		node_stun = no_stun;
+		run_for(6000);
+		nat0 = find(&nodes[0], 0, UI_EV_STATUS, NULL, NULL, "nat");
+		nat1 = find(&nodes[1], 0, UI_EV_STATUS, NULL, NULL, "nat");
+		CHECK_MSG(nat0 != NULL && strstr(nat0->text, "IPv4 random") != NULL, "hard: %s",
+		    nat0 != NULL ? nat0->text : "no nat status");
+		CHECK_MSG(nat1 != NULL && strstr(nat1->text, "IPv4 endpoint-independent") != NULL,
+		    "easy: %s", nat1 != NULL ? nat1->text : "no nat status");
+		CHECK_EQ(attempts_over(&nodes[0], NULL, NULL), 1);
+		CHECK_EQ(attempts_over(&nodes[1], NULL, NULL), 1);
+		check_budgets("prc");
+		hit = attempts_over(&nodes[0], ": hit", NULL) == 1;
+		if (!hit) {
+			printf("test_session: prediction run %d missed (P ~ 2 %%)\n", run + 1);
+		} else {
+			up0 = find(&nodes[0], 0, UI_EV_PATH_UP, "direct", "easy", NULL);
+			up1 = find(&nodes[1], 0, UI_EV_PATH_UP, "direct", "hard", NULL);
+			CHECK_MSG(up0 != NULL && strcmp(up0->strategy, "predict") == 0,
+			    "hard: no direct path by prediction");
+			CHECK_MSG(up1 != NULL && strcmp(up1->strategy, "predict") == 0,
+			    "easy: no direct path by prediction");
+			CHECK_EQ(attempts_over(&nodes[1], ": hit", NULL), 1);
+			/* The one socket kept is the path; every other closed. */
+			CHECK_EQ(nat[0].nopen, 1);
+			say(0, "over the predicted socket");
+			say(1, "and back");
+			run_for(2000);
+			CHECK(find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "hard", NULL) != NULL);
+			CHECK(find(&nodes[0], 0, UI_EV_MESSAGE, NULL, "easy", NULL) != NULL);
+			CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, "dht", NULL, NULL) == NULL);
+			if (up0 == NULL || up1 == NULL) {
+				dump(&nodes[0]);
+				dump(&nodes[1]);
+			}
+		}
+		node_stop(0);
+		node_stop(1);
+		CHECK_MSG(nat[0].nopen == 0, "%u extra sockets left open after the session",
+		    nat[0].nopen);
+	}
+	CHECK_MSG(hit, "three prediction attempts in a row missed");
+	nat_reset(NAT_OFF, NAT_OFF);
+}
+
+/*
+ * A pair that cannot be predicted (the hard NAT maps onto another address
+ * than STUN sees): the attempt stops after its budget, every socket
+ * closed; the chat goes over the DHT mailbox; no second attempt before
+ * PREDICT_BACKOFF_MS although the policy keeps asking; one after it.
+ */
+static void
+test_predict_backoff(void)
+{
+	static const char *const two_servers[] = { "198.18.0.1:3478", "198.18.0.2:3478", NULL };
+	const struct event_rec *first = NULL, *second = NULL;
+	uint64_t t0;
+	unsigned opened;
+
+	reset_world();
+	nat_reset(NAT_MULTI, NAT_PRC);
+	node_stun = two_servers;
+	node_start(0, "hard");
+	node_start(1, "easy");
+	node_stun = no_stun;
+	t0 = now_ms();
+	run_for(10000);
+	CHECK_EQ(attempts_over(&nodes[0], ": no hit", &first), 1);
+	CHECK_EQ(attempts_over(&nodes[1], ": no hit", NULL), 1);
+	CHECK(first != NULL && first->at_ms <= t0 + 2000 + PREDICT_ATTEMPT_MS);
+	check_budgets("unpredictable");
+	CHECK_EQ(nat[0].opened, PREDICT_SOCKETS);	/* the whole budget, then nothing */
+	CHECK_EQ(nat[0].nopen, 0);
+	CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, "dht", "easy", NULL) != NULL);
+	CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, "direct", NULL, NULL) == NULL);
+	opened = nat[0].opened;
+	/* The policy asks again and again (punching retries on the DHT path): no attempt. */
+	run_until(first->at_ms - PREDICT_ATTEMPT_MS + PREDICT_BACKOFF_MS - 1000);
+	CHECK_EQ(nat[0].opened, opened);
+	CHECK_EQ(attempts_over(&nodes[0], NULL, NULL), 1);
+	CHECK_EQ(attempts_over(&nodes[1], NULL, NULL), 1);
+	/* After the back-off: one more attempt each, as bounded as the first. */
+	run_for(1000 + FALLBACK_RETRY_MS + 2 * PREDICT_ATTEMPT_MS);
+	CHECK_EQ(attempts_over(&nodes[0], ": no hit", &second), 2);
+	CHECK_MSG(nat[0].opened == 2 * PREDICT_SOCKETS, "%u sockets over two attempts",
+	    nat[0].opened);
+	CHECK_EQ(nat[0].nopen, 0);
+	CHECK(second != NULL && first != NULL &&
+	    second->at_ms >= first->at_ms + PREDICT_BACKOFF_MS - PREDICT_ATTEMPT_MS);
+	node_stop(0);
+	node_stop(1);
+	CHECK_EQ(nat[0].nopen, 0);
+	nat_reset(NAT_OFF, NAT_OFF);
+}
+
 int
 main(void)
 {
@@ -1419,6 +1891,8 @@ main(void)
 	test_replay();
 	test_bind();
 	test_pex();
+	test_predict_hit();
+	test_predict_backoff();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
 	CHECK_MSG(probes_seen > 500, "only %llu probe-family datagrams", probes_seen);
 	CHECK_MSG(keys_in_clear == 0, "%llu of %llu probe-family datagrams showed a WireGuard key",
