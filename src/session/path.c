@@ -109,6 +109,7 @@ path_reprobe(struct peer *p)
 		return;
 	punch_start(&p->punching.punch, pairs, npairs, session_now_ms(p->s));
 	p->punching.select = SELECT_UPGRADE;
+	p->punching.nrecord = p->punching.punch.n;
 	rearm(p);
 }
 
@@ -123,6 +124,7 @@ path_add(struct peer *p, const struct endpoint *ep)
 	if (!path_running(p)) {
 		punch_start(&p->punching.punch, &pair, 1, session_now_ms(p->s));
 		p->punching.select = p->state == PEER_UP ? SELECT_UPGRADE : SELECT_FIRST;
+		p->punching.nrecord = 0;
 	} else if (punch_add(&p->punching.punch, &pair, session_now_ms(p->s)) < 0) {
 		return -1;
 	}
@@ -133,10 +135,19 @@ path_add(struct peer *p, const struct endpoint *ep)
 enum path_outcome
 path_start(struct peer *p, const struct endpoint *extra)
 {
-	struct cand_pair pairs[CAND_PAIRS_MAX];
-	unsigned npairs = build_pairs(p, extra, 0, pairs);
+	struct punch *pu = &p->punching.punch;
+	struct cand_pair pairs[CAND_PAIRS_MAX], added[PUNCH_MAX_PAIRS];
+	unsigned npairs = build_pairs(p, extra, 0, pairs), nadded = 0, i;
 
-	punch_start(&p->punching.punch, pairs, npairs, session_now_ms(p->s));
+	/* Pairs found another way (port prediction) outlive a restart from a newer record. */
+	for (i = p->punching.nrecord; pu->running && i < pu->n; i++)
+		if (pu->pairs[i].state != PUNCH_PAIR_FAILED)
+			added[nadded++] = pu->pairs[i].pair;
+	punch_start(pu, pairs, npairs, session_now_ms(p->s));
+	p->punching.nrecord = pu->n;
+	for (i = 0; i < nadded; i++)
+		(void)punch_add(pu, &added[i], session_now_ms(p->s));
+	npairs = pu->n;
 	p->punching.select = SELECT_FIRST;
 	p->punching.theirs = extra != NULL ? THEIRS_HEARD : THEIRS_UNHEARD;
 	if (npairs == 0) {

@@ -492,10 +492,10 @@ peer_on_predicted(struct peer *p, const struct endpoint *ep)
 {
 	if (p->state == PEER_LEFT)
 		return;
-	if (path_running(p) || p->state == PEER_UP || p->state == PEER_HANDSHAKE)
-		(void)path_add(p, ep);
-	else
-		start_punching(p, ep);	/* NEW, FAILED, or PUNCHING past its end */
+	/* Punching from the record first (it pings only addresses of our families). */
+	if (!path_running(p) && p->state != PEER_UP && p->state != PEER_HANDSHAKE)
+		start_punching(p, NULL);
+	(void)path_add(p, ep);
 }
 
 /* --- timer callbacks ---------------------------------------------------------------------- */

@@ -71,6 +71,7 @@ struct peer_punching {
 	struct punch punch;
 	enum { SELECT_FIRST, SELECT_UPGRADE } select;	/* what the next selection is */
 	enum { THEIRS_UNHEARD, THEIRS_HEARD } theirs;	/* its verified pings reach us */
+	unsigned nrecord;		/* pairs from the record; those after were added (path_add) */
 };
 
 /* The path WireGuard uses now. */

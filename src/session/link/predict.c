@@ -58,7 +58,14 @@ enum {
 	PREDICT_PAIRS_MAX = 32,		/* pairs whose back-off is remembered; the oldest idle goes */
 	PREDICT_ADOPTED_MAX = 32,	/* sockets kept as paths (one per peer) */
 	PREDICT_STEPS_MAX = PREDICT_SOCKETS + PREDICT_PER_TICK,
-	PREDICT_TXID_RANDOM = PROBE_TXID_LEN - 2	/* then the socket or probe number */
+	PREDICT_TXID_RANDOM = PROBE_TXID_LEN - 2,	/* then the socket or probe number */
+	/*
+	 * After a hit, no new attempt for the pair for this long, even if the
+	 * policy asks (the peer still punching): the found path has the
+	 * WireGuard handshake's time to come up before a new attempt would
+	 * take its socket away (= PEER_HANDSHAKE_TIMEOUT_MS).
+	 */
+	PREDICT_HIT_HOLD_MS = 15000
 };
 
 _Static_assert(PREDICT_SOCKETS + PREDICT_ADOPTED_MAX <= SESSION_AUX_MAX,
@@ -86,6 +93,7 @@ struct pp {
 	struct endpoint via;		/* hard: its synthetic endpoint */
 	struct endpoint remote;		/* hard: the peer's address it talks to */
 	struct endpoint found;		/* the path the hit made (easy: real; hard: via) */
+	int credit;			/* the hit came before any other direct path: "predict" */
 	uint8_t txid[PROBE_TXID_LEN];	/* this attempt's */
 	struct timer *timer;
 	struct predict_cost cost;
@@ -250,6 +258,9 @@ attempt_over(struct predictor *pd, struct pp *pp, const char *how)
 	(void)pd;
 }
 
+static int found_otherwise(const struct peer *p);
+static void stop_attempt(struct predictor *pd, struct pp *pp, const char *why);
+
 static void
 on_timer(void *arg)
 {
@@ -258,6 +269,10 @@ on_timer(void *arg)
 	uint64_t now = session_now_ms(pp->l->s);
 	unsigned n;
 
+	if (found_otherwise(pp->p)) {
+		stop_attempt(pd, pp, "a path found otherwise");
+		return;
+	}
 	n = predict_on_timer(&pp->pr, now, pd->steps, PREDICT_STEPS_MAX);
 	run_steps(pd, pp, pd->steps, n);
 	if (pp->pr.state == PREDICT_EXHAUSTED) {
@@ -281,12 +296,19 @@ hit(struct predictor *pd, struct pp *pp, int k, const struct endpoint *from)
 		pp->found = *from;
 	pd->hits++;
 	attempt_over(pd, pp, "hit");
+	if (found_otherwise(pp->p)) {
+		/* Punching was first: keep its path, free the socket. */
+		drop_adopted(pd, pp);
+		pp->credit = 0;
+		return;
+	}
+	pp->credit = 1;
 	if (pp->p != NULL && pp->found.family != ENDPOINT_NONE)
 		peer_on_predicted(pp->p, &pp->found);
 }
 
 static void
-stop_attempt(struct predictor *pd, struct pp *pp)
+stop_attempt(struct predictor *pd, struct pp *pp, const char *why)
 {
 	unsigned n;
 
@@ -295,7 +317,17 @@ stop_attempt(struct predictor *pd, struct pp *pp)
 	n = predict_stop(&pp->pr, session_now_ms(pp->l->s), pd->steps, PREDICT_STEPS_MAX);
 	run_steps(pd, pp, pd->steps, n);
 	pd->exhausted++;
-	attempt_over(pd, pp, "stopped");
+	attempt_over(pd, pp, why);
+}
+
+/* p has a path of direct cost that is not ours (punching found one): no need to go on. */
+static int
+found_otherwise(const struct peer *p)
+{
+	if (p == NULL || (p->state != PEER_UP && p->state != PEER_HANDSHAKE) ||
+	    p->path.ep.family == ENDPOINT_NONE || p->path.ep_type == CAND_TYPE_RELAY)
+		return 0;
+	return via_find(p->s, &p->path.ep) == NULL;
 }
 
 static void
@@ -305,7 +337,7 @@ pp_free(struct predictor *pd, struct pp *pp)
 
 	if (pp == NULL)
 		return;
-	stop_attempt(pd, pp);
+	stop_attempt(pd, pp, "stopped");
 	drop_adopted(pd, pp);
 	for (i = 0; i < PREDICT_PAIRS_MAX; i++)
 		if (pd->pairs[i] == pp)
@@ -480,7 +512,8 @@ seek(struct link *l, struct peer *p)
 		return;
 	}
 	if ((pp = pp_find(pd, p->rec.wg)) != NULL && (pp->pr.state == PREDICT_RUNNING ||
-	    now < pp->pr.backoff_until_ms)) {
+	    now < pp->pr.backoff_until_ms ||
+	    (pp->pr.state == PREDICT_HIT && now < pp->cost.end_ms + PREDICT_HIT_HOLD_MS))) {
 		pp->p = p;
 		if (pp->pr.state != PREDICT_RUNNING)
 			pd->backoff++;
@@ -621,21 +654,30 @@ peer_gone(struct link *l, struct peer *p)
 
 	if (pd == NULL || (pp = pp_find(pd, p->rec.wg)) == NULL)
 		return;
-	stop_attempt(pd, pp);
+	stop_attempt(pd, pp, "stopped");
 	drop_adopted(pd, pp);
+	pp->credit = 0;
 	pp->p = NULL;
 }
 
+/*
+ * "predict" while p's path is direct and came up after a hit that nothing
+ * else had beaten: the socket the hit found, or (the easy side's probe
+ * hitting the mapping of the hard side's data socket) punching's pair
+ * that only the prediction's probes opened.
+ */
 static const char *
 strategy(struct link *l, const struct peer *p)
 {
 	struct predictor *pd = l->priv;
+	const struct via *v;
 	struct pp *pp;
 
 	if (pd == NULL || (pp = pp_find(pd, p->rec.wg)) == NULL || pp->pr.state != PREDICT_HIT ||
-	    pp->found.family == ENDPOINT_NONE)
+	    !pp->credit || p->path.ep.family == ENDPOINT_NONE || p->path.ep_type == CAND_TYPE_RELAY)
 		return NULL;
-	return endpoint_equal(&pp->found, &p->path.ep) ? "predict" : NULL;
+	v = via_find(p->s, &p->path.ep);
+	return v == NULL || v->link == l ? "predict" : NULL;
 }
 
 static void
