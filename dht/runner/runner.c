@@ -76,7 +76,7 @@ struct runner_op {
 	dht_value *value;		/* OP_PUT: our reference */
 	dht_op_token *token;		/* OP_LISTEN */
 	uint64_t value_id;		/* OP_PUT: OpenDHT assigns it; known after done */
-	size_t value_max;		/* OP_LISTEN: larger values are not copied; 0: no limit */
+	size_t value_max;		/* OP_LISTEN, OP_GET: larger values are not copied; 0: no limit */
 	size_t boot;			/* OP_PING: index in r->boots */
 	struct timespec sent;		/* OP_PING */
 	atomic_bool released;		/* the user let go: no more user callbacks */
@@ -803,10 +803,19 @@ runner_get_start(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void (*done)(void *, bool),
     void *arg)
 {
+	return runner_get_start_max(r, hash, 0, value, done, arg);
+}
+
+struct runner_op *
+runner_get_start_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t max,
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void (*done)(void *, bool),
+    void *arg)
+{
 	struct runner_op *op;
 
 	if ((op = op_new(r, OP_GET, hash)) == NULL)
 		return NULL;
+	op->value_max = max;		/* before OpenDHT's thread can see op */
 	op->value_cb = value;
 	op->done_cb = done;
 	op->arg = arg;

@@ -148,6 +148,13 @@ int runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
 struct runner_op *runner_get_start(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool),
     void (*done)(void *, bool), void *arg);
+/*
+ * runner_get_start, but a value longer than max bytes is handed to value as
+ * NULL with its length, never copied (as runner_listen_max). max 0: no limit.
+ */
+struct runner_op *runner_get_start_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
+    size_t max, void (*value)(void *, const uint8_t *, size_t, uint64_t, bool),
+    void (*done)(void *, bool), void *arg);
 /* No callback for op runs after this returns. NULL is fine. */
 void runner_cancel_get(struct runner *r, struct runner_op *op);
 

@@ -474,8 +474,9 @@ relisten(struct rendezvous *rv, uint64_t now)
 		rv->listens[i].op = runner_listen_max(rv->cfg.runner, rv->listens[i].infohash,
 		    RECORD_MAX_VALUE, on_value, &rv->listens[i]);
 		if (rv->listens[i].op != NULL)
-			rv->listens[i].get = runner_get_start(rv->cfg.runner,
-			    rv->listens[i].infohash, on_value, on_get_done, &rv->listens[i]);
+			rv->listens[i].get = runner_get_start_max(rv->cfg.runner,
+			    rv->listens[i].infohash, RECORD_MAX_VALUE, on_value, on_get_done,
+			    &rv->listens[i]);
 	}
 }
 

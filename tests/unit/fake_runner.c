@@ -157,9 +157,18 @@ runner_get_start(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool),
     void (*done)(void *, bool), void *arg)
 {
+	return runner_get_start_max(r, hash, 0, value, done, arg);
+}
+
+struct runner_op *
+runner_get_start_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t max,
+    void (*value)(void *, const uint8_t *, size_t, uint64_t, bool),
+    void (*done)(void *, bool), void *arg)
+{
 	struct runner_op *op = op_new(hash);
 
 	(void)r;
+	op->value_max = max;
 	op->get = true;
 	op->value = value;
 	op->done = done;
@@ -259,8 +268,9 @@ fake_runner_flush(void)
 				for (j = 0; j < fake_nstore && !op->cancelled; j++)
 					if (!fake_store[j].dropped && !fake_store[j].live_only &&
 					    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) == 0) {
-						op->value(op->arg, fake_store[j].data, fake_store[j].len,
-						    j + 1, false);
+						op->value(op->arg, op->value_max != 0 &&
+						    fake_store[j].len > op->value_max ? NULL :
+						    fake_store[j].data, fake_store[j].len, j + 1, false);
 						handed++;
 					}
 				if (!op->cancelled && op->done != NULL)

@@ -5,7 +5,8 @@
  * each other: no root, no other host (issue 12, finding 5).
  *
  *   size     a listen with a maximum gets a larger value as its length only
- *            (data NULL: never copied), smaller ones whole
+ *            (data NULL: never copied), smaller ones whole; a get with a
+ *            maximum (runner_get_start_max) the same
  *   cancel   puts cancelled before and after OpenDHT answered them are
  *            freed (runner_ops_count back where it was), not kept until
  *            runner_free
@@ -91,6 +92,21 @@ both_seen(void)
 }
 
 static unsigned want_dones;
+static int get_over;
+
+static void
+on_get_done(void *arg, bool ok)
+{
+	(void)arg;
+	(void)ok;
+	get_over = 1;
+}
+
+static int
+get_done(void)
+{
+	return get_over;
+}
 
 static int
 all_done(void)
@@ -148,6 +164,13 @@ main(void)
 	CHECK_MSG(big_seen > 0 && big_null == big_seen && big_len == sizeof(big),
 	    "a value over the maximum was copied (%u of %u, len %zu)", big_seen - big_null,
 	    big_seen, big_len);
+	CHECK(small_seen > 0);
+	/* The same two values through a get with the same maximum. */
+	small_seen = big_seen = big_null = 0;
+	CHECK(runner_get_start_max(ra, h1, MAX, on_value, on_get_done, NULL) != NULL);
+	CHECK_MSG(run_until(get_done), "the get never finished");
+	CHECK_MSG(big_seen > 0 && big_null == big_seen, "a get copied a value over the maximum "
+	    "(%u of %u)", big_seen - big_null, big_seen);
 	CHECK(small_seen > 0);
 
 	/* cancel: puts cancelled at once (no id yet) and after done are all freed. */
