@@ -610,6 +610,12 @@ session_report(struct session *s)
 		if (s->drops[i] != 0)
 			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%s%s %llu",
 			    pos ? ", " : "", session_drop_name(i), (unsigned long long)s->drops[i]);
+	/* The probes' own reasons (probe.h): replays, old versions, other rooms. */
+	for (i = 1; i < PROBE_REJ__COUNT && pos < sizeof(text); i++)
+		if (s->probes.rejected[i] != 0)
+			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", probe-%s %llu",
+			    probe_reject_name((enum probe_reject)i),
+			    (unsigned long long)s->probes.rejected[i]);
 	session_info(s, "drops", "dropped: %s", pos ? text : "nothing");
 	session_info(s, "budget", "punching pings: %llu sent; over budget: %llu global, "
 	    "%llu destination, %llu table; records dropped with %d peers: %llu, peers replaced: %llu",

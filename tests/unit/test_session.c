@@ -1035,10 +1035,20 @@ test_replay(void)
 	CHECK_MSG(spoof_sent == 0, "%llu datagrams sent to spoofed addresses", spoof_sent);
 	CHECK_EQ(count(&nodes[1], UI_EV_PATH_DOWN, NULL), 0);
 	CHECK_EQ(count(&nodes[0], UI_EV_PATH_DOWN, NULL), 0);
-	if (check_failures > 0) {
-		session_report(nodes[1].s);
-		dump(&nodes[1]);
+	/* Every copy was dropped as a replay, and said so. */
+	mark_b = nodes[1].nev;
+	session_report(nodes[1].s);
+	{
+		const struct event_rec *drops = find(&nodes[1], mark_b, UI_EV_INFO, NULL, NULL, "drops");
+		const struct event_rec *relay = find(&nodes[1], mark_b, UI_EV_INFO, NULL, NULL, "relay");
+
+		CHECK_MSG(drops != NULL && strstr(drops->text, "probe-replay 64") != NULL,
+		    "bob's drops: %s", drops != NULL ? drops->text : "none");
+		CHECK_MSG(relay != NULL && strstr(relay->text, "replay 64") != NULL,
+		    "bob's relay: %s", relay != NULL ? relay->text : "none");
 	}
+	if (check_failures > 0)
+		dump(&nodes[1]);
 out:
 	node_stop(0);
 	node_stop(1);
