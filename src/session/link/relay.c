@@ -19,6 +19,11 @@
  * destination is a peer up over a direct path; per (source, destination)
  * pair a token bucket limits packets and bytes a second. Everything else is
  * dropped and counted by name (the report, at exit with --batch or -v).
+ *
+ * Receiving: every message is fresh once (fresh.h: a replay from any
+ * address is dropped before it touches anything), and relayed data for us
+ * is taken only from a member we reach directly (relay_at), so no stranger
+ * can make us open a relay path (a via slot) or answer through one.
  */
 #include "config.h"
 
@@ -290,7 +295,7 @@ data_input(struct link *l, const struct relay_msg *m, const uint8_t *buf, size_t
 	r->forwarded_bytes += len;
 }
 
-/* The relay family of probes, F0 03 and F0 04: ours, whatever they say. */
+/* The relay family of probes, F0 23 and F0 24 (and version 1, F0 03 and 04, to refuse): ours. */
 static int
 input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 {
