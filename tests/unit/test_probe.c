@@ -304,6 +304,12 @@ test_fresh(void)
 	CHECK(probe_input(&st, fr, TS_A + FRESH_SKEW_MS, p, n, key, id_b, &m) == PROBE_OK);
 	CHECK(fresh_check(fr, id_a, UINT64_MAX, TS_A) == FRESH_STALE);
 	CHECK(fresh_check(fr, id_a, 0, TS_A) == FRESH_STALE);
+	/* The top of the range moves the window like any other value (fuzz_probe's find). */
+	CHECK(fresh_check(fr, id_b, UINT64_MAX - 5, UINT64_MAX) == FRESH_OK);
+	CHECK(fresh_check(fr, id_b, UINT64_MAX, UINT64_MAX) == FRESH_OK);
+	CHECK(fresh_check(fr, id_b, UINT64_MAX, UINT64_MAX) == FRESH_REPLAY);
+	CHECK(fresh_check(fr, id_b, UINT64_MAX - 5, UINT64_MAX) == FRESH_REPLAY);
+	CHECK(fresh_check(fr, id_b, UINT64_MAX - 1, UINT64_MAX) == FRESH_OK);
 	/* Our own stamps: strictly increasing whatever the clock does. */
 	CHECK(fresh_stamp(&last, 1000) == 1000 && fresh_stamp(&last, 1000) == 1001 &&
 	    fresh_stamp(&last, 900) == 1002 && fresh_stamp(&last, 5000) == 5000);

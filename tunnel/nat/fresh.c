@@ -100,7 +100,7 @@ fresh_check(struct fresh *f, const uint8_t sender[FRESH_KEY_LEN], uint64_t ts,
     uint64_t now_unix_ms)
 {
 	struct fresh_sender *e;
-	uint64_t t;
+	uint64_t d, t;
 
 	/* |ts - now| <= FRESH_SKEW_MS, written so it cannot overflow. */
 	if (ts > now_unix_ms ? ts - now_unix_ms > FRESH_SKEW_MS : now_unix_ms - ts > FRESH_SKEW_MS)
@@ -111,11 +111,15 @@ fresh_check(struct fresh *f, const uint8_t sender[FRESH_KEY_LEN], uint64_t ts,
 		e->highest = ts;
 	} else if (ts > e->highest) {
 		/* Clear what the window moves past (all of it after a long gap). */
-		if (ts - e->highest >= FRESH_WINDOW)
+		if (ts - e->highest >= FRESH_WINDOW) {
 			memset(e->ring, 0, sizeof(e->ring));
-		else
-			for (t = e->highest + 1; t <= ts; t++)
-				e->ring[(t % FRESH_WINDOW) / 64] &= ~((uint64_t)1 << (t % FRESH_WINDOW % 64));
+		} else {
+			/* Counted, not "t <= ts": ts may be UINT64_MAX (found by fuzz_probe). */
+			for (d = 1; d <= ts - e->highest; d++) {
+				t = (e->highest + d) % FRESH_WINDOW;
+				e->ring[t / 64] &= ~((uint64_t)1 << (t % 64));
+			}
+		}
 		e->highest = ts;
 	} else if (e->highest - ts >= FRESH_WINDOW || bit(e, ts)) {
 		return FRESH_REPLAY;
