@@ -52,9 +52,20 @@ SUMMARY=()
 pass() { PASS=$((PASS + 1)); SUMMARY+=("PASS $*"); echo "interop: PASS $*"; }
 fail() { FAIL=$((FAIL + 1)); SUMMARY+=("FAIL $*"); echo "interop: FAIL $*"; }
 
-# keys NAME: $T_TMP/NAME.key, NAME.pub
+# keys NAME: $T_TMP/NAME.key, NAME.pub. gonet's side (a) gets its key as a
+# gonet identity does, derived from a fresh Ed25519 seed (the clamped first
+# half of SHA-512(seed), libsodium's crypto_sign_ed25519_sk_to_curve25519;
+# doc/PROTOCOL.md "Identity"): to wireguard-go it is an ordinary X25519 key.
 keys() {
-	(umask 077; wg genkey >"$T_TMP/$1.key") && wg pubkey <"$T_TMP/$1.key" >"$T_TMP/$1.pub"
+	if [ "$1" = a ] && command -v python3 >/dev/null 2>&1; then
+		(umask 077; python3 -c 'import base64, hashlib, os
+h = bytearray(hashlib.sha512(os.urandom(32)).digest()[:32])
+h[0] &= 248; h[31] = (h[31] & 127) | 64
+print(base64.b64encode(bytes(h)).decode())' >"$T_TMP/$1.key") || return 1
+	else
+		(umask 077; wg genkey >"$T_TMP/$1.key") || return 1
+	fi
+	wg pubkey <"$T_TMP/$1.key" >"$T_TMP/$1.pub"
 }
 
 IFN=0
