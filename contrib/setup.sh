@@ -3,6 +3,7 @@
 #
 #   contrib/setup.sh run [GONET ARGS...]   install what is missing, build, start gonet
 #   contrib/setup.sh check                 install what is missing, build, run every test
+#   contrib/setup.sh bench                 install what is missing (iperf3 too), build, make bench
 #   contrib/setup.sh build                 install what is missing, build
 #
 # Installs only Debian packages that are missing (needs root or sudo for that).
@@ -18,6 +19,8 @@ PKGS_BUILD="build-essential autoconf automake pkg-config libsodium-dev libevent-
 PKGS_TEST="dhtnode wireguard-go wireguard-tools iproute2 nftables iptables conntrack
 	socat coturn tmux clang libclang-rt-14-dev procps psmisc util-linux
 	libnetfilter-queue-dev miniupnpd-nftables miniupnpc natpmpc"
+# What `make bench` compares against and profiles with (bench/files.sh).
+PKGS_BENCH="iperf3 linux-perf"
 
 install_missing() {
 	local missing=() p
@@ -54,6 +57,11 @@ run)
 	build
 	exec ./gonet "$@"
 	;;
+bench)
+	install_missing $PKGS_BUILD $PKGS_TEST $PKGS_BENCH
+	build
+	exec make bench
+	;;
 check)
 	install_missing $PKGS_BUILD $PKGS_TEST
 	build
@@ -69,7 +77,7 @@ check)
 	exit $rc
 	;;
 *)
-	echo "usage: $0 run [ROOM...] | check | build" >&2
+	echo "usage: $0 run [ROOM...] | check | bench | build" >&2
 	exit 2
 	;;
 esac
