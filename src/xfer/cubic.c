@@ -85,6 +85,14 @@ cubic_rto(const struct cubic *c)
 	return c->rto_ms;
 }
 
+static double
+hystart_eta(const struct cubic *c)
+{
+	double eta = (double)c->min_rtt_ms / 8;
+
+	return eta < 4 ? 4 : eta > 16 ? 16 : eta;
+}
+
 void
 cubic_on_ack(struct cubic *c, unsigned acked, uint64_t now_ms)
 {
@@ -93,9 +101,20 @@ cubic_on_ack(struct cubic *c, unsigned acked, uint64_t now_ms)
 	if (acked == 0)
 		return;
 	if (c->cwnd < c->ssthresh) {
-		/* Slow start: one segment per segment acknowledged. */
-		c->cwnd = clamp_window(c->cwnd + acked);
-		return;
+		/*
+		 * Slow start: one segment per segment acknowledged, until a
+		 * queue builds (HyStart++, RFC 9406: leave when the RTT rose
+		 * by an eighth of its floor, 4 to 16 ms), not when the buffer
+		 * overflows a window's worth later.
+		 */
+		if (c->have_rtt && c->cwnd >= CUBIC_HYSTART_MIN_WINDOW &&
+		    c->srtt_ms > (double)c->min_rtt_ms + hystart_eta(c)) {
+			c->ssthresh = c->cwnd;
+			c->hystart_exits++;
+		} else {
+			c->cwnd = clamp_window(c->cwnd + acked);
+			return;
+		}
 	}
 	if (c->epoch_ms == 0) {
 		/* 4.2: a new epoch starts with the first ACK in avoidance. */
@@ -127,10 +146,29 @@ cubic_on_ack(struct cubic *c, unsigned acked, uint64_t now_ms)
 		c->cwnd = clamp_window(c->cwnd + (target - c->cwnd) * acked / c->cwnd);
 }
 
-void
+/*
+ * Whether a queue stands behind our packets: the smoothed RTT above its
+ * floor by more than CUBIC_QUEUE_MIN_MS or an eighth of the floor (HyStart++'s
+ * threshold, RFC 9406 4.2, as a tolerance for jitter).
+ */
+static int
+queueing(const struct cubic *c)
+{
+	double floor = (double)c->min_rtt_ms, lim = floor / 8;
+
+	if (lim < CUBIC_QUEUE_MIN_MS)
+		lim = CUBIC_QUEUE_MIN_MS;
+	return c->srtt_ms - floor > lim;
+}
+
+int
 cubic_on_loss(struct cubic *c, uint64_t now_ms)
 {
 	(void)now_ms;
+	if (c->have_rtt && !queueing(c)) {
+		c->noise++;
+		return 0;
+	}
 	c->losses++;
 	/* 4.7 fast convergence: give way when the last maximum was not reached. */
 	if (c->cwnd < c->w_max)
@@ -140,6 +178,7 @@ cubic_on_loss(struct cubic *c, uint64_t now_ms)
 	c->cwnd = clamp_window(c->cwnd * CUBIC_BETA);
 	c->ssthresh = c->cwnd;
 	c->epoch_ms = 0;
+	return 1;
 }
 
 void

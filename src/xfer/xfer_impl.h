@@ -69,6 +69,7 @@ struct xfer_tx {
 	uint64_t lost_scan;		/* segments below this were checked for loss */
 	uint64_t retx_from;		/* no lost segment waits below this */
 	uint64_t recovery_end;		/* in recovery while una < this; 0: not */
+	int after_rto;			/* that recovery follows a timeout: the window grows */
 	unsigned pipe;			/* segments in flight (sent, not acked, not lost) */
 	struct tx_seg ring[TX_RING];
 	struct cubic cc;
@@ -76,6 +77,7 @@ struct xfer_tx {
 	double tokens;			/* pacing, bytes */
 	uint64_t tokens_ns;
 	uint64_t last_ack_ms;
+	uint64_t last_fresh_ms;		/* an ACK last acknowledged new data (RTO base) */
 	unsigned offer_ms;		/* the next OFFER's back-off */
 	uint64_t offer_next_ms;
 };

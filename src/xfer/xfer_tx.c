@@ -217,9 +217,17 @@ arm(struct xfer *t)
 		break;
 	case TX_SENDING:
 	case TX_WAIT_DONE:
-		if (tx->una < tx->nxt || t->state == TX_WAIT_DONE)
-			d = seg(tx, tx->una < tx->nxt ? tx->una : tx->nxt - 1)->sent_ms +
-			    cubic_rto(&tx->cc);
+		/*
+		 * RFC 6298 5.3: the timer restarts when new data is
+		 * acknowledged; a segment marked lost and not yet sent again
+		 * (the window or the pacing holds it) must not fire it.
+		 */
+		if (tx->una < tx->nxt || t->state == TX_WAIT_DONE) {
+			d = seg(tx, tx->una < tx->nxt ? tx->una : tx->nxt - 1)->sent_ms;
+			if (d < tx->last_fresh_ms)
+				d = tx->last_fresh_ms;
+			d += cubic_rto(&tx->cc);
+		}
 		if (tx->last_ack_ms + XFER_STALL_MS < d)
 			d = tx->last_ack_ms + XFER_STALL_MS;
 		break;
@@ -379,12 +387,12 @@ start_sending(struct xfer *t, uint64_t from)
 	if (from == t->size)
 		tx->una = tx->nxt = tx->lost_scan = tx->retx_from = nsegs(t);
 	tx->high_sacked = tx->una;
-	tx->recovery_end = 0;
+	tx->recovery_end = tx->after_rto = 0;
 	tx->pipe = 0;
 	cubic_init(&tx->cc, now);
 	tx->tokens = 2 * XFER_SEG;
 	tx->tokens_ns = xfer_now_ns(t->x);
-	tx->last_ack_ms = now;
+	tx->last_ack_ms = tx->last_fresh_ms = now;
 	t->from = tx->una * XFER_SEG;
 	xfer_set_state(t, tx->una >= nsegs(t) ? TX_WAIT_DONE : TX_SENDING);
 	xfer_event(t, XEV_STARTED, NULL, NULL);
@@ -438,11 +446,13 @@ on_ack(struct xfer *t, const struct xfer_msg *m)
 	}
 	if (tx->high_sacked < tx->una)
 		tx->high_sacked = tx->una;
+	if (fresh > 0)
+		tx->last_fresh_ms = now;
 	rtt = (uint32_t)now - m->ts;
 	if (rtt < 60000)
 		cubic_on_rtt(&tx->cc, rtt);
 	if (tx->recovery_end != 0 && tx->una >= tx->recovery_end)
-		tx->recovery_end = 0;
+		tx->recovery_end = tx->after_rto = 0;
 	/* RFC 6675: TX_DUPTHRESH segments SACKed above an unacknowledged one. */
 	if (tx->lost_scan < tx->una)
 		tx->lost_scan = tx->una;
@@ -458,10 +468,10 @@ on_ack(struct xfer *t, const struct xfer_msg *m)
 		}
 		tx->lost_scan++;
 	}
-	if (newly_lost && tx->recovery_end == 0) {
-		cubic_on_loss(&tx->cc, now);
+	if (newly_lost && tx->recovery_end == 0 && cubic_on_loss(&tx->cc, now)) {
 		tx->recovery_end = tx->nxt;
-	} else if (tx->recovery_end == 0) {
+	} else if (tx->recovery_end == 0 || tx->after_rto) {
+		/* After a timeout the window grows again at once (slow start). */
 		cubic_on_ack(&tx->cc, fresh, now);
 	}
 	xfer_progress(t, tx->una * XFER_SEG > t->size ? t->size : tx->una * XFER_SEG, 0);
@@ -490,6 +500,8 @@ timeout(struct xfer *t)
 	tx->retx_from = tx->una;
 	cubic_on_timeout(&tx->cc, xfer_now_ms(t->x));
 	tx->recovery_end = tx->nxt;
+	tx->after_rto = 1;
+	tx->last_fresh_ms = xfer_now_ms(t->x);	/* the backed-off timer runs from now */
 	if (t->state == TX_WAIT_DONE && tx->nxt > 0) {
 		/* Everything is acknowledged but DONE did not come: ask again. */
 		(void)send_seg(t, tx->nxt - 1);

@@ -9,6 +9,10 @@
  *     existing name (" (1)"), nothing overwritten, no symlink followed;
  *   - a 3 MB file arrives byte-identical at 2% loss and 20 ms one way; the
  *     window grows past its initial 10 segments and the loss is repaired;
+ *   - a full link (a drop-tail buffer, no random loss) is kept busy: 8 MB
+ *     in less than twice the time the link needs;
+ *   - after a 300 ms outage the window grows again and the repair does not
+ *     crawl from one retransmission timeout to the next;
  *   - an unaccepted offer writes nothing; a rejected one fails on both sides;
  *   - the receiver stops half way (its set freed, a new one made: a
  *     restart): the sender stalls, offers again, and the transfer resumes
@@ -85,7 +89,7 @@ struct pkt {
 
 static struct pkt q[QMAX];
 static unsigned qn;
-static unsigned loss_pct, delay_ms, cut;
+static unsigned loss_pct, delay_ms, cut, buffer_ms;
 static double bandwidth;		/* bytes a second each way; 0: unlimited */
 static uint64_t link_free_ns[2];	/* when each direction is idle again */
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
@@ -120,6 +124,12 @@ link_send(void *arg, void *peer, const uint8_t *buf, size_t len)
 	if (bandwidth > 0) {
 		/* Serialised on a link of that rate: queueing delay, as a router's. */
 		uint64_t start = link_free_ns[to] > now_ns ? link_free_ns[to] : now_ns;
+
+		if (buffer_ms > 0 && start - now_ns > (uint64_t)buffer_ms * 1000000u) {
+			qn--;		/* a drop-tail buffer holding buffer_ms of the link */
+			lost_n++;
+			return 0;
+		}
 
 		link_free_ns[to] = start + (uint64_t)((double)len * 1e9 / bandwidth);
 		p->at = link_free_ns[to] + (uint64_t)delay_ms * 1000000u;
@@ -434,7 +444,7 @@ static void
 reset_link(void)
 {
 	qn = 0;
-	loss_pct = delay_ms = cut = 0;
+	loss_pct = delay_ms = cut = buffer_ms = 0;
 	bandwidth = 0;
 	link_free_ns[0] = link_free_ns[1] = 0;
 }
@@ -489,6 +499,113 @@ test_transfer_with_loss(const char *src_dir)
  * 20 MB/s link with 1% loss: no stall where the ring wraps (every slot's
  * flags are the new segment's own), and the file arrives whole.
  */
+/*
+ * A full link: 4 MB/s, 20 ms one way, a drop-tail buffer of 30 ms, no random
+ * loss. Slow start leaves when the queue builds (HyStart++) and the
+ * retransmission timer restarts with every ACK of new data (RFC 6298 5.3),
+ * so the losses are repaired without a cascade of timeouts (each of which
+ * collapsed the window to 2 and kept it there for the whole recovery: 8 MB
+ * took minutes of simulated time).
+ */
+static void
+test_full_link(const char *src_dir)
+{
+	char src[256], got[512], err[128];
+	const struct xfer_event *ev;
+	uint64_t t0;
+
+	reset_link();
+	delay_ms = 20;
+	bandwidth = 4e6;
+	buffer_ms = 30;
+	snprintf(src, sizeof(src), "%s/full.bin", src_dir);
+	write_file(src, 8 << 20, 5);
+	end_start(0);
+	end_start(1);
+	CHECK(xfers_send(ends[0].x, (void *)1, src) > 0);
+	run_for(1000);
+	ev = last(&ends[1], XEV_OFFERED);
+	CHECK(ev != NULL);
+	CHECK_EQ(xfers_accept(ends[1].x, ev != NULL ? ev->n : 0, err, sizeof(err)), 0);
+	t0 = now_ns;
+	for (int i = 0; i < 600 && last(&ends[1], XEV_DONE) == NULL; i++)
+		run_for(100);
+	ev = last(&ends[1], XEV_DONE);
+	CHECK(ev != NULL);
+	/* 8 MB at 4 MB/s is 2.1 s; a transfer that keeps the link busy ends within 2x. */
+	CHECK_MSG(now_ns - t0 < 4500000000ull, "8 MB over a 4 MB/s link took %.1f s",
+	    (double)(now_ns - t0) / 1e9);
+	if (ev != NULL) {
+		snprintf(got, sizeof(got), "%s", ends[1].evpath[last_index(&ends[1], XEV_DONE)]);
+		CHECK(same_file(src, got));
+		unlink(got);
+	}
+	printf("test_xfer: full link: 8 MB in %.1f s (simulated), %llu lost\n",
+	    (double)(now_ns - t0) / 1e9, lost_n);
+	xfers_free(ends[0].x);
+	xfers_free(ends[1].x);
+	ends[0].x = ends[1].x = NULL;
+	unlink(src);
+	reset_link();
+}
+
+/*
+ * A 300 ms outage in the middle of a transfer (the path changed): every
+ * segment in flight is lost and the retransmission timer fires. The window
+ * must grow again from there (slow start) and the timer must restart with
+ * every ACK of new data, not fire again for each segment that waits for its
+ * retransmission (with both wrong the repair crawled at 2 segments a round
+ * trip, one timeout after another).
+ */
+static void
+test_outage(const char *src_dir)
+{
+	char src[256], got[512], err[128];
+	const struct xfer_event *ev;
+	uint64_t t0;
+
+	reset_link();
+	delay_ms = 20;
+	bandwidth = 4e6;
+	snprintf(src, sizeof(src), "%s/outage.bin", src_dir);
+	write_file(src, 12 << 20, 6);
+	end_start(0);
+	end_start(1);
+	CHECK(xfers_send(ends[0].x, (void *)1, src) > 0);
+	run_for(1000);
+	ev = last(&ends[1], XEV_OFFERED);
+	CHECK(ev != NULL);
+	CHECK_EQ(xfers_accept(ends[1].x, ev != NULL ? ev->n : 0, err, sizeof(err)), 0);
+	t0 = now_ns;
+	for (int i = 0; i < 600; i++) {
+		run_for(10);
+		ev = last(&ends[1], XEV_PROGRESS);
+		if (ev != NULL && ev->done >= (4u << 20))
+			break;
+	}
+	cut = 1;
+	run_for(300);
+	cut = 0;
+	for (int i = 0; i < 600 && last(&ends[1], XEV_DONE) == NULL; i++)
+		run_for(100);
+	ev = last(&ends[1], XEV_DONE);
+	CHECK(ev != NULL);
+	/* 12 MB at 4 MB/s is 3.1 s, the outage 0.3 s: 5.7 s here, 9.2 s before. */
+	CHECK_MSG(now_ns - t0 < 7000000000ull, "12 MB with a 300 ms outage took %.1f s",
+	    (double)(now_ns - t0) / 1e9);
+	if (ev != NULL) {
+		snprintf(got, sizeof(got), "%s", ends[1].evpath[last_index(&ends[1], XEV_DONE)]);
+		CHECK(same_file(src, got));
+		unlink(got);
+	}
+	printf("test_xfer: outage: 12 MB in %.1f s (simulated)\n", (double)(now_ns - t0) / 1e9);
+	xfers_free(ends[0].x);
+	xfers_free(ends[1].x);
+	ends[0].x = ends[1].x = NULL;
+	unlink(src);
+	reset_link();
+}
+
 static void
 test_past_the_ring(const char *src_dir)
 {
@@ -776,12 +893,36 @@ test_cubic(void)
 		CHECK_EQ(cubic_window(&c), 2 * w);
 	}
 	w0 = cubic_window(&c);
-	cubic_on_loss(&c, t);
+	/* A loss with no queue behind it (the RTT at its floor) is noise. */
+	CHECK_EQ(cubic_on_loss(&c, t), 0);
+	CHECK_EQ(cubic_window(&c), w0);
+	CHECK_EQ(c.noise, 1u);
+	/* A loss once a queue has built (the RTT rose) reduces the window. */
+	for (i = 0; i < 20; i++)
+		cubic_on_rtt(&c, 150);
+	CHECK_EQ(cubic_on_loss(&c, t), 1);
 	CHECK_EQ(cubic_window(&c), (unsigned)(w0 * 0.7));
+	for (i = 0; i < 40; i++)
+		cubic_on_rtt(&c, 100);
 	/* After a loss it grows back toward the old maximum, concave then convex. */
 	for (i = 0; i < 200; i++)
 		cubic_on_ack(&c, cubic_window(&c), t += 100);
 	CHECK(cubic_window(&c) > w0);
+	/* HyStart++: slow start ends when the RTT rises, before any loss. */
+	{
+		struct cubic h;
+
+		cubic_init(&h, t);
+		cubic_on_rtt(&h, 100);
+		for (i = 0; i < 3; i++)
+			cubic_on_ack(&h, cubic_window(&h), t += 100);
+		CHECK_EQ(cubic_window(&h), 8u * CUBIC_INIT_WINDOW);
+		for (i = 0; i < 20; i++)
+			cubic_on_rtt(&h, 130);
+		cubic_on_ack(&h, 1, t += 100);
+		CHECK_EQ(h.hystart_exits, 1u);
+		CHECK(h.ssthresh <= 8.0 * CUBIC_INIT_WINDOW + 1);
+	}
 	/* A timeout collapses the window and backs the timer off. */
 	cubic_on_timeout(&c, t);
 	CHECK_EQ(cubic_window(&c), CUBIC_MIN_WINDOW);
@@ -809,6 +950,8 @@ main(void)
 	test_cubic();
 	test_transfer_with_loss(src_dir);
 	test_past_the_ring(src_dir);
+	test_full_link(src_dir);
+	test_outage(src_dir);
 	test_reject_and_silence(src_dir);
 	test_resume_after_restart(src_dir);
 	test_quick_restart(src_dir);
