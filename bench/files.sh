@@ -168,7 +168,10 @@ condition() {
 	f=bench-$mb.bin
 	[ -f "$T_TMP/$f" ] || head -c $((mb << 20)) /dev/urandom >"$T_TMP/$f"
 	for ((r = 1; r <= RUNS; r++)); do
-		g=$(gonet_run "$f") || { echo "$tag run $r: gonet FAILED: $(grep -v progress "$T_TMP/A.log" | tail -2)"; continue; }
+		# A name of its own each run: the events of one run are told
+		# from the last one's by it.
+		ln -f "$T_TMP/$f" "$T_TMP/r$r-$f"
+		g=$(gonet_run "r$r-$f") || { echo "$tag run $r: gonet FAILED: $(grep -v progress "$T_TMP/A.log" | tail -2)"; continue; }
 		i=$(iperf_run $((mb << 20))) || { echo "$tag run $r: iperf3 FAILED"; continue; }
 		c=$(iperf_run $((mb << 20)) cubic) || { echo "$tag run $r: iperf3 -C cubic FAILED"; continue; }
 		read -r grate gcpu <<<"$g"
