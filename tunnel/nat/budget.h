@@ -34,13 +34,15 @@ enum {
 	BUDGET_BURST = 1200,
 	BUDGET_RATE = 200,
 	/*
-	 * One pair needs 14 pings in 20 s, 5 of them in the first 1.5 s; a few
-	 * members behind one NAT (one public address) punched at once fit in
-	 * the burst. A victim address gets at most BURST + RATE x t pings
-	 * from us whatever the records say.
+	 * One pair needs 14 pings in 20 s, 5 of them in the first 1.5 s, and
+	 * stops at its first pong; members behind one NAT share its public
+	 * address: a dozen of them punched at once (their srflx and dht pairs,
+	 * 5 pings each before the first pong can come back) fit in the burst.
+	 * A victim address gets at most BURST + RATE x t pings from us
+	 * whatever the records say (before: 14 x 8 per record in 20 s).
 	 */
-	BUDGET_DEST_BURST = 32,
-	BUDGET_DEST_RATE = 2,
+	BUDGET_DEST_BURST = 64,
+	BUDGET_DEST_RATE = 4,
 	/* Twice the addresses PEERS_MAX peers can name (8 candidates each, fewer in practice). */
 	BUDGET_DEST_SLOTS = 2048,
 	BUDGET_DEST_PROBE = 8		/* slots looked at per address before refusing */
