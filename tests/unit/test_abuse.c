@@ -29,6 +29,11 @@
  *           agree on, nor one whose IP is A's own; with no report for
  *           CANDS_OBSERVED_TTL_MS it is gone. Before the fix the victim was
  *           published at once and after six reports nothing more was learnt.
+ *
+ *   room64  64 honest members start at once on 127.0.0.1 (one address for
+ *           every budget): all 63 x 64 paths come up and a line reaches
+ *           everyone. The budgets and PEERS_MAX leave a 64-member room
+ *           alone. (Slow: 64 Argon2id derivations.)
  */
 #include "config.h"
 
@@ -60,13 +65,13 @@
 #include "tunnel/net/endpoint.h"
 
 enum {
-	NODES = 2,
+	NODES = 64,			/* room64; the other cases use the first two */
 	MEMBERS = 32,			/* members the test plays itself, at MEMBER_PORT + k */
 	MEMBER_PORT = 50100,
 	FORGED = 200,
 	VICTIM_PORTS = 4,		/* candidates per record on the victim */
 	OWN_ADDRS = 3,			/* on addresses of the record's own */
-	QUEUE = 8192,
+	QUEUE = 16384,
 	DGRAM = 1600,
 	LATENCY_NS = 1000000,
 	/* What one peer may cost (struct peer, its WireGuard peer, chat, timers): ~11 KB. */
@@ -582,6 +587,43 @@ test_observed(void)
 	node_stop(0);
 }
 
+/*
+ * 64 honest members start at once, all on 127.0.0.1 (one destination
+ * address for every budget): each brings 63 paths up and a line reaches
+ * the 63 others, acknowledged by each.
+ */
+static void
+test_room64(void)
+{
+	unsigned long long refused = 0;
+	char name[16];
+	int i, ok_up = 0, ok_msg = 0;
+
+	fake_runner_reset();
+	for (i = 0; i < NODES; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		node_start(i, name);
+	}
+	run_for(30000);
+	for (i = 0; i < NODES; i++) {
+		ok_up += nodes[i].s->ptab.n == NODES - 1 && nodes[i].up >= NODES - 1;
+		refused += nodes[i].s->budget.counts[BUDGET_GLOBAL] +
+		    nodes[i].s->budget.counts[BUDGET_DEST];
+	}
+	say(0, "hello room");
+	run_for(5000);
+	for (i = 1; i < NODES; i++)
+		ok_msg += nodes[i].messages == 1 && strcmp(nodes[i].last_msg, "hello room") == 0;
+	printf("room64: %d of %d members up with all the others, %d got the line, "
+	    "%u acknowledged it; pings held back by the budgets: %llu\n", ok_up, NODES, ok_msg,
+	    nodes[0].delivered, refused);
+	CHECK_EQ(ok_up, NODES);
+	CHECK_EQ(ok_msg, NODES - 1);
+	CHECK_EQ(nodes[0].delivered, NODES - 1);
+	for (i = 0; i < NODES; i++)
+		node_stop(i);
+}
+
 /* --- the case ---------------------------------------------------------------------------- */
 
 static unsigned long long
@@ -702,6 +744,7 @@ main(void)
 	CHECK(room_derive(room, strlen(room), &keys) == ROOM_OK);
 	test_flood();
 	test_observed();
+	test_room64();
 	room_keys_wipe(&keys);
 	CHECK_EQ(timers_next(timers), UINT64_MAX);
 	timers_free(timers);
