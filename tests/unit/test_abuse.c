@@ -30,6 +30,10 @@
  *           CANDS_OBSERVED_TTL_MS it is gone. Before the fix the victim was
  *           published at once and after six reports nothing more was learnt.
  *
+ *   turn    A, with a (fake) TURN server, sees 20 short-lived records fill
+ *           its permission table; once they are gone, B joins and gets a
+ *           permission, and no gone address is refreshed (finding 5).
+ *
  *   room64  64 honest members start at once on 127.0.0.1 (one address for
  *           every budget): all 63 x 64 paths come up and a line reaches
  *           everyone. The budgets and PEERS_MAX leave a 64-member room
@@ -63,6 +67,8 @@
 #include "tunnel/nat/probe.h"
 #include "tunnel/nat/punch.h"
 #include "tunnel/net/endpoint.h"
+#include "tunnel/turn/turn_msg.h"
+#include "tests/unit/turnfake.h"
 
 enum {
 	NODES = 64,			/* room64; the other cases use the first two */
@@ -186,6 +192,7 @@ static const struct ui_ops rec_ops = { rec_emit, NULL, rec_pause, rec_free };
 struct dgram {
 	uint64_t at;
 	int from;
+	int from_server;		/* from the fake TURN server (to node 0) */
 	uint16_t to_port;
 	size_t len;
 	uint8_t data[DGRAM];
@@ -206,11 +213,84 @@ is_node(const struct endpoint *to)
 	    to->addr[2] == 0 && to->addr[3] == 1;
 }
 
+/* --- a fake TURN server for node 0 (192.0.2.200:3478, user u, password p) --------------- */
+
+static const uint8_t turn_ip[4] = { 192, 0, 2, 200 };
+static unsigned long long perm_requests;	/* CreatePermission requests */
+static uint8_t permitted[64][4];		/* IPv4 peers asked for, in order, since the mark */
+static unsigned npermitted;
+
+static int
+turn_server(const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	static struct fake_msg reply;
+	struct fake_msg *f = &reply;
+	struct endpoint relayed, mapped;
+	struct turn_msg m;
+	struct dgram *d;
+	uint8_t key[16];
+
+	if (to->family != ENDPOINT_V4 || memcmp(to->addr, turn_ip, 4) != 0)
+		return 0;
+	if (turn_msg_parse(buf, len, &m) != TURN_MSG_OK || m.cls != TURN_CLASS_REQUEST ||
+	    qlen == QUEUE)
+		return 1;
+	d = &queue[(qhead + qlen++) % QUEUE];
+	memset(d, 0, sizeof(*d));
+	d->at = now_ns + LATENCY_NS;
+	d->from_server = 1;
+	d->to_port = nodes[0].port;
+	if (m.integrity_off == 0) {
+		fake_begin(f, turn_msg_type(m.method, TURN_CLASS_ERROR), m.txid);
+		fake_error(f, 401, "Unauthorized");
+		fake_attr(f, STUN_ATTR_REALM, "gonet.test", 10);
+		fake_attr(f, STUN_ATTR_NONCE, "nonce", 5);
+	} else {
+		fake_key(key, "u", "gonet.test", "p");
+		fake_begin(f, turn_msg_type(m.method, TURN_CLASS_SUCCESS), m.txid);
+		if (m.method == TURN_METHOD_ALLOCATE) {
+			uint8_t r[4] = { 192, 0, 2, 201 }, p[4] = { 198, 51, 100, 9 };
+
+			endpoint_set(&relayed, ENDPOINT_V4, r, 50000);
+			endpoint_set(&mapped, ENDPOINT_V4, p, 40000);
+			fake_xor_addr(f, TURN_ATTR_XOR_RELAYED_ADDRESS, &relayed);
+			fake_xor_addr(f, STUN_ATTR_XOR_MAPPED_ADDRESS, &mapped);
+		}
+		if (m.method == TURN_METHOD_ALLOCATE || m.method == TURN_METHOD_REFRESH)
+			fake_u32(f, TURN_ATTR_LIFETIME, 600);
+		if (m.method == TURN_METHOD_CREATE_PERMISSION && m.have_peer &&
+		    m.peer.family == ENDPOINT_V4) {
+			perm_requests++;
+			if (npermitted < 64)
+				memcpy(permitted[npermitted++], m.peer.addr, 4);
+		}
+		fake_integrity(f, key);
+	}
+	fake_fingerprint(f);
+	d->len = f->len;
+	memcpy(d->data, f->buf, f->len);
+	return 1;
+}
+
+static int
+was_permitted(const uint8_t ip[4])
+{
+	unsigned i;
+
+	for (i = 0; i < npermitted; i++)
+		if (memcmp(permitted[i], ip, 4) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 {
 	struct node *n = arg;
 	struct dgram *d;
+
+	if (n == &nodes[0] && turn_server(to, buf, len))
+		return 0;
 
 	if (n == &nodes[0]) {
 		if (to->family == ENDPOINT_V4 && memcmp(to->addr, victim, 4) == 0) {
@@ -276,6 +356,15 @@ net_deliver(void)
 
 		qhead = (qhead + 1) % QUEUE;
 		qlen--;
+		if (d.from_server) {
+			struct endpoint server;
+
+			endpoint_set(&server, ENDPOINT_V4, turn_ip, 3478);
+			if (nodes[0].s != NULL)
+				session_input(nodes[0].s, &server, d.data, d.len);
+			done++;
+			continue;
+		}
 		if (d.to_port >= MEMBER_PORT && d.to_port < MEMBER_PORT + MEMBERS) {
 			member_input(&members[d.to_port - MEMBER_PORT], d.data, d.len);
 			done++;
@@ -329,6 +418,8 @@ on_done(void *arg, unsigned delay_ms)
 	(void)delay_ms;
 }
 
+static const char *const *node_turn;	/* the next node_start's --turn */
+
 static void
 node_start(int i, const char *name)
 {
@@ -346,6 +437,7 @@ node_start(int i, const char *name)
 	n->cfg.identity_path = n->idpath;
 	n->cfg.nick = name;
 	n->cfg.loopback = 1;		/* the nodes meet on 127.0.0.1 */
+	n->cfg.turn = node_turn;
 	n->cfg.download_dir = n->dir;
 	n->port = (uint16_t)(50000 + i);
 	n->ui.ui.ops = &rec_ops;
@@ -588,6 +680,62 @@ test_observed(void)
 }
 
 /*
+ * Issue 12 finding 5: TURN permissions are pruned when peers go. A (with a
+ * TURN server) sees 20 records that expire after 60 s, each naming its
+ * own address: the permission table (TURN_MAX_PEERS) fills. Once they are
+ * gone, B joins: A asks a permission for B's address, and none of the gone
+ * addresses is refreshed in the next 5 minutes. Before: the table stayed
+ * full of the gone peers' addresses, refreshed for ever, and B got none.
+ */
+static void
+test_turn_prune(void)
+{
+	static const char *const turn[] = { "turn:u:p@192.0.2.200:3478", NULL };
+	static const uint8_t lo[4] = { 127, 0, 0, 1 };
+	uint8_t sk[64], ip[4];
+	struct record rec;
+	unsigned before, k, stale = 0;
+	char nick[16];
+
+	fake_runner_reset();
+	npermitted = 0;
+	perm_requests = 0;
+	node_turn = turn;
+	node_start(0, "alice");
+	node_turn = NULL;
+	run_for(2000);
+	for (k = 0; k < 20; k++) {
+		snprintf(nick, sizeof(nick), "brief%u", k);
+		new_record(&rec, sk, nick);
+		rec.exp = unix_now() + 60;
+		rec.ncand = 1;
+		rec.cand[0] = (struct cand){ .kind = CAND_SRFLX, .family = 4,
+		    .addr = { 198, 18, (uint8_t)(100 + k), 1 }, .port = 4000 };
+		publish(&rec, sk);
+		sodium_memzero(sk, sizeof(sk));
+	}
+	run_for(5000);
+	before = npermitted;
+	CHECK_MSG(before >= 16, "%u permissions asked for the 20 records", before);
+	run_for(90000);			/* their records expire: the peers go */
+	npermitted = 0;
+	node_start(1, "bob");
+	run_for(5000);
+	CHECK_MSG(was_permitted(lo), "no permission for bob's address (%u asked)", npermitted);
+	run_for(300000);
+	for (k = 0; k < 20; k++) {
+		memcpy(ip, (uint8_t[4]){ 198, 18, (uint8_t)(100 + k), 1 }, 4);
+		stale += was_permitted(ip);
+	}
+	printf("turn: %u permissions for 20 short-lived records; after they went, bob's "
+	    "address %s, %u of theirs refreshed in 5 min\n", before,
+	    was_permitted(lo) ? "permitted" : "NOT permitted", stale);
+	CHECK_EQ(stale, 0);
+	node_stop(1);
+	node_stop(0);
+}
+
+/*
  * 64 honest members start at once, all on 127.0.0.1 (one destination
  * address for every budget): each brings 63 paths up and a line reaches
  * the 63 others, acknowledged by each.
@@ -744,6 +892,7 @@ main(void)
 	CHECK(room_derive(room, strlen(room), &keys) == ROOM_OK);
 	test_flood();
 	test_observed();
+	test_turn_prune();
 	test_room64();
 	room_keys_wipe(&keys);
 	CHECK_EQ(timers_next(timers), UINT64_MAX);
