@@ -38,7 +38,7 @@ for ((i = 0; i < N; i++)); do
 	env HOME="$d" XDG_CONFIG_HOME="$d/config" XDG_CACHE_HOME="$d/cache" GONET_BOOTSTRAP= \
 		timeout -k 2 "$T_GONET_LIMIT" "$T_BUILD/gonet" --batch --loopback --no-stun \
 		--no-lan-discovery --nick "p$i" --bootstrap "127.0.0.1:${PORTS[$((i % 5))]}" \
-		--wait 0 "$ROOM" <"$d/in" >"$T_TMP/p$i.log" 2>"$T_TMP/p$i.err" &
+		--wait 0 ${ROOM_OPTS:-} "$ROOM" <"$d/in" >"$T_TMP/p$i.log" 2>"$T_TMP/p$i.err" &
 	TPID[p$i]=$!
 	t_on_exit "kill -TERM $!"
 done
