@@ -21,6 +21,7 @@
 #include "src/session/net.h"
 #include "src/session/portmapping.h"
 #include "src/session/tell.h"
+#include "src/session/upnp.h"
 #include "tunnel/portmap/gateway.h"
 #include "tunnel/portmap/portmap.h"
 
@@ -38,6 +39,10 @@ struct portmap_part {
 	uint8_t gateway[4];
 	uint64_t retry_ms;		/* FAILED: start again then */
 	int said_failure;
+	/* UPnP IGD, the third way, tried once when PCP and NAT-PMP failed (upnp.h) */
+	struct upnp *upnp;
+	enum { UPNP_NOT_TRIED, UPNP_ASKING, UPNP_HOLDS, UPNP_NONE } upnp_state;
+	struct endpoint upnp_ext;
 };
 
 static int
@@ -70,12 +75,42 @@ send_due(struct session *s)
 		(void)send(pp->fd, out, n, 0);	/* a lost send is a lost packet */
 }
 
+/* The UPnP worker's outcome (on the loop). */
+static void
+on_upnp(void *arg, const struct endpoint *ext)
+{
+	struct session *s = arg;
+	struct portmap_part *pp = s->portmap;
+	char addr[ENDPOINT_STR_MAX];
+
+	if (pp == NULL)
+		return;
+	if (ext == NULL) {
+		pp->upnp_state = UPNP_NONE;
+		if (s->cfg->verbose >= 1)
+			session_info(s, "portmap", "no UPnP IGD made a port mapping either");
+		return;
+	}
+	pp->upnp_state = UPNP_HOLDS;
+	pp->upnp_ext = *ext;
+	if (pp->pm.state == PORTMAP_MAPPED)
+		return;		/* PCP or NAT-PMP answered meanwhile: theirs is published */
+	cands_learnt(s, CAND_TYPE_MAPPED, ext);
+	session_status(s, "portmap", "the gateway forwards %s to us (UPnP IGD, %u s)",
+	    endpoint_format(ext, addr, sizeof(addr)), (unsigned)UPNP_LEASE_S);
+}
+
 static void
 rearm(struct session *s)
 {
 	struct portmap_part *pp = s->portmap;
 	uint64_t next = portmap_next(&pp->pm);
 
+	/* Neither PCP nor NAT-PMP: UPnP IGD on its worker, once (nothing waits for it). */
+	if (pp->pm.state == PORTMAP_FAILED && pp->upnp_state == UPNP_NOT_TRIED) {
+		pp->upnp = upnp_start(s->env.base, net_port(s, ENDPOINT_V4), on_upnp, s);
+		pp->upnp_state = pp->upnp != NULL ? UPNP_ASKING : UPNP_NONE;
+	}
 	if (pp->pm.state == PORTMAP_FAILED) {
 		if (!pp->said_failure && s->cfg->verbose >= 1)
 			session_info(s, "portmap", "the gateway made no port mapping (%s)",
@@ -207,6 +242,7 @@ portmapping_stop(struct session *s)
 	if (pp->fd >= 0 && (n = portmap_build_delete(&pp->pm, out, sizeof(out))) > 0)
 		for (i = 0; i < PORTMAP_DELETE_SENDS; i++)
 			(void)send(pp->fd, out, n, 0);
+	upnp_stop(pp->upnp);		/* its worker deletes its mapping, bounded wait */
 	if (pp->ev != NULL)
 		event_free(pp->ev);
 	timer_free(pp->timer);
@@ -221,7 +257,13 @@ portmapping_mapped(const struct session *s, struct endpoint *out)
 {
 	const struct portmap_part *pp = s->portmap;
 
-	if (pp == NULL || pp->pm.state != PORTMAP_MAPPED)
+	if (pp == NULL)
 		return -1;
-	return endpoint_set(out, ENDPOINT_V4, pp->pm.ext_ip, pp->pm.ext_port);
+	if (pp->pm.state == PORTMAP_MAPPED)
+		return endpoint_set(out, ENDPOINT_V4, pp->pm.ext_ip, pp->pm.ext_port);
+	if (pp->upnp_state == UPNP_HOLDS) {
+		*out = pp->upnp_ext;
+		return 0;
+	}
+	return -1;
 }

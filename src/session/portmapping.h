@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * portmapping.h — port-mapped candidates: the default IPv4 gateway is asked
- * (tunnel/portmap/portmap.h: PCP, then NAT-PMP) to forward our data
- * socket's port; a mapping becomes a candidate of kind "mapped" and is
+ * (tunnel/portmap/portmap.h: PCP, then NAT-PMP; then UPnP IGD on a worker
+ * thread, upnp.h) to forward our data socket's port; a mapping becomes a candidate of kind "mapped" and is
  * renewed before it expires; at exit it is deleted. A gateway that
  * ignores us costs at most PORTMAP_GIVE_UP_MS in the background (nothing
  * waits for it) and says nothing unless -v; after a failure it is asked

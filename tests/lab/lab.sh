@@ -38,6 +38,8 @@
 #   v6       global IPv6 beside the IPv4 NAT, behind the router's stateful
 #            firewall (RFC 6092: established/related forwarded in, new
 #            inbound dropped, anything outbound allowed); table "ip6 lab6"
+#   igd      as upnp, but miniupnpd serves UPnP IGD alone (NAT-PMP and PCP
+#            off: enable_natpmp=no), for the client's third fallback
 #   upnp     the router runs miniupnpd (UPnP IGD, NAT-PMP and PCP on the
 #            LAN, port 5351 and SSDP): a mapping DNATs new inbound to the
 #            inside host, and its SNAT rule runs before the site's own NAT.
@@ -308,11 +310,12 @@ lab_firewall6() {
 	EOT
 }
 
-# lab_upnp NAME ROUTER_NS LAN_PREFIX: miniupnpd on the site's router, told
-# about the lab only: WAN wan, LAN lan, mappings only to the LAN's /24, its
-# public address by STUN from the lab's coturn.
+# lab_upnp NAME ROUTER_NS LAN_PREFIX [igd]: miniupnpd on the site's router,
+# told about the lab only: WAN wan, LAN lan, mappings only to the LAN's /24,
+# its public address by STUN from the lab's coturn; with igd, UPnP IGD only.
 lab_upnp() {
-	local name=$1 r=$2 lanpfx=$3 conf=$T_TMP/$1-upnp.conf
+	local name=$1 r=$2 lanpfx=$3 conf=$T_TMP/$1-upnp.conf natpmp=yes ready='Listening for NAT-PMP/PCP'
+	[ "${4:-}" = igd ] && natpmp=no ready='HTTP listening on port'
 	t_need_cmd miniupnpd
 	ip netns exec "$r" nft -f - <<-EOT || return 1
 	table inet labupnp {
@@ -341,7 +344,7 @@ lab_upnp() {
 	ext_ifname=wan
 	listening_ip=lan
 	port=0
-	enable_natpmp=yes
+	enable_natpmp=$natpmp
 	enable_upnp=yes
 	secure_mode=no
 	ext_perform_stun=yes
@@ -363,7 +366,7 @@ lab_upnp() {
 	EOT
 	lab_bg "$r" "$name-upnp" /usr/sbin/miniupnpd -d -f "$conf" -P "$T_TMP/$name-upnp.pid"
 	LAB_UPNP[$name]=$LAB_PID
-	t_wait_for 15 grep -q 'Listening for NAT-PMP/PCP' "$T_TMP/$name-upnp.log" &&
+	t_wait_for 15 grep -q "$ready" "$T_TMP/$name-upnp.log" &&
 		grep -q 'Port forwarding is now enabled' "$T_TMP/$name-upnp.log" ||
 		{ lab_log "miniupnpd on $name: $(grep -v "parse_stun_response: SOFTWARE\|MAPPED-ADDRESS" "$T_TMP/$name-upnp.log" | tail -25)"; return 1; }
 }
@@ -398,12 +401,13 @@ lab_lan_host() {
 }
 
 lab_site() {
-	local name=$1 type=$2 k pub r cgn h lanpfx nhosts=1 i hosts= f v6= upnp= wan6= lan6=
+	local name=$1 type=$2 k pub r cgn h lanpfx nhosts=1 i hosts= f v6= upnp= igd= wan6= lan6=
 	shift 2
 	for f in "$@"; do
 		case $f in
 		v6) v6=1 ;;
 		upnp) upnp=1 ;;
+		igd) upnp=1 igd=igd ;;
 		*) lab_log "unknown site flag $f"; return 1 ;;
 		esac
 	done
@@ -457,7 +461,7 @@ lab_site() {
 		LAB_EDGE[$name]="$r wan lan"
 		LAB_ROUTERS[$name]=$r
 		if [ -n "$upnp" ]; then
-			lab_upnp "$name" "$r" "$lanpfx" || return 1
+			lab_upnp "$name" "$r" "$lanpfx" $igd || return 1
 		fi
 		;;
 	double)
@@ -547,6 +551,7 @@ lab_check_site() {
 	esac
 	case " ${LAB_FLAGS[$name]} " in
 	*" upnp "*) lab_check_upnp "$name" && extra="$extra, $LAB_CHECK_SAID" || ok=1 ;;
+	*" igd "*) lab_check_upnp "$name" igd && extra="$extra, $LAB_CHECK_SAID" || ok=1 ;;
 	esac
 	echo "site $name $type${LAB_FLAGS[$name]:+ ${LAB_FLAGS[$name]}}: mapping $map, filtering $filt, mapped $mapped$extra$( [ $ok -eq 0 ] && echo ": OK" || echo ": MISMATCH")"
 	return $ok
@@ -604,6 +609,14 @@ lab_check_upnp() {
 	t_need_cmd natpmpc upnpc
 	h=$(lab_host "$name")
 	gw=${LAB_IP[$h]%.*}.1
+	if [ "${2:-}" = igd ]; then
+		# IGD alone: NAT-PMP (and so PCP) gets no mapping.
+		out=$(ip netns exec "$h" timeout -k 1 3 natpmpc -g "$gw" -a "$port" "$port" udp 30 2>&1)
+		! echo "$out" | grep -q 'Mapped public port' ||
+			{ lab_log "$name: NAT-PMP answered an IGD-only gateway: $out"; return 1; }
+		[ -z "$(lab_upnp_rules "$name")" ] || { lab_log "$name: rules: $(lab_upnp_rules "$name")"; return 1; }
+	fi
+	[ "${2:-}" = igd ] || {
 	out=$(ip netns exec "$h" timeout -k 1 10 natpmpc -g "$gw" -a "$port" "$port" udp 30 2>&1)
 	ext=$(echo "$out" | sed -n 's/.*Mapped public port \([0-9]*\) protocol UDP.*/\1/p')
 	[ -n "$ext" ] || { lab_log "$name: NAT-PMP mapping refused: $out"; return 1; }
@@ -621,6 +634,7 @@ lab_check_upnp() {
 	out=$(ip netns exec "$h" timeout -k 1 10 natpmpc -g "$gw" -a "$port" "$port" udp 0 2>&1)
 	[ -z "$(lab_upnp_rules "$name")" ] ||
 		{ lab_log "$name: NAT-PMP delete left $(lab_upnp_rules "$name")"; return 1; }
+	}
 	# UPnP IGD: SSDP finds it; upnpc calls it "not connected" (its external
 	# address is documentation space), so the SOAP calls name its URL.
 	desc=$(ip netns exec "$h" timeout -k 1 15 upnpc -l 2>&1 | sed -n 's/^ *desc: //p' | head -1)
@@ -631,7 +645,11 @@ lab_check_upnp() {
 	ip netns exec "$h" timeout -k 1 15 upnpc -u "$desc" -d 40010 UDP >/dev/null 2>&1
 	[ -z "$(lab_upnp_rules "$name")" ] ||
 		{ lab_log "$name: UPnP delete left $(lab_upnp_rules "$name")"; return 1; }
-	LAB_CHECK_SAID="port mapping (NAT-PMP $port->$ext, UPnP IGD) adds, lets in, deletes"
+	if [ "${2:-}" = igd ]; then
+		LAB_CHECK_SAID="port mapping by UPnP IGD alone (no NAT-PMP/PCP) adds, deletes"
+	else
+		LAB_CHECK_SAID="port mapping (NAT-PMP $port->$ext, UPnP IGD) adds, lets in, deletes"
+	fi
 }
 
 # lab_delay NAME MS: MS of one-way delay each way on the site's access link.

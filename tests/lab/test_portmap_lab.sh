@@ -5,7 +5,8 @@
 #   internet ── dht1..3, stun (coturn), refl
 #      ├─ G sym upnp ── hG1    symmetric NAT, miniupnpd (PCP, NAT-PMP, UPnP IGD)
 #      ├─ D sym      ── hD1    symmetric NAT, no mapping gateway
-#      └─ S prc      ── hS1    port-restricted, its router drops port 5351 (silent)
+#      ├─ S prc      ── hS1    port-restricted, its router drops port 5351 (silent)
+#      └─ I sym igd  ── hI1    symmetric NAT, miniupnpd with UPnP IGD only
 #
 # 1. gonet in G gets a mapping (status "portmap"), the DNAT rule is on the
 #    gateway for the data port, the record carries a "mapped" candidate; when
@@ -15,6 +16,9 @@
 #    printed beside a run with --no-port-mapping.
 # 3. G (sym + mapping) with D (sym): a direct path, made through the mapping
 #    (strategy "portmap" on D's side), 3 lines each way; no DHT mailbox.
+# 4. gonet in I: PCP and NAT-PMP get nothing, UPnP IGD (miniupnpc, on a
+#    worker thread) maps the data port: status "portmap" naming UPnP IGD,
+#    the DNAT rule on the gateway; when gonet quits, the rule is gone.
 # Root, else SKIP.
 . "${top_srcdir:-.}/tests/lib.sh"
 t_need_root
@@ -26,13 +30,14 @@ lab_init || t_fail "lab_init"
 lab_site G sym upnp || t_fail "lab_site G"
 lab_site D sym || t_fail "lab_site D"
 lab_site S prc || t_fail "lab_site S"
-for s in "G sym" "D sym" "S prc"; do
+lab_site I sym igd || t_fail "lab_site I"
+for s in "G sym" "D sym" "S prc" "I sym"; do
 	lab_check_site $s || t_fail "site $s does not behave as named"
 done
 # S's gateway ignores PCP and NAT-PMP: no answer, not even an ICMP error.
 lab_exec "${LAB_ROUTERS[S]}" nft add rule ip lab guard iifname lan udp dport 5351 drop ||
 	t_fail "silencing S's gateway"
-hG=$(lab_host G) hD=$(lab_host D) hS=$(lab_host S)
+hG=$(lab_host G) hD=$(lab_host D) hS=$(lab_host S) hI=$(lab_host I)
 BOOTS=()
 for n in $LAB_DHT_ALL; do BOOTS+=(--bootstrap "$n"); done
 
@@ -106,4 +111,22 @@ echo "G-D: G path $(lab_field "$upG" path) $(lab_field "$upG" endpoint) by $(lab
 	echo "note: D's path did not go to the mapped address"
 lab_stop g3
 lab_stop d3
-echo "ok: port mapping works, is removed on exit, and costs nothing where the gateway is silent"
+
+# --- 4. UPnP IGD alone: the third way ------------------------------------------------
+t0=$(lab_ms)
+lab_gonet "$hI" i4 "lab/$T_ID/pm4" "$LAB_DHT" "${BOOTS[@]}"
+ev=$(wait_event i4 status portmap 10) || t_fail "no mapping from the IGD-only gateway: $(cat "$T_TMP/i4.log" "$T_TMP/i4.err" | tail -20)"
+echo "I: $(lab_field "$ev" text), $(($(lab_ms) - t0)) ms after start"
+case $(lab_field "$ev" text) in *"UPnP IGD"*) ;; *) t_fail "I: not by UPnP IGD: $ev" ;; esac
+port=$(lab_field "$ev" text | sed -n 's/.*forwards [0-9.]*:\([0-9]*\) .*/\1/p')
+lab_upnp_rules I | grep -q "dport $port dnat ip to ${LAB_IP[$hI]}:" ||
+	t_fail "no DNAT rule for $port on I's gateway: $(lab_upnp_rules I)"
+t_wait_for 10 sh -c "grep '\"what\":\"candidates\"' '$T_TMP/i4.log' | grep -q 'mapped ${LAB_PUBIP[I]}:$port'" ||
+	t_fail "the UPnP mapping was not published: $(grep candidates "$T_TMP/i4.log")"
+echo "I: rule on the gateway: $(lab_upnp_rules I)"
+lab_stop i4
+t_wait_for 5 sh -c "! kill -0 ${LAB_GPID[i4]} 2>/dev/null" || t_fail "gonet in I did not quit"
+t_wait_for 3 sh -c "[ -z \"\$(ip netns exec ${LAB_ROUTERS[I]} nft list chain inet labupnp prerouting_miniupnpd | grep dnat)\" ]" ||
+	t_fail "the UPnP mapping outlived gonet: $(lab_upnp_rules I)"
+echo "I: UPnP IGD mapping removed from the gateway on exit"
+echo "ok: port mapping works (PCP/NAT-PMP, and UPnP IGD alone), is removed on exit, and costs nothing where the gateway is silent"
