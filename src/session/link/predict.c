@@ -58,14 +58,7 @@ enum {
 	PREDICT_PAIRS_MAX = 32,		/* pairs whose back-off is remembered; the oldest idle goes */
 	PREDICT_ADOPTED_MAX = 32,	/* sockets kept as paths (one per peer) */
 	PREDICT_STEPS_MAX = PREDICT_SOCKETS + PREDICT_PER_TICK,
-	PREDICT_TXID_RANDOM = PROBE_TXID_LEN - 2,	/* then the socket or probe number */
-	/*
-	 * After a hit, no new attempt for the pair for this long, even if the
-	 * policy asks (the peer still punching): the found path has the
-	 * WireGuard handshake's time to come up before a new attempt would
-	 * take its socket away (= PEER_HANDSHAKE_TIMEOUT_MS).
-	 */
-	PREDICT_HIT_HOLD_MS = 15000
+	PREDICT_TXID_RANDOM = PROBE_TXID_LEN - 2	/* then the socket or probe number */
 };
 
 _Static_assert(PREDICT_SOCKETS + PREDICT_ADOPTED_MAX <= SESSION_AUX_MAX,
@@ -94,6 +87,13 @@ struct pp {
 	struct endpoint remote;		/* hard: the peer's address it talks to */
 	struct endpoint found;		/* the path the hit made (easy: real; hard: via) */
 	int credit;			/* the hit came before any other direct path: "predict" */
+	/*
+	 * After a hit the pair waits PREDICT_BACKOFF_MS like after a miss
+	 * (a hit whose path never comes up must not retry every few
+	 * seconds), unless the path it made went down (peer_gone): then at
+	 * once.
+	 */
+	int lost;
 	uint8_t txid[PROBE_TXID_LEN];	/* this attempt's */
 	struct timer *timer;
 	struct predict_cost cost;
@@ -513,7 +513,8 @@ seek(struct link *l, struct peer *p)
 	}
 	if ((pp = pp_find(pd, p->rec.wg)) != NULL && (pp->pr.state == PREDICT_RUNNING ||
 	    now < pp->pr.backoff_until_ms ||
-	    (pp->pr.state == PREDICT_HIT && now < pp->cost.end_ms + PREDICT_HIT_HOLD_MS))) {
+	    (pp->pr.state == PREDICT_HIT && !pp->lost &&
+	    now < pp->pr.start_ms + PREDICT_BACKOFF_MS))) {
 		pp->p = p;
 		if (pp->pr.state != PREDICT_RUNNING)
 			pd->backoff++;
@@ -529,6 +530,7 @@ seek(struct link *l, struct peer *p)
 	if (predict_start(&pp->pr, &plan, seed, now) != 0)
 		return;
 	drop_adopted(pd, pp);		/* a new attempt: the old path is gone */
+	pp->lost = 0;
 	randombytes_buf(pp->txid, sizeof(pp->txid));
 	memset(&pp->cost, 0, sizeof(pp->cost));
 	pp->cost.start_ms = now;
@@ -657,6 +659,7 @@ peer_gone(struct link *l, struct peer *p)
 	stop_attempt(pd, pp, "stopped");
 	drop_adopted(pd, pp);
 	pp->credit = 0;
+	pp->lost = pp->pr.state == PREDICT_HIT;
 	pp->p = NULL;
 }
 
