@@ -23,7 +23,8 @@
 # processes over the whole transfer, hashing included, from /proc/PID/stat;
 # wireguard-go's for the tunnel beside it). Goals (issue 13): >= 1.0 without
 # delay, >= 0.7 at 40 ms and 1 %. Root, iperf3, wireguard-go, wg and the
-# lab's delayer; not part of make check.
+# lab's delayer; not part of make check. Measure a build without
+# --enable-debug (that one is -O0): it says so when it finds one.
 #
 #   top_builddir=BUILD top_srcdir=SRC bench/files.sh [RUNS]
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -42,6 +43,8 @@ LAB_GONET_LIMIT=3600
 [ -x "$LAB_GONET" ] || t_fail "no $LAB_GONET"
 [ -x "$LAB_BIN/delayer" ] || t_skip "no $LAB_BIN/delayer (built without libnetfilter_queue)"
 HZ=$(getconf CLK_TCK)
+grep -q '^CFLAGS = .*-O0' "$T_BUILD/Makefile" 2>/dev/null &&
+	echo "files.sh: NOTE: $T_BUILD is built with -O0 (--enable-debug): gonet's figures are a debug build's"
 
 lab_init || t_fail "lab_init"
 for s in A B; do
