@@ -70,6 +70,7 @@ struct xfer_tx {
 	uint64_t retx_from;		/* no lost segment waits below this */
 	uint64_t recovery_end;		/* in recovery while una < this; 0: not */
 	int after_rto;			/* that recovery follows a timeout: the window grows */
+	unsigned rack_lost;		/* retransmissions found lost by RACK */
 	unsigned pipe;			/* segments in flight (sent, not acked, not lost) */
 	struct tx_seg ring[TX_RING];
 	struct cubic cc;

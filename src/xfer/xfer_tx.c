@@ -15,10 +15,12 @@
  * Segments are XFER_SEG bytes (the last may be shorter). The window is
  * CUBIC's, in segments; sending is paced at cubic_pacing_rate() with a
  * token bucket two milliseconds deep. A segment is lost when TX_DUPTHRESH
- * segments above it were SACKed (RFC 6675's rule) or when the
- * retransmission timer fires (then every segment in flight is); one loss
- * reduces the window once per window of data (recovery ends when the
- * cumulative ACK passes what was sent when it began). RTT comes from the
+ * segments above it were SACKed (RFC 6675's rule), when its retransmission
+ * holds the cumulative ACK back and a later segment was SACKed (RACK, RFC
+ * 8985, for that one segment), or when the retransmission timer fires
+ * (then every segment in flight is); one loss reduces the window once per
+ * window of data (recovery ends when the cumulative ACK passes what was
+ * sent when it began), unless cubic.h takes it for noise. RTT comes from the
  * timestamp each ACK echoes, so a retransmission never blurs it.
  */
 #include "config.h"
@@ -467,6 +469,25 @@ on_ack(struct xfer *t, const struct xfer_msg *m)
 			newly_lost = 1;
 		}
 		tx->lost_scan++;
+	}
+	/*
+	 * RACK (RFC 8985) for the segment that holds the cumulative ACK back:
+	 * its retransmission is lost too when a segment sent after it (by
+	 * more than a reordering window) was SACKed already. Without this a
+	 * lost retransmission waits for the timer.
+	 */
+	if (tx->una < tx->nxt && tx->high_sacked > tx->una) {
+		struct tx_seg *g = seg(tx, tx->una);
+		uint64_t reo = tx->cc.min_rtt_ms / 4 + 1;
+
+		if ((g->flags & (SEG_SENT | SEG_SACKED | SEG_LOST | SEG_RETX)) == (SEG_SENT | SEG_RETX) &&
+		    seg(tx, tx->high_sacked - 1)->sent_ms > g->sent_ms + reo) {
+			g->flags |= SEG_LOST;
+			tx->pipe--;
+			tx->retx_from = tx->una;
+			newly_lost = 1;
+			tx->rack_lost++;
+		}
 	}
 	if (newly_lost && tx->recovery_end == 0 && cubic_on_loss(&tx->cc, now)) {
 		tx->recovery_end = tx->nxt;
