@@ -42,7 +42,7 @@ enum {
 	TX_HASH_CHUNK = 4 << 20,	/* hashing reads this much per loop turn */
 	TX_OFFER_MAX_MS = 30000,	/* OFFER repeats 1, 2, 4 ... 30 s */
 	RX_RANGES_MAX = 256,		/* out-of-order ranges kept; beyond, data is not stored */
-	RX_ACK_EVERY = 2,		/* an ACK for every second DATA in order ... */
+	RX_ACK_EVERY = 8,		/* an ACK for every eighth DATA in order ... */
 	RX_ACK_DELAY_MS = 2,		/* ... or this long after the first unacknowledged one */
 	X_LINGER_MS = 60000		/* a finished transfer answers late messages this long */
 };

@@ -497,7 +497,9 @@ test_transfer_with_loss(const char *src_dir)
 		printf("test_xfer: 2%% loss: noise %u, congestion %u, timeouts %u, RACK %u\n",
 		    tx->cc.noise, tx->cc.losses, tx->cc.timeouts, tx->rack_lost);
 		CHECK(tx->cc.noise > 0);
-		CHECK_EQ(tx->cc.timeouts, 0u);
+		CHECK(tx->rack_lost > 0);
+		/* One lost retransmission at the tail has nothing sent after it: the timer. */
+		CHECK(tx->cc.timeouts <= 1);
 	}
 	xfers_free(ends[0].x);
 	xfers_free(ends[1].x);
