@@ -803,11 +803,14 @@ peer_on_record(struct session *s, const struct record *rec)
 		 * New candidates while our path still seems to work: the peer
 		 * may have restarted behind a NAT that filters by address and
 		 * port, whose new mapping lets in nothing until we write to it.
-		 * Ping them beside the path in use; a pong moves WireGuard there
+		 * Ping them beside the path in use (in place of a probe of the
+		 * old ones still running); a pong moves WireGuard there
 		 * ("better"), silence changes nothing.
 		 */
-		if (moved)
+		if (moved) {
+			path_stop(p);
 			path_reprobe(p);
+		}
 		break;
 	case PEER_HANDSHAKE:
 		break;		/* kept for when the path goes down */
