@@ -3,8 +3,9 @@
 # third room member that reaches both (doc/PROTOCOL.md "Peer relay"):
 #
 #   internet ── dht1..3, stun
-#      ├─ SA (sym)  ── A      A <-> B: no direct path (sym against prc)
-#      ├─ SB (prc)  ── B
+#      ├─ SA (sym)  ── A      A <-> B: no direct path (random ports on both
+#      ├─ SB (sym)  ── B      sides, no IPv6, no port mapping: neither
+#      │                      punching nor port prediction can work)
 #      ├─ SR (none) ── R      reaches both; GONET_RELAY_RATE=10 (packets/s per pair)
 #      └─ SX (none) ── X      not a room member: relayforge sends forged relay messages
 #
@@ -31,7 +32,7 @@ LAB_GONET_LIMIT=200
 
 lab_init || t_fail "lab_init"
 lab_site SA sym || t_fail "lab_site SA"
-lab_site SB prc || t_fail "lab_site SB"
+lab_site SB sym || t_fail "lab_site SB"
 lab_site SR none || t_fail "lab_site SR"
 lab_site SX none || t_fail "lab_site SX"
 room="lab/$T_ID/relay/$RANDOM$RANDOM"
