@@ -5,7 +5,9 @@
  * mac2 gets a cookie reply; the initiator stores the cookie and its
  * retransmission, now with mac2, is accepted; bad mac1 is dropped silently;
  * cookies are bound to the source address and die with the secret (120 s);
- * the per-source token bucket; automatic load detection.
+ * the per-source token bucket; automatic load detection, whose threshold
+ * grows with the number of peers (a big room starting at once is not a
+ * flood).
  */
 #include "config.h"
 
@@ -261,6 +263,41 @@ test_auto_load(void)
 	teardown();
 }
 
+/* 64 handshake messages a second, or UNDER_LOAD_PER_PEER per peer when more. */
+static void
+test_load_scales(void)
+{
+	struct wg_peer		*extra[63];
+	struct wgt_dgram	 init, junk;
+	uint8_t			 k[WG_KEY_LEN], psk[WG_KEY_LEN] = { 0 };
+	int			 i;
+
+	setup();
+	/* Node 1 in a room of 64: itself, node 0 and 62 more. */
+	for (i = 0; i < 62; i++) {
+		wgt_key(k, (uint8_t)(100 + i));
+		extra[i] = wg_peer_new(wgt_nodes[1].dev, k, psk);
+		CHECK(extra[i] != NULL);
+	}
+	CHECK_EQ(wg_peer_initiate(wgt_nodes[0].peer), 0);
+	CHECK(wgt_pop(&init));
+	junk = init;
+	junk.buf[20] ^= 1;
+	/* 2 x 63 in a second is a room's start, not a load: still no mac2. */
+	for (i = 0; i < 2 * 63; i++)
+		wgt_input(1, &junk);
+	CHECK_EQ(wgt_input(1, &init), WG_RX_HANDSHAKE);
+	CHECK_EQ(wgt_drops(1, WG_DROP_MAC2), 0);
+	/* Past 4 per peer it is. */
+	for (i = 0; i < 4 * 63; i++)
+		wgt_input(1, &junk);
+	CHECK_EQ(wgt_input(1, &init), WG_RX_DROPPED);
+	CHECK_EQ(wgt_drops(1, WG_DROP_MAC2), 1);
+	for (i = 0; i < 62; i++)
+		wg_peer_free(extra[i]);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -271,5 +308,6 @@ main(void)
 	test_ratelimiter_unit();
 	test_secret_rotation();
 	test_auto_load();
+	test_load_scales();
 	return check_exit("test_cookie");
 }

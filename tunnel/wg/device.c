@@ -52,7 +52,8 @@ wg_device_handshake_load(struct wg_device *dev, uint64_t now)
 		dev->load_window_start = now;
 		dev->load_window_count = 0;
 	}
-	if (++dev->load_window_count > UNDER_LOAD_HANDSHAKES_PER_SECOND) {
+	if (++dev->load_window_count > UNDER_LOAD_HANDSHAKES_PER_SECOND &&
+	    dev->load_window_count > UNDER_LOAD_PER_PEER * dev->npeers) {
 		dev->last_under_load = now;
 		dev->was_under_load = 1;
 	}

@@ -18,8 +18,18 @@
 #include "tunnel/wg/wg.h"
 
 enum device_load {
-	/* More handshake messages than this within one second: under load. */
+	/*
+	 * More handshake messages than this within one second: under load,
+	 * or UNDER_LOAD_PER_PEER per configured peer when that is more. A room
+	 * of N starting at once brings each member about 2(N - 1) handshake
+	 * messages in a second or two; a fixed 64 put rooms of 32 and more
+	 * under load at every start (cookie replies, then the per-address
+	 * rate limit, then REKEY_TIMEOUT: 1,463 failed handshakes in a room
+	 * of 64 on one host). Only members become peers, so an outsider
+	 * cannot raise it.
+	 */
 	UNDER_LOAD_HANDSHAKES_PER_SECOND = 64,
+	UNDER_LOAD_PER_PEER = 4,
 	/* Stay under load this long after the last overload (Linux: 1 s). */
 	UNDER_LOAD_LINGER_SECONDS = 1
 };
@@ -33,6 +43,7 @@ struct wg_device {
 	struct wg_pubkey_table		 peers;
 	struct wg_stats			 stats;
 	int				 force_under_load;	/* -1 auto, 0, 1 */
+	unsigned			 npeers;		/* wg_peer_new minus wg_peer_free */
 	uint64_t			 load_window_start;
 	unsigned			 load_window_count;
 	uint64_t			 last_under_load;

@@ -60,6 +60,7 @@ wg_peer_new(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
 	    (uint64_t)(REKEY_TIMEOUT + 1) * WG_NS_PER_SEC;
 
 	wg_pubkey_table_add(&dev->peers, peer);
+	dev->npeers++;
 	return peer;
 }
 
@@ -74,6 +75,7 @@ wg_peer_free(struct wg_peer *peer)
 	if (dev->input_peer == peer)
 		dev->input_peer = NULL;
 	wg_pubkey_table_remove(&dev->peers, peer);
+	dev->npeers--;
 	wg_timers_stop(peer);
 	wg_noise_handshake_clear(&peer->handshake, &dev->index_table);
 	wg_noise_keypairs_clear(&peer->keypairs, &dev->index_table);
