@@ -115,6 +115,7 @@ struct peer_fallback {
 /* Peer exchange with the peer (pex.c). */
 struct peer_pex {
 	uint64_t sent_gen;		/* every kept value up to this gen went to it */
+	enum { PEX_SYNC_ALL, PEX_SYNC_NEWS } sync;	/* since its path came up / then */
 	uint64_t tx_tat, rx_tat;	/* its budgets out and in (GCRA, ms; 0: a full burst) */
 };
 

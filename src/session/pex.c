@@ -7,7 +7,11 @@
  * whose path is up, sends those kept after what it was last sent
  * (p->pex.sent_gen), packed by epoch into messages, as far as the peer's
  * budget goes; a peer left with news re-arms the timer for its next token.
- * A path that comes up resets sent_gen: the peer gets everything.
+ * A path that comes up resets sent_gen: the peer gets everything
+ * (PEX_SYNC_ALL); after that only news (rendezvous_value.news): records
+ * that changed, and our own. A member's plain republication every 300 s
+ * thus goes to its peers once, from it, not flooded on by each of them
+ * (N^2 values per 300 s in a full room of N, not N^3).
  *
  * Budgets are GCRA (the generic cell rate algorithm, ITU-T I.371): a value
  * passes when now >= tat - (PEX_BURST - 1) * T, T = 1000 / PEX_RATE_PER_S
@@ -95,9 +99,13 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 	for (i = 0; i < n; i++) {
 		if (v[i].gen <= p->pex.sent_gen)
 			continue;
-		/* Its own record, or one it gave us: it has it. */
+		/*
+		 * Its own record, or one it gave us: it has it. A republication
+		 * with nothing new: its owner sends it (once it has everything).
+		 */
 		if (memcmp(v[i].id, p->rec.id, RECORD_ID_LEN) == 0 ||
-		    (v[i].from != NULL && memcmp(v[i].from, p->rec.id, RECORD_ID_LEN) == 0)) {
+		    (v[i].from != NULL && memcmp(v[i].from, p->rec.id, RECORD_ID_LEN) == 0) ||
+		    (p->pex.sync == PEX_SYNC_NEWS && !v[i].news)) {
 			p->pex.sent_gen = v[i].gen;
 			continue;
 		}
@@ -124,6 +132,8 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 	}
 	if (k > 0)
 		send_msg(x, p, epoch, val, len, k);
+	if (!left)
+		p->pex.sync = PEX_SYNC_NEWS;
 	return left;
 }
 
@@ -222,6 +232,7 @@ pex_peer_up(struct peer *p)
 	if (x == NULL)
 		return;
 	p->pex.sent_gen = 0;
+	p->pex.sync = PEX_SYNC_ALL;
 	arm(x, now, now);
 }
 

@@ -73,6 +73,8 @@ struct rv_value {
 	bool used, from_member, own;
 	uint64_t epoch, seq, exp, gen;
 	uint64_t hash;			/* value_hash() of data */
+	uint64_t content;		/* content_hash(): what the record says, but seq and exp */
+	uint64_t news_until;		/* unix s; 0: not news (rendezvous_value.news) */
 	size_t len;
 	uint8_t data[RECORD_MAX_VALUE];
 };
@@ -271,6 +273,39 @@ value_hash(const struct rendezvous *rv, const uint8_t *data, size_t len)
 	return v;
 }
 
+/* What a peer needs to reach the member: all of the record but seq and exp. */
+static uint64_t
+content_hash(const struct rendezvous *rv, const struct record *rec)
+{
+	uint8_t buf[RECORD_WG_LEN + RECORD_MAX_NICK + 2 + RECORD_MAX_CANDIDATES * 20 + 3];
+	uint8_t h[crypto_shorthash_BYTES];
+	size_t n = 0, len = strlen(rec->nick);
+	unsigned i;
+	uint64_t v;
+
+	memcpy(buf + n, rec->wg, RECORD_WG_LEN);
+	n += RECORD_WG_LEN;
+	buf[n++] = (uint8_t)len;
+	memcpy(buf + n, rec->nick, len);
+	n += len;
+	buf[n++] = (uint8_t)rec->ncand;
+	for (i = 0; i < rec->ncand && i < RECORD_MAX_CANDIDATES; i++) {
+		buf[n++] = rec->cand[i].kind;
+		buf[n++] = rec->cand[i].family;
+		memcpy(buf + n, rec->cand[i].addr, 16);
+		n += 16;
+		buf[n++] = (uint8_t)(rec->cand[i].port >> 8);
+		buf[n++] = (uint8_t)rec->cand[i].port;
+	}
+	buf[n++] = rec->nat.cls;
+	buf[n++] = (uint8_t)(rec->nat.delta >> 8);
+	buf[n++] = (uint8_t)rec->nat.delta;
+	crypto_shorthash(h, buf, n, rv->hash_key);
+	sodium_memzero(buf, sizeof(buf));
+	memcpy(&v, h, sizeof(v));
+	return v;
+}
+
 /* The kept, unexpired value with exactly these bytes under epoch, or NULL. */
 static const struct rv_value *
 kept_same(const struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size_t len,
@@ -297,12 +332,30 @@ static void
 keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch, const uint8_t *data,
     size_t len, const uint8_t *from)
 {
-	uint64_t now = now_ms(rv) / 1000;
+	uint64_t now = now_ms(rv) / 1000, content, news_until;
+	const struct rv_value *prev = NULL;
 	struct rv_value *v = NULL, *soonest = NULL;
 	size_t i;
 
 	if (rv->values == NULL || len > RECORD_MAX_VALUE)
 		return;
+	/* News: ours, new, changed, or replacing news. */
+	content = content_hash(rv, rec);
+	for (i = 0; i < RENDEZVOUS_MAX_VALUES; i++) {
+		const struct rv_value *e = &rv->values[i];
+
+		if (e->used && memcmp(e->id, rec->id, RECORD_ID_LEN) == 0 &&
+		    (prev == NULL || e->gen > prev->gen))
+			prev = e;
+	}
+	if (from == NULL && memcmp(rec->id, rv->cfg.self.id, RECORD_ID_LEN) == 0)
+		news_until = now + RENDEZVOUS_NEWS_S;
+	else if (prev == NULL || prev->content != content)
+		news_until = now + RENDEZVOUS_NEWS_S;
+	else if (prev->news_until > now)
+		news_until = prev->news_until;
+	else
+		news_until = 0;
 	for (i = 0; i < RENDEZVOUS_MAX_VALUES; i++) {
 		struct rv_value *e = &rv->values[i];
 
@@ -337,6 +390,8 @@ keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch, const uint
 	v->len = len;
 	memcpy(v->data, data, len);
 	v->hash = value_hash(rv, data, len);
+	v->content = content;
+	v->news_until = news_until;
 	v->own = memcmp(rec->id, rv->cfg.self.id, RECORD_ID_LEN) == 0;
 	if (rv->cfg.on_kept != NULL)
 		rv->cfg.on_kept(rv->cfg.arg);
@@ -400,6 +455,7 @@ rendezvous_values(const struct rendezvous *rv, struct rendezvous_value *out, siz
 		out[n].gen = v->gen;
 		out[n].data = v->data;
 		out[n].len = v->len;
+		out[n].news = v->news_until > now;
 		n++;
 	}
 	qsort(out, n, sizeof(out[0]), by_gen);

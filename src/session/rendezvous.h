@@ -38,7 +38,8 @@ enum {
 	RENDEZVOUS_RETRY_MIN = 2,	/* a put failed: publish again after 2, 4, ... s */
 	RENDEZVOUS_RETRY_MAX = 60,
 	/* Values kept for peer exchange: 2 epochs x 128 members. */
-	RENDEZVOUS_MAX_VALUES = 256
+	RENDEZVOUS_MAX_VALUES = 256,
+	RENDEZVOUS_NEWS_S = 60		/* a record replacing news within this is news too */
 };
 
 /* Who we are, as far as the record goes. The caller keeps it alive. */
@@ -97,6 +98,14 @@ struct rendezvous_value {
 	uint64_t epoch;
 	uint64_t seq;
 	uint64_t gen;			/* when it was kept: larger is later, never reused */
+	/*
+	 * Worth handing to peers already up: ours, or what a member can be
+	 * reached at changed (WireGuard key, candidates, NAT class, nick)
+	 * since the record kept before it, or that was news less than
+	 * RENDEZVOUS_NEWS_S ago. A plain republication (new seq, same
+	 * content) is not: each member sends its own.
+	 */
+	bool news;
 	const uint8_t *data;
 	size_t len;
 };

@@ -17,7 +17,9 @@
  *   - peer exchange: the values a member kept are handed to one the DHT
  *     told nothing, who takes them through the DHT's own checks and
  *     counters (a duplicate, a tampered copy, an epoch not listened on,
- *     junk from the DHT counted under the same reason).
+ *     junk from the DHT counted under the same reason);
+ *   - what is news for peers already up: a new member's record, ours, a
+ *     changed one; not a plain republication.
  */
 #include "config.h"
 
@@ -438,6 +440,54 @@ test_offer(struct event_base *base, const struct room_keys *keys)
 	peer_stop(&a);
 }
 
+/* The news flag of id's value in rv's list (-1: not listed). */
+static int
+news_of(const struct rendezvous *rv, const uint8_t *id)
+{
+	struct rendezvous_value v[8];
+	size_t n, i;
+
+	n = rendezvous_values(rv, v, 8);
+	for (i = 0; i < n; i++)
+		if (memcmp(v[i].id, id, 32) == 0)
+			return v[i].news;
+	return -1;
+}
+
+static void
+test_news(struct event_base *base, const struct room_keys *keys)
+{
+	struct cand c2 = { .kind = CAND_SRFLX, .family = 4, .addr = { 198, 51, 100, 7 },
+	    .port = 4000 };
+	struct peer a, b;
+
+	fake_runner_reset();
+	world = (int64_t)500100 * ROOM_EPOCH_SECONDS + 100;
+	peer_init(&a, "a", 0);
+	peer_init(&b, "b", 0);
+	peer_start(&a, base, keys, NULL);
+	peer_start(&b, base, keys, NULL);
+	fake_runner_flush();
+	CHECK_EQ(news_of(a.rv, b.pk), 1);		/* a new member */
+	CHECK_EQ(news_of(a.rv, a.pk), 1);		/* ours */
+	/* Both republish 300 s later, nothing changed: b's is not news for a. */
+	world += RENDEZVOUS_REPUBLISH;
+	rendezvous_tick(a.rv);
+	rendezvous_tick(b.rv);
+	fake_runner_flush();
+	CHECK(a.last_seq == rendezvous_seq(b.rv));
+	CHECK_EQ(news_of(a.rv, b.pk), 0);
+	CHECK_EQ(news_of(a.rv, a.pk), 1);		/* ours always is */
+	/* b moves: news. */
+	world += 10;
+	rendezvous_set_candidates(b.rv, &c2, 1);
+	fake_runner_flush();
+	CHECK(a.last_seq == rendezvous_seq(b.rv));
+	CHECK_EQ(news_of(a.rv, b.pk), 1);
+	peer_stop(&b);
+	peer_stop(&a);
+}
+
 int
 main(void)
 {
@@ -458,6 +508,7 @@ main(void)
 	test_seq_persisted(base, &keys);
 	test_put_retry(base, &keys);
 	test_offer(base, &keys);
+	test_news(base, &keys);
 
 	event_base_free(base);
 	return check_exit("test_rendezvous");
