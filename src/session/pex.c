@@ -13,6 +13,12 @@
  * thus goes to its peers once, from it, not flooded on by each of them
  * (N^2 values per 300 s in a full room of N, not N^3).
  *
+ * Receiving queues what passed the sender's budget and takes it from a timer
+ * of its own: a value may add, replace or free peers (a member's record with
+ * a new WireGuard key starts it over), which must never happen inside
+ * WireGuard's receive path of the very peer that sent it. The queue holds
+ * PEX_QUEUE_MAX values; beyond, values are dropped and counted ("queue").
+ *
  * Budgets are GCRA (the generic cell rate algorithm, ITU-T I.371): a value
  * passes when now >= tat - (PEX_BURST - 1) * T, T = 1000 / PEX_RATE_PER_S
  * ms, and tat moves to max(tat, now) + T. tat 0 is a full burst.
@@ -22,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "dht/record/pex_msg.h"
 #include "src/session/core.h"
@@ -33,11 +41,24 @@
 
 enum {
 	PEX_T_MS = 1000 / PEX_RATE_PER_S,
-	PEX_TOLERANCE_MS = (PEX_BURST - 1) * PEX_T_MS
+	PEX_TOLERANCE_MS = (PEX_BURST - 1) * PEX_T_MS,
+	PEX_QUEUE_MAX = PEX_BURST
+};
+
+/* A value received, waiting for in_timer. */
+struct pex_pending {
+	uint8_t from[RECORD_ID_LEN];	/* the sender's record id */
+	uint64_t epoch;
+	size_t len;
+	uint8_t data[RECORD_MAX_VALUE];
 };
 
 struct pex_part {
 	struct timer *timer;
+	struct timer *in_timer;		/* takes the queue, outside any receive path */
+	struct pex_pending *queue;	/* PEX_QUEUE_MAX */
+	size_t nqueue;
+	uint64_t queue_full;		/* values dropped: the queue was full */
 	uint64_t msgs_out, values_out, msgs_in, values_in;
 	uint64_t bad[PEX_MSG__COUNT];	/* messages dropped by the decoder, by reason */
 	uint64_t epoch;			/* values under an epoch we do not listen on */
@@ -164,6 +185,26 @@ on_timer(void *arg)
 		arm(x, now, next);
 }
 
+/* The values received since the last run, each as if the DHT had brought it. */
+static void
+on_in_timer(void *arg)
+{
+	struct session *s = arg;
+	struct pex_part *x = s->pex;
+	size_t i, n = x->nqueue;
+
+	x->nqueue = 0;		/* taking one may receive more: they wait for the next run */
+	for (i = 0; i < n && s->rv != NULL; i++) {
+		struct pex_pending *q = &x->queue[i];
+
+		if (rendezvous_offer(s->rv, q->epoch, q->data, q->len, q->from) != 0)
+			x->epoch++;
+		else
+			x->values_in++;
+	}
+	sodium_memzero(x->queue, n * sizeof(x->queue[0]));
+}
+
 int
 pex_start(struct session *s)
 {
@@ -173,7 +214,11 @@ pex_start(struct session *s)
 		return 0;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -1;
-	if ((x->timer = timer_new(s->timers, on_timer, s)) == NULL) {
+	if ((x->queue = calloc(PEX_QUEUE_MAX, sizeof(x->queue[0]))) == NULL ||
+	    (x->timer = timer_new(s->timers, on_timer, s)) == NULL ||
+	    (x->in_timer = timer_new(s->timers, on_in_timer, s)) == NULL) {
+		timer_free(x->timer);
+		free(x->queue);
 		free(x);
 		return -1;
 	}
@@ -186,7 +231,10 @@ pex_stop(struct session *s)
 {
 	if (s->pex == NULL)
 		return;
+	timer_free(s->pex->in_timer);
 	timer_free(s->pex->timer);
+	sodium_memzero(s->pex->queue, PEX_QUEUE_MAX * sizeof(s->pex->queue[0]));
+	free(s->pex->queue);
 	free(s->pex);
 	s->pex = NULL;
 }
@@ -211,16 +259,23 @@ pex_input(struct peer *p, const uint8_t *buf, size_t len)
 	}
 	x->msgs_in++;
 	for (i = 0; i < m.n; i++) {
+		struct pex_pending *q;
+
 		if (!pex_budget_take(&p->pex.rx_tat, now)) {
 			x->rate += m.n - i;
-			return;
+			break;
 		}
-		if (rendezvous_offer(s->rv, m.epoch, m.value[i], m.len[i], p->rec.id) != 0) {
-			x->epoch += m.n - i;
-			return;
+		if (x->nqueue == PEX_QUEUE_MAX) {
+			x->queue_full += m.n - i;
+			break;
 		}
-		x->values_in++;
+		q = &x->queue[x->nqueue++];
+		memcpy(q->from, p->rec.id, RECORD_ID_LEN);
+		q->epoch = m.epoch;
+		q->len = m.len[i];
+		memcpy(q->data, m.value[i], m.len[i]);
 	}
+	session_poke(x->in_timer);
 }
 
 void
@@ -264,9 +319,9 @@ pex_report(struct session *s)
 		if (x->bad[i] != 0)
 			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
 			    pex_msg_error_name((enum pex_msg_error)i), (unsigned long long)x->bad[i]);
-	if (pos < sizeof(text) && (x->epoch | x->rate | x->send_failed) != 0)
-		snprintf(text + pos, sizeof(text) - pos, ", epoch %llu, rate %llu, send-failed %llu",
-		    (unsigned long long)x->epoch, (unsigned long long)x->rate,
-		    (unsigned long long)x->send_failed);
+	if (pos < sizeof(text) && (x->epoch | x->rate | x->queue_full | x->send_failed) != 0)
+		snprintf(text + pos, sizeof(text) - pos, ", epoch %llu, rate %llu, queue %llu, "
+		    "send-failed %llu", (unsigned long long)x->epoch, (unsigned long long)x->rate,
+		    (unsigned long long)x->queue_full, (unsigned long long)x->send_failed);
 	session_info(s, "pex", "peer exchange: %s", text);
 }

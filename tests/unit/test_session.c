@@ -64,6 +64,9 @@
  *            open after the session. A pair that cannot be predicted
  *            spends its budget once, falls back to the DHT, and tries again
  *            only after PREDICT_BACKOFF_MS.
+ *            A record a member hands us is taken after the receive path
+ *            of its packet is done, never inside it (no peer added or
+ *            freed while WireGuard handles the sender's packet).
  */
 #include "config.h"
 
@@ -75,13 +78,17 @@
 
 #include <sodium.h>
 
+#include "dht/record/pex_msg.h"
 #include "dht/record/record.h"
 #include "dht/record/record_codec.h"
 #include "dht/room/room.h"
 #include "src/clock/clock.h"
 #include "src/clock/timer.h"
-#include "src/session/fallback.h"
 #include "src/identity/identity.h"
+#include "src/session/core.h"
+#include "src/session/fallback.h"
+#include "src/session/peer.h"
+#include "src/session/pex.h"
 #include "src/session/session.h"
 #include "src/ui/ui.h"
 #include "src/ui/ui_impl.h"
@@ -1693,11 +1700,70 @@ pex_room(int no_pex)
 	return reached;
 }
 
+/*
+ * bob hands alice, over peer exchange, the record of a member she has not
+ * met: nothing is taken inside pex_input() (WireGuard's receive path of
+ * bob's packet, where a new peer must not be added, nor one freed); it is,
+ * as from the DHT, once the loop runs.
+ */
+static void
+pex_deferred(void)
+{
+	uint8_t ih[ROOM_INFOHASH_LEN], v1[RECORD_MAX_VALUE], msg[PEX_MAX_MSG];
+	uint8_t pk[32], sk[64];
+	const uint8_t *vals[1];
+	size_t lens[1];
+	struct record rec;
+	struct peer *p;
+	uint64_t unix_s, epoch;
+	int n1, n;
+
+	reset_world();
+	node_start(0, "alice");
+	node_start(1, "bob");
+	run_for(5000);
+	p = peer_find_wg(nodes[0].s, nodes[1].s->wg_pub);
+	CHECK(p != NULL && p->state == PEER_UP);
+	if (p == NULL)
+		goto out;
+	crypto_sign_keypair(pk, sk);
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, pk, 32);
+	if (crypto_sign_ed25519_pk_to_curve25519(rec.wg, pk) != 0)	/* bound to the id */
+		abort();
+	strcpy(rec.nick, "dave");
+	unix_s = fake_unix(NULL) / 1000;
+	rec.seq = fake_unix(NULL);
+	rec.exp = unix_s + RECORD_TTL;
+	rec.ncand = 1;
+	rec.cand[0] = (struct cand){ CAND_HOST, 4, { 127, 0, 0, 1 }, 50009 };
+	epoch = room_epoch(unix_s);
+	room_infohash(&nodes[0].s->keys, epoch, ih);
+	n1 = record_seal(&rec, nodes[0].s->keys.record, ih, sk, v1, sizeof(v1));
+	CHECK(n1 > 0);
+	vals[0] = v1;
+	lens[0] = n1 > 0 ? (size_t)n1 : 1;
+	n = pex_msg_encode(epoch, vals, lens, 1, msg, sizeof(msg));
+	CHECK(n > 0);
+	if (n <= 0)
+		goto out;
+	pex_input(p, msg, (size_t)n);
+	CHECK(peer_find_id(nodes[0].s, pk) == NULL);	/* not inside the receive path */
+	run_for(100);
+	CHECK(peer_find_id(nodes[0].s, pk) != NULL);	/* then as from the DHT */
+	CHECK(find(&nodes[0], 0, UI_EV_PEER_FOUND, NULL, "dave", NULL) != NULL);
+out:
+	sodium_memzero(sk, sizeof(sk));
+	node_stop(0);
+	node_stop(1);
+}
+
 static void
 test_pex(void)
 {
 	unsigned with, without;
 
+	pex_deferred();
 	with = pex_room(0);
 	without = pex_room(1);
 	CHECK_MSG(with == NODES - 1, "with peer exchange the joiner reached %u of %d", with,
