@@ -56,7 +56,7 @@ path_tick(struct peer *p)
 			continue;
 		/* Over budget: not sent, as if lost (budget.h counts why). */
 		if (via_find(s, &pair->remote) == NULL &&
-		    budget_take(&s->budget, &pair->remote, now) != BUDGET_OK)
+		    budget_take(&s->budget, &pair->remote, peer_heard(p), now) != BUDGET_OK)
 			continue;
 		len = probe_build_ping(buf, sizeof(buf), s->keys.probe, s->wg_pub, p->rec.wg,
 		    session_probe_ts(s), pings[i].txid);

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "tunnel/nat/budget.h"
 #include "tunnel/nat/cand.h"
 #include "tunnel/nat/punch.h"
 #include "tests/check.h"
@@ -157,6 +158,46 @@ test_gather(void)
 	CHECK(n >= 0);
 	for (i = 0; i < l.n; i++)
 		CHECK(!endpoint_is_loopback(&l.c[i].ep) && l.c[i].ep.family == ENDPOINT_V4);
+}
+
+/* The ping budgets (tunnel/nat/budget.h). */
+static void
+test_budget(void)
+{
+	static struct budget b;
+	struct endpoint a = ep("203.0.113.1", 1), a2 = ep("203.0.113.1", 2),
+	    v6a = ep("2001:db8::1", 1), v6b = ep("2001:db8::2:0:0:1", 1), v6c = ep("2001:db8:0:1::1", 1);
+	char ip[32];
+	unsigned i, ok;
+
+	budget_init(&b, 1000);
+	/* One address (any port): the burst, then nothing until it refills. */
+	for (i = 0, ok = 0; i < BUDGET_DEST_BURST + 10; i++)
+		ok += budget_take(&b, i % 2 ? &a : &a2, 0, 1000) == BUDGET_OK;
+	CHECK_EQ(ok, BUDGET_DEST_BURST);
+	CHECK(budget_take(&b, &a, 0, 1000) == BUDGET_DEST);
+	CHECK(budget_take(&b, &a, 0, 1000 + 1000 / BUDGET_DEST_RATE) == BUDGET_OK);
+	CHECK(budget_take(&b, &a, 0, 1000 + 1000 / BUDGET_DEST_RATE) == BUDGET_DEST);
+	/* IPv6: one /64 is one destination. */
+	for (i = 0, ok = 0; i < BUDGET_DEST_BURST + 10; i++)
+		ok += budget_take(&b, i % 2 ? &v6a : &v6b, 0, 2000) == BUDGET_OK;
+	CHECK_EQ(ok, BUDGET_DEST_BURST);
+	CHECK(budget_take(&b, &v6c, 0, 2000) == BUDGET_OK);	/* another /64 */
+	/* All destinations: the global burst, then its rate; known peers skip it. */
+	budget_init(&b, 0);
+	for (i = 0, ok = 0; i < BUDGET_BURST + 100; i++) {
+		struct endpoint e;
+
+		snprintf(ip, sizeof(ip), "198.18.%u.%u", i / 250, 1 + i % 250);
+		e = ep(ip, 9);
+		ok += budget_take(&b, &e, 0, 0) == BUDGET_OK;
+	}
+	CHECK_EQ(ok, BUDGET_BURST);
+	CHECK(budget_take(&b, &v6c, 0, 0) == BUDGET_GLOBAL);
+	CHECK(budget_take(&b, &v6c, 1, 0) == BUDGET_OK);
+	CHECK(budget_take(&b, &v6c, 0, 1000 / BUDGET_RATE) == BUDGET_OK);
+	CHECK_MSG(b.counts[BUDGET_GLOBAL] == 101 && b.counts[BUDGET_TABLE] == 0, "%llu global, %llu table",
+	    (unsigned long long)b.counts[BUDGET_GLOBAL], (unsigned long long)b.counts[BUDGET_TABLE]);
 }
 
 /* Which of a record's candidates we ping (issue 12: records are anyone's in the room). */
@@ -391,6 +432,7 @@ main(void)
 	test_gather();
 	test_pairs();
 	test_plausible();
+	test_budget();
 	test_punch();
 	return check_exit("test_cand");
 }

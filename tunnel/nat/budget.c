@@ -84,7 +84,7 @@ dest_bucket(struct budget *b, const uint8_t key[8], uint64_t now_ms)
 }
 
 enum budget_verdict
-budget_take(struct budget *b, const struct endpoint *to, uint64_t now_ms)
+budget_take(struct budget *b, const struct endpoint *to, int known, uint64_t now_ms)
 {
 	struct budget_bucket *d;
 	enum budget_verdict v;
@@ -92,7 +92,7 @@ budget_take(struct budget *b, const struct endpoint *to, uint64_t now_ms)
 
 	b->milli = refill(b->milli, &b->at_ms, now_ms, BUDGET_RATE, BUDGET_BURST);
 	dest_key(b, to, key);
-	if (b->milli < 1000)
+	if (!known && b->milli < 1000)
 		v = BUDGET_GLOBAL;
 	else if ((d = dest_bucket(b, key, now_ms)) == NULL)
 		v = BUDGET_TABLE;
@@ -101,7 +101,8 @@ budget_take(struct budget *b, const struct endpoint *to, uint64_t now_ms)
 		v = BUDGET_DEST;
 	else {
 		d->milli -= 1000;
-		b->milli -= 1000;
+		if (!known)
+			b->milli -= 1000;
 		v = BUDGET_OK;
 	}
 	b->counts[v]++;

@@ -16,7 +16,9 @@
  *                aim at one bucket)
  *
  * A ping over either budget is not sent (punching treats it as lost) and is
- * counted. The caller asks budget_take() before each ping.
+ * counted. The caller asks budget_take() before each ping; pings to a peer
+ * that proved itself (an authenticated packet) skip the global bucket, so
+ * forged records cannot starve the members we know of it.
  */
 #ifndef GONET_TUNNEL_BUDGET_H
 #define GONET_TUNNEL_BUDGET_H
@@ -43,9 +45,14 @@ enum {
 	 */
 	BUDGET_DEST_BURST = 64,
 	BUDGET_DEST_RATE = 4,
-	/* Twice the addresses PEERS_MAX peers can name (8 candidates each, fewer in practice). */
-	BUDGET_DEST_SLOTS = 2048,
-	BUDGET_DEST_PROBE = 8		/* slots looked at per address before refusing */
+	/*
+	 * Four times the addresses PEERS_MAX peers can name (8 candidates
+	 * each): at that load a run of BUDGET_DEST_PROBE slots all busy is
+	 * rare; an address that finds none is refused (BUDGET_TABLE), never
+	 * given a fresh bucket. A bucket full again is forgotten.
+	 */
+	BUDGET_DEST_SLOTS = 4096,
+	BUDGET_DEST_PROBE = 16		/* slots looked at per address before refusing */
 };
 
 enum budget_verdict {
@@ -73,7 +80,8 @@ struct budget {
 const char *budget_verdict_name(enum budget_verdict v);
 /* Full buckets at now; the hash key is random. */
 void budget_init(struct budget *b, uint64_t now_ms);
-/* May one ping go to "to" now? Takes a token from both buckets if so. */
-enum budget_verdict budget_take(struct budget *b, const struct endpoint *to, uint64_t now_ms);
+/* May one ping go to "to" now? Takes a token from both buckets (known: the destination's only). */
+enum budget_verdict budget_take(struct budget *b, const struct endpoint *to, int known,
+    uint64_t now_ms);
 
 #endif
