@@ -631,6 +631,7 @@ peer_new(struct session *s, const struct record *rec)
 		return NULL;
 	p->s = s;
 	p->rec = *rec;
+	p->found_ms = session_now_ms(s);
 	identity_fingerprint(rec->id, p->fp);
 	snprintf(p->nick, sizeof(p->nick), "%s", rec->nick);
 	p->role = memcmp(s->wg_pub, rec->wg, 32) < 0 ? ROLE_INITIATOR : ROLE_RESPONDER;
@@ -710,20 +711,21 @@ cands_equal(const struct record *a, const struct record *b)
 }
 
 /*
- * The table is full (PEERS_MAX): the peer never heard from (no
- * authenticated packet, no signed mailbox frame) whose punching failed
- * longest ago makes room; NULL when every peer is heard from or still
- * being tried.
+ * The table is full (PEERS_MAX): the oldest peer never heard from (no
+ * authenticated packet, no signed mailbox frame) that had PEERS_TRY_MS to
+ * answer makes room; NULL when every peer is heard from or new.
  */
 static struct peer *
 replaceable(struct session *s)
 {
+	uint64_t now = session_now_ms(s);
 	struct peer *p, *best = NULL;
 
 	for (p = s->peers; p != NULL; p = p->next) {
-		if (peer_heard(p) || (p->state != PEER_FAILED && p->state != PEER_LEFT))
+		if (peer_heard(p) || p->state == PEER_UP || p->state == PEER_HANDSHAKE ||
+		    now < p->found_ms + PEERS_TRY_MS)
 			continue;
-		if (best == NULL || p->punching.punch.start_ms < best->punching.punch.start_ms)
+		if (best == NULL || p->found_ms < best->found_ms)
 			best = p;
 	}
 	return best;
