@@ -123,6 +123,9 @@ test_easy_budgets(void)
 		}
 	}
 	CHECK_EQ(sends, PREDICT_PROBES);
+	for (i = 0, n = 0; i < 65536; i++)
+		n += predict_probed(&p, i) != (seen[i] != 0);
+	CHECK_EQ(n, 0);			/* probed: exactly the ports sent to */
 	CHECK_EQ(dup, 0);
 	CHECK_EQ(low, 0);
 	CHECK(paced());

@@ -222,3 +222,10 @@ predict_stop(struct predict *p, uint64_t now, struct predict_step *out, unsigned
 	p->next_ms = UINT64_MAX;
 	return n;
 }
+
+int
+predict_probed(const struct predict *p, unsigned port)
+{
+	return p->plan.role == PREDICT_EASY && port >= PREDICT_PORT_MIN && port <= 65535 &&
+	    tried(p, port);
+}

@@ -165,6 +165,9 @@ unsigned predict_on_hit(struct predict *p, int socket, const struct endpoint *fr
  */
 unsigned predict_stop(struct predict *p, uint64_t now_ms, struct predict_step *out, unsigned max);
 
+/* Easy side: 1 if this attempt probed port (a ping from it came through our probe's hole). */
+int predict_probed(const struct predict *p, unsigned port);
+
 const char *predict_state_name(enum predict_state st);
 
 #endif

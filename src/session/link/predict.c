@@ -626,7 +626,9 @@ input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 		hit(pd, pp, -1, from);
 		return 1;
 	}
-	hit(pd, pp, -1, from);
+	/* A ping through a hole our probe made; any other got in without us (a full cone). */
+	if (predict_probed(&pp->pr, from->port))
+		hit(pd, pp, -1, from);
 	return 0;
 }
 
