@@ -1892,6 +1892,13 @@ test_predict_hit(void)
 			run_for(2000);
 			CHECK(find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "hard", NULL) != NULL);
 			CHECK(find(&nodes[0], 0, UI_EV_MESSAGE, NULL, "easy", NULL) != NULL);
+			/* Past the adopted socket's check: kept while it is the path, at most one. */
+			run_for(20000);
+			CHECK(nat[0].nopen <= 1);
+			say(0, "still direct");
+			run_for(2000);
+			CHECK_EQ(count(&nodes[1], UI_EV_MESSAGE, NULL), 2);
+			CHECK_EQ(count(&nodes[0], UI_EV_PATH_DOWN, NULL), 0);
 			CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, "dht", NULL, NULL) == NULL);
 			if (up0 == NULL || up1 == NULL || strcmp(up0->strategy, "predict") != 0 ||
 			    strcmp(up1->strategy, "predict") != 0 ||

@@ -58,7 +58,13 @@ enum {
 	PREDICT_PAIRS_MAX = 32,		/* pairs whose back-off is remembered; the oldest idle goes */
 	PREDICT_ADOPTED_MAX = 32,	/* sockets kept as paths (one per peer) */
 	PREDICT_STEPS_MAX = PREDICT_SOCKETS + PREDICT_PER_TICK,
-	PREDICT_TXID_RANDOM = PROBE_TXID_LEN - 2	/* then the socket or probe number */
+	PREDICT_TXID_RANDOM = PROBE_TXID_LEN - 2,	/* then the socket or probe number */
+	/*
+	 * The adopted socket is looked at this often (the first time after
+	 * the WireGuard handshake's own timeout): one WireGuard no longer
+	 * uses (punching's pair won, or a better one came) is closed.
+	 */
+	PREDICT_ADOPT_CHECK_MS = 15000
 };
 
 _Static_assert(PREDICT_SOCKETS + PREDICT_ADOPTED_MAX <= SESSION_AUX_MAX,
@@ -269,6 +275,17 @@ on_timer(void *arg)
 	uint64_t now = session_now_ms(pp->l->s);
 	unsigned n;
 
+	if (pp->pr.state == PREDICT_HIT) {
+		/* The adopted socket stays only while it is the path. */
+		if (pp->adopted < 0)
+			return;
+		if (pp->p == NULL || !endpoint_equal(&pp->p->path.ep, &pp->via)) {
+			drop_adopted(pd, pp);
+			return;
+		}
+		timer_at(pp->timer, now + PREDICT_ADOPT_CHECK_MS);
+		return;
+	}
 	if (found_otherwise(pp->p)) {
 		stop_attempt(pd, pp, "a path found otherwise");
 		return;
@@ -303,6 +320,8 @@ hit(struct predictor *pd, struct pp *pp, int k, const struct endpoint *from)
 		return;
 	}
 	pp->credit = 1;
+	if (pp->adopted >= 0)
+		timer_at(pp->timer, session_now_ms(s) + PREDICT_ADOPT_CHECK_MS);
 	if (pp->p != NULL && pp->found.family != ENDPOINT_NONE)
 		peer_on_predicted(pp->p, &pp->found);
 }
