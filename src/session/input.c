@@ -28,23 +28,26 @@ probe_in(struct session *s, const uint8_t *buf, size_t len, const struct endpoin
 	struct peer *p;
 	size_t n;
 
-	/* Sealed, for us, and fresh: a replay from anywhere gets no pong (fresh.h). */
+	/*
+	 * Sealed, for us, made by the peer it names (its pairwise tag), and
+	 * fresh: a replay from anywhere gets no pong (fresh.h), and a ping from
+	 * no peer of ours gets none either (nothing to check it with; our pong
+	 * would prepare a handshake we could not take anyway).
+	 */
 	if (probe_input(&s->probes, s->fresh, clock_unix_ms(s->clock), buf, len, s->keys.probe,
-	    s->wg_pub, &m) != PROBE_OK) {
+	    s->wg_pub, peer_pair_key, s, &m) != PROBE_OK) {
 		s->drops[SDROP_PROBE]++;
 		return;
 	}
-	p = peer_find_wg(s, m.sender);
-	if (m.type == PROBE_PING) {
-		if ((n = probe_answer(out, sizeof(out), s->keys.probe, &m, from,
-		    session_probe_ts(s))) > 0)
-			(void)net_send(s, from, out, n);
-		if (p != NULL)
-			peer_on_ping(p, from);
+	if ((p = peer_find_wg(s, m.sender)) == NULL) {
+		s->drops[SDROP_PONG_PEER]++;	/* cannot be: probe_input found it */
 		return;
 	}
-	if (p == NULL) {
-		s->drops[SDROP_PONG_PEER]++;
+	if (m.type == PROBE_PING) {
+		if ((n = probe_answer(out, sizeof(out), s->keys.probe, p->pair_key, &m, from,
+		    session_probe_ts(s))) > 0)
+			(void)net_send(s, from, out, n);
+		peer_on_ping(p, from);
 		return;
 	}
 	peer_on_pong(p, &m, from);

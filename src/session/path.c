@@ -58,7 +58,7 @@ path_tick(struct peer *p)
 		if (via_find(s, &pair->remote) == NULL &&
 		    budget_take(&s->budget, &pair->remote, peer_heard(p), now) != BUDGET_OK)
 			continue;
-		len = probe_build_ping(buf, sizeof(buf), s->keys.probe, s->wg_pub, p->rec.wg,
+		len = probe_build_ping(buf, sizeof(buf), s->keys.probe, p->pair_key, s->wg_pub, p->rec.wg,
 		    session_probe_ts(s), pings[i].txid);
 		if (len > 0)
 			(void)net_send(s, &pair->remote, buf, len);

@@ -52,6 +52,8 @@
 #include "src/session/tell.h"
 #include "src/xfer/xfer_msg.h"
 #include "dht/record/pex_msg.h"
+#include "src/identity/identity.h"
+#include "tunnel/nat/probe.h"
 #include "tunnel/net/ip.h"
 #include "tunnel/wg/wg.h"
 
@@ -87,6 +89,14 @@ struct peer *
 peer_find_wg(struct session *s, const uint8_t wg[32])
 {
 	return peer_table_find_wg(&s->ptab, wg);
+}
+
+const uint8_t *
+peer_pair_key(void *s, const uint8_t wg[32])
+{
+	struct peer *p = peer_find_wg(s, wg);
+
+	return p != NULL ? p->pair_key : NULL;
 }
 
 struct peer *
@@ -640,6 +650,10 @@ peer_new(struct session *s, const struct record *rec)
 	p->state = PEER_NEW;
 	if (ip_tunnel_addr(rec->wg, p->tunnel_addr) != 0)
 		goto fail;
+	/* One X25519 per peer, here: every probe and relay message to or from it uses the key. */
+	if (probe_pair_key(p->pair_key, s->keys.probe, identity_wg_private(s->id), s->wg_pub,
+	    rec->wg) != 0)
+		goto fail;
 	/* Refused for our own key or one another peer already uses. */
 	if ((p->wg = wg_peer_new(s->wg, rec->wg, s->keys.psk)) == NULL)
 		goto fail;
@@ -665,6 +679,7 @@ fail:
 	timer_free(p->live_timer);
 	timer_free(p->hs_timer);
 	wg_peer_free(p->wg);
+	sodium_memzero(p->pair_key, sizeof(p->pair_key));
 	free(p);
 	return NULL;
 }

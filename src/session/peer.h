@@ -139,6 +139,7 @@ struct peer {
 	enum peer_state state;
 
 	struct wg_peer *wg;
+	uint8_t pair_key[32];		/* K of us and it (probe_pair_key): its probes and relay messages */
 	struct timer *hs_timer;		/* the responder's grace, the handshake's timeout */
 	struct timer *live_timer;	/* HELLO repeats and answers, idle probe, death */
 	struct timer *expire_timer;	/* the record's exp, while not up */
@@ -164,6 +165,8 @@ const char *peer_state_name(enum peer_state st);
 void peer_on_record(struct session *s, const struct record *rec);
 struct peer *peer_find_wg(struct session *s, const uint8_t wg[32]);
 struct peer *peer_find_id(struct session *s, const uint8_t id[RECORD_ID_LEN]);
+/* The pairwise key with the peer whose WireGuard key is wg, or NULL (a probe_pair_fn; arg: s). */
+const uint8_t *peer_pair_key(void *s, const uint8_t wg[32]);
 void peer_free(struct peer *p);
 void peer_free_all(struct session *s);
 

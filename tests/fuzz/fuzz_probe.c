@@ -1,14 +1,17 @@
 /* fuzz-sources: tunnel/nat/probe.c tunnel/nat/fresh.c tunnel/net/endpoint.c tunnel/net/demux.c */
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fuzz_probe.c — libFuzzer target for the punch probe codec (version 2,
- * sealed) and the freshness table behind it.
+ * fuzz_probe.c — libFuzzer target for the punch probe codec (version 3,
+ * sealed, with the pairwise tag) and the freshness table behind it.
+ * Senders whose first byte is even are "peers" with the vectors' pair key
+ * (d0..ef); odd ones are unknown.
  *
  * The AEAD stops random input, so the first byte picks a layer:
  *   1  the input supplies fields (type, ids, ts, txid, address, nonce):
- *      build, parse, compare (round trip), feed it twice to the freshness
- *      table (the second is a replay), then flip one input-chosen bit and
- *      expect a reject
+ *      build, parse, compare (round trip), feed a copy tagged under another
+ *      pair key (`pair`, the window untouched), then it twice to the
+ *      freshness table (the second is a replay), then flip one input-chosen
+ *      bit and expect a reject
  *   else  the input is a datagram: probe_parse() under the fixed key (the
  *      vectors' key: the doc's ping opens here); whatever opens must
  *      rebuild to the same bytes with its own nonce and be answered with a
@@ -28,8 +31,16 @@
 #include "tunnel/nat/fresh.h"
 #include "tunnel/nat/probe.h"
 
-static uint8_t key[PROBE_KEY_LEN], our_id[PROBE_ID_LEN];
+static uint8_t key[PROBE_KEY_LEN], our_id[PROBE_ID_LEN], pk[PROBE_PAIR_KEY_LEN];
+static uint8_t wrong[PROBE_PAIR_KEY_LEN];
 static struct fresh *fr;
+
+static const uint8_t *
+pair_of(void *arg, const uint8_t sender[PROBE_ID_LEN])
+{
+	(void)arg;
+	return (sender[0] & 1) == 0 ? pk : NULL;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,17 +61,19 @@ datagram(const uint8_t *data, size_t size)
 		assert(demux_classify(data, size) == DEMUX_PROBE);
 	if (r != PROBE_OK)
 		return;
-	/* Opened probes are canonical: rebuilding with their nonce gives the same bytes. */
-	n = probe_build(again, sizeof(again), key, &m, data + PROBE_OUTER_LEN);
-	assert(n == size && memcmp(again, data, n) == 0);
+	/* Opened probes are canonical: rebuilding with their nonce gives the same bytes
+	 * (the tag too when it is pk's). */
+	n = probe_build(again, sizeof(again), key, pk, &m, data + PROBE_OUTER_LEN);
+	assert(n == size && memcmp(again, data, n - PROBE_PAIR_TAG_LEN) == 0);
+	assert((memcmp(again, data, n) == 0) == (probe_pair_check(data, size, pk) == 0));
 	if (m.type == PROBE_PING) {
 		endpoint_set(&from, ENDPOINT_V6, data + 2, 1);
 		if (endpoint_is_usable(&from, 1)) {
-			n = probe_answer(pong, sizeof(pong), key, &m, &from, m.ts + 1);
+			n = probe_answer(pong, sizeof(pong), key, pk, &m, &from, m.ts + 1);
 			assert(n > 0 && n <= size);
 		}
 		endpoint_set(&from, ENDPOINT_V4, a4, 1);
-		n = probe_answer(pong, sizeof(pong), key, &m, &from, m.ts + 1);
+		n = probe_answer(pong, sizeof(pong), key, pk, &m, &from, m.ts + 1);
 		assert(n > 0 && n <= size);
 	}
 }
@@ -68,7 +81,7 @@ datagram(const uint8_t *data, size_t size)
 static void
 fields(const uint8_t *data, size_t size)
 {
-	uint8_t buf[PROBE_MAX_LEN], nonce[PROBE_NONCE_LEN];
+	uint8_t buf[PROBE_MAX_LEN], forged[PROBE_MAX_LEN], nonce[PROBE_NONCE_LEN];
 	struct probe_msg m, got;
 	struct probe_stats st;
 	size_t need = 1 + PROBE_ID_LEN + 8 + PROBE_TXID_LEN + 1 + 2 + 16 + PROBE_NONCE_LEN + 2;
@@ -91,8 +104,9 @@ fields(const uint8_t *data, size_t size)
 	p += 3 + 16;
 	memcpy(nonce, p, sizeof(nonce));
 	p += sizeof(nonce);
-	n = probe_build(buf, sizeof(buf), key, &m, nonce);
+	n = probe_build(buf, sizeof(buf), key, pk, &m, nonce);
 	assert(n > 0 && n <= PROBE_MAX_LEN);
+	assert(probe_build(forged, sizeof(forged), key, wrong, &m, nonce) == n);
 	r = probe_parse(buf, n, key, our_id, &got);
 	if (r == PROBE_OK) {
 		assert(got.type == m.type && got.ts == m.ts);
@@ -100,11 +114,21 @@ fields(const uint8_t *data, size_t size)
 		assert(memcmp(got.txid, m.txid, PROBE_TXID_LEN) == 0);
 		if (m.type == PROBE_PONG)
 			assert(endpoint_equal(&got.observed, &m.observed));
-		/* Fresh once, then a replay, whatever the clock says in between. */
 		memset(&st, 0, sizeof(st));
-		r = probe_input(&st, fr, m.ts, buf, n, key, our_id, &got);
-		assert(r == PROBE_OK || r == PROBE_REJ_REPLAY);
-		assert(probe_input(&st, fr, m.ts, buf, n, key, our_id, &got) == PROBE_REJ_REPLAY);
+		if (m.sender[0] & 1) {
+			/* Unknown: nothing to check the tag with, nothing moves. */
+			assert(probe_input(&st, fr, m.ts, buf, n, key, our_id, pair_of, NULL, &got) ==
+			    PROBE_REJ_UNKNOWN);
+		} else {
+			/* Another member's tag in this sender's name: `pair`, before freshness. */
+			assert(probe_input(&st, fr, m.ts, forged, n, key, our_id, pair_of, NULL,
+			    &got) == PROBE_REJ_PAIR);
+			/* Fresh once, then a replay, whatever the clock says in between. */
+			r = probe_input(&st, fr, m.ts, buf, n, key, our_id, pair_of, NULL, &got);
+			assert(r == PROBE_OK || r == PROBE_REJ_REPLAY);
+			assert(probe_input(&st, fr, m.ts, buf, n, key, our_id, pair_of, NULL, &got) ==
+			    PROBE_REJ_REPLAY);
+		}
 	} else {
 		/* Only an unusable reported address may fail an honest probe. */
 		assert(r == PROBE_REJ_FORMAT && m.type == PROBE_PONG &&
@@ -112,7 +136,8 @@ fields(const uint8_t *data, size_t size)
 	}
 	bit = ((size_t)p[0] << 8 | p[1]) % (n * 8);
 	buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-	assert(probe_parse(buf, n, key, our_id, &got) != PROBE_OK);
+	memset(&st, 0, sizeof(st));
+	assert(probe_input(&st, NULL, 0, buf, n, key, our_id, pair_of, NULL, &got) != PROBE_OK);
 }
 
 int
@@ -126,7 +151,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < 32; i++) {
 			key[i] = (uint8_t)i;			/* the vectors' key ... */
 			our_id[i] = (uint8_t)(0x80 + i);	/* ... and B, their pinged peer */
+			pk[i] = (uint8_t)(0xd0 + i);		/* ... and their pair key */
+			wrong[i] = (uint8_t)(0xd0 + i);
 		}
+		wrong[0] ^= 1;				/* a member's own pair key */
 		init = 1;
 	}
 	if (size < 1)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * relayforge.c — a non-member's attack on a peer relay, for
- * test_peer_relay.sh: sends N relay data messages (F0 03) and N relay
- * queries (F0 04) with the given source and destination WireGuard keys
+ * test_peer_relay.sh: sends N relay data messages (F0 33) and N relay
+ * queries (F0 34) with the given source and destination WireGuard keys
  * (base64) to HOST PORT, MACed with a key that is not the room's (a
  * non-member does not have it). Every one must be dropped as "mac".
  *
@@ -35,7 +35,7 @@ key_b64(const char *s, uint8_t out[32])
 int
 main(int argc, char **argv)
 {
-	uint8_t key[32], src[32], dst[32], payload[148], buf[RELAY_DATA_MAX];
+	uint8_t key[32], pk[32], src[32], dst[32], payload[148], buf[RELAY_DATA_MAX];
 	struct sockaddr_in sa;
 	struct relay_msg m;
 	int fd, i, n;
@@ -52,11 +52,12 @@ main(int argc, char **argv)
 	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1 || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
 		return 2;
 	randombytes_buf(key, sizeof(key));	/* not the room's probe key */
+	randombytes_buf(pk, sizeof(pk));	/* nor anybody's pair key */
 	randombytes_buf(payload, sizeof(payload));
 	payload[0] = 1;				/* looks like a WireGuard initiation */
 	payload[1] = payload[2] = payload[3] = 0;
 	for (i = 0; i < n; i++) {
-		len = relay_build_data(buf, sizeof(buf), key, src, dst, (uint64_t)time(NULL) * 1000 +
+		len = relay_build_data(buf, sizeof(buf), key, pk, src, dst, (uint64_t)time(NULL) * 1000 +
 		    (uint64_t)i, payload, sizeof(payload), NULL);
 		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
 		memset(&m, 0, sizeof(m));
@@ -66,7 +67,7 @@ main(int argc, char **argv)
 		m.target[0] ^= 1;
 		m.op = RELAY_OP_QUERY;
 		m.ts = (uint64_t)time(NULL) * 1000 + (uint64_t)i;
-		len = relay_build_ctl(buf, sizeof(buf), key, &m, NULL);
+		len = relay_build_ctl(buf, sizeof(buf), key, pk, &m, NULL);
 		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
 		usleep(1000);
 	}

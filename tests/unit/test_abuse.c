@@ -139,6 +139,7 @@ static struct node nodes[NODES];
 /* A member the test plays: it answers pings to its port with what it likes. */
 struct member {
 	struct record rec;
+	uint8_t wg_priv[32];		/* its pongs carry the pairwise tag A checks */
 	uint8_t ip[4];			/* its pongs come from ip:port */
 	struct endpoint observed;	/* what they say A's address is */
 	int answer;
@@ -329,14 +330,17 @@ member_input(struct member *m, const uint8_t *buf, size_t len)
 	uint8_t out[PROBE_MAX_LEN];
 	struct probe_msg msg;
 	struct endpoint from;
+	uint8_t pk[32];
 	size_t n;
 
 	if (!m->answer || probe_parse(buf, len, keys.probe, m->rec.wg, &msg) != PROBE_OK ||
-	    msg.type != PROBE_PING)
+	    msg.type != PROBE_PING ||
+	    probe_pair_key(pk, keys.probe, m->wg_priv, m->rec.wg, msg.sender) != 0)
 		return;
 	/* Stamped on the session's clock, one ms apart, so none looks replayed. */
-	n = probe_answer(out, sizeof(out), keys.probe, &msg, &m->observed,
+	n = probe_answer(out, sizeof(out), keys.probe, pk, &msg, &m->observed,
 	    fake_unix(NULL) + m->pongs);
+	sodium_memzero(pk, sizeof(pk));
 	if (n == 0)
 		return;
 	endpoint_set(&from, ENDPOINT_V4, m->ip, (uint16_t)(MEMBER_PORT + (m - members)));
@@ -591,6 +595,7 @@ member_join(int k, const uint8_t ip[4], const uint8_t obs[4], uint16_t obs_port)
 
 	snprintf(nick, sizeof(nick), "member%d", k);
 	new_record(&m->rec, sk, nick);
+	CHECK(crypto_sign_ed25519_sk_to_curve25519(m->wg_priv, sk) == 0);
 	m->rec.ncand = 1;
 	m->rec.cand[0] = (struct cand){ .kind = CAND_HOST, .family = 4, .addr = { 127, 0, 0, 1 },
 	    .port = (uint16_t)(MEMBER_PORT + k) };

@@ -35,6 +35,14 @@
  *            message and one ping, captured, replayed from 64 source ports
  *            to bob: nothing is sent to those ports, the relayed path
  *            survives and carries chat at once.
+ *   starve   a member cannot move another's freshness window: mallory, a
+ *            member, seals pings and relay data naming bob as sender to
+ *            alice, ts 1000 s ahead (under the room key and her own pair
+ *            key with alice, all she has), from before bob joins until
+ *            after; bob and alice still come up directly and chat, and
+ *            again when they are cut and carol relays for them; alice
+ *            counts the forgeries as `pair` (or `unknown` before bob is
+ *            her peer), never a replay of bob's. Fails on version 2.
  *   (all)    no probe or relay message on the wire shows a WireGuard key
  *            (issue 12, finding 6).
  *   bind     key misbinding (issue 12, finding 1): member M signs a record
@@ -95,6 +103,8 @@
 #include "tests/check.h"
 #include "tests/unit/fake_runner.h"
 #include "tunnel/nat/predict.h"
+#include "tunnel/nat/probe.h"
+#include "tunnel/nat/relay_msg.h"
 #include "tunnel/nat/punch.h"
 #include "tunnel/nat/stun.h"
 #include "tunnel/net/endpoint.h"
@@ -615,11 +625,11 @@ wiretap(int from, const struct endpoint *to, const uint8_t *buf, size_t len)
 	}
 	if (cap_from < 0 || to->port != cap_port || len < 2 || buf[0] != 0xF0 || len > DGRAM)
 		return;
-	if (from == cap_from && cap_relay_len == 0 && (buf[1] == 0x03 || buf[1] == 0x23)) {
+	if (from == cap_from && cap_relay_len == 0 && buf[1] == RELAY_TYPE_DATA) {
 		memcpy(cap_relay, buf, len);
 		cap_relay_len = len;
 	}
-	if (from == cap_from && cap_ping_len == 0 && (buf[1] == 0x01 || buf[1] == 0x21)) {
+	if (from == cap_from && cap_ping_len == 0 && buf[1] == PROBE_PING) {
 		memcpy(cap_ping, buf, len);
 		cap_ping_len = len;
 	}
@@ -1060,6 +1070,93 @@ out:
 	node_stop(0);
 	node_stop(1);
 	node_stop(2);
+}
+
+/*
+ * Mallory (node m) seals a ping and a relay data message from "bob" to
+ * alice with ts 1000 s ahead: the room key and her own pair key with alice
+ * are all a member has.
+ */
+static void
+forge_as(int m, int victim, int claimed)
+{
+	struct session *ms = nodes[m].s;
+	uint8_t k[PROBE_PAIR_KEY_LEN], txid[PROBE_TXID_LEN], buf[RELAY_DATA_MAX];
+	uint8_t payload[32], lo[4] = { 127, 0, 0, 1 };
+	static uint64_t bump;
+	struct endpoint from;
+	uint64_t ts = fake_unix(NULL) + 1000 * 1000 + ++bump;
+	size_t n;
+
+	CHECK(probe_pair_key(k, ms->keys.probe, identity_wg_private(ms->id), nodes[m].wg,
+	    nodes[victim].wg) == 0);
+	randombytes_buf(txid, sizeof(txid));
+	endpoint_set(&from, ENDPOINT_V4, lo, nodes[m].port);
+	n = probe_build_ping(buf, sizeof(buf), ms->keys.probe, k, nodes[claimed].wg,
+	    nodes[victim].wg, ts, txid);
+	CHECK(n == PROBE_PING_LEN);
+	session_input(nodes[victim].s, &from, buf, n);
+	memset(payload, 0, sizeof(payload));
+	payload[0] = 4;
+	n = relay_build_data(buf, sizeof(buf), ms->keys.probe, k, nodes[claimed].wg,
+	    nodes[victim].wg, ts + 1, payload, sizeof(payload), NULL);
+	CHECK(n > 0);
+	session_input(nodes[victim].s, &from, buf, n);
+	sodium_memzero(k, sizeof(k));
+}
+
+static void
+test_starve(void)
+{
+	const struct event_rec *drops;
+	unsigned mark_a, mark_b;
+	int i, round;
+
+	for (round = 0; round < 2; round++) {
+		const char *path = round == 0 ? "lan" : "relay";
+
+		reset_world();
+		if (round == 1) {
+			set_cut(0, 1, 1);	/* carol relays */
+			node_start(2, "carol");
+		}
+		node_start(0, "alice");
+		node_start(3, "mallory");
+		run_for(1000);
+		for (i = 0; i < 4; i++)		/* before alice knows bob */
+			forge_as(3, 0, 1);
+		node_start(1, "bob");
+		for (i = 0; i < 40; i++) {	/* while bob is found, punched, relayed */
+			forge_as(3, 0, 1);
+			run_for(500);
+		}
+		CHECK_MSG(find(&nodes[0], 0, UI_EV_PATH_UP, path, "bob", NULL) != NULL &&
+		    find(&nodes[1], 0, UI_EV_PATH_UP, path, "alice", NULL) != NULL,
+		    "round %d: alice and bob never came up on %s", round, path);
+		mark_a = nodes[0].nev;
+		mark_b = nodes[1].nev;
+		say(1, "bob, not starved");
+		say(0, "alice too");
+		run_for(2000);
+		CHECK_MSG(find(&nodes[0], mark_a, UI_EV_MESSAGE, NULL, "bob", NULL) != NULL,
+		    "round %d: bob's line did not reach alice", round);
+		CHECK_MSG(find(&nodes[1], mark_b, UI_EV_MESSAGE, NULL, "alice", NULL) != NULL,
+		    "round %d: alice's line did not reach bob", round);
+		CHECK_EQ(count(&nodes[0], UI_EV_PATH_DOWN, NULL), 0);
+		mark_a = nodes[0].nev;
+		session_report(nodes[0].s);
+		drops = find(&nodes[0], mark_a, UI_EV_INFO, NULL, NULL, "drops");
+		CHECK_MSG(drops != NULL && strstr(drops->text, "probe-pair") != NULL &&
+		    strstr(drops->text, "probe-replay") == NULL,
+		    "round %d: alice's drops: %s", round, drops != NULL ? drops->text : "none");
+		if (check_failures > 0)
+			dump(&nodes[0]);
+		node_stop(0);
+		node_stop(1);
+		node_stop(3);
+		if (round == 1)
+			node_stop(2);
+	}
 }
 
 /* 1 when some event of n names fingerprint fp. */
@@ -1980,6 +2077,7 @@ main(void)
 	test_files();
 	test_hard();
 	test_replay();
+	test_starve();
 	test_bind();
 	test_pex();
 	test_predict_hit();

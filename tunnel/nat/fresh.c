@@ -95,6 +95,14 @@ set_bit(struct fresh_sender *e, uint64_t ts)
 	e->ring[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
+int
+fresh_skew_ok(uint64_t ts, uint64_t now_unix_ms)
+{
+	/* |ts - now| <= FRESH_SKEW_MS, written so it cannot overflow. */
+	return ts > now_unix_ms ? ts - now_unix_ms <= FRESH_SKEW_MS :
+	    now_unix_ms - ts <= FRESH_SKEW_MS;
+}
+
 enum fresh_result
 fresh_check(struct fresh *f, const uint8_t sender[FRESH_KEY_LEN], uint64_t ts,
     uint64_t now_unix_ms)
@@ -102,8 +110,7 @@ fresh_check(struct fresh *f, const uint8_t sender[FRESH_KEY_LEN], uint64_t ts,
 	struct fresh_sender *e;
 	uint64_t d, t;
 
-	/* |ts - now| <= FRESH_SKEW_MS, written so it cannot overflow. */
-	if (ts > now_unix_ms ? ts - now_unix_ms > FRESH_SKEW_MS : now_unix_ms - ts > FRESH_SKEW_MS)
+	if (!fresh_skew_ok(ts, now_unix_ms))
 		return FRESH_STALE;
 	e = lookup(f, sender);
 	if (!e->used) {

@@ -15,8 +15,11 @@
  *
  * Senders are their WireGuard keys, as the messages name them; the table
  * keeps FRESH_SENDERS of them and forgets the least recently heard. Only
- * room members can make a message that gets this far (the AEAD comes
- * first). Pure: no clock of its own, no allocation after fresh_new().
+ * the sender itself can make a message that gets this far (the room's AEAD
+ * and the pairwise tag under the key of sender and receiver come first),
+ * and only peers of ours have such a key: at most PEERS_MAX, fewer than
+ * FRESH_SENDERS, so nobody is ever forgotten while it is a peer. Pure: no
+ * clock of its own, no allocation after fresh_new().
  */
 #ifndef GONET_FRESH_H
 #define GONET_FRESH_H
@@ -43,6 +46,9 @@ void fresh_free(struct fresh *f);		/* accepts NULL */
 
 /* The next ts of ours: max(now_unix_ms, *last + 1); *last is updated. */
 uint64_t fresh_stamp(uint64_t *last, uint64_t now_unix_ms);
+
+/* 1 if |ts - now| <= FRESH_SKEW_MS (the check of fresh_check that needs no state), else 0. */
+int fresh_skew_ok(uint64_t ts, uint64_t now_unix_ms);
 
 /*
  * Check ts from sender against now (unix ms) and, when it is fresh,

@@ -52,6 +52,8 @@ probe_reject_name(enum probe_reject r)
 		[PROBE_REJ_MAC] = "mac",
 		[PROBE_REJ_RECEIVER] = "receiver",
 		[PROBE_REJ_FORMAT] = "format",
+		[PROBE_REJ_UNKNOWN] = "unknown",
+		[PROBE_REJ_PAIR] = "pair",
 		[PROBE_REJ_STALE] = "stale",
 		[PROBE_REJ_REPLAY] = "replay",
 	};
@@ -61,11 +63,36 @@ probe_reject_name(enum probe_reject r)
 	return "?";
 }
 
+int
+probe_pair_key(uint8_t out[PROBE_PAIR_KEY_LEN], const uint8_t key[PROBE_KEY_LEN],
+    const uint8_t our_priv[32], const uint8_t our_pub[32], const uint8_t their_pub[32])
+{
+	static const char label[] = "gonet/v3/pair";
+	crypto_generichash_state st;
+	uint8_t dh[crypto_scalarmult_BYTES];
+	int lo = memcmp(our_pub, their_pub, 32) < 0;
+
+	if (crypto_scalarmult(dh, our_priv, their_pub) != 0) {
+		sodium_memzero(dh, sizeof(dh));
+		return -1;
+	}
+	crypto_generichash_init(&st, key, PROBE_KEY_LEN, PROBE_PAIR_KEY_LEN);
+	crypto_generichash_update(&st, (const uint8_t *)label, sizeof(label) - 1);
+	crypto_generichash_update(&st, dh, sizeof(dh));
+	crypto_generichash_update(&st, lo ? our_pub : their_pub, 32);
+	crypto_generichash_update(&st, lo ? their_pub : our_pub, 32);
+	crypto_generichash_final(&st, out, PROBE_PAIR_KEY_LEN);
+	sodium_memzero(dh, sizeof(dh));
+	sodium_memzero(&st, sizeof(st));
+	return 0;
+}
+
 size_t
 probe_seal(uint8_t *out, size_t outlen, uint8_t type, const uint8_t key[PROBE_KEY_LEN],
-    const uint8_t *body, size_t blen, const uint8_t *nonce)
+    const uint8_t pair_key[PROBE_PAIR_KEY_LEN], const uint8_t *body, size_t blen,
+    const uint8_t *nonce)
 {
-	size_t n = PROBE_SEAL_OVERHEAD + blen;
+	size_t n = PROBE_OVERHEAD + blen;
 
 	if (outlen < n)
 		return 0;
@@ -77,17 +104,35 @@ probe_seal(uint8_t *out, size_t outlen, uint8_t type, const uint8_t key[PROBE_KE
 		randombytes_buf(out + PROBE_OUTER_LEN, PROBE_NONCE_LEN);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + PROBE_OUTER_LEN + PROBE_NONCE_LEN, NULL,
 	    body, blen, out, PROBE_OUTER_LEN, NULL, out + PROBE_OUTER_LEN, key);
+	crypto_generichash(out + n - PROBE_PAIR_TAG_LEN, PROBE_PAIR_TAG_LEN, out,
+	    n - PROBE_PAIR_TAG_LEN, pair_key, PROBE_PAIR_KEY_LEN);
 	return n;
 }
 
 int
 probe_open(const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN], uint8_t *plain)
 {
-	if (len < PROBE_SEAL_OVERHEAD)
+	if (len < PROBE_OVERHEAD)
 		return -1;
+	len -= PROBE_PAIR_TAG_LEN;
 	return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
 	    buf + PROBE_OUTER_LEN + PROBE_NONCE_LEN, len - PROBE_OUTER_LEN - PROBE_NONCE_LEN,
 	    buf, PROBE_OUTER_LEN, buf + PROBE_OUTER_LEN, key) == 0 ? 0 : -1;
+}
+
+int
+probe_pair_check(const uint8_t *buf, size_t len, const uint8_t pair_key[PROBE_PAIR_KEY_LEN])
+{
+	uint8_t tag[PROBE_PAIR_TAG_LEN];
+	int r;
+
+	if (len < PROBE_OVERHEAD)
+		return -1;
+	crypto_generichash(tag, sizeof(tag), buf, len - PROBE_PAIR_TAG_LEN, pair_key,
+	    PROBE_PAIR_KEY_LEN);
+	r = sodium_memcmp(tag, buf + len - PROBE_PAIR_TAG_LEN, PROBE_PAIR_TAG_LEN) == 0 ? 0 : -1;
+	sodium_memzero(tag, sizeof(tag));
+	return r;
 }
 
 static void
@@ -101,7 +146,7 @@ fill_header(struct probe_body_header *h, const struct probe_msg *m)
 
 size_t
 probe_build(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const struct probe_msg *m, const uint8_t *nonce)
+    const uint8_t pair_key[PROBE_PAIR_KEY_LEN], const struct probe_msg *m, const uint8_t *nonce)
 {
 	size_t n = 0;
 
@@ -110,7 +155,7 @@ probe_build(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
 
 		memset(&b, 0, sizeof(b));
 		fill_header(&b.h, m);
-		n = probe_seal(out, outlen, PROBE_PING, key, (const uint8_t *)&b, sizeof(b), nonce);
+		n = probe_seal(out, outlen, PROBE_PING, key, pair_key, (const uint8_t *)&b, sizeof(b), nonce);
 		sodium_memzero(&b, sizeof(b));
 	} else if (m->type == PROBE_PONG &&
 	    (m->observed.family == ENDPOINT_V4 || m->observed.family == ENDPOINT_V6)) {
@@ -123,7 +168,7 @@ probe_build(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
 		b.port[0] = (uint8_t)(m->observed.port >> 8);
 		b.port[1] = (uint8_t)m->observed.port;
 		memcpy(b.addr, m->observed.addr, endpoint_addr_len(m->observed.family));
-		n = probe_seal(out, outlen, PROBE_PONG, key, (const uint8_t *)&b, blen, nonce);
+		n = probe_seal(out, outlen, PROBE_PONG, key, pair_key, (const uint8_t *)&b, blen, nonce);
 		sodium_memzero(&b, sizeof(b));
 	}
 	return n;
@@ -131,7 +176,8 @@ probe_build(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
 
 size_t
 probe_build_ping(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const uint8_t sender[PROBE_ID_LEN], const uint8_t receiver[PROBE_ID_LEN], uint64_t ts,
+    const uint8_t pair_key[PROBE_PAIR_KEY_LEN], const uint8_t sender[PROBE_ID_LEN],
+    const uint8_t receiver[PROBE_ID_LEN], uint64_t ts,
     const uint8_t txid[PROBE_TXID_LEN])
 {
 	struct probe_msg m;
@@ -142,7 +188,7 @@ probe_build_ping(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
 	memcpy(m.receiver, receiver, PROBE_ID_LEN);
 	m.ts = ts;
 	memcpy(m.txid, txid, PROBE_TXID_LEN);
-	return probe_build(out, outlen, key, &m, NULL);
+	return probe_build(out, outlen, key, pair_key, &m, NULL);
 }
 
 enum probe_reject
@@ -157,14 +203,15 @@ probe_parse(const uint8_t *buf, size_t len, const uint8_t key[PROBE_KEY_LEN],
 
 	if (buf == NULL || len < 2 || buf[0] != PROBE_MAGIC)
 		return PROBE_REJ_SHORT;
-	if (buf[1] == PROBE_V1_PING || buf[1] == PROBE_V1_PONG)
+	if (buf[1] == PROBE_V1_PING || buf[1] == PROBE_V1_PONG || buf[1] == PROBE_V2_PING ||
+	    buf[1] == PROBE_V2_PONG)
 		return PROBE_REJ_VERSION;
 	if (buf[1] != PROBE_PING && buf[1] != PROBE_PONG)
 		return PROBE_REJ_TYPE;
 	if (buf[1] == PROBE_PING ? len != PROBE_PING_LEN :
 	    len != PROBE_PONG4_LEN && len != PROBE_PONG6_LEN)
 		return PROBE_REJ_LENGTH;
-	blen = len - PROBE_SEAL_OVERHEAD;
+	blen = len - PROBE_OVERHEAD;
 	if (probe_open(buf, len, key, plain) != 0)
 		return PROBE_REJ_MAC;
 	/* Not for us (stale record, another room member's port): no answer. */
@@ -203,7 +250,8 @@ out:
 
 size_t
 probe_answer(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
-    const struct probe_msg *ping, const struct endpoint *from, uint64_t ts)
+    const uint8_t pair_key[PROBE_PAIR_KEY_LEN], const struct probe_msg *ping,
+    const struct endpoint *from, uint64_t ts)
 {
 	struct probe_msg pong;
 	size_t n;
@@ -218,17 +266,25 @@ probe_answer(uint8_t *out, size_t outlen, const uint8_t key[PROBE_KEY_LEN],
 	pong.ts = ts;
 	memcpy(pong.txid, ping->txid, PROBE_TXID_LEN);
 	pong.observed = *from;
-	n = probe_build(out, outlen, key, &pong, NULL);
+	n = probe_build(out, outlen, key, pair_key, &pong, NULL);
 	return n <= PROBE_PING_LEN ? n : 0;
 }
 
 enum probe_reject
 probe_input(struct probe_stats *st, struct fresh *fr, uint64_t now_unix_ms, const uint8_t *buf,
     size_t len, const uint8_t key[PROBE_KEY_LEN], const uint8_t our_id[PROBE_ID_LEN],
-    struct probe_msg *msg)
+    probe_pair_fn pair, void *arg, struct probe_msg *msg)
 {
 	enum probe_reject r = probe_parse(buf, len, key, our_id, msg);
+	const uint8_t *k;
 
+	/* The sender it names must have made it, before it may touch that sender's window. */
+	if (r == PROBE_OK) {
+		if ((k = pair(arg, msg->sender)) == NULL)
+			r = PROBE_REJ_UNKNOWN;
+		else if (probe_pair_check(buf, len, k) != 0)
+			r = PROBE_REJ_PAIR;
+	}
 	if (r == PROBE_OK && fr != NULL) {
 		switch (fresh_check(fr, msg->sender, msg->ts, now_unix_ms)) {
 		case FRESH_OK:

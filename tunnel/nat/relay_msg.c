@@ -42,7 +42,8 @@ relay_reject_name(enum relay_reject r)
 
 size_t
 relay_build_data(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LEN],
-    const uint8_t src[RELAY_KEY_LEN], const uint8_t dst[RELAY_KEY_LEN], uint64_t ts,
+    const uint8_t pair_key[PROBE_PAIR_KEY_LEN], const uint8_t src[RELAY_KEY_LEN],
+    const uint8_t dst[RELAY_KEY_LEN], uint64_t ts,
     const uint8_t *payload, size_t len, const uint8_t *nonce)
 {
 	uint8_t body[RELAY_DATA_BODY_MAX];
@@ -54,14 +55,14 @@ relay_build_data(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LE
 	memcpy(body + B_DST, dst, RELAY_KEY_LEN);
 	bytes_put64(body + B_TS, ts);
 	memcpy(body + B_PAYLOAD, payload, len);
-	n = probe_seal(out, outlen, RELAY_TYPE_DATA, key, body, B_PAYLOAD + len, nonce);
+	n = probe_seal(out, outlen, RELAY_TYPE_DATA, key, pair_key, body, B_PAYLOAD + len, nonce);
 	sodium_memzero(body, B_PAYLOAD + len);
 	return n;
 }
 
 size_t
 relay_build_ctl(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LEN],
-    const struct relay_msg *m, const uint8_t *nonce)
+    const uint8_t pair_key[PROBE_PAIR_KEY_LEN], const struct relay_msg *m, const uint8_t *nonce)
 {
 	uint8_t body[RELAY_CTL_BODY];
 	size_t n;
@@ -72,7 +73,7 @@ relay_build_ctl(uint8_t *out, size_t outlen, const uint8_t key[RELAY_MAC_KEY_LEN
 	memcpy(body + B_TARGET, m->target, RELAY_KEY_LEN);
 	body[B_OP] = m->op;
 	memcpy(body + B_TXID, m->txid, RELAY_TXID_LEN);
-	n = probe_seal(out, outlen, RELAY_TYPE_CTL, key, body, sizeof(body), nonce);
+	n = probe_seal(out, outlen, RELAY_TYPE_CTL, key, pair_key, body, sizeof(body), nonce);
 	sodium_memzero(body, sizeof(body));
 	return n;
 }
@@ -87,14 +88,15 @@ relay_parse(const uint8_t *buf, size_t len, const uint8_t key[RELAY_MAC_KEY_LEN]
 	memset(m, 0, offsetof(struct relay_msg, plain));
 	if (len < 2 || buf[0] != RELAY_MAGIC)
 		return RELAY_REJECT_SHORT;
-	if (buf[1] == RELAY_V1_TYPE_DATA || buf[1] == RELAY_V1_TYPE_CTL)
+	if (buf[1] == RELAY_V1_TYPE_DATA || buf[1] == RELAY_V1_TYPE_CTL ||
+	    buf[1] == RELAY_V2_TYPE_DATA || buf[1] == RELAY_V2_TYPE_CTL)
 		return RELAY_REJECT_VERSION;
 	if (buf[1] != RELAY_TYPE_DATA && buf[1] != RELAY_TYPE_CTL)
 		return RELAY_REJECT_TYPE;
 	if (buf[1] == RELAY_TYPE_DATA ? len <= RELAY_DATA_OVERHEAD || len > RELAY_DATA_MAX :
 	    len != RELAY_CTL_LEN)
 		return RELAY_REJECT_LENGTH;
-	blen = len - PROBE_SEAL_OVERHEAD;
+	blen = len - PROBE_OVERHEAD;
 	if (probe_open(buf, len, key, m->plain) != 0)
 		return RELAY_REJECT_MAC;
 	if (buf[1] == RELAY_TYPE_CTL && sodium_memcmp(b + B_DST, our_key, RELAY_KEY_LEN) != 0)

@@ -168,11 +168,15 @@ static void
 ping(struct session *s, const struct pp *pp, unsigned n, uint8_t *buf, size_t *len)
 {
 	uint8_t txid[PROBE_TXID_LEN];
+	const uint8_t *k = peer_pair_key(s, pp->wg);
 
+	*len = 0;
+	if (k == NULL)
+		return;		/* the peer is gone: nobody to take it */
 	memcpy(txid, pp->txid, PREDICT_TXID_RANDOM);
 	txid[PREDICT_TXID_RANDOM] = (uint8_t)(n >> 8);
 	txid[PREDICT_TXID_RANDOM + 1] = (uint8_t)n;
-	*len = probe_build_ping(buf, PROBE_PING_LEN, s->keys.probe, s->wg_pub, pp->wg,
+	*len = probe_build_ping(buf, PROBE_PING_LEN, s->keys.probe, k, s->wg_pub, pp->wg,
 	    session_probe_ts(s), txid);
 }
 
@@ -596,7 +600,7 @@ aux_input(struct link *l, int h, struct endpoint *from, uint8_t *buf, size_t len
 		return 1;
 	}
 	if (probe_input(&s->probes, s->fresh, clock_unix_ms(s->clock), buf, len, s->keys.probe,
-	    s->wg_pub, &m) != PROBE_OK) {
+	    s->wg_pub, peer_pair_key, s, &m) != PROBE_OK) {
 		pd->drops[PDROP_PROBE]++;
 		return 1;
 	}
@@ -609,7 +613,8 @@ aux_input(struct link *l, int h, struct endpoint *from, uint8_t *buf, size_t len
 		return 1;
 	}
 	if (m.type == PROBE_PING &&
-	    (n = probe_answer(out, sizeof(out), s->keys.probe, &m, from, session_probe_ts(s))) > 0 &&
+	    (n = probe_answer(out, sizeof(out), s->keys.probe, peer_pair_key(s, m.sender), &m, from,
+	    session_probe_ts(s))) > 0 &&
 	    s->env.wire.aux_send(s->env.wire.arg, h, from, out, n) == 0)
 		pp->cost.answers++;
 	if (pp->pr.state != PREDICT_RUNNING)

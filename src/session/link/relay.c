@@ -50,6 +50,9 @@ enum {
 	RELAY_BURST_S = 2		/* bucket depth: this many seconds of rate */
 };
 
+/* Every peer keeps its freshness window while it is one (fresh.h). */
+_Static_assert((int)PEERS_MAX <= (int)FRESH_SENDERS, "a window per peer");
+
 enum relay_drop {
 	RDROP_PARSE,			/* relay_parse rejected it (reject[] says why) */
 	RDROP_DISABLED,			/* --no-relay: we forward nothing */
@@ -59,6 +62,7 @@ enum relay_drop {
 	RDROP_PAYLOAD,			/* to us, but not a WireGuard message */
 	RDROP_UNKNOWN,			/* to us, from no peer we know */
 	RDROP_RELAY,			/* to us, but not from a member we reach directly: no relay of ours */
+	RDROP_PAIR,			/* to us, but its pairwise tag is wrong: not made by its source */
 	RDROP_STALE,			/* ts too far from our clock (fresh.h) */
 	RDROP_REPLAY,			/* ts seen before from that sender: a replay */
 	RDROP_SEND,			/* could not send */
@@ -74,6 +78,7 @@ static const char *const drop_names[RDROP__COUNT] = {
 	[RDROP_PAYLOAD] = "payload",
 	[RDROP_UNKNOWN] = "unknown",
 	[RDROP_RELAY] = "not-relay",
+	[RDROP_PAIR] = "pair",
 	[RDROP_STALE] = "stale",
 	[RDROP_REPLAY] = "replay",
 	[RDROP_SEND] = "send"
@@ -154,7 +159,7 @@ send_ctl(struct session *s, const struct peer *to, const uint8_t target[32], enu
 	m.op = (uint8_t)op;
 	memcpy(m.txid, txid, RELAY_TXID_LEN);
 	m.ts = session_probe_ts(s);
-	if (relay_build_ctl(out, sizeof(out), s->keys.probe, &m, NULL) > 0)
+	if (relay_build_ctl(out, sizeof(out), s->keys.probe, to->pair_key, &m, NULL) > 0)
 		(void)net_send_wire(s, &to->path.ep, out, RELAY_CTL_LEN);
 }
 
@@ -295,7 +300,7 @@ data_input(struct link *l, const struct relay_msg *m, const uint8_t *buf, size_t
 	r->forwarded_bytes += len;
 }
 
-/* The relay family of probes, F0 23 and F0 24 (and version 1, F0 03 and 04, to refuse): ours. */
+/* The relay family of probes, F0 33 and F0 34 (and versions 1 and 2, F0 03, 04, 23, 24): ours. */
 static int
 input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 {
@@ -303,10 +308,13 @@ input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 	struct session *s = l->s;
 	struct relay_msg m;
 	enum relay_reject rj;
+	const uint8_t *k;
+	uint64_t now = clock_unix_ms(s->clock);
 
 	if (len < 2 || buf[0] != PROBE_MAGIC ||
 	    (buf[1] != RELAY_TYPE_DATA && buf[1] != RELAY_TYPE_CTL &&
-	    buf[1] != RELAY_V1_TYPE_DATA && buf[1] != RELAY_V1_TYPE_CTL))
+	    buf[1] != RELAY_V1_TYPE_DATA && buf[1] != RELAY_V1_TYPE_CTL &&
+	    buf[1] != RELAY_V2_TYPE_DATA && buf[1] != RELAY_V2_TYPE_CTL))
 		return 0;
 	if ((rj = relay_parse(buf, len, s->keys.probe, s->wg_pub, &m)) != RELAY_OK) {
 		r->reject[rj]++;
@@ -318,8 +326,30 @@ input(struct link *l, const struct endpoint *from, uint8_t *buf, size_t len)
 		r->drops[RDROP_SOURCE]++;
 		return 1;
 	}
+	if (m.type == RELAY_TYPE_DATA && sodium_memcmp(m.dst, s->wg_pub, 32) != 0) {
+		/*
+		 * To forward: its tag is for the destination, and so is its
+		 * freshness (we could not tell the source's from a forgery, so it
+		 * touches no window here). Only a recent one goes on.
+		 */
+		if (!fresh_skew_ok(m.ts, now)) {
+			r->drops[RDROP_STALE]++;
+			return 1;
+		}
+		data_input(l, &m, buf, len, from);
+		return 1;
+	}
+	/* For us: made by the peer it names, or it touches nothing (not even its window). */
+	if ((k = peer_pair_key(s, m.src)) == NULL) {
+		r->drops[RDROP_UNKNOWN]++;
+		return 1;
+	}
+	if (probe_pair_check(buf, len, k) != 0) {
+		r->drops[RDROP_PAIR]++;
+		return 1;
+	}
 	/* Each message once, and only recent ones: a replay from any address does nothing. */
-	switch (fresh_check(s->fresh, m.src, m.ts, clock_unix_ms(s->clock))) {
+	switch (fresh_check(s->fresh, m.src, m.ts, now)) {
 	case FRESH_OK:
 		break;
 	case FRESH_STALE:
@@ -344,7 +374,11 @@ send_via(struct link *l, struct via *v, const uint8_t *buf, size_t len)
 	uint8_t out[RELAY_DATA_MAX];
 	size_t n;
 
-	if ((n = relay_build_data(out, sizeof(out), s->keys.probe, s->wg_pub, v->target,
+	const uint8_t *k = peer_pair_key(s, v->target);
+
+	if (k == NULL)
+		return -ENOENT;		/* the peer is gone */
+	if ((n = relay_build_data(out, sizeof(out), s->keys.probe, k, s->wg_pub, v->target,
 	    session_probe_ts(s), buf, len, NULL)) == 0)
 		return -EMSGSIZE;
 	return net_send_wire(s, &v->remote, out, n);
