@@ -3,6 +3,11 @@
 #
 #   fuzz.sh build [NAME...]           build tests/fuzz/bin/fuzz_NAME
 #   fuzz.sh run SECONDS [NAME...]     build, then fuzz each target for SECONDS
+#   fuzz.sh runs N [NAME...]          build, then fuzz each target for N
+#                                     executions (at most FUZZ_MAX_SECONDS,
+#                                     default 3600, each) and print a table:
+#                                     target, executions, seconds, exec/s,
+#                                     findings; one target at a time, niced
 #
 # A target is tests/fuzz/fuzz_NAME.c; its first lines carry one comment
 #   /* fuzz-sources: tunnel/a.c tunnel/b.c */
@@ -57,5 +62,33 @@ run)
 	done
 	exit $rc
 	;;
-*) echo "usage: $0 build|run SECONDS [NAME...]" >&2; exit 2 ;;
+runs)
+	n=${1:?executions}; shift
+	maxs=${FUZZ_MAX_SECONDS:-3600}
+	rc=0
+	for t in $(targets "$@"); do build_one "$t"; done
+	printf '%-10s %12s %8s %9s %s\n' target executions seconds exec/s findings
+	for t in $(targets "$@"); do
+		corpus="$bin/corpus-$t"; mkdir -p "$corpus"
+		seeds=()
+		[ -d "$here/corpus/$t" ] && seeds=("$here/corpus/$t")
+		log="$bin/fuzz_$t.runs.log"
+		start=$(date +%s%N)
+		found=0
+		(cd "$bin" && timeout -k 10 $((maxs + 120)) nice -n 10 "./fuzz_$t" -runs="$n" \
+			-max_total_time="$maxs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 "$corpus" "${seeds[@]}" >"$log" 2>&1) || found=1
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		secs=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
+		execs=${execs:-?}
+		rate=?
+		[ "$execs" != "?" ] && rate=$((execs * 1000 / (ms + 1)))
+		printf '%-10s %12s %8s %9s %s\n' "$t" "$execs" "$secs" "$rate" \
+			"$([ $found = 0 ] && echo 0 || echo "FAILED, see $log")"
+		[ $found = 0 ] || rc=1
+	done
+	exit $rc
+	;;
+*) echo "usage: $0 build|run SECONDS|runs N [NAME...]" >&2; exit 2 ;;
 esac
