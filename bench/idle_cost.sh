@@ -1,80 +1,215 @@
 #!/usr/bin/env bash
-# bench/idle_cost.sh — what an idle, connected gonet costs the machine.
+# bench/idle_cost.sh — what an idle, connected gonet costs the machine and
+# the network.
 #
 #   node0 <- node1 <- node2 <- node3 <- node4    dhtnode on 127.0.0.1
 #              A ─────── chat ──────── B          gonet --batch --loopback --no-stun
+#             A0 ─────── chat ──────── B0         the same, with $GONET_BEFORE
 #
 # A and B connect and exchange one line each way; then nothing is typed for
-# IDLE_SECONDS (default 300). Measured on A over the idle period: CPU seconds
-# (utime + stime from /proc/PID/stat), context switches (voluntary +
-# nonvoluntary from /proc/PID/status, all threads) per minute, i.e. wakeups,
-# and VmRSS / VmHWM at the end; with `perf` usable, also its count of
-# context-switches. One summary line at the end. Not part of make check.
+# IDLE_SECONDS (default 120). With GONET_BEFORE=/path/to/other/gonet a second
+# pair (A0, B0) runs that binary beside the first, on the same DHT at the same
+# time, so "before" and "after" see the same machine load.
 #
-#   top_builddir=BUILD top_srcdir=SRC [IDLE_SECONDS=60] bench/idle_cost.sh
+# Measured on A (and A0) over the idle period:
+#   bytes/min, packets/min  every UDP datagram A sends or receives on any of its
+#                 sockets (data socket, OpenDHT's sockets), counted by nftables
+#                 on lo: output hook by source port, input hook by destination
+#                 port, the ports being those `ss -p` lists for A's pid (root
+#                 and nft needed; without them these are "-"). Bytes are IP
+#                 bytes, headers included. Also per socket (port) in the log.
+#   wakeups/min   voluntary + nonvoluntary context switches of every thread
+#                 (/proc/PID/task/*/status); per thread in the log
+#   CPU           utime + stime over the period
+#   RSS           VmRSS at the end
+# With STRACE=1, `strace -f -c` on A during the idle period (slows A; do
+# not read its wakeups then).
+#
+# RUNS (default 3) runs; the last line is the median of each figure.
+# Not part of make check.
+#
+#   top_builddir=BUILD top_srcdir=SRC [IDLE_SECONDS=120] [RUNS=3] \
+#       [GONET_BEFORE=OTHER_BUILD/gonet] bench/idle_cost.sh
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
+export top_srcdir top_builddir
+
+RUNS=${RUNS:-3}
+if [ -z "${IDLE_ONE_RUN:-}" ]; then
+	# Driver: RUNS runs of this script, then the medians.
+	out=$(mktemp /tmp/gonet-idle.XXXXXX)
+	trap 'rm -f "$out"' EXIT
+	for ((run = 1; run <= RUNS; run++)); do
+		echo "--- run $run/$RUNS"
+		IDLE_ONE_RUN=1 "$0" | tee -a "$out"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -eq 0 ] || exit "$rc"
+	done
+	echo "--- median of $RUNS runs (idle ${IDLE_SECONDS:-120} s, connected to 1 peer)"
+	awk '/^result / {
+		who = $2; whos[who] = 1
+		for (i = 3; i <= NF; i += 2) { k = $i; keys[k] = 1; n[who, k]++; v[who, k, n[who, k]] = $(i + 1) }
+	}
+	function median(who, k,   m, i, j, t, a) {
+		m = n[who, k]; if (m == 0) return "-"
+		for (i = 1; i <= m; i++) a[i] = v[who, k, i]
+		if (a[1] == "-") return "-"
+		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+	}
+	END {
+		printf "%-7s %10s %12s %12s %10s %8s %8s\n", "", "bytes/min", "packets/min", "wakeups/min", "(vol/min)", "RSS kB", "CPU %"
+		split("before after", order)
+		for (o = 1; o <= 2; o++) {
+			who = order[o]; if (!(who in whos)) continue
+			printf "%-7s %10s %12s %12s %10s %8s %8s\n", who, median(who, "bytes_min"), median(who, "packets_min"),
+			    median(who, "wakeups_min"), median(who, "vol_min"), median(who, "rss_kb"), median(who, "cpu_pct")
+		}
+	}' "$out"
+	exit 0
+fi
+
 . "$top_srcdir/tests/lib.sh"
 
-IDLE=${IDLE_SECONDS:-300}
-t_need_cmd dhtnode timeout
+IDLE=${IDLE_SECONDS:-120}
+t_need_cmd dhtnode timeout ss
 [ -x "$T_BUILD/gonet" ] || t_fail "no $T_BUILD/gonet (run from the build directory or set top_builddir)"
+[ -z "${GONET_BEFORE:-}" ] || [ -x "$GONET_BEFORE" ] || t_fail "GONET_BEFORE=$GONET_BEFORE is not executable"
 T_GONET_LIMIT=$((IDLE + 120))
-ROOM="gonet-idle/$T_ID/$RANDOM$RANDOM"
 
 t_dht_local 5 $((IDLE + 150)) || t_fail "dhtnode does not start"
-t_gonet A "$ROOM" "${T_DHT_PORTS[1]}"
-A=$T_PID
-t_gonet B "$ROOM" "${T_DHT_PORTS[4]}"
-t_wait_for 30 grep -q '"event":"path-up"' "$T_TMP/A.log" || t_fail "A: no path-up: $(tail -3 "$T_TMP/A.log")"
-t_wait_for 10 grep -q '"event":"path-up"' "$T_TMP/B.log" || t_fail "B: no path-up"
-t_say A "hello from A"
-t_say B "hello from B"
-t_wait_for 10 grep -q '"text":"hello from B"' "$T_TMP/A.log" || t_fail "A got nothing from B"
-t_wait_for 10 grep -q '"text":"hello from A"' "$T_TMP/B.log" || t_fail "B got nothing from A"
+
+# pair NAME_A NAME_B BINARY: start a connected pair; A bootstraps from node 1,
+# B from node 4.
+pair() {
+	local room="gonet-idle/$T_ID/$1/$RANDOM$RANDOM"
+	T_GONET_BIN=$3 t_gonet "$1" "$room" "${T_DHT_PORTS[1]}"
+	T_GONET_BIN=$3 t_gonet "$2" "$room" "${T_DHT_PORTS[4]}"
+}
+# connected NAME_A NAME_B: both saw path-up and one line each way.
+connected() {
+	t_wait_for 30 grep -q '"event":"path-up"' "$T_TMP/$1.log" || t_fail "$1: no path-up: $(tail -3 "$T_TMP/$1.log")"
+	t_wait_for 10 grep -q '"event":"path-up"' "$T_TMP/$2.log" || t_fail "$2: no path-up"
+	t_say "$1" "hello from $1"
+	t_say "$2" "hello from $2"
+	t_wait_for 10 grep -q "\"text\":\"hello from $2\"" "$T_TMP/$1.log" || t_fail "$1 got nothing from $2"
+	t_wait_for 10 grep -q "\"text\":\"hello from $1\"" "$T_TMP/$2.log" || t_fail "$2 got nothing from $1"
+}
+
+who=(after)
+pair A B "$T_BUILD/gonet"
+[ -n "${GONET_BEFORE:-}" ] && { who+=(before); pair A0 B0 "$GONET_BEFORE"; }
+connected A B
+[ -n "${GONET_BEFORE:-}" ] && connected A0 B0
 sleep 5		# let the start-up work (publication, hellos) settle
+
+declare -A PID=([after]=${T_GPID[A]})
+[ -n "${GONET_BEFORE:-}" ] && PID[before]=${T_GPID[A0]}
 
 hz=$(getconf CLK_TCK)
 # cpu PID: utime + stime in ticks (fields 14, 15 after the "(comm)").
 cpu() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-# switches PID: voluntary + nonvoluntary context switches of every thread.
+# switches PID [voluntary]: context switches of every thread.
 switches() {
-	local t sum=0 v
+	local pat='^(non)?voluntary_ctxt_switches'
+	[ "${2:-}" = voluntary ] && pat='^voluntary_ctxt_switches'
+	cat /proc/"$1"/task/*/status 2>/dev/null | awk -v p="$pat" '$0 ~ p { s += $2 } END { print s + 0 }'
+}
+# per_thread PID: "tid comm switches" for each thread.
+per_thread() {
+	local t
 	for t in /proc/"$1"/task/*; do
-		v=$(awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }' "$t/status" 2>/dev/null)
-		sum=$((sum + ${v:-0}))
+		awk -v tid="${t##*/}" '/^Name:/ { n = $2 } /^(non)?voluntary_ctxt_switches/ { s += $2 } END { print tid, n, s + 0 }' "$t/status" 2>/dev/null
 	done
-	echo "$sum"
 }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# udp_ports PID: the local UDP ports of PID's sockets (v4 and v6, sorted, unique).
+udp_ports() { ss -uanpH 2>/dev/null | awk -v p="pid=$1," 'index($0, p) { n = split($4, a, ":"); print a[n] }' | sort -nu; }
 
-threads=$(ls /proc/$A/task | wc -l)
-perf_out=
-if command -v perf >/dev/null 2>&1 && timeout 5 perf stat -e context-switches -p "$A" -- sleep 0.1 >/dev/null 2>&1; then
-	timeout $((IDLE + 30)) perf stat -e context-switches,cpu-clock -p "$A" -- sleep "$IDLE" 2>"$T_TMP/perf.out" &
-	perf_pid=$!
-	t_on_exit "kill -INT $perf_pid"
-	perf_out=$T_TMP/perf.out
+# --- nftables counters: tx by source port on output, rx by destination port on input
+NFT_TABLE=
+if [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null 2>&1; then
+	NFT_TABLE="gonet_idle_$$"
+	if nft add table inet "$NFT_TABLE" &&
+	   nft add chain inet "$NFT_TABLE" out '{ type filter hook output priority 0; policy accept; }' &&
+	   nft add chain inet "$NFT_TABLE" in '{ type filter hook input priority 0; policy accept; }'; then
+		t_on_exit "nft delete table inet $NFT_TABLE"
+		for w in "${who[@]}"; do
+			for port in $(udp_ports "${PID[$w]}"); do
+				nft add rule inet "$NFT_TABLE" out udp sport "$port" counter comment "\"$w tx $port\"" &&
+				nft add rule inet "$NFT_TABLE" in udp dport "$port" counter comment "\"$w rx $port\"" ||
+					t_fail "nft rule for port $port"
+			done
+		done
+	else
+		t_log "nft does not work here: no byte counts"
+		nft delete table inet "$NFT_TABLE" 2>/dev/null
+		NFT_TABLE=
+	fi
 fi
-c0=$(cpu "$A") s0=$(switches "$A") t0=$(date +%s%N)
-echo "idle: A (pid $A, $threads threads) connected to B; idling $IDLE s ..."
+# counters: "WHO DIR PORT packets bytes" per rule.
+counters() {
+	[ -n "$NFT_TABLE" ] || return 0
+	nft list table inet "$NFT_TABLE" | sed -n 's/.*counter packets \([0-9]*\) bytes \([0-9]*\) comment "\([^"]*\)".*/\3 \1 \2/p'
+}
+
+strace_pid=
+if [ -n "${STRACE:-}" ] && command -v strace >/dev/null 2>&1; then
+	timeout -s INT $((IDLE + 1)) strace -f -c -o "$T_TMP/strace.out" -p "${PID[after]}" &
+	strace_pid=$!
+	t_on_exit "kill -INT $strace_pid"
+fi
+
+declare -A C0 S0 V0 T0
+counters >"$T_TMP/cnt0"
+for w in "${who[@]}"; do
+	p=${PID[$w]}
+	C0[$w]=$(cpu "$p") S0[$w]=$(switches "$p") V0[$w]=$(switches "$p" voluntary)
+	per_thread "$p" >"$T_TMP/threads0.$w"
+done
+t0=$(date +%s%N)
+echo "idle: ${#who[@]} gonet connected to a peer (${who[*]}: pids $(for w in "${who[@]}"; do printf '%s ' "${PID[$w]}"; done)); idling $IDLE s ..."
 sleep "$IDLE"
-c1=$(cpu "$A") s1=$(switches "$A") t1=$(date +%s%N)
-kill -0 "$A" 2>/dev/null || t_fail "A died while idle"
-[ -n "$perf_out" ] && wait "$perf_pid" 2>/dev/null
-rss=$(status_kb "$A" VmRSS) hwm=$(status_kb "$A" VmHWM)
+for w in "${who[@]}"; do
+	p=${PID[$w]}
+	kill -0 "$p" 2>/dev/null || t_fail "$w: A died while idle"
+	C1=$(cpu "$p") S1=$(switches "$p") V1=$(switches "$p" voluntary)
+	per_thread "$p" >"$T_TMP/threads1.$w"
+	C0[$w]=$((C1 - ${C0[$w]})) S0[$w]=$((S1 - ${S0[$w]})) V0[$w]=$((V1 - ${V0[$w]}))
+	T0[$w]=$(status_kb "$p" VmRSS)
+done
+t1=$(date +%s%N)
+counters >"$T_TMP/cnt1"
+[ -n "$strace_pid" ] && wait "$strace_pid" 2>/dev/null
 el_ms=$(((t1 - t0) / 1000000))
-cpu_s=$(awk -v t=$((c1 - c0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')
-cpu_pct=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v ms="$el_ms" 'BEGIN { printf "%.3f", 100 * (t / hz) / (ms / 1000) }')
-wpm=$(awk -v n=$((s1 - s0)) -v ms="$el_ms" 'BEGIN { printf "%.0f", n * 60000 / ms }')
-perf_wpm=
-if [ -n "$perf_out" ]; then
-	n=$(awk '/context-switches/ { gsub(",", "", $1); print $1 }' "$perf_out")
-	[ -n "$n" ] && perf_wpm=$(awk -v n="$n" -v ms="$el_ms" 'BEGIN { printf "%.0f", n * 60000 / ms }')
+permin() { awk -v n="$1" -v ms="$el_ms" 'BEGIN { printf "%.0f", n * 60000 / ms }'; }
+
+for w in "${who[@]}"; do
+	name=A; [ "$w" = before ] && name=A0
+	grep -q '"event":"path-down"' "$T_TMP/$name.log" && t_log "note: $w: A saw a path-down while idle"
+	# Per socket, then the totals.
+	bytes=- pkts=-
+	if [ -n "$NFT_TABLE" ]; then
+		awk -v w="$w" -v ms="$el_ms" 'FNR == NR { p0[$1 " " $2 " " $3] = $4; b0[$1 " " $2 " " $3] = $5; next }
+		    $1 == w { k = $1 " " $2 " " $3; dp = $4 - p0[k]; db = $5 - b0[k]
+		      printf "  %s %s port %s: %.0f packets/min, %.0f bytes/min\n", $1, $2, $3, dp * 60000 / ms, db * 60000 / ms
+		      tp += dp; tb += db }
+		    END { printf "total %.0f %.0f\n", tp * 60000 / ms, tb * 60000 / ms }' \
+		    "$T_TMP/cnt0" "$T_TMP/cnt1" >"$T_TMP/sock.$w"
+		grep -v '^total' "$T_TMP/sock.$w"
+		read -r _ pkts bytes < <(grep '^total' "$T_TMP/sock.$w")
+	fi
+	# Per thread: switches over the period, by thread.
+	awk 'FNR == NR { s[$1] = $3; next } { printf "  thread %s %s: %d switches\n", $1, $2, $3 - s[$1] }' \
+	    "$T_TMP/threads0.$w" "$T_TMP/threads1.$w" | sort -t: -k2 -nr | head -8
+	cpu_pct=$(awk -v t="${C0[$w]}" -v hz="$hz" -v ms="$el_ms" 'BEGIN { printf "%.3f", 100 * (t / hz) / (ms / 1000) }')
+	echo "result $w bytes_min $bytes packets_min $pkts wakeups_min $(permin "${S0[$w]}") vol_min $(permin "${V0[$w]}") rss_kb ${T0[$w]} cpu_pct $cpu_pct"
+done
+if [ -n "$strace_pid" ]; then
+	echo "strace -f -c of A (after) over the idle period:"
+	head -25 "$T_TMP/strace.out"
 fi
-grep -q '"event":"path-down"' "$T_TMP/A.log" && t_log "note: A saw a path-down while idle"
-echo "rss: ${rss} kB (peak ${hwm} kB); cpu: ${cpu_s} s in $((el_ms / 1000)) s (${cpu_pct}%); context switches: $((s1 - s0)) ($wpm/min, $threads threads)${perf_wpm:+; perf context-switches: $perf_wpm/min}"
-echo "summary: idle ${IDLE} s, connected to 1 peer: RSS ${rss} kB, CPU ${cpu_s} s (${cpu_pct}%), ${wpm} wakeups/min${perf_wpm:+ (perf $perf_wpm/min)}"
 t_say A /quit
 t_say B /quit
+[ -n "${GONET_BEFORE:-}" ] && { t_say A0 /quit; t_say B0 /quit; }
 exit 0

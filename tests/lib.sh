@@ -125,7 +125,8 @@ t_dht_local() {
 # --no-stun --no-lan-discovery` with its own HOME and XDG dirs under
 # $T_TMP/NAME, bounded by T_GONET_LIMIT s (default 120). Its stdin is a FIFO
 # this shell holds open (t_say NAME TEXT writes a line); events go to
-# $T_TMP/NAME.log, stderr to NAME.err. Sets T_PID, T_GPID[NAME].
+# $T_TMP/NAME.log, stderr to NAME.err. Sets T_PID, T_GPID[NAME]. The binary
+# is $T_GONET_BIN if set (a bench comparing two builds), else $T_BUILD/gonet.
 declare -A T_GFD T_GPID
 t_gonet() {
 	local name=$1 room=$2 port=$3 d=$T_TMP/$1 fd tpid child
@@ -134,7 +135,7 @@ t_gonet() {
 	exec {fd}<>"$d/in"
 	T_GFD[$name]=$fd
 	env HOME="$d" XDG_CONFIG_HOME="$d/config" XDG_CACHE_HOME="$d/cache" GONET_BOOTSTRAP= \
-		timeout -k 2 "${T_GONET_LIMIT:-120}" "$T_BUILD/gonet" --batch --loopback --no-stun \
+		timeout -k 2 "${T_GONET_LIMIT:-120}" "${T_GONET_BIN:-$T_BUILD/gonet}" --batch --loopback --no-stun \
 		--no-lan-discovery --nick "$name" --bootstrap "127.0.0.1:$port" "$@" "$room" \
 		<"$d/in" >"$T_TMP/$name.log" 2>"$T_TMP/$name.err" &
 	tpid=$!
