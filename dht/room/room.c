@@ -193,3 +193,11 @@ room_listen_epochs(uint64_t now, uint64_t out[2])
 	out[0] = room_epoch(now);
 	out[1] = out[0] + 1;
 }
+
+int
+room_dht_listen_epochs(uint64_t now, uint64_t out[2])
+{
+	out[0] = room_epoch(now);
+	out[1] = out[0] + 1;
+	return now % ROOM_EPOCH_SECONDS >= ROOM_EPOCH_SECONDS - ROOM_LISTEN_AHEAD ? 2 : 1;
+}

@@ -18,7 +18,8 @@ enum {
 	ROOM_KEY_LEN = 32,
 	ROOM_INFOHASH_LEN = 20,
 	ROOM_EPOCH_SECONDS = 3600,
-	ROOM_PUBLISH_AHEAD = 600	/* last seconds of an epoch that also publish under e+1 */
+	ROOM_PUBLISH_AHEAD = 600,	/* last seconds of an epoch that also publish under e+1 */
+	ROOM_LISTEN_AHEAD = 660		/* last seconds of an epoch that also keep a listen on e+1 */
 };
 
 struct room_keys {
@@ -58,7 +59,17 @@ void room_infohash(const struct room_keys *keys, uint64_t epoch, uint8_t out[ROO
  * in its last ROOM_PUBLISH_AHEAD seconds. Returns how many (1 or 2).
  */
 int room_publish_epochs(uint64_t now, uint64_t out[2]);
-/* The epochs to listen on: epoch(now) and epoch(now)+1. */
+/* The epochs whose values are accepted: epoch(now) and epoch(now)+1. */
 void room_listen_epochs(uint64_t now, uint64_t out[2]);
+/*
+ * The epochs to keep a DHT listen on at time now: always epoch(now), and
+ * epoch(now)+1 in its last ROOM_LISTEN_AHEAD seconds. A peer whose clock is
+ * at most ROOM_PUBLISH_AHEAD s ahead of ours publishes under e+1 alone only
+ * from boundary - ROOM_PUBLISH_AHEAD of our clock; the extra 60 s let the
+ * listen's search settle first. One listen less for most of the hour: each
+ * costs a refresh to every one of its nodes every 20 s (OpenDHT's listen
+ * expiry), the bulk of an idle gonet's traffic. Returns how many (1 or 2).
+ */
+int room_dht_listen_epochs(uint64_t now, uint64_t out[2]);
 
 #endif

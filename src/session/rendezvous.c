@@ -6,13 +6,14 @@
  *   1. republishes (fresh seq, every copy re-sealed) when the publish set
  *      room_publish_epochs(now) changed, the candidates changed, or
  *      RENDEZVOUS_REPUBLISH s passed since the last publication;
- *   2. moves the listens to room_listen_epochs(now), keeping the ones that
+ *   2. moves the listens to room_dht_listen_epochs(now), keeping the ones that
  *      are still wanted (a listen is never dropped and re-made needlessly:
  *      OpenDHT would send every value again); each new listen gets a get
  *      beside it, because OpenDHT answers a get from the first nodes that
  *      hold values while a listen waits for its search to be synced (on a
  *      DHT full of dead nodes, seconds);
  *   3. re-arms at the earliest of: the next republish, the start of the
+ *      listen-ahead window (boundary - ROOM_LISTEN_AHEAD), the start of the
  *      publish-ahead window (boundary - ROOM_PUBLISH_AHEAD), the boundary.
  * A value is handled when it arrives (listen callback), never on "done".
  *
@@ -552,23 +553,23 @@ relisten(struct rendezvous *rv, uint64_t now)
 {
 	uint64_t want[MAX_EPOCHS];
 	bool have[MAX_EPOCHS] = { false, false };
-	int i, j;
+	int i, j, n;
 
-	room_listen_epochs(now, want);
+	n = room_dht_listen_epochs(now, want);
 	/* Drop the listens no longer wanted. */
 	for (i = 0; i < MAX_EPOCHS; i++) {
 		struct rv_listen *l = &rv->listens[i];
 
 		if (l->op == NULL)
 			continue;
-		for (j = 0; j < MAX_EPOCHS; j++)
+		for (j = 0; j < n; j++)
 			if (l->epoch == want[j])
 				have[j] = true;
-		if (!(l->epoch == want[0] || l->epoch == want[1]))
+		if (!(l->epoch == want[0] || (n == 2 && l->epoch == want[1])))
 			stop_listen(rv, l);
 	}
 	/* Start the missing ones in the freed slots. */
-	for (j = 0; j < MAX_EPOCHS; j++) {
+	for (j = 0; j < n; j++) {
 		if (have[j])
 			continue;
 		for (i = 0; i < MAX_EPOCHS && rv->listens[i].op != NULL; i++)
@@ -595,12 +596,15 @@ schedule(struct rendezvous *rv, uint64_t now)
 {
 	uint64_t boundary = (room_epoch(now) + 1) * ROOM_EPOCH_SECONDS;
 	uint64_t ahead = boundary - ROOM_PUBLISH_AHEAD;
+	uint64_t listen_ahead = boundary - ROOM_LISTEN_AHEAD;
 	uint64_t next = rv->published_s + RENDEZVOUS_REPUBLISH;
 
 	if (rv->retry_s != 0 && rv->retry_s < next)
 		next = rv->retry_s;
 	if (now < ahead && ahead < next)
 		next = ahead;
+	if (now < listen_ahead && listen_ahead < next)
+		next = listen_ahead;
 	if (boundary < next)
 		next = boundary;
 	if (next < now)

@@ -7,7 +7,8 @@
  *            ROOM_PUBLISH_AHEAD s of e; each copy sealed for its infohash;
  *            a new seq every RENDEZVOUS_REPUBLISH s, when the set of epochs
  *            changes, and when the candidates change;
- *   listen   on room_listen_epochs(now) = e and e+1, moved at each rollover;
+ *   listen   on room_dht_listen_epochs(now): e, and e+1 in the last
+ *            ROOM_LISTEN_AHEAD s of e; moved when that set changes;
  *   accept   every value goes through record_open() and record_accept();
  *            accepted records go to on_peer, the rest are counted per reason.
  *            A value a member handed us (peer exchange) takes the same path

@@ -987,14 +987,17 @@ test_exchange(void)
 	fake_runner_flush();
 	CHECK(a.frames == 1 && memcmp(a.last, FRAME_ACK, sizeof(FRAME_ACK)) == 0);
 
-	/* Across the boundary: listens move to e+1, e+2; the e+1 listen stays. */
+	/* Across the boundary: the e+1 listen stays, e's goes, e+2's waits
+	 * for the last ROOM_LISTEN_AHEAD s of e+1. */
 	e = EPOCH + 1;
 	advance(100 * 1000);
 	mailbox_tick(b.mb);
 	mailbox_get_stats(b.mb, &st);
 	CHECK(st.relistens == 1);
-	mailbox_own_infohash(b.mb, e + 1, ih);
+	mailbox_own_infohash(b.mb, e, ih);
 	CHECK(listening_on(ih));
+	mailbox_own_infohash(b.mb, e + 1, ih);
+	CHECK(!listening_on(ih));
 	CHECK(!listening_on(ih_b));
 	/* Now A puts under e+1 only, and B still gets it. */
 	CHECK(mailbox_send(a.mb, pk_b, FRAME_ACK, sizeof(FRAME_ACK)) == 0);

@@ -182,17 +182,27 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 	world = B - 1000;
 	peer_start(&a, base, keys, NULL);
 
-	/* Early in e: publish under e only, listen on e and e+1. */
+	/* Early in e: publish under e only, listen on e only. */
 	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E, 0));
-	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E, E + 1));
+	CHECK(epochs_are(a.rv, rendezvous_listening, 1, E, 0));
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - 1000 + RENDEZVOUS_REPUBLISH));
 
-	/* The republish at +300 s: a new seq, still e only; next: the ahead window. */
+	/* The republish at +300 s: a new seq, still e only; next: the listen-ahead window. */
 	seq = rendezvous_seq(a.rv);
 	world = B - 700;
 	rendezvous_tick(a.rv);
 	CHECK(rendezvous_seq(a.rv) > seq);
 	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E, 0));
+	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - ROOM_LISTEN_AHEAD));
+
+	/* The last 660 s of e: a listen on e+1 too, nothing published; next: the ahead window. */
+	puts = fake_puts_made;
+	fake_listens_made = 0;
+	world = B - ROOM_LISTEN_AHEAD;
+	rendezvous_tick(a.rv);
+	CHECK(fake_puts_made == puts);
+	CHECK(fake_listens_made == 1);
+	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E, E + 1));
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B - ROOM_PUBLISH_AHEAD));
 
 	/* A tick with nothing due publishes nothing. */
@@ -216,13 +226,13 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 	CHECK(epochs_are(a.rv, rendezvous_publishing, 2, E, E + 1));
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)B);
 
-	/* Rollover: publish under e+1 only, listen on e+1 and e+2. */
+	/* Rollover: publish under e+1 only, listen on e+1 only (kept). */
 	fake_listens_made = 0;
 	world = B;
 	rendezvous_tick(a.rv);
 	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E + 1, 0));
-	CHECK(epochs_are(a.rv, rendezvous_listening, 2, E + 1, E + 2));
-	CHECK(fake_listens_made == 1);	/* e+1 kept, only e+2 is new */
+	CHECK(epochs_are(a.rv, rendezvous_listening, 1, E + 1, 0));
+	CHECK(fake_listens_made == 0);	/* e+1 kept, e+2 not yet */
 	CHECK(rendezvous_next_tick(a.rv) == (uint64_t)(B + RENDEZVOUS_REPUBLISH));
 
 	/* A candidate change republishes at once. */
@@ -258,7 +268,8 @@ test_skew(struct event_base *base, const struct room_keys *keys)
 	peer_start(&d, base, keys, NULL);
 	CHECK(epochs_are(c.rv, rendezvous_publishing, 2, E, E + 1));
 	CHECK(epochs_are(d.rv, rendezvous_publishing, 1, E + 1, 0));
-	CHECK(epochs_are(d.rv, rendezvous_listening, 2, E + 1, E + 2));
+	CHECK(epochs_are(d.rv, rendezvous_listening, 1, E + 1, 0));
+	CHECK(epochs_are(c.rv, rendezvous_listening, 2, E, E + 1));
 	(void)fake_runner_flush();
 	CHECK(c.peers_seen >= 1 && memcmp(c.last_id, d.pk, 32) == 0);
 	CHECK(d.peers_seen >= 1 && memcmp(d.last_id, c.pk, 32) == 0);

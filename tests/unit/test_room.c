@@ -193,6 +193,13 @@ test_epochs(void)
 	CHECK(e[0] == k && e[1] == k + 1);
 	room_listen_epochs(base + 3600, e);
 	CHECK(e[0] == k + 1 && e[1] == k + 2);
+
+	/* DHT listens: e+1 only in the last ROOM_LISTEN_AHEAD (660) s. */
+	CHECK(room_dht_listen_epochs(base, e) == 1 && e[0] == k);
+	CHECK(room_dht_listen_epochs(base + 2939, e) == 1 && e[0] == k);
+	CHECK(room_dht_listen_epochs(base + 2940, e) == 2 && e[0] == k && e[1] == k + 1);
+	CHECK(room_dht_listen_epochs(base + 3599, e) == 2 && e[0] == k && e[1] == k + 1);
+	CHECK(room_dht_listen_epochs(base + 3600, e) == 1 && e[0] == k + 1);
 }
 
 static int
@@ -242,6 +249,38 @@ test_skewed_clocks(void)
 	CHECK(nb == 1 && pb[0] == 493001 && contains(la, 2, pb[0]));
 }
 
+/*
+ * The same for the DHT listens kept (room_dht_listen_epochs: e+1 only near
+ * the boundary), with skews up to the 600 s doc/PROTOCOL.md promises.
+ */
+static void
+test_skewed_clocks_dht(void)
+{
+	const uint64_t boundary = 493001ull * 3600;
+	uint64_t t, skew, pa[2], pb[2], la[2], lb[2];
+	int na, nb, ma, mb, bad = 0;
+
+	for (t = boundary - 1500; t <= boundary + 1500; t++) {
+		for (skew = 0; skew <= 600; skew += 25) {
+			uint64_t a = t, b = t + skew;	/* b's clock is ahead */
+
+			na = room_publish_epochs(a, pa);
+			nb = room_publish_epochs(b, pb);
+			ma = room_dht_listen_epochs(a, la);
+			mb = room_dht_listen_epochs(b, lb);
+			if (!(contains(lb, mb, pa[0]) || (na == 2 && contains(lb, mb, pa[1]))) ||
+			    !(contains(la, ma, pb[0]) || (nb == 2 && contains(la, ma, pb[1]))))
+				bad++;
+		}
+	}
+	CHECK(bad == 0);
+
+	/* A 600 s behind B, B just past the boundary: A listens on e+1 already. */
+	nb = room_publish_epochs(boundary + 10, pb);
+	ma = room_dht_listen_epochs(boundary - 590, la);
+	CHECK(nb == 1 && ma == 2 && contains(la, ma, pb[0]));
+}
+
 int
 main(void)
 {
@@ -253,5 +292,6 @@ main(void)
 	test_validate();
 	test_epochs();
 	test_skewed_clocks();
+	test_skewed_clocks_dht();
 	return check_exit("test_room");
 }

@@ -27,8 +27,8 @@
  * starts above where it stopped (it puts far fewer than 1000 values a
  * second) without persisting anything.
  *
- * Receive: one listen per epoch in room_listen_epochs(now), moved at each
- * rollover. Each value goes through mailbox_open() (size, magic, decrypt,
+ * Receive: one listen per epoch in room_dht_listen_epochs(now) (e, and e+1
+ * in the last ROOM_LISTEN_AHEAD s of e), moved when that set changes. Each value goes through mailbox_open() (size, magic, decrypt,
  * shape, sig, exp, to), the from check (is_member, never ourselves) and
  * mailbox_seen_check() (replay, duplicate, rate). Rejections keep no state
  * but a counter, so a flood costs CPU, not memory.
@@ -36,7 +36,7 @@
  * One timer: mailbox_tick() re-reads the clocks, puts what is due and moves
  * the listens, then arms the timer for the earliest of: a queue's batch
  * deadline, the next put token when a due queue waits for one, the next
- * epoch.
+ * epoch or the start of its listen-ahead window.
  */
 #include "config.h"
 
@@ -363,20 +363,20 @@ on_value(void *arg, const uint8_t *data, size_t len, uint64_t value_id, bool exp
 	mailbox_receive(ls->mb, ls->infohash, data, len);
 }
 
-/* Listen on exactly room_listen_epochs(now); keeps a listen that stays. */
+/* Listen on exactly room_dht_listen_epochs(now); keeps a listen that stays. */
 static int
 relisten(struct mailbox *mb, uint64_t now)
 {
 	uint64_t want[LISTENS];
 	struct mbx_listen *ls;
-	int i, j, keep, moved = 0, rc = 0;
+	int i, j, n, keep, moved = 0, rc = 0;
 
-	room_listen_epochs(now, want);
+	n = room_dht_listen_epochs(now, want);
 	for (i = 0; i < LISTENS; i++) {
 		ls = &mb->listens[i];
 		if (ls->op == NULL)
 			continue;
-		for (keep = 0, j = 0; j < LISTENS; j++)
+		for (keep = 0, j = 0; j < n; j++)
 			keep |= ls->epoch == want[j];
 		if (!keep) {
 			runner_cancel_listen(mb->runner, ls->op);
@@ -384,7 +384,7 @@ relisten(struct mailbox *mb, uint64_t now)
 			moved = 1;
 		}
 	}
-	for (j = 0; j < LISTENS; j++) {
+	for (j = 0; j < n; j++) {
 		int have = 0, slot = -1;
 
 		for (i = 0; i < LISTENS; i++) {
@@ -417,7 +417,8 @@ on_timer(void *arg)
 }
 
 /*
- * When the timer must next fire, in ms from now: the next epoch; the batch
+ * When the timer must next fire, in ms from now: the next epoch, or the
+ * start of the listen-ahead window before it; the batch
  * deadline of a queue not yet due; for a due queue (one the limits held
  * back), the next put token. A queue held back by the in-flight limit
  * needs no timer: on_put_done() ticks.
@@ -427,10 +428,13 @@ next_delay_ms(struct mailbox *mb, uint64_t now_ms)
 {
 	uint64_t unix_ms = clock_unix_ms(mb->clock), epochs[2], d;
 	uint64_t epoch_ms = (uint64_t)ROOM_EPOCH_SECONDS * 1000;
+	uint64_t ahead_ms = (uint64_t)(ROOM_EPOCH_SECONDS - ROOM_LISTEN_AHEAD) * 1000;
 	uint64_t delay = epoch_ms - unix_ms % epoch_ms;
 	unsigned k = (unsigned)room_publish_epochs(unix_ms / 1000, epochs);
 	size_t i;
 
+	if (unix_ms % epoch_ms < ahead_ms)
+		delay = ahead_ms - unix_ms % epoch_ms;
 	tokens_refill(mb, now_ms);
 	for (i = 0; i < MAILBOX_RECIPIENTS_MAX; i++) {
 		const struct mbx_recipient *rc = mb->rcpt[i];
