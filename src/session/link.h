@@ -79,6 +79,8 @@ struct link_ops {
 	void (*punching)(struct link *l, struct peer *p);
 	/* p left, went down or is freed: paths through it die. */
 	void (*peer_gone)(struct link *l, struct peer *p);
+	/* p's state changed (peer.c set_state). */
+	void (*peer_state)(struct link *l, struct peer *p);
 	/* The member a path through v goes via (path "relay"), or NULL. */
 	struct peer *(*via_peer)(struct link *l, const struct via *v);
 	/* We are leaving: send what waits now (BYEs). */
@@ -117,6 +119,7 @@ int links_input(struct session *s, const struct endpoint *from, uint8_t *buf, si
 void links_seek(struct session *s, enum link_kind kind, struct peer *p);
 void links_punching(struct session *s, struct peer *p);
 void links_peer_gone(struct session *s, struct peer *p);
+void links_peer_state(struct session *s, struct peer *p);
 void links_flush(struct session *s);
 void links_report(struct session *s);
 /* A datagram on extra socket h: as aux_input (-1: no link owns h). */

@@ -92,6 +92,16 @@ links_peer_gone(struct session *s, struct peer *p)
 }
 
 void
+links_peer_state(struct session *s, struct peer *p)
+{
+	unsigned i;
+
+	for (i = 0; i < LINK__COUNT; i++)
+		if (s->links[i].ops != NULL && s->links[i].ops->peer_state != NULL)
+			s->links[i].ops->peer_state(&s->links[i], p);
+}
+
+void
 links_flush(struct session *s)
 {
 	unsigned i;

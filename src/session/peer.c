@@ -83,6 +83,7 @@ set_state(struct peer *p, enum peer_state st)
 {
 	p->state = st;
 	fallback_update(p);
+	links_peer_state(p->s, p);
 }
 
 struct peer *

@@ -1006,6 +1006,22 @@ test_exchange(void)
 	fake_runner_flush();
 	CHECK(b.frames == 2);
 
+	/* Deaf: no listen; a value put meanwhile comes once B listens again. */
+	mailbox_set_listening(b.mb, false);
+	CHECK(!mailbox_listening(b.mb));
+	CHECK(mailbox_send(a.mb, pk_b, FRAME_MSG, sizeof(FRAME_MSG)) == 0);
+	advance(MAILBOX_BATCH_MS);
+	mailbox_tick(a.mb);
+	mailbox_tick(b.mb);		/* a tick does not listen while deaf */
+	CHECK(!mailbox_listening(b.mb));
+	fake_runner_flush();
+	CHECK(b.frames == 2);
+	mailbox_set_listening(b.mb, true);
+	mailbox_own_infohash(b.mb, e, ih);
+	CHECK(mailbox_listening(b.mb) && listening_on(ih));
+	fake_runner_flush();
+	CHECK(b.frames == 3);
+
 	/* C is not a member of B's: its value is from; B's own would be from too. */
 	{
 		struct mailbox_letter l;
@@ -1027,7 +1043,7 @@ test_exchange(void)
 		n = mailbox_seal(&l, mkey, ih, sk_a, v, sizeof(v));
 		CHECK(n > 0 && mailbox_receive(b.mb, ih, v, (size_t)n) == MBX_REPLAY);
 		CHECK(b.rejects[MBX_FROM] == 2 && b.rejects[MBX_REPLAY] == 1);
-		CHECK(b.frames == 2);
+		CHECK(b.frames == 3);
 	}
 	mailbox_free(a.mb);
 	mailbox_free(b.mb);

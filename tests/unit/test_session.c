@@ -8,7 +8,8 @@
  *
  *   meet     two peers find each other, punch, bring WireGuard up (path
  *            "lan": loopback), exchange a line each way, each delivered once
- *            and acknowledged; no fallback kind is ever tried.
+ *            and acknowledged; no fallback kind is ever tried. Alone, and
+ *            once both are up, neither listens on its DHT mailbox.
  *   relay    A and B cannot reach each other, C reaches both: A and B chat
  *            through C (path "relay", via C), sought no earlier than
  *            FALLBACK_RELAY_MS into punching; once the cut is gone the next
@@ -879,6 +880,8 @@ test_meet(void)
 
 	reset_world();
 	node_start(0, "alice");
+	/* Alone, 800 s into an epoch: one listen, the room's under e; none on the mailbox. */
+	CHECK_EQ(fake_runner_live_listens(), 1);
 	node_start(1, "bob");
 	run_for(5000);
 
@@ -886,6 +889,8 @@ test_meet(void)
 	up_a = find(&nodes[0], 0, UI_EV_PATH_UP, "lan", "bob", NULL);
 	up_b = find(&nodes[1], 0, UI_EV_PATH_UP, "lan", "alice", NULL);
 	CHECK(up_a != NULL && up_b != NULL);
+	/* Both up: nobody can be writing to a mailbox; the room's listens only. */
+	CHECK_EQ(fake_runner_live_listens(), 2);
 	/* Nothing but direct was needed. */
 	CHECK_EQ(count(&nodes[0], UI_EV_PEER_FAILED, NULL), 0);
 	CHECK_EQ(count(&nodes[0], UI_EV_PATH_UP, "relay") + count(&nodes[0], UI_EV_PATH_UP, "dht"), 0);

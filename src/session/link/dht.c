@@ -12,6 +12,16 @@
  * either, and its ACKs must come back the same way). Leaving it: any path
  * that comes up is better (peer.c); the policy punches again every
  * FALLBACK_RETRY_MS meanwhile. Absent with --no-dht-fallback.
+ *
+ * Our own mailbox is listened on only while some member is neither up nor
+ * gone (state NEW, PUNCHING, HANDSHAKE or FAILED): only such a member can
+ * be writing to it (one that is up has a path to us, and a frame from one
+ * whose record we do not hold is refused anyway). An idle peer whose
+ * members are all up thus keeps no mailbox listen: each costs a refresh to
+ * each of its DHT nodes every 20 s. A member's record arrives before its
+ * frames can count (is_member), and it makes the member NEW then PUNCHING,
+ * which starts the listen; values put before then are still on the DHT
+ * and come with the listen.
  */
 #include "config.h"
 
@@ -48,6 +58,27 @@ deliver(void *arg, const uint8_t from[MAILBOX_ID_LEN], const uint8_t *frame, siz
 	peer_chat_frame(p, frame, len);
 }
 
+/* Listen on our mailbox while some member may be writing to it. */
+static void
+update(struct link *l)
+{
+	const struct peer *p;
+	bool want = false;
+
+	if (l->priv == NULL)
+		return;
+	for (p = l->s->peers; p != NULL && !want; p = p->next)
+		want = p->state != PEER_UP && p->state != PEER_LEFT;
+	mailbox_set_listening(l->priv, want);
+}
+
+static void
+peer_changed(struct link *l, struct peer *p)
+{
+	(void)p;
+	update(l);
+}
+
 static int
 start(struct link *l)
 {
@@ -64,6 +95,7 @@ start(struct link *l)
 	mc.is_member = is_member;
 	mc.deliver = deliver;
 	mc.arg = l;
+	mc.deaf = true;		/* no member yet: update() */
 	if ((l->priv = mailbox_new(&mc)) == NULL) {
 		session_fatal(s, "cannot start the DHT mailbox");
 		return -1;
@@ -135,6 +167,8 @@ const struct link_ops link_dht_ops = {
 	.stop = stop,
 	.send_frame = send_frame,
 	.seek = seek,
+	.peer_gone = peer_changed,
+	.peer_state = peer_changed,
 	.flush = flush,
 	.report = report
 };

@@ -113,6 +113,7 @@ struct mailbox {
 	struct mbx_recipient *rcpt[MAILBOX_RECIPIENTS_MAX];
 	struct mbx_put puts[MAILBOX_PUTS_INFLIGHT];
 	struct mbx_listen listens[LISTENS];
+	bool deaf;			/* mailbox_set_listening(false): no listens */
 	struct mailbox_seen *seen;
 	struct mailbox_stats st;
 };
@@ -371,7 +372,7 @@ relisten(struct mailbox *mb, uint64_t now)
 	struct mbx_listen *ls;
 	int i, j, n, keep, moved = 0, rc = 0;
 
-	n = room_dht_listen_epochs(now, want);
+	n = mb->deaf ? 0 : room_dht_listen_epochs(now, want);
 	for (i = 0; i < LISTENS; i++) {
 		ls = &mb->listens[i];
 		if (ls->op == NULL)
@@ -403,9 +404,29 @@ relisten(struct mailbox *mb, uint64_t now)
 		    ls)) == NULL)
 			rc = -1;
 	}
-	if (moved)
+	if (moved && !mb->deaf)
 		mb->st.relistens++;
 	return rc;
+}
+
+void
+mailbox_set_listening(struct mailbox *mb, bool on)
+{
+	if (mb->deaf == !on)
+		return;
+	mb->deaf = !on;
+	(void)relisten(mb, unix_now_s(mb));
+}
+
+bool
+mailbox_listening(const struct mailbox *mb)
+{
+	size_t i;
+
+	for (i = 0; i < LISTENS; i++)
+		if (mb->listens[i].op != NULL)
+			return true;
+	return false;
 }
 
 /* --- the timer ------------------------------------------------------------------------------ */
@@ -493,6 +514,7 @@ mailbox_new(const struct mailbox_config *cfg)
 	mb->runner = cfg->runner;
 	mb->clock = timers_clock(cfg->timers);
 	mb->batch_ms = cfg->batch_ms != 0 ? cfg->batch_ms : MAILBOX_BATCH_MS;
+	mb->deaf = cfg->deaf;
 	mb->is_member = cfg->is_member;
 	mb->deliver = cfg->deliver;
 	mb->on_reject = cfg->on_reject;

@@ -35,6 +35,7 @@ struct mailbox_config {
 	const struct room_keys *keys;	/* copied (the parts needed) */
 	const uint8_t *sign_sk;		/* 64-byte Ed25519 secret key; copied, wiped on free */
 	unsigned batch_ms;		/* 0: MAILBOX_BATCH_MS */
+	bool deaf;			/* start without listening (mailbox_set_listening) */
 
 	/* id may send to us: a room member whose record we accepted. Required. */
 	bool (*is_member)(void *arg, const uint8_t id[MAILBOX_ID_LEN]);
@@ -63,7 +64,7 @@ struct mailbox_stats {
 	size_t inflight;		/* puts waiting for OpenDHT's answer */
 };
 
-/* Listens on our mailbox (epochs e and e+1) at once. NULL on failure. */
+/* Listens on our mailbox at once unless cfg->deaf. NULL on failure. */
 struct mailbox *mailbox_new(const struct mailbox_config *cfg);
 /* Cancels listens and unacknowledged puts; waiting frames are dropped. NULL is fine. */
 void mailbox_free(struct mailbox *mb);
@@ -89,6 +90,17 @@ void mailbox_tick(struct mailbox *mb);
  */
 enum mailbox_reject mailbox_receive(struct mailbox *mb, const uint8_t infohash[MAILBOX_INFOHASH_LEN],
     const uint8_t *value, size_t len);
+
+/*
+ * Keep our own mailbox listened on (the default) or not. Off, its listens
+ * are cancelled and none is made until it is on again; a listen made later
+ * still brings the values stored meanwhile (put once, they stay until
+ * OpenDHT's expiry). For an idle peer whose members all have a working
+ * path: each listen costs a refresh to each of its DHT nodes every 20 s.
+ */
+void mailbox_set_listening(struct mailbox *mb, bool on);
+/* Some listen of ours is made (tests). */
+bool mailbox_listening(const struct mailbox *mb);
 
 void mailbox_get_stats(const struct mailbox *mb, struct mailbox_stats *st);
 /* Our own mailbox infohash in epoch (for tests and --dht-dump). */
