@@ -4,12 +4,12 @@
 #
 #   node0 <- node1 <- node2 <- node3 <- node4    dhtnode on 127.0.0.1
 #              A ─────── chat ──────── B          gonet --batch --loopback --no-stun
-#             A0 ─────── chat ──────── B0         the same, with $GONET_BEFORE
 #
 # A and B connect and exchange one line each way; then nothing is typed for
-# IDLE_SECONDS (default 120). With GONET_BEFORE=/path/to/other/gonet a second
-# pair (A0, B0) runs that binary beside the first, on the same DHT at the same
-# time, so "before" and "after" see the same machine load.
+# IDLE_SECONDS (default 120). With GONET_BEFORE=/path/to/other/gonet each run
+# also measures that binary the same way, each pair alone on a DHT of its
+# own (a node also serves the others' listens, so two pairs on one DHT would
+# pay for each other), one after the other, in alternating order.
 #
 # Measured on A (and A0) over the idle period:
 #   bytes/min, packets/min  every UDP datagram A sends or receives on any of its
@@ -36,14 +36,23 @@ export top_srcdir top_builddir
 
 RUNS=${RUNS:-3}
 if [ -z "${IDLE_ONE_RUN:-}" ]; then
-	# Driver: RUNS runs of this script, then the medians.
+	# Driver: RUNS runs of this script (per binary), then the medians.
 	out=$(mktemp /tmp/gonet-idle.XXXXXX)
 	trap 'rm -f "$out"' EXIT
 	for ((run = 1; run <= RUNS; run++)); do
-		echo "--- run $run/$RUNS"
-		IDLE_ONE_RUN=1 "$0" | tee -a "$out"
-		rc=${PIPESTATUS[0]}
-		[ "$rc" -eq 0 ] || exit "$rc"
+		order="after"
+		if [ -n "${GONET_BEFORE:-}" ]; then
+			order="before after"
+			[ $((run % 2)) -eq 0 ] && order="after before"
+		fi
+		for w in $order; do
+			echo "--- run $run/$RUNS: $w"
+			bin=$top_builddir/gonet
+			[ "$w" = before ] && bin=$GONET_BEFORE
+			IDLE_ONE_RUN=$w IDLE_BIN=$bin "$0" | tee -a "$out"
+			rc=${PIPESTATUS[0]}
+			[ "$rc" -eq 0 ] || exit "$rc"
+		done
 	done
 	echo "--- median of $RUNS runs (idle ${IDLE_SECONDS:-120} s, connected to 1 peer)"
 	awk '/^result / {
@@ -79,32 +88,19 @@ T_GONET_LIMIT=$((IDLE + 120))
 
 t_dht_local 5 $((IDLE + 150)) || t_fail "dhtnode does not start"
 
-# pair NAME_A NAME_B BINARY: start a connected pair; A bootstraps from node 1,
-# B from node 4.
-pair() {
-	local room="gonet-idle/$T_ID/$1/$RANDOM$RANDOM"
-	T_GONET_BIN=$3 t_gonet "$1" "$room" "${T_DHT_PORTS[1]}"
-	T_GONET_BIN=$3 t_gonet "$2" "$room" "${T_DHT_PORTS[4]}"
-}
-# connected NAME_A NAME_B: both saw path-up and one line each way.
-connected() {
-	t_wait_for 30 grep -q '"event":"path-up"' "$T_TMP/$1.log" || t_fail "$1: no path-up: $(tail -3 "$T_TMP/$1.log")"
-	t_wait_for 10 grep -q '"event":"path-up"' "$T_TMP/$2.log" || t_fail "$2: no path-up"
-	t_say "$1" "hello from $1"
-	t_say "$2" "hello from $2"
-	t_wait_for 10 grep -q "\"text\":\"hello from $2\"" "$T_TMP/$1.log" || t_fail "$1 got nothing from $2"
-	t_wait_for 10 grep -q "\"text\":\"hello from $1\"" "$T_TMP/$2.log" || t_fail "$2 got nothing from $1"
-}
-
-who=(after)
-pair A B "$T_BUILD/gonet"
-[ -n "${GONET_BEFORE:-}" ] && { who+=(before); pair A0 B0 "$GONET_BEFORE"; }
-connected A B
-[ -n "${GONET_BEFORE:-}" ] && connected A0 B0
+who=("$IDLE_ONE_RUN")
+ROOM="gonet-idle/$T_ID/$RANDOM$RANDOM"
+T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" "${T_DHT_PORTS[1]}"
+T_GONET_BIN=$IDLE_BIN t_gonet B "$ROOM" "${T_DHT_PORTS[4]}"
+t_wait_for 30 grep -q '"event":"path-up"' "$T_TMP/A.log" || t_fail "A: no path-up: $(tail -3 "$T_TMP/A.log")"
+t_wait_for 10 grep -q '"event":"path-up"' "$T_TMP/B.log" || t_fail "B: no path-up"
+t_say A "hello from A"
+t_say B "hello from B"
+t_wait_for 10 grep -q '"text":"hello from B"' "$T_TMP/A.log" || t_fail "A got nothing from B"
+t_wait_for 10 grep -q '"text":"hello from A"' "$T_TMP/B.log" || t_fail "B got nothing from A"
 sleep 5		# let the start-up work (publication, hellos) settle
 
-declare -A PID=([after]=${T_GPID[A]})
-[ -n "${GONET_BEFORE:-}" ] && PID[before]=${T_GPID[A0]}
+declare -A PID=(["$IDLE_ONE_RUN"]=${T_GPID[A]})
 
 hz=$(getconf CLK_TCK)
 # cpu PID: utime + stime in ticks (fields 14, 15 after the "(comm)").
@@ -155,7 +151,7 @@ counters() {
 
 strace_pid=
 if [ -n "${STRACE:-}" ] && command -v strace >/dev/null 2>&1; then
-	timeout -s INT $((IDLE + 1)) strace -f -c -o "$T_TMP/strace.out" -p "${PID[after]}" &
+	timeout -s INT $((IDLE + 1)) strace -f -c -o "$T_TMP/strace.out" -p "${PID[$IDLE_ONE_RUN]}" &
 	strace_pid=$!
 	t_on_exit "kill -INT $strace_pid"
 fi
@@ -168,7 +164,7 @@ for w in "${who[@]}"; do
 	per_thread "$p" >"$T_TMP/threads0.$w"
 done
 t0=$(date +%s%N)
-echo "idle: ${#who[@]} gonet connected to a peer (${who[*]}: pids $(for w in "${who[@]}"; do printf '%s ' "${PID[$w]}"; done)); idling $IDLE s ..."
+echo "idle: A ($IDLE_ONE_RUN, $IDLE_BIN, pid ${PID[$IDLE_ONE_RUN]}) connected to B; idling $IDLE s ..."
 sleep "$IDLE"
 for w in "${who[@]}"; do
 	p=${PID[$w]}
@@ -185,8 +181,7 @@ el_ms=$(((t1 - t0) / 1000000))
 permin() { awk -v n="$1" -v ms="$el_ms" 'BEGIN { printf "%.0f", n * 60000 / ms }'; }
 
 for w in "${who[@]}"; do
-	name=A; [ "$w" = before ] && name=A0
-	grep -q '"event":"path-down"' "$T_TMP/$name.log" && t_log "note: $w: A saw a path-down while idle"
+	grep -q '"event":"path-down"' "$T_TMP/A.log" && t_log "note: $w: A saw a path-down while idle"
 	# Per socket, then the totals.
 	bytes=- pkts=-
 	if [ -n "$NFT_TABLE" ]; then
@@ -206,10 +201,9 @@ for w in "${who[@]}"; do
 	echo "result $w bytes_min $bytes packets_min $pkts wakeups_min $(permin "${S0[$w]}") vol_min $(permin "${V0[$w]}") rss_kb ${T0[$w]} cpu_pct $cpu_pct"
 done
 if [ -n "$strace_pid" ]; then
-	echo "strace -f -c of A (after) over the idle period:"
+	echo "strace -f -c of A over the idle period:"
 	head -25 "$T_TMP/strace.out"
 fi
 t_say A /quit
 t_say B /quit
-[ -n "${GONET_BEFORE:-}" ] && { t_say A0 /quit; t_say B0 /quit; }
 exit 0
