@@ -22,6 +22,12 @@
 #                 (/proc/PID/task/*/status); per thread in the log
 #   CPU           utime + stime over the period
 #   RSS           VmRSS at the end
+#   hour_s        where in the hour (unix time mod 3600) the idle period
+#                 began: from 2940 s on, a peer also listens on the next hour's
+#                 infohashes, one listen more (doc/PROTOCOL.md "Epochs")
+#   join          after the idle period, a third peer C (same binary, another
+#                 DHT node) joins the room: ms from C's launch to C's path-up
+#                 with A (reachability of the idle peer; 100 ms resolution)
 # With STRACE=1, `strace -f -c` on A during the idle period (slows A; do
 # not read its wakeups then).
 #
@@ -67,12 +73,13 @@ if [ -z "${IDLE_ONE_RUN:-}" ]; then
 		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 	}
 	END {
-		printf "%-7s %10s %12s %12s %10s %8s %8s\n", "", "bytes/min", "packets/min", "wakeups/min", "(vol/min)", "RSS kB", "CPU %"
+		printf "%-7s %10s %12s %12s %10s %8s %8s %8s\n", "", "bytes/min", "packets/min", "wakeups/min", "(vol/min)", "RSS kB", "CPU %", "join ms"
 		split("before after", order)
 		for (o = 1; o <= 2; o++) {
 			who = order[o]; if (!(who in whos)) continue
-			printf "%-7s %10s %12s %12s %10s %8s %8s\n", who, median(who, "bytes_min"), median(who, "packets_min"),
-			    median(who, "wakeups_min"), median(who, "vol_min"), median(who, "rss_kb"), median(who, "cpu_pct")
+			printf "%-7s %10s %12s %12s %10s %8s %8s %8s\n", who, median(who, "bytes_min"), median(who, "packets_min"),
+			    median(who, "wakeups_min"), median(who, "vol_min"), median(who, "rss_kb"), median(who, "cpu_pct"),
+			    median(who, "join_ms")
 		}
 	}' "$out"
 	exit 0
@@ -164,7 +171,9 @@ for w in "${who[@]}"; do
 	per_thread "$p" >"$T_TMP/threads0.$w"
 done
 t0=$(date +%s%N)
-echo "idle: A ($IDLE_ONE_RUN, $IDLE_BIN, pid ${PID[$IDLE_ONE_RUN]}) connected to B; idling $IDLE s ..."
+# Where in the hour: from 660 s before a room epoch's end a peer also listens on the next one.
+hour_s=$(($(date +%s) % 3600))
+echo "idle: A ($IDLE_ONE_RUN, $IDLE_BIN, pid ${PID[$IDLE_ONE_RUN]}) connected to B; idling $IDLE s from $hour_s s into the hour ..."
 sleep "$IDLE"
 for w in "${who[@]}"; do
 	p=${PID[$w]}
@@ -178,6 +187,15 @@ t1=$(date +%s%N)
 counters >"$T_TMP/cnt1"
 [ -n "$strace_pid" ] && wait "$strace_pid" 2>/dev/null
 el_ms=$(((t1 - t0) / 1000000))
+
+# A newcomer: how long until it is up with the idle A.
+fp_a=$(t_fp A)
+up_with_a() { grep '"event":"path-up"' "$T_TMP/C.log" | grep -q "\"fp\":\"$fp_a\""; }
+j0=$(date +%s%N)
+T_GONET_BIN=$IDLE_BIN t_gonet C "$ROOM" "${T_DHT_PORTS[2]}"
+join_ms=-
+t_wait_for 30 up_with_a && join_ms=$((($(date +%s%N) - j0) / 1000000))
+[ "$join_ms" = - ] && t_log "C did not reach A within 30 s: $(tail -3 "$T_TMP/C.log")"
 permin() { awk -v n="$1" -v ms="$el_ms" 'BEGIN { printf "%.0f", n * 60000 / ms }'; }
 
 for w in "${who[@]}"; do
@@ -198,7 +216,7 @@ for w in "${who[@]}"; do
 	awk 'FNR == NR { s[$1] = $3; next } { printf "  thread %s %s: %d switches\n", $1, $2, $3 - s[$1] }' \
 	    "$T_TMP/threads0.$w" "$T_TMP/threads1.$w" | sort -t: -k2 -nr | head -8
 	cpu_pct=$(awk -v t="${C0[$w]}" -v hz="$hz" -v ms="$el_ms" 'BEGIN { printf "%.3f", 100 * (t / hz) / (ms / 1000) }')
-	echo "result $w bytes_min $bytes packets_min $pkts wakeups_min $(permin "${S0[$w]}") vol_min $(permin "${V0[$w]}") rss_kb ${T0[$w]} cpu_pct $cpu_pct"
+	echo "result $w bytes_min $bytes packets_min $pkts wakeups_min $(permin "${S0[$w]}") vol_min $(permin "${V0[$w]}") rss_kb ${T0[$w]} cpu_pct $cpu_pct join_ms $join_ms hour_s $hour_s"
 done
 if [ -n "$strace_pid" ]; then
 	echo "strace -f -c of A over the idle period:"
@@ -206,4 +224,5 @@ if [ -n "$strace_pid" ]; then
 fi
 t_say A /quit
 t_say B /quit
+t_say C /quit
 exit 0
