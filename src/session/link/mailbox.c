@@ -28,7 +28,9 @@
  * second) without persisting anything.
  *
  * Receive: one listen per epoch in room_dht_listen_epochs(now) (e, and e+1
- * in the last ROOM_LISTEN_AHEAD s of e), moved when that set changes. Each value goes through mailbox_open() (size, magic, decrypt,
+ * in the last ROOM_LISTEN_AHEAD s of e), moved when that set changes; none
+ * while deaf (mailbox_set_listening). Each value goes through
+ * mailbox_open() (size, magic, decrypt,
  * shape, sig, exp, to), the from check (is_member, never ourselves) and
  * mailbox_seen_check() (replay, duplicate, rate). Rejections keep no state
  * but a counter, so a flood costs CPU, not memory.

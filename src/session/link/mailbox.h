@@ -10,7 +10,8 @@
  * it may lose a value, and a value may come twice.
  *
  * Driving it (the DHT path, link/dht.c):
- *	mb = mailbox_new(&cfg);			listens on our own mailbox at once
+ *	mb = mailbox_new(&cfg);			listens on our own mailbox at once (unless cfg.deaf)
+ *	mailbox_set_listening(mb, on);		while someone may write to us (link/dht.c)
  *	mailbox_send(mb, peer_id, frame, len);	from chat_peer's transmit callback
  *	cfg.deliver(arg, from, frame, len)	-> chat_peer_input(peer(from), ...)
  *	mailbox_free(mb);			before runner_free()
