@@ -18,6 +18,7 @@
 #include "src/ui/ui.h"
 #include "tunnel/nat/probe.h"
 #include "tunnel/nat/punch.h"
+#include "tunnel/net/bucket.h"
 #include "tunnel/net/endpoint.h"
 
 struct chat_peer;
@@ -116,7 +117,7 @@ struct peer_fallback {
 struct peer_pex {
 	uint64_t sent_gen;		/* every kept value up to this gen went to it */
 	enum { PEX_SYNC_ALL, PEX_SYNC_NEWS } sync;	/* since its path came up / then */
-	uint64_t tx_tat, rx_tat;	/* its budgets out and in (GCRA, ms; 0: a full burst) */
+	struct bucket tx, rx;		/* its budgets out and in (zeroed: a full burst) */
 };
 
 /* Our message ids (the UI's seq) per chat_peer id, while pending. */

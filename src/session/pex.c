@@ -19,9 +19,8 @@
  * WireGuard's receive path of the very peer that sent it. The queue holds
  * PEX_QUEUE_MAX values; beyond, values are dropped and counted ("queue").
  *
- * Budgets are GCRA (the generic cell rate algorithm, ITU-T I.371): a value
- * passes when now >= tat - (PEX_BURST - 1) * T, T = 1000 / PEX_RATE_PER_S
- * ms, and tat moves to max(tat, now) + T. tat 0 is a full burst.
+ * Budgets are token buckets (tunnel/net/bucket.h): PEX_BURST values, then
+ * PEX_RATE_PER_S a second; a new peer's are zeroed, that is full.
  */
 #include "config.h"
 
@@ -38,12 +37,13 @@
 #include "src/session/pex.h"
 #include "src/session/rendezvous.h"
 #include "src/session/tell.h"
+#include "tunnel/net/bucket.h"
 
 enum {
-	PEX_T_MS = 1000 / PEX_RATE_PER_S,
-	PEX_TOLERANCE_MS = (PEX_BURST - 1) * PEX_T_MS,
 	PEX_QUEUE_MAX = PEX_BURST
 };
+
+static const struct bucket_rate budget = { PEX_RATE_PER_S, PEX_BURST };
 
 /* A value received, waiting for in_timer. */
 struct pex_pending {
@@ -65,23 +65,6 @@ struct pex_part {
 	uint64_t rate;			/* values over a sender's budget */
 	uint64_t send_failed;		/* messages WireGuard would not take */
 };
-
-/* One value may pass now under the budget whose state is *tat. */
-static int
-pex_budget_take(uint64_t *tat, uint64_t now)
-{
-	if (*tat > now + PEX_TOLERANCE_MS)
-		return 0;
-	*tat = (*tat > now ? *tat : now) + PEX_T_MS;
-	return 1;
-}
-
-/* When pex_budget_take() will pass again. */
-static uint64_t
-budget_next(uint64_t tat, uint64_t now)
-{
-	return tat > now + PEX_TOLERANCE_MS ? tat - PEX_TOLERANCE_MS : now;
-}
 
 static void
 arm(struct pex_part *x, uint64_t now, uint64_t at)
@@ -130,7 +113,7 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 			p->pex.sent_gen = v[i].gen;
 			continue;
 		}
-		if (!pex_budget_take(&p->pex.tx_tat, now)) {
+		if (!bucket_take(&p->pex.tx, &budget, 1, now)) {
 			left = 1;
 			break;
 		}
@@ -175,7 +158,7 @@ on_timer(void *arg)
 		if (p->state != PEER_UP)
 			continue;
 		if (flush_peer(x, p, v, n, now)) {
-			uint64_t at = budget_next(p->pex.tx_tat, now);
+			uint64_t at = bucket_next(&p->pex.tx, &budget, 1, now);
 
 			if (at < next)
 				next = at;
@@ -261,7 +244,7 @@ pex_input(struct peer *p, const uint8_t *buf, size_t len)
 	for (i = 0; i < m.n; i++) {
 		struct pex_pending *q;
 
-		if (!pex_budget_take(&p->pex.rx_tat, now)) {
+		if (!bucket_take(&p->pex.rx, &budget, 1, now)) {
 			x->rate += m.n - i;
 			break;
 		}

@@ -21,26 +21,15 @@ budget_verdict_name(enum budget_verdict v)
 	return (unsigned)v < BUDGET__COUNT ? verdict_names[v] : "?";
 }
 
-/* Refill a bucket of burst tokens at rate a second up to now. */
-static uint32_t
-refill(uint32_t milli, uint64_t *at_ms, uint64_t now_ms, uint32_t rate, uint32_t burst)
-{
-	uint64_t add;
-
-	if (now_ms <= *at_ms)
-		return milli;
-	add = (now_ms - *at_ms) * rate;		/* ms x tokens/s = milli-tokens */
-	*at_ms = now_ms;
-	return add >= (uint64_t)burst * 1000 - milli ? burst * 1000 : milli + (uint32_t)add;
-}
+static const struct bucket_rate global_rate = { BUDGET_RATE, BUDGET_BURST };
+static const struct bucket_rate dest_rate = { BUDGET_DEST_RATE, BUDGET_DEST_BURST };
 
 void
 budget_init(struct budget *b, uint64_t now_ms)
 {
 	memset(b, 0, sizeof(*b));
 	randombytes_buf(b->hash_key, sizeof(b->hash_key));
-	b->milli = BUDGET_BURST * 1000;
-	b->at_ms = now_ms;
+	bucket_fill(&b->tokens, now_ms);
 }
 
 /* The address a victim is: IPv4 whole, IPv6 its /64 (one host has the whole /64). */
@@ -71,12 +60,11 @@ dest_bucket(struct budget *b, const uint8_t key[8], uint64_t now_ms)
 			return d;
 		/* Free, or full again (idle long enough to forget): take it over. */
 		if (!sodium_is_zero(d->key, 8))
-			d->milli = refill(d->milli, &d->at_ms, now_ms, BUDGET_DEST_RATE,
-			    BUDGET_DEST_BURST);
-		if (sodium_is_zero(d->key, 8) || d->milli == BUDGET_DEST_BURST * 1000) {
+			bucket_refill(&d->tokens, &dest_rate, now_ms);
+		if (sodium_is_zero(d->key, 8) ||
+		    bucket_has(&d->tokens, &dest_rate, BUDGET_DEST_BURST)) {
 			memcpy(d->key, key, 8);
-			d->milli = BUDGET_DEST_BURST * 1000;
-			d->at_ms = now_ms;
+			bucket_fill(&d->tokens, now_ms);
 			return d;
 		}
 	}
@@ -90,19 +78,17 @@ budget_take(struct budget *b, const struct endpoint *to, int known, uint64_t now
 	enum budget_verdict v;
 	uint8_t key[8];
 
-	b->milli = refill(b->milli, &b->at_ms, now_ms, BUDGET_RATE, BUDGET_BURST);
+	bucket_refill(&b->tokens, &global_rate, now_ms);
 	dest_key(b, to, key);
-	if (!known && b->milli < 1000)
+	if (!known && !bucket_has(&b->tokens, &global_rate, 1))
 		v = BUDGET_GLOBAL;
 	else if ((d = dest_bucket(b, key, now_ms)) == NULL)
 		v = BUDGET_TABLE;
-	else if ((d->milli = refill(d->milli, &d->at_ms, now_ms, BUDGET_DEST_RATE,
-	    BUDGET_DEST_BURST)) < 1000)
+	else if (!bucket_take(&d->tokens, &dest_rate, 1, now_ms))
 		v = BUDGET_DEST;
 	else {
-		d->milli -= 1000;
 		if (!known)
-			b->milli -= 1000;
+			bucket_spend(&b->tokens, 1);
 		v = BUDGET_OK;
 	}
 	b->counts[v]++;

@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "tunnel/net/bucket.h"
 #include "tunnel/net/endpoint.h"
 
 enum {
@@ -65,14 +66,12 @@ enum budget_verdict {
 
 struct budget_bucket {
 	uint8_t key[8];			/* the destination's hashed address; 0 free */
-	uint32_t milli;			/* tokens x 1000 */
-	uint64_t at_ms;			/* when milli was last brought up to date */
+	struct bucket tokens;
 };
 
 struct budget {
 	uint8_t hash_key[16];
-	uint32_t milli;
-	uint64_t at_ms;
+	struct bucket tokens;
 	struct budget_bucket dest[BUDGET_DEST_SLOTS];
 	uint64_t counts[BUDGET__COUNT];	/* pings allowed (BUDGET_OK) and refused, by why */
 };

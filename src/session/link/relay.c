@@ -42,6 +42,7 @@
 #include "src/session/peer.h"
 #include "src/session/tell.h"
 #include "tunnel/nat/relay_msg.h"
+#include "tunnel/net/bucket.h"
 
 enum {
 	RELAY_PAIRS_MAX = 64,		/* rate-limited (source, destination) pairs */
@@ -86,13 +87,13 @@ static const char *const drop_names[RDROP__COUNT] = {
 
 struct relay_bucket {
 	uint8_t src[32], dst[32];
-	double pkts, bytes;		/* tokens */
-	uint64_t last_ms;
+	struct bucket pkts, bytes;
+	uint64_t last_ms;		/* last used */
 };
 
 struct relay {
 	struct link *l;
-	double rate_pps, rate_bps;
+	struct bucket_rate pkts, bytes;	/* per pair: RELAY_BURST_S seconds of rate */
 	struct relay_bucket buckets[RELAY_PAIRS_MAX];
 	uint64_t forwarded, forwarded_bytes, delivered, queries, offers;
 	uint64_t reject[RELAY_REJECT__COUNT];
@@ -117,8 +118,8 @@ bucket(struct relay *r, const uint8_t src[32], const uint8_t dst[32], uint64_t n
 	b = old;
 	memcpy(b->src, src, 32);
 	memcpy(b->dst, dst, 32);
-	b->pkts = r->rate_pps * RELAY_BURST_S;
-	b->bytes = r->rate_bps * RELAY_BURST_S;
+	bucket_fill(&b->pkts, now);
+	bucket_fill(&b->bytes, now);
 	b->last_ms = now;
 	return b;
 }
@@ -129,19 +130,15 @@ rate_ok(struct relay *r, const uint8_t src[32], const uint8_t dst[32], size_t le
 {
 	uint64_t now = session_now_ms(r->l->s);
 	struct relay_bucket *b = bucket(r, src, dst, now);
-	double dt = (double)(now - b->last_ms) / 1000.0;
 
 	b->last_ms = now;
-	b->pkts += dt * r->rate_pps;
-	b->bytes += dt * r->rate_bps;
-	if (b->pkts > r->rate_pps * RELAY_BURST_S)
-		b->pkts = r->rate_pps * RELAY_BURST_S;
-	if (b->bytes > r->rate_bps * RELAY_BURST_S)
-		b->bytes = r->rate_bps * RELAY_BURST_S;
-	if (b->pkts < 1.0 || b->bytes < (double)len)
+	bucket_refill(&b->pkts, &r->pkts, now);
+	bucket_refill(&b->bytes, &r->bytes, now);
+	if (!bucket_has(&b->pkts, &r->pkts, 1) ||
+	    !bucket_has(&b->bytes, &r->bytes, (uint32_t)len))
 		return 0;
-	b->pkts -= 1.0;
-	b->bytes -= (double)len;
+	bucket_spend(&b->pkts, 1);
+	bucket_spend(&b->bytes, (uint32_t)len);
 	return 1;
 }
 
@@ -425,10 +422,12 @@ start(struct link *l)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -1;
 	r->l = l;
-	r->rate_pps = RELAY_RATE_PPS;
-	r->rate_bps = RELAY_RATE_BPS;
+	r->pkts.per_s = RELAY_RATE_PPS;
+	r->bytes.per_s = RELAY_RATE_BPS;
 	if ((env = getenv("GONET_RELAY_RATE")) != NULL && atoi(env) > 0)
-		r->rate_pps = atoi(env);
+		r->pkts.per_s = (uint32_t)atoi(env);
+	r->pkts.burst = r->pkts.per_s * RELAY_BURST_S;
+	r->bytes.burst = r->bytes.per_s * RELAY_BURST_S;
 	l->priv = r;
 	return 0;
 }
