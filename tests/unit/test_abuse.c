@@ -64,6 +64,7 @@
 #include "src/chat/chatproto.h"
 #include "tests/check.h"
 #include "tests/unit/fake_runner.h"
+#include "tests/unit/session_harness.h"
 #include "tunnel/nat/budget.h"
 #include "tunnel/nat/probe.h"
 #include "tunnel/nat/punch.h"
@@ -78,9 +79,6 @@ enum {
 	FORGED = 200,
 	VICTIM_PORTS = 4,		/* candidates per record on the victim */
 	OWN_ADDRS = 3,			/* on addresses of the record's own */
-	QUEUE = 16384,
-	DGRAM = 1600,
-	LATENCY_NS = 1000000,
 	/* What one peer may cost (struct peer, its WireGuard peer, chat, timers): ~11 KB. */
 	PEER_BYTES_MAX = 16 * 1024
 };
@@ -88,34 +86,6 @@ enum {
 static const char *const room = "test/abuse/room";
 static const uint8_t victim[4] = { 203, 0, 113, 77 };
 static struct room_keys keys;		/* the room's, as every member knows them */
-
-/* --- the clock --------------------------------------------------------------------- */
-
-static uint64_t now_ns = 1000000000ull;
-static const uint64_t unix_base_ms = 1700000000000ull;
-
-static uint64_t
-fake_mono(void *arg)
-{
-	(void)arg;
-	return now_ns;
-}
-
-static uint64_t
-fake_unix(void *arg)
-{
-	(void)arg;
-	return unix_base_ms + now_ns / 1000000u;
-}
-
-static const struct clock fake_clock = { fake_mono, fake_unix, NULL };
-static struct timers *timers;
-
-static uint64_t
-now_ms(void)
-{
-	return now_ns / 1000000u;
-}
 
 /* --- nodes --------------------------------------------------------------------------- */
 
@@ -191,18 +161,6 @@ static const struct ui_ops rec_ops = { rec_emit, NULL, rec_pause, rec_free };
 
 /* --- the network: what A sends where ------------------------------------------------- */
 
-struct dgram {
-	uint64_t at;
-	int from;
-	int from_server;		/* from the fake TURN server (to node 0) */
-	uint16_t to_port;
-	size_t len;
-	uint8_t data[DGRAM];
-};
-
-static struct dgram queue[QUEUE];
-static unsigned qhead, qlen;
-
 /* A's datagrams: to the victim (all, per record), to the records' own addresses, elsewhere. */
 static unsigned long long to_victim, to_own, to_private, to_nodes, to_other;
 static unsigned long long per_record[FORGED];
@@ -235,12 +193,9 @@ turn_server(const struct endpoint *to, const uint8_t *buf, size_t len)
 	if (to->family != ENDPOINT_V4 || memcmp(to->addr, turn_ip, 4) != 0)
 		return 0;
 	if (turn_msg_parse(buf, len, &m) != TURN_MSG_OK || m.cls != TURN_CLASS_REQUEST ||
-	    qlen == QUEUE)
+	    (d = queue_put()) == NULL)
 		return 1;
-	d = &queue[(qhead + qlen++) % QUEUE];
-	memset(d, 0, sizeof(*d));
-	d->at = now_ns + LATENCY_NS;
-	d->from_server = 1;
+	d->from_server = 1;		/* from the fake TURN server (to node 0) */
 	d->to_port = nodes[0].port;
 	if (m.integrity_off == 0) {
 		fake_begin(f, turn_msg_type(m.method, TURN_CLASS_ERROR), m.txid);
@@ -313,10 +268,8 @@ wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 	}
 	if (!is_node(to))
 		return 0;
-	if (qlen == QUEUE || len > DGRAM)
+	if (len > DGRAM || (d = queue_put()) == NULL)
 		return -1;
-	d = &queue[(qhead + qlen++) % QUEUE];
-	d->at = now_ns + LATENCY_NS;
 	d->from = (int)(n - nodes);
 	d->to_port = to->port;
 	d->len = len;
@@ -351,16 +304,14 @@ member_input(struct member *m, const uint8_t *buf, size_t len)
 static unsigned
 net_deliver(void)
 {
+	struct dgram d;
 	unsigned done = 0;
 
-	while (qlen > 0 && queue[qhead].at <= now_ns) {
-		struct dgram d = queue[qhead];
+	while (queue_take_due(&d)) {
 		struct endpoint from;
 		uint8_t lo[4] = { 127, 0, 0, 1 };
 		int i, to = -1;
 
-		qhead = (qhead + 1) % QUEUE;
-		qlen--;
 		if (d.from_server) {
 			struct endpoint server;
 
@@ -388,35 +339,6 @@ net_deliver(void)
 }
 
 static void
-run_until(uint64_t end_ms)
-{
-	uint64_t end = end_ms * 1000000u, next;
-
-	for (;;) {
-		unsigned progress;
-
-		do {
-			progress = fake_runner_flush() + fake_runner_answer_puts(true) + net_deliver() +
-			    timers_run(timers);
-		} while (progress > 0);
-		next = timers_next(timers);
-		if (qlen > 0 && queue[qhead].at < next)
-			next = queue[qhead].at;
-		if (next > end)
-			break;
-		if (next > now_ns)
-			now_ns = next;
-	}
-	now_ns = end;
-}
-
-static void
-run_for(uint64_t ms)
-{
-	run_until(now_ms() + ms);
-}
-
-static void
 on_done(void *arg, unsigned delay_ms)
 {
 	(void)arg;
@@ -432,11 +354,7 @@ node_start(int i, const char *name)
 	struct session_env env;
 
 	memset(n, 0, sizeof(*n));
-	strcpy(n->dir, "/tmp/test_abuse.XXXXXX");
-	if (mkdtemp(n->dir) == NULL)
-		abort();
-	strcpy(n->idpath, n->dir);
-	strcat(n->idpath, "/identity");
+	node_dir_make(n->dir, n->idpath, "test_abuse");
 	n->cfg.batch = 1;
 	n->cfg.room = room;
 	n->cfg.identity_path = n->idpath;
@@ -447,15 +365,7 @@ node_start(int i, const char *name)
 	n->port = (uint16_t)(50000 + i);
 	n->ui.ui.ops = &rec_ops;
 	n->ui.n = n;
-	memset(&env, 0, sizeof(env));
-	env.timers = timers;
-	env.ui = &n->ui.ui;
-	env.wire.send = wire_send;
-	env.wire.arg = n;
-	env.wire.port = n->port;
-	env.wire.families = SESSION_WIRE_V4;
-	env.done = on_done;
-	env.done_arg = n;
+	node_env(&env, &n->ui.ui, wire_send, n, n->port, on_done);
 	n->s = session_new(&n->cfg, &env);
 	CHECK_MSG(n->s != NULL, "session %s did not start", name);
 }
@@ -467,9 +377,7 @@ node_stop(int i)
 
 	session_free(n->s);
 	n->s = NULL;
-	unlink(n->idpath);
-	if (rmdir(n->dir) != 0)
-		fprintf(stderr, "could not remove %s\n", n->dir);
+	node_dir_remove(n->dir, n->idpath);
 }
 
 static void
@@ -901,7 +809,7 @@ main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	timers = timers_new(NULL, &fake_clock);
+	harness_init(net_deliver);
 	CHECK(room_derive(room, strlen(room), &keys) == ROOM_OK);
 	test_flood();
 	test_observed();

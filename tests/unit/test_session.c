@@ -103,6 +103,7 @@
 #include "src/ui/ui_impl.h"
 #include "tests/check.h"
 #include "tests/unit/fake_runner.h"
+#include "tests/unit/session_harness.h"
 #include "tunnel/nat/predict.h"
 #include "tunnel/nat/probe.h"
 #include "tunnel/nat/relay_msg.h"
@@ -113,39 +114,8 @@
 enum {
 	NODES = 16,
 	EVENTS = 512,
-	TEXT = 320,
-	QUEUE = 16384,
-	DGRAM = 2048,
-	LATENCY_NS = 1000000		/* 1 ms each way */
+	TEXT = 320
 };
-
-/* --- the clock --------------------------------------------------------------------- */
-
-static uint64_t now_ns = 1000000000ull;
-static const uint64_t unix_base_ms = 1700000000000ull;	/* 800 s into an epoch */
-
-static uint64_t
-fake_mono(void *arg)
-{
-	(void)arg;
-	return now_ns;
-}
-
-static uint64_t
-fake_unix(void *arg)
-{
-	(void)arg;
-	return unix_base_ms + now_ns / 1000000u;
-}
-
-static const struct clock fake_clock = { fake_mono, fake_unix, NULL };
-static struct timers *timers;
-
-static uint64_t
-now_ms(void)
-{
-	return now_ns / 1000000u;
-}
 
 /* --- a node: a session, what it showed, what it sent ----------------------------------- */
 
@@ -285,21 +255,6 @@ dump(const struct node *n)
 
 /* --- the network ---------------------------------------------------------------------- */
 
-struct dgram {
-	uint64_t at;
-	int from;
-	int from_server;		/* from a fake STUN server at server (not from a node) */
-	struct endpoint server;
-	uint16_t to_port;
-	int nat;			/* the NAT world: to node to_node, socket to_h, from src */
-	int to_node, to_h;
-	struct endpoint src;
-	size_t len;
-	uint8_t data[DGRAM];
-};
-
-static struct dgram queue[QUEUE];
-static unsigned qhead, qlen;
 static unsigned long long sent_total, cut_total;
 
 static int
@@ -471,8 +426,6 @@ nat_data_port(int j, uint16_t port)
 	return nat[j].kind == NAT_PRC && port == PRC_PORT + j;
 }
 
-static struct dgram *queue_put(void);
-
 /* Node i's socket h sends to "to" in the NAT world. */
 static int
 nat_send(int i, int h, const struct endpoint *to, const uint8_t *buf, size_t len)
@@ -492,7 +445,6 @@ nat_send(int i, int h, const struct endpoint *to, const uint8_t *buf, size_t len
 	}
 	if ((d = queue_put()) == NULL)
 		return -1;
-	d->at = now_ns + LATENCY_NS;
 	d->from = i;
 	d->nat = 1;
 	d->to_node = j;
@@ -575,15 +527,12 @@ fake_stun(struct node *n, const struct endpoint *to, const uint8_t *buf, size_t 
 
 	if (to->family != ENDPOINT_V4 || to->addr[0] != 198 || to->addr[1] != 18 || to->addr[2] != 0)
 		return 0;
-	if (len < STUN_HEADER_LEN || qlen == QUEUE)
+	if (len < STUN_HEADER_LEN || (d = queue_put()) == NULL)
 		return 1;
 	pub[3] = (uint8_t)(10 + i);
 	endpoint_set(&mapped, ENDPOINT_V4, pub, (uint16_t)(20000 + 1000 * to->addr[3] + 7 * i));
 	if (nat_world)
 		nat_out(i, -1, to, &mapped);
-	d = &queue[(qhead + qlen++) % QUEUE];
-	memset(d, 0, sizeof(*d));
-	d->at = now_ns + LATENCY_NS;
 	d->from = i;
 	d->from_server = 1;
 	d->server = *to;
@@ -636,18 +585,6 @@ wiretap(int from, const struct endpoint *to, const uint8_t *buf, size_t len)
 	}
 }
 
-static struct dgram *
-queue_put(void)
-{
-	struct dgram *d;
-
-	if (qlen == QUEUE)
-		return NULL;
-	d = &queue[(qhead + qlen++) % QUEUE];
-	memset(d, 0, sizeof(*d));
-	return d;
-}
-
 static int
 wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 {
@@ -659,12 +596,9 @@ wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 		return 0;
 	if (nat_world)
 		return nat_send((int)(n - nodes), -1, to, buf, len);
-	if (qlen == QUEUE || len > DGRAM)
+	if (len > DGRAM || (d = queue_put()) == NULL)
 		return -1;
-	d = &queue[(qhead + qlen++) % QUEUE];
-	d->at = now_ns + LATENCY_NS;
 	d->from = (int)(n - nodes);
-	d->from_server = 0;		/* the slot may have held a fake STUN answer */
 	d->to_port = to->port;
 	d->len = len;
 	memcpy(d->data, buf, len);
@@ -676,16 +610,14 @@ wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 static unsigned
 net_deliver(void)
 {
+	struct dgram d;
 	unsigned done = 0;
 
-	while (qlen > 0 && queue[qhead].at <= now_ns) {
-		struct dgram d = queue[qhead];
+	while (queue_take_due(&d)) {
 		struct endpoint from;
 		uint8_t lo[4] = { 127, 0, 0, 1 };
 		int to = node_of_port(d.to_port);
 
-		qhead = (qhead + 1) % QUEUE;
-		qlen--;
 		if (d.nat) {
 			to = d.to_node;
 			if (nodes[to].s == NULL || (d.to_h >= 0 && !nat[to].open[d.to_h])) {
@@ -719,12 +651,6 @@ net_deliver(void)
 	return done;
 }
 
-static uint64_t
-net_next(void)
-{
-	return qlen > 0 ? queue[qhead].at : UINT64_MAX;
-}
-
 /* --- driving --------------------------------------------------------------------------- */
 
 static void
@@ -732,36 +658,6 @@ on_done(void *arg, unsigned delay_ms)
 {
 	(void)delay_ms;
 	((struct node *)arg)->done = 1;
-}
-
-/* Run everything due now, then move the clock, until end_ms. */
-static void
-run_until(uint64_t end_ms)
-{
-	uint64_t end = end_ms * 1000000u, next;
-
-	for (;;) {
-		unsigned progress;
-
-		do {
-			progress = fake_runner_flush() + fake_runner_answer_puts(true) + net_deliver() +
-			    timers_run(timers);
-		} while (progress > 0);
-		next = timers_next(timers);
-		if (net_next() < next)
-			next = net_next();
-		if (next > end)
-			break;
-		if (next > now_ns)
-			now_ns = next;
-	}
-	now_ns = end;
-}
-
-static void
-run_for(uint64_t ms)
-{
-	run_until(now_ms() + ms);
 }
 
 /* A node with --wait and --to (0 and NULL: as node_start). */
@@ -784,11 +680,7 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 
 	memset(n, 0, sizeof(*n));
 	n->name = name;
-	strcpy(n->dir, "/tmp/test_session.XXXXXX");
-	if (mkdtemp(n->dir) == NULL)
-		abort();
-	strcpy(n->idpath, n->dir);
-	strcat(n->idpath, "/identity");
+	node_dir_make(n->dir, n->idpath, "test_session");
 	if (preset_identity != NULL && link(preset_identity, n->idpath) != 0)
 		abort();
 	n->cfg.batch = 1;
@@ -808,18 +700,10 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	n->ui.ui.ops = &rec_ops;
 	n->ui.n = n;
 
-	memset(&env, 0, sizeof(env));
-	env.timers = timers;
-	env.ui = &n->ui.ui;
-	env.wire.send = wire_send;
-	env.wire.arg = n;
-	env.wire.port = n->port;
-	env.wire.families = SESSION_WIRE_V4;
+	node_env(&env, &n->ui.ui, wire_send, n, n->port, on_done);
 	env.wire.aux_open = aux_open;
 	env.wire.aux_send = aux_send;
 	env.wire.aux_close = aux_close;
-	env.done = on_done;
-	env.done_arg = n;
 	n->s = session_new(&n->cfg, &env);
 	CHECK_MSG(n->s != NULL, "session %s did not start", name);
 	{
@@ -838,16 +722,9 @@ node_stop(int i)
 {
 	struct node *n = &nodes[i];
 
-	char rm[128];
-
 	session_free(n->s);
 	n->s = NULL;
-	unlink(n->idpath);
-	if (rmdir(n->dir) != 0) {		/* the cache's files (with_cache), downloads */
-		snprintf(rm, sizeof(rm), "rm -rf '%s'", n->dir);
-		if (system(rm) != 0)
-			fprintf(stderr, "could not remove %s\n", n->dir);
-	}
+	node_dir_remove(n->dir, n->idpath);
 }
 
 static void
@@ -861,7 +738,7 @@ reset_world(void)
 {
 	memset(cut, 0, sizeof(cut));
 	memset(pair_sent, 0, sizeof(pair_sent));
-	qhead = qlen = 0;
+	queue_clear();
 	fake_runner_reset();
 }
 
@@ -2073,7 +1950,7 @@ main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	timers = timers_new(NULL, &fake_clock);
+	harness_init(net_deliver);
 	test_meet();
 	test_relay();
 	test_dht();
