@@ -1,32 +1,20 @@
 # Independent check of the probe-family vectors, version 3 (doc/PROTOCOL.md
 # "Probes" and "Peer relay"): bodies by hand, XChaCha20-Poly1305 = HChaCha20
-# (written out below) + ChaCha20-Poly1305-IETF from `cryptography`, the
+# (written out in vectorlib.py) + ChaCha20-Poly1305-IETF from `cryptography`, the
 # pairwise tag BLAKE2b-128 from hashlib, the pair key from X25519 of
 # `cryptography` and BLAKE2b-256.
 # Run: python3 tests/vectors/probe_vector.py (needs python3-cryptography)
 # and compare with doc/PROTOCOL.md and tests/unit/test_probe.c, test_relay_msg.c.
 import hashlib
 import struct
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives import serialization
 
-def rotl(v, n): return ((v << n) & 0xffffffff) | (v >> (32 - n))
-def hchacha20(key, nonce16):
-    s = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] + list(struct.unpack('<8I', key)) + list(struct.unpack('<4I', nonce16))
-    def qr(a, b, c, d):
-        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 16)
-        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 12)
-        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 8)
-        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 7)
-    for _ in range(10):
-        qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15)
-        qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14)
-    return struct.pack('<8I', *(s[0:4] + s[12:16]))
+from vectorlib import xchacha_seal
 
 def seal(typ, body, nonce):
     ad = bytes([0xf0, typ])
-    ct = ChaCha20Poly1305(hchacha20(key, nonce[:16])).encrypt(b'\0' * 4 + nonce[16:], body, ad)
+    ct = xchacha_seal(key, nonce, body, ad)
     m = ad + nonce + ct
     return m + hashlib.blake2b(m, key=pair, digest_size=16).digest()
 

@@ -1,35 +1,11 @@
 # Independent check of the example record (doc/PROTOCOL.md): msgpack body by
-# hand, Ed25519 from `cryptography`, XChaCha20-Poly1305 = HChaCha20 (below) +
+# hand, Ed25519 from `cryptography`, XChaCha20-Poly1305 = HChaCha20 (vectorlib.py) +
 # ChaCha20-Poly1305-IETF from `cryptography`.
 # Run: python3 tests/vectors/record_vector.py (needs python3-cryptography)
 # and compare with doc/PROTOCOL.md "Example record".
-import struct
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-def rotl(v, n): return ((v << n) & 0xffffffff) | (v >> (32 - n))
-def hchacha20(key, nonce16):
-    s = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] + list(struct.unpack('<8I', key)) + list(struct.unpack('<4I', nonce16))
-    def qr(a, b, c, d):
-        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 16)
-        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 12)
-        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 8)
-        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 7)
-    for _ in range(10):
-        qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15)
-        qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14)
-    return struct.pack('<8I', *(s[0:4] + s[12:16]))
-def xchacha_seal(key, nonce, pt, ad):
-    return ChaCha20Poly1305(hchacha20(key, nonce[:16])).encrypt(b'\0' * 4 + nonce[16:], pt, ad)
-
-def mstr(b): assert len(b) < 32; return bytes([0xa0 | len(b)]) + b
-def mbin(b): assert len(b) < 256; return b'\xc4' + bytes([len(b)]) + b
-def muint(v):
-    if v < 128: return bytes([v])
-    if v < 256: return b'\xcc' + bytes([v])
-    if v < 65536: return b'\xcd' + struct.pack('>H', v)
-    if v < 2**32: return b'\xce' + struct.pack('>I', v)
-    return b'\xcf' + struct.pack('>Q', v)
+from vectorlib import mbin, mstr, muint, xchacha_seal
 
 record_key = bytes.fromhex('7c62e4c5b2b0b71407f988d9f2082cee741a22ee63401f69292372d280921b2e')
 ih = bytes.fromhex('d822632a1634d749a4cda1b6b1c165593989cc4e')
