@@ -30,12 +30,17 @@
 #                 with A (reachability of the idle peer; 100 ms resolution)
 # With STRACE=1, `strace -f -c` on A during the idle period (slows A; do
 # not read its wakeups then).
+# With IDLE_PROXY=1, A reaches the DHT only through OpenDHT's proxy
+# (--dht-proxy to a `dhtnode --proxyserver` on loopback, bootstrapped into
+# the same DHT; A's --bootstrap is a dead port): A then has no UDP socket on
+# the DHT, and bytes/packets also count its TCP to the proxy (both
+# directions, on the output hook, by the proxy's port).
 #
 # RUNS (default 3) runs; the last line is the median of each figure.
 # Not part of make check.
 #
 #   top_builddir=BUILD top_srcdir=SRC [IDLE_SECONDS=120] [RUNS=3] \
-#       [GONET_BEFORE=OTHER_BUILD/gonet] bench/idle_cost.sh
+#       [GONET_BEFORE=OTHER_BUILD/gonet] [IDLE_PROXY=1] bench/idle_cost.sh
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 export top_srcdir top_builddir
@@ -97,7 +102,20 @@ t_dht_local 5 $((IDLE + 150)) || t_fail "dhtnode does not start"
 
 who=("$IDLE_ONE_RUN")
 ROOM="gonet-idle/$T_ID/$RANDOM$RANDOM"
-T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" "${T_DHT_PORTS[1]}"
+PP=
+if [ -n "${IDLE_PROXY:-}" ]; then
+	for attempt in 1 2 3; do
+		PP=$((30000 + RANDOM % 20000))
+		t_bounded "proxy$attempt" $((IDLE + 150)) dhtnode -s -p $((PP + 1)) \
+			-b "127.0.0.1:${T_DHT_PORTS[1]}" --proxyserver "$PP"
+		t_wait_for 3 eval "ss -ltn | grep -q ':$PP '" && break
+		PP=
+	done
+	[ -n "$PP" ] || t_fail "dhtnode --proxyserver does not start"
+	T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" 9 --dht-proxy "http://127.0.0.1:$PP"
+else
+	T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" "${T_DHT_PORTS[1]}"
+fi
 T_GONET_BIN=$IDLE_BIN t_gonet B "$ROOM" "${T_DHT_PORTS[4]}"
 t_wait_for 30 grep -q '"event":"path-up"' "$T_TMP/A.log" || t_fail "A: no path-up: $(tail -3 "$T_TMP/A.log")"
 t_wait_for 10 grep -q '"event":"path-up"' "$T_TMP/B.log" || t_fail "B: no path-up"
@@ -143,6 +161,12 @@ if [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null 2>&1; then
 				nft add rule inet "$NFT_TABLE" in udp dport "$port" counter comment "\"$w rx $port\"" ||
 					t_fail "nft rule for port $port"
 			done
+			# Only A talks to the proxy: both directions seen leaving on lo.
+			if [ -n "$PP" ]; then
+				nft add rule inet "$NFT_TABLE" out tcp dport "$PP" counter comment "\"$w tx proxy-$PP\"" &&
+				nft add rule inet "$NFT_TABLE" out tcp sport "$PP" counter comment "\"$w rx proxy-$PP\"" ||
+					t_fail "nft rule for the proxy"
+			fi
 		done
 	else
 		t_log "nft does not work here: no byte counts"
