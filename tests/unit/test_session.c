@@ -63,6 +63,11 @@
  *            exchange the last joiner reaches all 15 members (the first
  *            hands it the others' records); with --no-peer-exchange the
  *            same room leaves it with the first member alone.
+ *            And a flood: bob, up with alice, hands her 1,600 junk values
+ *            at once and again 10 s later: she opens at most PEX_BURST,
+ *            then PEX_RATE_PER_S a second of them (the rest are dropped
+ *            before any crypto), and carol's record from bob's neighbour
+ *            dave still gets through (budgets are per peer).
  *   predict  a NAT world (each node behind a NAT of its own, see below): a
  *            symmetric NAT with random ports against a port-restricted
  *            one goes direct by port prediction (strategy "predict" on
@@ -98,6 +103,7 @@
 #include "src/session/fallback.h"
 #include "src/session/peer.h"
 #include "src/session/pex.h"
+#include "src/session/rendezvous.h"
 #include "src/session/session.h"
 #include "src/ui/ui.h"
 #include "src/ui/ui_impl.h"
@@ -1737,12 +1743,91 @@ out:
 	node_stop(1);
 }
 
+/* Records alice's rendezvous has looked at, for any verdict. */
+static uint64_t
+opened(const struct node *n)
+{
+	uint64_t c[REC__COUNT], sum = 0;
+	int i;
+
+	rendezvous_counters(n->s->rv, c);
+	for (i = 0; i < REC__COUNT; i++)
+		sum += c[i];
+	return sum;
+}
+
+/* bob sends alice ROUNDS messages of PEX_MAX_VALUES junk values each, at once. */
+static void
+pex_junk(struct peer *bob, unsigned rounds)
+{
+	static uint8_t junk[PEX_MAX_VALUES][140];
+	uint8_t msg[PEX_MAX_MSG];
+	const uint8_t *vals[PEX_MAX_VALUES];
+	size_t lens[PEX_MAX_VALUES];
+	uint64_t epoch = room_epoch(fake_unix(NULL) / 1000);
+	unsigned r, i;
+	int n;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < PEX_MAX_VALUES; i++) {
+			randombytes_buf(junk[i], sizeof(junk[i]));
+			vals[i] = junk[i];
+			lens[i] = sizeof(junk[i]);
+		}
+		n = pex_msg_encode(epoch, vals, lens, PEX_MAX_VALUES, msg, sizeof(msg));
+		CHECK(n > 0);
+		if (n > 0)
+			pex_input(bob, msg, (size_t)n);
+	}
+}
+
+static void
+pex_flood(void)
+{
+	uint64_t before, first, second;
+	struct peer *bob;
+
+	reset_world();
+	node_start(0, "alice");
+	node_start(1, "bob");
+	node_start(2, "carol");
+	run_for(5000);
+	bob = peer_find_wg(nodes[0].s, nodes[1].s->wg_pub);
+	CHECK(bob != NULL && bob->state == PEER_UP);
+	if (bob == NULL)
+		goto out;
+	before = opened(&nodes[0]);
+	pex_junk(bob, 200);
+	run_for(1000);
+	first = opened(&nodes[0]) - before;
+	CHECK_MSG(first <= PEX_BURST + PEX_RATE_PER_S, "opened %llu of a burst",
+	    (unsigned long long)first);
+	CHECK_MSG(first >= PEX_BURST, "opened %llu of a burst", (unsigned long long)first);
+	run_for(10000);
+	before = opened(&nodes[0]);
+	pex_junk(bob, 200);
+	run_for(1000);
+	second = opened(&nodes[0]) - before;
+	/* 10 s refill, plus the 1 s the loop takes them in. */
+	CHECK_MSG(second <= 12 * PEX_RATE_PER_S, "opened %llu after 10 s", (unsigned long long)second);
+	/* alice still talks to bob, and carol still comes up with both. */
+	CHECK(peer_find_wg(nodes[0].s, nodes[2].s->wg_pub) != NULL);
+	say(1, "after the flood");
+	run_for(2000);
+	CHECK(find_text(&nodes[0], 0, UI_EV_MESSAGE, "after the flood") != NULL);
+out:
+	node_stop(0);
+	node_stop(1);
+	node_stop(2);
+}
+
 static void
 test_pex(void)
 {
 	unsigned with, without;
 
 	pex_deferred();
+	pex_flood();
 	with = pex_room(0);
 	without = pex_room(1);
 	CHECK_MSG(with == NODES - 1, "with peer exchange the joiner reached %u of %d", with,
