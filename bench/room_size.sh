@@ -8,7 +8,10 @@
 #              peer has received N-1 lines.
 # Then, per peer (from /proc): CPU seconds used and RSS, and the datagram
 # counts each printed at exit (--batch "drops" and chat counters), to see
-# what grows with N. Not part of make check; needs dhtnode, no root.
+# what grows with N. BENCH_TRACE=1 prints the counts at each poll;
+# BENCH_PAIRS=FILE appends "MS PEER FP PATH" when PEER first shows path-up
+# with FP (to find the pairs that come up late). Not part of make check;
+# needs dhtnode, no root.
 #
 #   top_builddir=BUILD top_srcdir=SRC bench/room_size.sh 64
 set -u
@@ -64,6 +67,16 @@ while [ -z "$done_t" ]; do
 		function out(  n, k) { n = 0; for (k in u) n++; sub(/.*\/p/, "", f); sub(/\.log$/, "", f); print f, n, m, p }
 		END { if (f != "") out() }' "$T_TMP"/p*.log)
 	[ -n "${BENCH_TRACE:-}" ] && echo "$(($(ms) - t0)) ms: $started published, $allups path-ups, $full with all, $complete done"
+	# BENCH_PAIRS=FILE: "MS PEER FP PATH" the first time PEER shows path-up with FP.
+	if [ -n "${BENCH_PAIRS:-}" ]; then
+		touch "$BENCH_PAIRS"
+		awk -v now=$(($(ms) - t0)) 'FILENAME == ARGV[1] { seen[$2 " " $3] = 1; next }
+			/"event":"path-up"/ && match($0, /"fp":"[0-9a-f-]*"/) {
+				f = FILENAME; sub(/.*\//, "", f); sub(/\.log$/, "", f)
+				k = f " " substr($0, RSTART + 6, RLENGTH - 7)
+				if (!(k in seen)) { seen[k] = 1; p = $0; sub(/.*"path":"/, "", p); sub(/".*/, "", p); print now, k, p }
+			}' "$BENCH_PAIRS" "$T_TMP"/p*.log >>"$BENCH_PAIRS"
+	fi
 	[ -z "$mesh" ] && [ "$full" -eq "$N" ] && mesh=$(($(ms) - t0))
 	[ "$complete" -eq "$N" ] && done_t=$(($(ms) - t0))
 	if [ $SECONDS -ge $deadline ]; then
