@@ -149,6 +149,8 @@ arm_handshake(struct peer *p)
 	}
 	if (p->role == ROLE_RESPONDER && p->path.hs == HS_WAITING)
 		d = p->path.selected_ms + PEER_RESPONDER_GRACE_MS;
+	if (p->path.recross_ms != 0 && p->path.recross_ms < d)
+		d = p->path.recross_ms;
 	timer_at(p->hs_timer, d);
 }
 
@@ -410,6 +412,7 @@ path_selected(struct peer *p)
 		set_state(p, PEER_HANDSHAKE);
 		p->path.selected_ms = session_now_ms(p->s);
 		p->path.hs = HS_WAITING;
+		p->path.recross_ms = 0;
 	}
 	/*
 	 * The smaller key initiates. The other side waits for it only if the
@@ -440,6 +443,7 @@ peer_use_via(struct peer *p, const struct endpoint *via)
 	p->path.rtt_ms = -1;
 	set_state(p, PEER_HANDSHAKE);
 	p->path.selected_ms = session_now_ms(p->s);
+	p->path.recross_ms = 0;
 	/*
 	 * Both sides usually find the relay at the same moment: if both
 	 * initiated, each would consume the other's initiation and drop the
@@ -523,6 +527,10 @@ on_hs_timer(void *arg)
 		fail(p, "handshake", "a path works but the WireGuard handshake did not complete",
 		    "the peer may run an incompatible version");
 		return;
+	}
+	if (p->path.recross_ms != 0 && now >= p->path.recross_ms) {
+		p->path.recross_ms = 0;
+		(void)wg_peer_initiate(p->wg);
 	}
 	if (p->role == ROLE_RESPONDER && p->path.hs == HS_WAITING &&
 	    now >= p->path.selected_ms + PEER_RESPONDER_GRACE_MS) {
@@ -910,6 +918,13 @@ peer_on_wg_event(struct peer *p, int ev)
 	case WG_EV_HANDSHAKE_FAILED:
 		if (p->state == PEER_HANDSHAKE)
 			fail(p, "handshake", "the WireGuard handshake timed out", NULL);
+		break;
+	case WG_EV_HANDSHAKE_CROSSED:
+		/* Only one side may initiate again, or they cross once more. */
+		if (p->state == PEER_HANDSHAKE && p->role == ROLE_INITIATOR) {
+			p->path.recross_ms = session_now_ms(p->s) + PEER_CROSSED_RETRY_MS;
+			arm_handshake(p);
+		}
 		break;
 	case WG_EV_HANDSHAKE_SENT:
 	case WG_EV_KEYS_ZEROED:

@@ -41,6 +41,12 @@ enum {
 	PEER_RX_GAP_MS = 5000,		/* heard again after this: resend pending chat now */
 	PEER_RESPONDER_GRACE_MS = 3000,	/* the larger key initiates too after this */
 	PEER_HANDSHAKE_TIMEOUT_MS = 15000,
+	/*
+	 * Both sides initiated at once (WG_EV_HANDSHAKE_CROSSED): the smaller
+	 * key initiates again this much later, past the peer's 20 ms flood
+	 * guard, instead of both waiting WireGuard's 5 s retransmission.
+	 */
+	PEER_CROSSED_RETRY_MS = 100,
 	PEER_HELLO_FIRST_MS = 1000,	/* HELLO repeats: 1, 2, 4, ... 30 s */
 	PEER_HELLO_MAX_MS = 30000,
 	PEER_HELLO_REPLY_GUARD_MS = 1000 /* answer a HELLO unless we sent one this recently */
@@ -82,6 +88,7 @@ struct peer_path {
 	int64_t rtt_ms;			/* probe RTT of the path, -1 unknown */
 	uint64_t selected_ms;		/* when it was chosen (state HANDSHAKE) */
 	enum { HS_WAITING, HS_INITIATED } hs;	/* the responder's own initiation made */
+	uint64_t recross_ms;		/* initiate again then (a crossing), 0 none */
 };
 
 /* Whether the peer is alive, while up. */

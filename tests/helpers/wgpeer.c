@@ -198,6 +198,9 @@ io_event(void *arg, struct wg_peer *peer, enum wg_event ev)
 	case WG_EV_KEYS_ZEROED:
 		printf("wgpeer: %.3f keys zeroed\n", elapsed(w));
 		break;
+	case WG_EV_HANDSHAKE_CROSSED:
+		printf("wgpeer: %.3f handshakes crossed\n", elapsed(w));
+		break;
 	}
 	fflush(stdout);
 }

@@ -159,6 +159,8 @@ test_known_answer(void)
 	CHECK_EQ(wgt_input(1, &ka), WG_RX_DATA);
 	CHECK(wg_peer_has_session(wgt_nodes[1].peer));
 	CHECK_EQ(wgt_count_events(&wgt_nodes[1], WG_EV_HANDSHAKE_DONE), 1);
+	CHECK_EQ(wgt_count_events(&wgt_nodes[0], WG_EV_HANDSHAKE_CROSSED), 0);
+	CHECK_EQ(wgt_count_events(&wgt_nodes[1], WG_EV_HANDSHAKE_CROSSED), 0);
 	CHECK_EQ(wg_device_stats(wgt_nodes[1].dev)->keepalives_received, 1);
 	CHECK(wg_peer_last_handshake(wgt_nodes[1].peer) == wgt_clock);
 	teardown();
@@ -311,6 +313,47 @@ test_replayed_initiation(void)
 	teardown();
 }
 
+/*
+ * Both sides initiate at once: each consumes the other's initiation, which
+ * replaces its own, so both responses are dropped and nothing moves until
+ * one side initiates again. WG_EV_HANDSHAKE_CROSSED says so on both sides
+ * (and never in an ordinary handshake); one new initiation 100 ms later
+ * (what the session does for the smaller key) gets through the peer's
+ * flood guard and completes both.
+ */
+static void
+test_crossed(void)
+{
+	struct wgt_dgram	 i0, i1, d;
+	int			 n;
+
+	setup(NULL, NULL);
+	CHECK_EQ(wg_peer_initiate(wgt_nodes[0].peer), 0);
+	CHECK(wgt_pop(&i0));
+	CHECK_EQ(wg_peer_initiate(wgt_nodes[1].peer), 0);
+	CHECK(wgt_pop(&i1));
+	CHECK_EQ(wgt_input(1, &i0), WG_RX_HANDSHAKE);
+	CHECK_EQ(wgt_input(0, &i1), WG_RX_HANDSHAKE);
+	CHECK_EQ(wgt_count_events(&wgt_nodes[0], WG_EV_HANDSHAKE_CROSSED), 1);
+	CHECK_EQ(wgt_count_events(&wgt_nodes[1], WG_EV_HANDSHAKE_CROSSED), 1);
+	/* The two responses answer initiations nobody holds any more. */
+	for (n = 0; wgt_pop(&d); n++)
+		CHECK_EQ(wgt_input(d.to, &d), WG_RX_DROPPED);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(wgt_count_events(&wgt_nodes[0], WG_EV_HANDSHAKE_DONE), 0);
+	CHECK_EQ(wgt_count_events(&wgt_nodes[1], WG_EV_HANDSHAKE_DONE), 0);
+
+	wgt_advance_ns(100000000ULL);
+	wgt_flush();
+	CHECK_EQ(wg_peer_initiate(wgt_nodes[0].peer), 0);
+	wgt_pump();
+	CHECK_EQ(wgt_count_events(&wgt_nodes[0], WG_EV_HANDSHAKE_DONE), 1);
+	CHECK_EQ(wgt_count_events(&wgt_nodes[1], WG_EV_HANDSHAKE_DONE), 1);
+	/* Not a crossing: node 1 held no initiation of its own any more. */
+	CHECK_EQ(wgt_count_events(&wgt_nodes[1], WG_EV_HANDSHAKE_CROSSED), 1);
+	teardown();
+}
+
 static void
 test_roaming(void)
 {
@@ -456,6 +499,7 @@ main(void)
 	memset(psk, 0x5a, sizeof psk);
 	test_transport(psk);
 	test_wrong_psk();
+	test_crossed();
 	test_replayed_initiation();
 	test_roaming();
 	test_staged_queue();

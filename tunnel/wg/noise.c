@@ -309,6 +309,8 @@ wg_noise_handshake_consume_initiation(const struct message_handshake_initiation 
 	hs->remote_index = le32toh(src->sender_index);
 	hs->last_initiation_consumption = now;
 	hs->has_consumed_initiation = 1;
+	/* Both sides initiated at once: the response to ours will find no match. */
+	hs->crossed = hs->state == HANDSHAKE_CREATED_INITIATION;
 	hs->state = HANDSHAKE_CONSUMED_INITIATION;
 	ret = peer;
 out:

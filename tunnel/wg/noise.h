@@ -38,6 +38,7 @@ struct wg_noise_handshake {
 	enum wg_noise_handshake_state	 state;
 	uint64_t			 last_initiation_consumption;
 	int				 has_consumed_initiation;
+	int				 crossed;	/* the last initiation consumed replaced one of ours */
 	uint32_t			 remote_index;
 
 	uint8_t		 ephemeral_private[NOISE_PUBLIC_KEY_LEN];

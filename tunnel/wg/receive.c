@@ -89,6 +89,8 @@ receive_handshake(struct wg_device *dev, const struct sockaddr *from, socklen_t 
 		dev->input_peer = peer;
 		wg_peer_update_endpoint(peer, from, fromlen);
 		wg_send_handshake_response(peer);
+		if (peer->handshake.crossed)
+			wg_device_event(dev, peer, WG_EV_HANDSHAKE_CROSSED);
 	} else {
 		memcpy(&resp, buf, sizeof resp);
 		peer = wg_noise_handshake_consume_response(&resp, dev, &why);

@@ -38,7 +38,16 @@ enum wg_event {
 	WG_EV_HANDSHAKE_DONE,		/* a new session is usable (either role) */
 	WG_EV_HANDSHAKE_FAILED,		/* REKEY_ATTEMPT_TIME passed without a session */
 	WG_EV_ENDPOINT_CHANGED,		/* roaming: an authenticated packet came from a new address */
-	WG_EV_KEYS_ZEROED		/* 3 x REJECT_AFTER_TIME idle: all key material wiped */
+	WG_EV_KEYS_ZEROED,		/* 3 x REJECT_AFTER_TIME idle: all key material wiped */
+	/*
+	 * The peer's initiation arrived while ours was in flight and replaced
+	 * it (both initiated at once): each side now holds a responder's keys
+	 * the other cannot confirm, and the responses are dropped, so nothing
+	 * moves until a retransmission REKEY_TIMEOUT later unless one side
+	 * (and only one) initiates again now; more than 1/INITIATIONS_PER_SECOND
+	 * after the crossing, or the peer drops it as a flood.
+	 */
+	WG_EV_HANDSHAKE_CROSSED
 };
 
 /*
