@@ -6,7 +6,8 @@
 #   ═══════════╤══════════╤═══════════╤═════════════╤══════════════╤══════════
 #              │          │           │             │              │
 #   dht1..dhtN (one ns each)  stun      refl        none site      NATed site
-#   203.0.113.11.. :4222   .20,.21    .30,.31      host on the     router ns:
+#   203.0.113.11-19, :4222 .20,.21    .30,.31      host on the     router ns:
+#   then .50.. (lab_dht_ip)
 #   dhtnode -s           coturn :3478  reflector    wire           wan 198.51.100.(10+k)
 #                        (RFC 5780)   :7000,:7001  198.51.100.    lan bridge 192.168.k.1/24
 #                                                  (10+k)            │
@@ -16,7 +17,7 @@
 #                   └─ home router (wan 100.64.k.2, lan 192.168.k.1/24) └─ h1
 #
 # IPv6 (documentation space only, 2001:db8::/32): the wire is 2001:db8::/64;
-# dht i is 2001:db8::1i, stun 2001:db8::20 and ::21, refl 2001:db8::30. A
+# dht i is 2001:db8::1i (from i = 10: 2001:db8::(40+i)), stun 2001:db8::20 and ::21, refl 2001:db8::30. A
 # site added with the flag v6 gets global IPv6: its router (or none host) is
 # 2001:db8::100:k on the wire, its LAN 2001:db8:k::/64 (host i at ::(9+i)),
 # and every v6 namespace on the wire routes that /64 via the router. Sites
@@ -85,6 +86,7 @@
 #   lab_delay NAME MS        one-way delay on the access link (0 = none)
 #   lab_loss NAME PCT        loss on each direction of the access link
 #   lab_conntrack_flush NAME forget every NAT mapping of the site's routers
+#   lab_dht_ip I             the address of the DHT's node I (LAB_DHT_N <= 214)
 # Variables: LAB_DHT (first dhtnode, IP:PORT), LAB_DHT_ALL, LAB_STUN
 # (coturn, IP:PORT), LAB_REFL, LAB_REFL_ALT, LAB_INET (namespace),
 # LAB_DHT6, LAB_STUN6 (the same over IPv6, [IP]:PORT).
@@ -189,9 +191,20 @@ lab_route6() {
 
 lab_v6() { echo "${LAB_IP6[$1]:-}"; }
 
+# lab_dht_ip I [6]: the address (IPv4, or IPv6 with 6) of the DHT's node I.
+# Nodes 1-9 are 203.0.113.11-19; from node 10 on, 203.0.113.(40+I), since
+# .20/.21 are the STUN server's and .30/.31 the reflector's (the same in
+# IPv6: 2001:db8::(40+I)). Hence LAB_DHT_N <= 214.
+lab_dht_ip() {
+	local h=$((10 + $1))
+	[ "$1" -lt 10 ] || h=$((40 + $1))
+	if [ "${2:-}" = 6 ]; then echo "2001:db8::$h"; else echo "203.0.113.$h"; fi
+}
+
 lab_init() {
 	local i ns boot
 	t_need_cmd nft iptables conntrack dhtnode turnserver timeout flock
+	[ "$LAB_DHT_N" -le 214 ] || { lab_log "LAB_DHT_N $LAB_DHT_N: at most 214"; return 1; }
 	[ -x "$LAB_BIN/reflector" ] && [ -x "$LAB_BIN/natcheck" ] || { lab_log "no $LAB_BIN/reflector, natcheck"; return 1; }
 	# One lab at a time on a machine: under `make -j` two labs compete for
 	# the two cores and the NAT checks' timing suffers. The lock goes with
@@ -212,11 +225,11 @@ lab_init() {
 	for ((i = 1; i <= LAB_DHT_N; i++)); do
 		lab_ns "dht$i" || return 1
 		ns=$LAB_NS
-		lab_wire "$ns" "203.0.113.$((10 + i))/24" eth0 "2001:db8::$((10 + i))" || return 1
+		lab_wire "$ns" "$(lab_dht_ip "$i")/24" eth0 "$(lab_dht_ip "$i" 6)" || return 1
 		boot=()
 		[ "$i" -gt 1 ] && boot=(-b "$LAB_DHT")
 		lab_bg "$ns" "dht$i" dhtnode -s -p "$LAB_DHT_PORT" "${boot[@]}"
-		LAB_DHT_ALL="$LAB_DHT_ALL 203.0.113.$((10 + i)):$LAB_DHT_PORT"
+		LAB_DHT_ALL="$LAB_DHT_ALL $(lab_dht_ip "$i"):$LAB_DHT_PORT"
 	done
 
 	# STUN: coturn on two addresses answers RFC 5780 (OTHER-ADDRESS, CHANGE-REQUEST).

@@ -52,7 +52,7 @@ ch=$(lab_host CH)
 pids=()
 for ((c = 0; c < NCHURN; c++)); do
 	ip netns exec "$ch" timeout -s KILL 2 dhtnode -s -p 0 \
-		-b "203.0.113.$((11 + c % LAB_DHT_N)):4222" </dev/null >/dev/null 2>&1 &
+		-b "$(lab_dht_ip $((1 + c % LAB_DHT_N))):4222" </dev/null >/dev/null 2>&1 &
 	pids+=($!)
 done
 for i in 5 6 7 8; do replace $i; done
@@ -61,7 +61,7 @@ sleep 1
 
 ROOM="lab/$T_ID/churn/$RANDOM$RANDOM"
 t0=$(lab_ms)
-lab_gonet "$(lab_host SA)" A "$ROOM" "203.0.113.$((10 + LAB_DHT_N)):4222"
+lab_gonet "$(lab_host SA)" A "$ROOM" "$(lab_dht_ip $LAB_DHT_N):4222"
 lab_gonet "$(lab_host SB)" B "$ROOM" 203.0.113.12:4222
 for i in 9 10 11 12; do replace $i; done
 for p in A B; do
