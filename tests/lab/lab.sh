@@ -87,6 +87,15 @@
 #   lab_loss NAME PCT        loss on each direction of the access link
 #   lab_conntrack_flush NAME forget every NAT mapping of the site's routers
 #   lab_dht_ip I             the address of the DHT's node I (LAB_DHT_N <= 214)
+#   lab_delay_wire MS|LO-HI [LOSS]  delay (and loss) on the ingress of every
+#                            namespace on the wire: each crossing of the
+#                            internet is delayed once (see the function)
+#   lab_static_neigh         permanent neighbour entries on the wire (a
+#                            big lab outgrows the kernel's ARP table)
+#   lab_dht_site NAME TYPE   a site of TYPE whose host runs a dhtnode
+#   lab_churner NS BOOT LIFE a short-lived dhtnode: joins, puts, gets, is
+#                            SIGKILLed after LIFE s
+#   lab_dht_replace I        DHT node I vanishes, a new id takes its place
 # Variables: LAB_DHT (first dhtnode, IP:PORT), LAB_DHT_ALL, LAB_STUN
 # (coturn, IP:PORT), LAB_REFL, LAB_REFL_ALT, LAB_INET (namespace),
 # LAB_DHT6, LAB_STUN6 (the same over IPv6, [IP]:PORT).
@@ -116,7 +125,9 @@ LAB_STUN6=[$LAB_STUN6_IP1]:3478
 LAB_DHT6=[2001:db8::11]:$LAB_DHT_PORT
 LAB_REFL6=2001:db8::30
 LAB_V6_NS=			# namespaces on the wire with IPv6 on
+LAB_WIRED=()			# "NS IFNAME" of every namespace on the wire
 LAB_V6_NETS=			# "PREFIX/64 ROUTER" of every v6 site behind a router
+declare -a LAB_DHT_PID LAB_DHT_AT	# node I's `timeout dhtnode` pid and IP:PORT
 declare -A LAB_TYPE LAB_HOSTS LAB_EDGE LAB_ROUTERS LAB_PUBIP LAB_IP LAB_QUEUE LAB_DELAYER \
 	LAB_FLAGS LAB_IP6 LAB_UPNP LAB_K
 
@@ -158,6 +169,7 @@ lab_wire() {
 	LAB_NPORTS=$((LAB_NPORTS + 1))
 	port=p$LAB_NPORTS
 	ip -n "$LAB_INET" link add "$port" type veth peer name "$ifname" netns "$ns" || return 1
+	LAB_WIRED+=("$ns $ifname")
 	ip -n "$LAB_INET" link set "$port" master br0 up &&
 	ip -n "$ns" addr add "$addr" dev "$ifname" &&
 	ip -n "$ns" link set "$ifname" up &&
@@ -211,6 +223,7 @@ lab_init() {
 	# the test's process (fd 9), on any exit.
 	exec 9>"${TMPDIR:-/tmp}/gonet-lab.lock"
 	flock -w 900 9 || { lab_log "another lab held the lock for 900 s"; return 1; }
+	LAB_LOCKED_AT=$EPOCHREALTIME	# when the lab began (a bench's set-up time)
 	lab_ns inet || return 1
 	LAB_INET=$LAB_NS
 	ip -n "$LAB_INET" link add br0 type bridge || return 1
@@ -218,7 +231,7 @@ lab_init() {
 	# The bridge carries IPv6 frames between the namespaces; the internet
 	# itself has no address of either family.
 	lab_sysctl "$LAB_INET" net.ipv6.conf.all.disable_ipv6=1
-	LAB_V6_NS= LAB_V6_NETS=
+	LAB_V6_NS= LAB_V6_NETS= LAB_WIRED=()
 
 	# The DHT: one node per namespace, each bootstrapping from the first.
 	LAB_DHT_ALL=
@@ -229,7 +242,8 @@ lab_init() {
 		boot=()
 		[ "$i" -gt 1 ] && boot=(-b "$LAB_DHT")
 		lab_bg "$ns" "dht$i" dhtnode -s -p "$LAB_DHT_PORT" "${boot[@]}"
-		LAB_DHT_ALL="$LAB_DHT_ALL $(lab_dht_ip "$i"):$LAB_DHT_PORT"
+		LAB_DHT_PID[$i]=$LAB_PID LAB_DHT_AT[$i]=$(lab_dht_ip "$i"):$LAB_DHT_PORT
+		LAB_DHT_ALL="$LAB_DHT_ALL ${LAB_DHT_AT[$i]}"
 	done
 
 	# STUN: coturn on two addresses answers RFC 5780 (OTHER-ADDRESS, CHANGE-REQUEST).
@@ -717,6 +731,134 @@ lab_conntrack_flush() {
 		ip netns exec "$r" conntrack -F 2>/dev/null
 	done
 	return 0
+}
+
+# --- a DHT that behaves like the public one: delay everywhere, NATs, churn -------
+
+declare -A LAB_WDELAY LAB_WDELAY_MS	# per namespace: the wire delayer's pid, its delay
+
+# lab_delay_wire MS|LO-HI [LOSS]: every namespace on the wire (the DHT
+# nodes, STUN, the reflector, each site's outer router or none host) delays
+# what arrives on its wire interface by MS (iptables raw PREROUTING, before
+# conntrack, -j NFQUEUE to a delayer on queue 1; IPv6 too where it is on)
+# and, with LOSS > 0, drops LOSS % of it (nftables table inet labwloss).
+# Nothing is delayed on the way out, so a packet that crosses the internet
+# is delayed exactly once: MS is the one-way delay of every path between two
+# namespaces (a round trip is 2 MS) and LOSS the loss of each crossing.
+# With LO-HI, each namespace gets its own delay drawn from LO..HI, and a
+# path's one-way delay is its receiver's. Namespaces already delayed are
+# left as they are, so call it again after adding sites. Not together with
+# lab_delay or lab_loss on one site (they share the raw chain and the
+# ingress); LAB_WDELAY_MS[NS] says what each namespace got.
+lab_delay_wire() {
+	local spec=$1 loss=${2:-0} e ns ifn lo hi ms started=()
+	[ -x "$LAB_BIN/delayer" ] || { lab_log "no delayer (built without libnetfilter_queue)"; return 1; }
+	lo=${spec%-*} hi=${spec#*-}
+	{ [ "$lo" -ge 0 ] && [ "$hi" -ge "$lo" ]; } 2>/dev/null || { lab_log "delay $spec: want MS or LO-HI"; return 1; }
+	for e in "${LAB_WIRED[@]}"; do
+		read -r ns ifn <<<"$e"
+		[ -z "${LAB_WDELAY_MS[$ns]:-}" ] || continue
+		ms=$((lo + RANDOM % (hi - lo + 1)))
+		LAB_WDELAY_MS[$ns]=$ms
+		[ "$ms" -gt 0 ] || continue
+		lab_bg "$ns" "wdelay-${ns#"$T_ID-"}" "$LAB_BIN/delayer" --queue 1 --delay "$ms"
+		LAB_WDELAY[$ns]=$LAB_PID
+		started+=("$e")
+	done
+	# All delayers start at once; the rules go in once each one listens (a
+	# queue nobody reads drops what is sent to it).
+	for e in "${started[@]}"; do
+		read -r ns ifn <<<"$e"
+		t_wait_for 5 grep -q '^ready' "$T_TMP/wdelay-${ns#"$T_ID-"}.log" ||
+			{ lab_log "delayer in $ns: $(cat "$T_TMP/wdelay-${ns#"$T_ID-"}.log")"; return 1; }
+		ip netns exec "$ns" iptables -t raw -A PREROUTING -i "$ifn" -j NFQUEUE --queue-num 1 || return 1
+		if [ "$(ip netns exec "$ns" sysctl -n net.ipv6.conf.all.disable_ipv6)" = 0 ]; then
+			ip netns exec "$ns" ip6tables -t raw -A PREROUTING -i "$ifn" -j NFQUEUE --queue-num 1 || return 1
+		fi
+	done
+	[ "$loss" -gt 0 ] || return 0
+	for e in "${LAB_WIRED[@]}"; do
+		read -r ns ifn <<<"$e"
+		ip netns exec "$ns" nft list table inet labwloss >/dev/null 2>&1 && continue
+		ip netns exec "$ns" nft -f - <<-EOF || return 1
+		table inet labwloss {
+			chain in {
+				type filter hook prerouting priority -300; policy accept;
+				iifname "$ifn" numgen random mod 100 < $loss drop
+			}
+		}
+		EOF
+	done
+}
+
+# lab_static_neigh: every namespace on the wire learns every other one's
+# addresses (IPv4, and IPv6 where it has it on) as permanent neighbour
+# entries. The kernel's neighbour tables are shared by all namespaces, and
+# beyond gc_thresh3 (1024, settable only from the host) entries learnt by
+# ARP or ND are refused ("neighbor table overflow" in dmesg) and packets to
+# an unresolved address are lost; a wire of n namespaces that all talk to
+# each other (a DHT) needs up to n^2. Permanent entries are not counted
+# against that limit. Call it once the last namespace is on the wire, in a
+# lab of more than about 30 of them.
+lab_static_neigh() {
+	local e ns ifn mac a v6 all=()
+	for e in "${LAB_WIRED[@]}"; do
+		read -r ns ifn <<<"$e"
+		mac=$(ip -n "$ns" -o link show "$ifn" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+		[ -n "$mac" ] || return 1
+		for a in $(ip -n "$ns" -o addr show dev "$ifn" scope global | awk '{ print $4 }'); do
+			all+=("$ns ${a%/*} $mac")
+		done
+	done
+	for e in "${LAB_WIRED[@]}"; do
+		read -r ns ifn <<<"$e"
+		v6=
+		case " $LAB_V6_NS " in *" $ns:"*) v6=1 ;; esac
+		for a in "${all[@]}"; do
+			set -- $a
+			[ "$1" != "$ns" ] || continue
+			case $2 in *:*) [ -n "$v6" ] || continue ;; esac
+			echo "neigh replace $2 lladdr $3 dev $ifn nud permanent"
+		done | ip -n "$ns" -batch - || { lab_log "static neighbours in $ns"; return 1; }
+	done
+}
+
+# lab_dht_site NAME TYPE [BOOT]: a site (lab_site NAME TYPE) whose host runs a
+# dhtnode on port 4222, joining through BOOT (default LAB_DHT): a DHT node
+# behind a NAT, as many on the public network are. Sets LAB_PID.
+lab_dht_site() {
+	local h
+	lab_site "$1" "$2" || return 1
+	h=$(lab_host "$1")
+	lab_bg "$h" "dht-$1" dhtnode -s -p "$LAB_DHT_PORT" -b "${3:-$LAB_DHT}"
+}
+
+# lab_churner NS BOOT LIFE: a short-lived dhtnode in NS (any port) joins
+# through BOOT (IP:PORT), puts a value under one of 64 keys after about a
+# second and gets another a second later (so it takes part: it is asked to
+# store and it searches), and is killed with SIGKILL LIFE s after it
+# started: it vanishes without a word and the routing tables that learnt it
+# hold a dead node. Its stdin feeder outlives it by at most 2 s.
+lab_churner() {
+	local ns=$1 boot=$2 life=$3
+	{ sleep 1; echo "p churn$((RANDOM % 64)) $RANDOM"; sleep 1; echo "g churn$((RANDOM % 64))"
+	  sleep "$life"; } 2>/dev/null |
+		ip netns exec "$ns" timeout -s KILL "$life" dhtnode -p 0 -b "$boot" >/dev/null 2>&1 &
+	disown $!
+}
+
+# lab_dht_replace I: the DHT's node I vanishes (SIGKILL, no goodbye) and a new
+# node with a new id takes its namespace, on the other of ports 4222 and
+# 4223 (so no new id appears where an old one was), joining through LAB_DHT.
+# LAB_DHT_AT[I] says where it is now.
+lab_dht_replace() {
+	local i=$1 ns=$T_ID-dht$1 port child
+	child=$(pgrep -P "${LAB_DHT_PID[$i]}")
+	[ -n "$child" ] && kill -KILL $child 2>/dev/null
+	port=4223
+	[ "${LAB_DHT_AT[$i]##*:}" = 4223 ] && port=4222
+	lab_bg "$ns" "dht$i-$port" dhtnode -s -p "$port" -b "$LAB_DHT"
+	LAB_DHT_PID[$i]=$LAB_PID LAB_DHT_AT[$i]=$(lab_dht_ip "$i"):$port
 }
 
 # --- gonet peers in the lab ------------------------------------------------------
