@@ -35,8 +35,11 @@
 # churned"), DHT_N (64), DELAY (40, or LO-HI: each namespace its own),
 # LOSS (0), CHURN, CHURN_GAP, REPLACE, SETTLE, BOOTS (1), GONET_OPTS
 # (extra options for A and B, for levers), LAB_GONET (the gonet binary,
-# default BUILD/gonet), BENCH_LOGS (a directory: every run's logs are kept
-# there). About 12 minutes for RUNS=20 and both conditions. Root (the lab),
+# default BUILD/gonet), LEVER_BOOTS, LEVER_OPTS, LEVER_GONET (any of them:
+# each run is made twice on the same lab, as set and with the lever, the
+# two taking turns to go first; both distributions are printed),
+# BENCH_LOGS (a directory: every run's events, each
+# with its ms since launch, and stderr are kept there). About 12 minutes for RUNS=20 and both conditions. Root (the lab),
 # else SKIP (77); not part of make check.
 #
 #   top_builddir=BUILD top_srcdir=SRC bench/dht_lab.sh [RUNS]
@@ -71,10 +74,16 @@ if [ "${1:-}" != --condition ]; then
 	}
 	echo
 	echo "=== first contact on the lab DHT (DHT_N ${DHT_N:-64}, ${DELAY:-40} ms one way, loss ${LOSS:-0} %, BOOTS ${BOOTS:-1}${GONET_OPTS:+, options $GONET_OPTS}), ms from launch ==="
+	[ -z "${LEVER_BOOTS:-}${LEVER_OPTS:-}${LEVER_GONET:-}" ] ||
+		echo "    lever: BOOTS ${LEVER_BOOTS:-${BOOTS:-1}}, options ${LEVER_OPTS:-${GONET_OPTS:-none}}, gonet ${LEVER_GONET:-the same}; runs alternate on one lab"
 	for c in ${CONDITIONS:-fresh churned}; do
 		[ -f "$out/$c" ] || continue
-		echo "--- $c: $(sed -n 's/^churn: //p' "$out/$c" | tail -1)"
-		fails=$(grep -c '^run [0-9]*: FAILED' "$out/$c")
+		variants=("")
+		grep -q '^run [0-9]* lever:' "$out/$c" && variants=(base lever)
+		for v in "${variants[@]}"; do
+		echo "--- $c${v:+ ($v)}: $(sed -n 's/^churn: //p' "$out/$c" | tail -1)"
+		pre="^run [0-9]*${v:+ $v}:"
+		fails=$(grep -c "$pre FAILED" "$out/$c")
 		for m in a2b b2a both peer up; do
 			case $m in
 			a2b) name="A->B first message" ;;
@@ -84,7 +93,7 @@ if [ "${1:-}" != --condition ]; then
 			up) name="path-up (later)" ;;
 			esac
 			# shellcheck disable=SC2046
-			stats "$name" $(sed -n "s/^run [0-9]*:.* $m \([0-9][0-9]*\).*/\1/p" "$out/$c")
+			stats "$name" $(sed -n "s/$pre.* $m \([0-9][0-9]*\).*/\1/p" "$out/$c")
 			if [ "$m" = a2b ] && [ -n "${STAT_MED:-}" ]; then
 				if [ "$STAT_MED" -le 1500 ] && [ "$STAT_P95" -le 3000 ] && [ "$fails" -eq 0 ]; then
 					echo "                       goal (median <= 1500, p95 <= 3000, no failure): met"
@@ -95,6 +104,7 @@ if [ "${1:-}" != --condition ]; then
 			STAT_MED=
 		done
 		echo "                       failed runs: $fails"
+		done
 	done
 	exit 0
 fi
@@ -115,6 +125,7 @@ CHURN_GAP=${CHURN_GAP:-0.4}
 REPLACE=${REPLACE:-10}
 SETTLE=${SETTLE:-10}
 BOOTS=${BOOTS:-1}
+LEVER=${LEVER_BOOTS:-}${LEVER_OPTS:-}${LEVER_GONET:-}
 STABLE=8			# dht1..dht8 are never replaced: the peers' bootstrap nodes
 MEET_LIMIT=30			# s a run may take
 NAT_N=$((DHT_N / 4))
@@ -204,6 +215,7 @@ take() {
 			return
 		fi
 		t=$(($(ms_now) - t0))
+		printf '%6d %s\n' "$t" "$line" >>"$T_TMP/$name.stamped"
 		case $line in
 		*'"event":"peer"'*) : "${st[$name.peer]:=$t}" ;;
 		*'"event":"path-up"'*) : "${st[$name.up]:=$t}" ;;
@@ -212,23 +224,31 @@ take() {
 	done
 }
 max() { if [ "$1" -gt "$2" ]; then echo "$1"; else echo "$2"; fi; }
-for ((i = 1; i <= RUNS; i++)); do
-	room="lab/$T_ID/$cond/$i/$RANDOM$RANDOM"
-	boots=($(shuf -i 1-$STABLE -n $((2 * BOOTS > STABLE ? STABLE : 2 * BOOTS))))
+# run I VARIANT: one run; VARIANT "lever" takes LEVER_BOOTS, LEVER_OPTS and
+# LEVER_GONET instead of BOOTS, GONET_OPTS and LAB_GONET.
+run() {
+	local i=$1 v=$2 boots ba bb A B fa fb t0 pa pb k line room nb=$BOOTS opts=("${gopts[@]}") LAB_GONET=$LAB_GONET
+	if [ "$v" = lever ]; then
+		nb=${LEVER_BOOTS:-$BOOTS}
+		read -r -a opts <<<"${LEVER_OPTS:-${GONET_OPTS:-}}"
+		LAB_GONET=${LEVER_GONET:-$LAB_GONET}
+	fi
+	room="lab/$T_ID/$cond/$i/$v/$RANDOM$RANDOM"
+	boots=($(shuf -i 1-$STABLE -n $((2 * nb > STABLE ? STABLE : 2 * nb))))
 	ba=() bb=()
-	for ((k = 0; k < BOOTS; k++)); do
+	for ((k = 0; k < nb; k++)); do
 		ba+=(--bootstrap "${LAB_DHT_AT[${boots[$((k % ${#boots[@]}))]}]}")
-		bb+=(--bootstrap "${LAB_DHT_AT[${boots[$(((BOOTS + k) % ${#boots[@]}))]}]}")
+		bb+=(--bootstrap "${LAB_DHT_AT[${boots[$(((nb + k) % ${#boots[@]}))]}]}")
 	done
-	A=A$i B=B$i
+	A=A$i$v B=B$i$v
 	: >"$T_TMP/$A.log"
 	: >"$T_TMP/$B.log"
 	exec {fa}<"$T_TMP/$A.log" {fb}<"$T_TMP/$B.log"
 	st=() part=()
 	t0=$(ms_now)
-	lab_gonet "$(lab_host SA)" "$A" "$room" "${ba[1]}" "${ba[@]:2}" "${gopts[@]}"
+	lab_gonet "$(lab_host SA)" "$A" "$room" "${ba[1]}" "${ba[@]:2}" "${opts[@]}"
 	pa=$LAB_PID
-	lab_gonet "$(lab_host SB)" "$B" "$room" "${bb[1]}" "${bb[@]:2}" "${gopts[@]}"
+	lab_gonet "$(lab_host SB)" "$B" "$room" "${bb[1]}" "${bb[@]:2}" "${opts[@]}"
 	pb=$LAB_PID
 	lab_say "$A" "hello from A $i"
 	lab_say "$B" "hello from B $i"
@@ -246,6 +266,8 @@ for ((i = 1; i <= RUNS; i++)); do
 		read -r -t 0.1 -u "$TICK"
 	done
 	kill -TERM "$pa" "$pb" 2>/dev/null
+	take "$A" "$fa" "$t0"	# the rest, for BENCH_LOGS (stamped as read)
+	take "$B" "$fb" "$t0"
 	exec {fa}<&- {fb}<&-
 	line="boot ${ba[1]} ${bb[1]}"
 	if [ -n "${st[$B.msg]:-}" ] && [ -n "${st[$A.msg]:-}" ]; then
@@ -255,11 +277,22 @@ for ((i = 1; i <= RUNS; i++)); do
 	fi
 	[ -n "${st[$A.peer]:-}" ] && [ -n "${st[$B.peer]:-}" ] && line="$line peer $(max "${st[$A.peer]}" "${st[$B.peer]}")"
 	[ -n "${st[$A.up]:-}" ] && [ -n "${st[$B.up]:-}" ] && line="$line up $(max "${st[$A.up]}" "${st[$B.up]}")"
-	echo "run $i: $line (peer/path-up A ${st[$A.peer]:--}/${st[$A.up]:--} B ${st[$B.peer]:--}/${st[$B.up]:--})"
+	echo "run $i${LEVER:+ $v}: $line (peer/path-up A ${st[$A.peer]:--}/${st[$A.up]:--} B ${st[$B.peer]:--}/${st[$B.up]:--})"
 	if [ -n "${BENCH_LOGS:-}" ]; then
-		mkdir -p "$BENCH_LOGS/$cond" && cp "$T_TMP/$A.log" "$T_TMP/$A.err" "$T_TMP/$B.log" "$T_TMP/$B.err" "$BENCH_LOGS/$cond/" 2>/dev/null
+		mkdir -p "$BENCH_LOGS/$cond" && cp "$T_TMP/$A.stamped" "$T_TMP/$A.err" "$T_TMP/$B.stamped" "$T_TMP/$B.err" "$BENCH_LOGS/$cond/" 2>/dev/null
 	fi
 	read -r -t 1 -u "$TICK"	# both gone (or going) before the next pair
+}
+for ((i = 1; i <= RUNS; i++)); do
+	if [ -z "$LEVER" ]; then
+		run "$i" base
+	elif ((i % 2)); then	# the two variants take turns going first
+		run "$i" base
+		run "$i" lever
+	else
+		run "$i" lever
+		run "$i" base
+	fi
 done
 [ "$cond" = churned ] && echo "churn: by the end $(gone) churners came and went, $(replaced) lab nodes replaced"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
