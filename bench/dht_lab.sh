@@ -27,7 +27,10 @@
 #            (10) a lab node of dht9..dhtW is SIGKILLed and replaced by a new
 #            id. The runs start once CHURN (100) churners have come and gone.
 # Each run's two peers also come and go, so the fresh DHT has seen 2 x RUNS
-# gonet nodes leave by its last run.
+# gonet nodes leave by its last run; on the churned one the dead pile up
+# while the runs go on (a routing table forgets a node 10 minutes after it
+# last answered), so later runs meet more of them, and a longer bench (A/B,
+# below) a harder DHT.
 #
 # Prints each run, then per condition and measure every value (sorted),
 # min, median, p95 (nearest rank), max, and whether a2b meets the goal
@@ -38,9 +41,10 @@
 # default BUILD/gonet), LEVER_BOOTS, LEVER_OPTS, LEVER_GONET (any of them:
 # each run is made twice on the same lab, as set and with the lever, the
 # two taking turns to go first; both distributions are printed),
-# BENCH_LOGS (a directory: every run's events, each
-# with its ms since launch, and stderr are kept there). About 12 minutes for RUNS=20 and both conditions. Root (the lab),
-# else SKIP (77); not part of make check.
+# BENCH_LOGS (a directory: every run's events, each with its ms since
+# launch, and stderr are kept there). About 8 minutes for RUNS=20 and both
+# conditions, 9 for one condition with a lever. Root (the lab), else SKIP
+# (77); not part of make check.
 #
 #   top_builddir=BUILD top_srcdir=SRC bench/dht_lab.sh [RUNS]
 set -u
