@@ -162,8 +162,10 @@ for ns in "$T_ID-dht1" "$T_ID-dht$LAB_DHT_N" "$(lab_host N1)" "$(lab_host SA)" "
 	want=$((LAB_WDELAY_MS[$src_ns] + LAB_WDELAY_MS[$refl]))
 	echo "delay: ${ns#"$T_ID-"} <-> refl: $out (want rtt $want ms = one way ${LAB_WDELAY_MS[$refl]} + ${LAB_WDELAY_MS[$src_ns]})"
 done
-lab_check_site SA prc || t_fail "site SA"
-lab_check_site SB prc || t_fail "site SB"
+# natcheck reads a lost answer as filtering: under LOSS a mismatch is only told.
+for s in SA SB; do
+	lab_check_site "$s" prc || [ "$LOSS" -gt 0 ] || t_fail "site $s"
+done
 sleep "$SETTLE"
 # shellcheck disable=SC2046
 echo "memory: $(ip netns list | awk -v p="$T_ID-" 'index($1, p) == 1 { print $1 }' | while read -r ns; do ip netns pids "$ns"; done |
