@@ -3,8 +3,9 @@
 # churned (issue 11's acceptance bench). For each condition, one lab
 # (tests/lab/lab.sh) is built:
 #
-#   internet ── dht1..dhtW (W = 3/4 of DHT_N, one namespace each)
-#      ├─ N1..N(DHT_N/4): port-restricted NAT sites, a dhtnode in each host
+#   internet ── dht1..dhtW (W = DHT_N - NAT_N, one namespace each)
+#      ├─ N1..N(NAT_N, default DHT_N/4): port-restricted NAT sites, a
+#      │  dhtnode in each host
 #      ├─ CH (none) and CN (prc): where churners live
 #      ├─ SA (prc) ── A        SB (prc) ── B         stun, refl
 #
@@ -35,7 +36,7 @@
 # Prints each run, then per condition and measure every value (sorted),
 # min, median, p95 (nearest rank), max, and whether a2b meets the goal
 # (median <= 1.5 s, p95 <= 3 s). Environment: RUNS, CONDITIONS ("fresh
-# churned"), DHT_N (64), DELAY (40, or LO-HI: each namespace its own),
+# churned"), DHT_N (64), NAT_N, DELAY (40, or LO-HI: each namespace its own),
 # LOSS (0), CHURN, CHURN_GAP, REPLACE, SETTLE, BOOTS (1), GONET_OPTS
 # (extra options for A and B, for levers), LAB_GONET (the gonet binary,
 # default BUILD/gonet), LEVER_BOOTS, LEVER_OPTS, LEVER_GONET (any of them:
@@ -132,7 +133,7 @@ BOOTS=${BOOTS:-1}
 LEVER=${LEVER_BOOTS:-}${LEVER_OPTS:-}${LEVER_GONET:-}
 STABLE=8			# dht1..dht8 are never replaced: the peers' bootstrap nodes
 MEET_LIMIT=30			# s a run may take
-NAT_N=$((DHT_N / 4))
+NAT_N=${NAT_N:-$((DHT_N / 4))}
 LAB_DHT_N=$((DHT_N - NAT_N))
 LAB_LIMIT=1400
 LAB_GONET_LIMIT=$((MEET_LIMIT + 15))
@@ -155,7 +156,7 @@ echo "setup: $(($(ms_now) - t_setup)) ms for $nns namespaces, $LAB_DHT_N dhtnode
 # The delay as measured: a round trip to the reflector is the reflector's
 # ingress delay plus the sender's.
 refl=$T_ID-refl
-for ns in "$T_ID-dht1" "$T_ID-dht$LAB_DHT_N" "$(lab_host N1)" "$(lab_host SA)" "$(lab_host CH)"; do
+for ns in "$T_ID-dht1" "$T_ID-dht$LAB_DHT_N" ${LAB_HOSTS[N1]:-} "$(lab_host SA)" "$(lab_host CH)"; do
 	out=$(ip netns exec "$ns" timeout -k 1 15 "$LAB_BIN/natcheck" echo --server "$LAB_REFL" --count 10 --interval 50 --wait 1000)
 	src_ns=$ns
 	case $ns in *-h1) src_ns=${LAB_EDGE[$(sed 's/.*-\(.*\)-h1$/\1/' <<<"$ns")]%% *} ;; esac
