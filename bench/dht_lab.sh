@@ -37,7 +37,8 @@
 # min, median, p95 (nearest rank), max, and whether a2b meets the goal
 # (median <= 1.5 s, p95 <= 3 s). Environment: RUNS, CONDITIONS ("fresh
 # churned"), DHT_N (64), NAT_N, DELAY (40, or LO-HI: each namespace its own),
-# LOSS (0), CHURN, CHURN_GAP, REPLACE, SETTLE, BOOTS (1), GONET_OPTS
+# LOSS (0), CHURN, CHURN_GAP, REPLACE, SETTLE, BOOTS (1), PROXY (1: a
+# warm `dhtnode --proxyserver 8000` beside dht1, printed), GONET_OPTS
 # (extra options for A and B, for levers), LAB_GONET (the gonet binary,
 # default BUILD/gonet), LEVER_BOOTS, LEVER_OPTS, LEVER_GONET (any of them:
 # each run is made twice on the same lab, as set and with the lever, the
@@ -150,6 +151,15 @@ for s in SA SB CN; do lab_site "$s" prc || t_fail "lab_site $s"; done
 lab_site CH none || t_fail "lab_site CH"
 lab_static_neigh || t_fail "lab_static_neigh"
 lab_delay_wire "$DELAY" "$LOSS" || t_fail "lab_delay_wire"
+# PROXY=1: OpenDHT's proxy beside dht1 (its namespace, its own node
+# bootstrapped to dht1), up from the start like a public proxy: warm by the
+# runs. Peers use it with --dht-proxy (GONET_OPTS or LEVER_OPTS).
+if [ -n "${PROXY:-}" ]; then
+	lab_bg "$T_ID-dht1" proxy dhtnode -s -p 4224 -b "127.0.0.1:$LAB_DHT_PORT" --proxyserver 8000
+	t_wait_for 5 eval "ip netns exec '$T_ID-dht1' ss -ltnH | grep -q ':8000 '" ||
+		t_fail "the proxy does not listen: $(tail -3 "$T_TMP/proxy.log")"
+	echo "proxy: http://${LAB_DHT_AT[1]%:*}:8000 (dhtnode --proxyserver beside dht1)"
+fi
 nns=$(ip netns list | grep -c "^$T_ID-")
 echo "setup: $(($(ms_now) - t_setup)) ms for $nns namespaces, $LAB_DHT_N dhtnode on the wire + $NAT_N behind port-restricted NATs, ${#LAB_WDELAY[@]} delayers"
 
