@@ -99,11 +99,23 @@ ct=$(lab_exec "$rC" conntrack -L -p udp --orig-src "${LAB_IP[$(lab_host C)]}" --
 dport=$(echo "$ct" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^dport=/) d = $i } END { sub("dport=", "", d); print d }')
 oport=$(echo "$ct" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^dport=/) { print substr($i, 7); exit } }')
 [ -n "$dport" ] && [ -n "$oport" ] || t_fail "no conntrack entry C -> D: $ct"
+# C's packets are held off at the router (dropped before conntrack) from the
+# flush until its old port is taken: under load one of them could otherwise
+# get there first and be given the old port back.
+lab_exec "$rC" nft -f - <<EOF || t_fail "could not hold C's packets"
+table ip rebindhold {
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		ip saddr ${LAB_IP[$(lab_host C)]} drop
+	}
+}
+EOF
 lab_conntrack_flush C
 # The router itself now talks from C's old public port to D: C's next packet
 # to D cannot have that port back and is mapped to a new one.
 lab_exec "$rC" "$LAB_BIN/natcheck" send --bind "${LAB_PUBIP[C]}:$dport" --to "${LAB_PUBIP[D]}:$oport" --count 1 ||
 	t_fail "could not take C's old port $dport"
+lab_exec "$rC" nft delete table ip rebindhold || t_fail "could not let C's packets through again"
 outage rebindC C D
 ct2=$(lab_exec "$rC" conntrack -L -p udp --orig-src "${LAB_IP[$(lab_host C)]}" --orig-dst "${LAB_PUBIP[D]}" 2>/dev/null | head -1)
 new=$(echo "$ct2" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^dport=/) d = $i } END { sub("dport=", "", d); print d }')
