@@ -104,14 +104,8 @@ who=("$IDLE_ONE_RUN")
 ROOM="gonet-idle/$T_ID/$RANDOM$RANDOM"
 PP=
 if [ -n "${IDLE_PROXY:-}" ]; then
-	for attempt in 1 2 3; do
-		PP=$((30000 + RANDOM % 20000))
-		t_bounded "proxy$attempt" $((IDLE + 150)) dhtnode -s -p $((PP + 1)) \
-			-b "127.0.0.1:${T_DHT_PORTS[1]}" --proxyserver "$PP"
-		t_wait_for 3 eval "ss -ltn | grep -q ':$PP '" && break
-		PP=
-	done
-	[ -n "$PP" ] || t_fail "dhtnode --proxyserver does not start"
+	t_dht_proxy "${T_DHT_PORTS[1]}" $((IDLE + 150)) || t_fail "dhtnode --proxyserver does not start"
+	PP=$T_PROXY_PORT
 	T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" 9 --dht-proxy "http://127.0.0.1:$PP"
 else
 	T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" "${T_DHT_PORTS[1]}"

@@ -121,6 +121,26 @@ t_dht_local() {
 	return 1
 }
 
+# t_dht_proxy BOOT_PORT [LIMIT]: OpenDHT's proxy on loopback (`dhtnode
+# --proxyserver PP`, its own node bootstrapped to 127.0.0.1:BOOT_PORT), bounded
+# by LIMIT s (default 300). Sets T_PROXY_PORT once it listens; returns non-zero
+# if it does not (3 tries on random ports).
+t_dht_proxy() {
+	local boot=$1 limit=${2:-300} attempt pp
+	T_PROXY_PORT=
+	for attempt in 1 2 3; do
+		pp=$((30000 + RANDOM % 20000))
+		t_bounded "proxy$attempt" "$limit" dhtnode -s -p $((pp + 1)) -b "127.0.0.1:$boot" \
+			--proxyserver "$pp"
+		if t_wait_for 3 eval "ss -ltn | grep -q ':$pp '"; then
+			T_PROXY_PORT=$pp
+			return 0
+		fi
+		t_log "the proxy did not listen on $pp, retrying"
+	done
+	return 1
+}
+
 # t_gonet NAME ROOM BOOT_PORT [OPTION...]: a `gonet --batch --loopback
 # --no-stun --no-lan-discovery` with its own HOME and XDG dirs under
 # $T_TMP/NAME, bounded by T_GONET_LIMIT s (default 120). Its stdin is a FIFO

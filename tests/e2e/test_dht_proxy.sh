@@ -25,15 +25,8 @@ ROOM="gonet-proxy/$T_ID/$RANDOM$RANDOM"
 
 t_dht_local 2 "$LIMIT" || t_fail "dhtnode does not start"
 PORTS=("${T_DHT_PORTS[@]}")
-for attempt in 1 2 3; do
-	PP=$((30000 + RANDOM % 20000))
-	t_bounded "proxy$attempt" "$LIMIT" dhtnode -s -p $((PP + 1)) -b "127.0.0.1:${PORTS[1]}" \
-		--proxyserver "$PP"
-	t_wait_for 3 eval "ss -ltn | grep -q ':$PP '" && break
-	t_log "the proxy did not listen on $PP, retrying"
-	PP=
-done
-[ -n "$PP" ] || t_fail "dhtnode --proxyserver does not start"
+t_dht_proxy "${PORTS[1]}" "$LIMIT" || t_fail "dhtnode --proxyserver does not start"
+PP=$T_PROXY_PORT
 URL=http://127.0.0.1:$PP
 
 t_gonet A "$ROOM" 9 --dht-proxy "$URL"
