@@ -246,20 +246,17 @@ static void
 counters(struct session *s)
 {
 	const struct xfer_stats *st;
-	char text[512];
-	size_t pos;
+	struct tell_line l = { .pos = 0 };
 	int i;
 
 	st = xfers_stats(s->xfers);
-	pos = (size_t)snprintf(text, sizeof(text), "data in %llu, out %llu, retransmitted %llu, "
+	tell_add(&l, "data in %llu, out %llu, retransmitted %llu, "
 	    "acks in %llu, out %llu, unknown %llu, refused %llu",
 	    (unsigned long long)st->data_in, (unsigned long long)st->data_out,
 	    (unsigned long long)st->retransmits, (unsigned long long)st->acks_in,
 	    (unsigned long long)st->acks_out, (unsigned long long)st->unknown,
 	    (unsigned long long)st->refused);
-	for (i = 1; i < XFER_DROP__COUNT && pos < sizeof(text); i++)
-		if (st->dropped[i] != 0)
-			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
-			    xfer_drop_name((enum xfer_drop)i), (unsigned long long)st->dropped[i]);
-	session_info(s, "files", "files: %s", text);
+	for (i = 1; i < XFER_DROP__COUNT; i++)
+		tell_count(&l, "", xfer_drop_name((enum xfer_drop)i), st->dropped[i]);
+	session_info(s, "files", "files: %s", l.text);
 }

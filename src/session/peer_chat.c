@@ -288,23 +288,20 @@ void
 peer_chat_report(struct peer *p)
 {
 	struct chat_peer_stats st;
-	char text[512], drops[256];
-	size_t pos = 0;
+	struct tell_line drops = { .pos = 0 };
+	char text[1024];
 	struct ui_event ev;
 	int i;
 
 	if (p->chat == NULL)
 		return;
 	chat_peer_get_stats(p->chat, &st);
-	drops[0] = '\0';
-	for (i = 1; i < CHAT_DROP_MAX && pos < sizeof(drops); i++)
-		if (st.drops[i] != 0)
-			pos += (size_t)snprintf(drops + pos, sizeof(drops) - pos, "%s%s %llu",
-			    pos ? ", " : "", chat_drop_name(i), (unsigned long long)st.drops[i]);
+	for (i = 1; i < CHAT_DROP_MAX; i++)
+		tell_count(&drops, "", chat_drop_name(i), st.drops[i]);
 	snprintf(text, sizeof(text), "chat version %llu; in: %llu delivered (%llu private), "
 	    "dropped %s; out: %llu sent, %llu retransmitted, %llu acknowledged, %llu undelivered",
 	    (unsigned long long)chat_peer_version(p->chat), (unsigned long long)st.delivered,
-	    (unsigned long long)st.delivered_private, pos ? drops : "nothing",
+	    (unsigned long long)st.delivered_private, drops.pos ? drops.text : "nothing",
 	    (unsigned long long)st.sent, (unsigned long long)st.retransmitted,
 	    (unsigned long long)st.acked, (unsigned long long)st.undelivered);
 	peer_ui(p, &ev, UI_EV_INFO);

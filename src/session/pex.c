@@ -288,23 +288,20 @@ void
 pex_report(struct session *s)
 {
 	struct pex_part *x = s->pex;
-	char text[512];
-	size_t pos;
+	struct tell_line l = { .pos = 0 };
 	int i;
 
 	if (x == NULL || !session_counting(s))
 		return;
-	pos = (size_t)snprintf(text, sizeof(text), "messages out %llu (%llu records), "
+	tell_add(&l, "messages out %llu (%llu records), "
 	    "in %llu (%llu records)", (unsigned long long)x->msgs_out,
 	    (unsigned long long)x->values_out, (unsigned long long)x->msgs_in,
 	    (unsigned long long)x->values_in);
-	for (i = 1; i < PEX_MSG__COUNT && pos < sizeof(text); i++)
-		if (x->bad[i] != 0)
-			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
-			    pex_msg_error_name((enum pex_msg_error)i), (unsigned long long)x->bad[i]);
-	if (pos < sizeof(text) && (x->epoch | x->rate | x->queue_full | x->send_failed) != 0)
-		snprintf(text + pos, sizeof(text) - pos, ", epoch %llu, rate %llu, queue %llu, "
+	for (i = 1; i < PEX_MSG__COUNT; i++)
+		tell_count(&l, "", pex_msg_error_name((enum pex_msg_error)i), x->bad[i]);
+	if ((x->epoch | x->rate | x->queue_full | x->send_failed) != 0)
+		tell_add(&l, ", epoch %llu, rate %llu, queue %llu, "
 		    "send-failed %llu", (unsigned long long)x->epoch, (unsigned long long)x->rate,
 		    (unsigned long long)x->queue_full, (unsigned long long)x->send_failed);
-	session_info(s, "pex", "peer exchange: %s", text);
+	session_info(s, "pex", "peer exchange: %s", l.text);
 }

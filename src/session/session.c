@@ -599,24 +599,17 @@ session_interrupt(struct session *s, const char *why)
 void
 session_report(struct session *s)
 {
-	char text[512];
-	size_t pos = 0;
+	struct tell_line l = { .pos = 0 };
 	int i;
 
 	if (!session_counting(s))
 		return;
-	text[0] = '\0';
-	for (i = 0; i < SDROP__COUNT && pos < sizeof(text); i++)
-		if (s->drops[i] != 0)
-			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%s%s %llu",
-			    pos ? ", " : "", session_drop_name(i), (unsigned long long)s->drops[i]);
+	for (i = 0; i < SDROP__COUNT; i++)
+		tell_count(&l, "", session_drop_name(i), s->drops[i]);
 	/* The probes' own reasons (probe.h): replays, old versions, other rooms. */
-	for (i = 1; i < PROBE_REJ__COUNT && pos < sizeof(text); i++)
-		if (s->probes.rejected[i] != 0)
-			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", probe-%s %llu",
-			    probe_reject_name((enum probe_reject)i),
-			    (unsigned long long)s->probes.rejected[i]);
-	session_info(s, "drops", "dropped: %s", pos ? text : "nothing");
+	for (i = 1; i < PROBE_REJ__COUNT; i++)
+		tell_count(&l, "probe-", probe_reject_name((enum probe_reject)i), s->probes.rejected[i]);
+	session_info(s, "drops", "dropped: %s", l.pos ? l.text : "nothing");
 	session_info(s, "budget", "punching pings: %llu sent; over budget: %llu global, "
 	    "%llu destination, %llu table; records dropped with %d peers: %llu, peers replaced: %llu",
 	    (unsigned long long)s->budget.counts[BUDGET_OK],

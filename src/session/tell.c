@@ -82,3 +82,29 @@ session_counting(const struct session *s)
 {
 	return s->cfg->batch || s->cfg->verbose >= 1;
 }
+
+void
+tell_add(struct tell_line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->pos >= sizeof(l->text) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->text + l->pos, sizeof(l->text) - l->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		l->text[l->pos] = '\0';
+	else if ((size_t)n >= sizeof(l->text) - l->pos)
+		l->pos = sizeof(l->text) - 1;
+	else
+		l->pos += (size_t)n;
+}
+
+void
+tell_count(struct tell_line *l, const char *prefix, const char *name, uint64_t n)
+{
+	if (n != 0)
+		tell_add(l, "%s%s%s %llu", l->pos > 0 ? ", " : "", prefix, name, (unsigned long long)n);
+}

@@ -139,24 +139,22 @@ static void
 report(struct link *l)
 {
 	struct mailbox_stats st;
-	char text[768];
-	size_t pos;
+	struct tell_line t = { .pos = 0 };
 	int i;
 
 	if (l->priv == NULL || !session_counting(l->s))
 		return;
 	mailbox_get_stats(l->priv, &st);
-	pos = (size_t)snprintf(text, sizeof(text),
-	    "frames in %llu, out %llu, deduped %llu, dropped %llu; values out %llu, "
+	tell_add(&t, "frames in %llu, out %llu, deduped %llu, dropped %llu; values out %llu, "
 	    "puts ok %llu, failed %llu; accepted %llu",
 	    (unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
 	    (unsigned long long)st.frames_deduped, (unsigned long long)st.frames_dropped,
 	    (unsigned long long)st.values_out, (unsigned long long)st.puts_ok,
 	    (unsigned long long)st.puts_failed, (unsigned long long)st.rejects[MBX_OK]);
-	for (i = MBX_OK + 1; i < MBX__COUNT && pos < sizeof(text); i++)
-		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
-		    mailbox_reject_name((enum mailbox_reject)i), (unsigned long long)st.rejects[i]);
-	session_info(l->s, "mailbox", "mailbox: %s", text);
+	for (i = MBX_OK + 1; i < MBX__COUNT; i++)
+		tell_add(&t, ", %s %llu", mailbox_reject_name((enum mailbox_reject)i),
+		    (unsigned long long)st.rejects[i]);
+	session_info(l->s, "mailbox", "mailbox: %s", t.text);
 }
 
 const struct link_ops link_dht_ops = {

@@ -714,24 +714,20 @@ report(struct link *l)
 {
 	struct predictor *pd = l->priv;
 	struct session *s = l->s;
-	char text[512];
-	size_t pos;
+	struct tell_line t = { .pos = 0 };
 	int i;
 
 	if (!session_counting(s) || pd->attempts == 0)
 		return;
-	pos = (size_t)snprintf(text, sizeof(text),
-	    "%llu attempts, %llu hits, %llu without, %llu sockets (%u open at most), %llu probes, "
+	tell_add(&t, "%llu attempts, %llu hits, %llu without, %llu sockets (%u open at most), %llu probes, "
 	    "%llu deferred, %llu backing off",
 	    (unsigned long long)pd->attempts, (unsigned long long)pd->hits,
 	    (unsigned long long)pd->exhausted, (unsigned long long)pd->sockets, pd->max_open,
 	    (unsigned long long)pd->packets, (unsigned long long)pd->busy,
 	    (unsigned long long)pd->backoff);
-	for (i = 0; i < PDROP__COUNT && pos < sizeof(text); i++)
-		if (pd->drops[i] != 0)
-			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
-			    drop_names[i], (unsigned long long)pd->drops[i]);
-	session_info(s, "predict", "predict: %s", text);
+	for (i = 0; i < PDROP__COUNT; i++)
+		tell_count(&t, "", drop_names[i], pd->drops[i]);
+	session_info(s, "predict", "predict: %s", t.text);
 }
 
 const struct link_ops link_predict_ops = {

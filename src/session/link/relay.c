@@ -444,26 +444,20 @@ report(struct link *l)
 {
 	struct relay *r = l->priv;
 	struct session *s = l->s;
-	char text[512];
-	size_t pos = 0;
+	struct tell_line t = { .pos = 0 };
 	int i;
 
 	if (!session_counting(s))
 		return;
-	pos += (size_t)snprintf(text, sizeof(text),
-	    "forwarded %llu (%llu bytes), delivered %llu, queries %llu, offers %llu",
+	tell_add(&t, "forwarded %llu (%llu bytes), delivered %llu, queries %llu, offers %llu",
 	    (unsigned long long)r->forwarded, (unsigned long long)r->forwarded_bytes,
 	    (unsigned long long)r->delivered, (unsigned long long)r->queries,
 	    (unsigned long long)r->offers);
-	for (i = 0; i < RDROP__COUNT && pos < sizeof(text); i++)
-		if (r->drops[i] != 0)
-			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
-			    drop_names[i], (unsigned long long)r->drops[i]);
-	for (i = 1; i < RELAY_REJECT__COUNT && pos < sizeof(text); i++)
-		if (r->reject[i] != 0)
-			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", invalid-%s %llu",
-			    relay_reject_name(i), (unsigned long long)r->reject[i]);
-	session_info(s, "relay", "relay: %s", text);
+	for (i = 0; i < RDROP__COUNT; i++)
+		tell_count(&t, "", drop_names[i], r->drops[i]);
+	for (i = 1; i < RELAY_REJECT__COUNT; i++)
+		tell_count(&t, "invalid-", relay_reject_name(i), r->reject[i]);
+	session_info(s, "relay", "relay: %s", t.text);
 }
 
 const struct link_ops link_relay_ops = {

@@ -413,26 +413,23 @@ report(struct link *l)
 {
 	struct turn_link *tl = l->priv;
 	struct session *s = l->s;
-	char text[512], a[ENDPOINT_STR_MAX];
-	size_t pos = 0;
+	struct tell_line t = { .pos = 0 };
+	char a[ENDPOINT_STR_MAX];
 	unsigned i;
 	int d;
 
 	if (!session_counting(s) || tl->n == 0)
 		return;
-	text[0] = '\0';
-	for (i = 0; i < tl->n && pos < sizeof(text); i++) {
+	for (i = 0; i < tl->n; i++) {
 		const struct turn_client *c = &tl->a[i].client;
 
-		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%s%s %s refreshes %llu",
+		tell_add(&t, "%s%s %s refreshes %llu",
 		    i ? "; " : "", tl->a[i].have_server ? endpoint_format(&c->server, a, sizeof(a)) :
 		    "unresolved", turn_state_name(c->state), (unsigned long long)c->refreshes);
-		for (d = 0; d < TURN_DROP__COUNT && pos < sizeof(text); d++)
-			if (c->dropped[d] != 0)
-				pos += (size_t)snprintf(text + pos, sizeof(text) - pos, ", %s %llu",
-				    turn_drop_name(d), (unsigned long long)c->dropped[d]);
+		for (d = 0; d < TURN_DROP__COUNT; d++)
+			tell_count(&t, "", turn_drop_name(d), c->dropped[d]);
 	}
-	session_info(s, "turn", "turn: %s", text);
+	session_info(s, "turn", "turn: %s", t.text);
 }
 
 const struct link_ops link_turn_ops = {
