@@ -223,7 +223,10 @@ batch_read(evutil_socket_t fd, short what, void *arg)
 /*
  * Paused, we stop reading stdin (a writer blocks on a full pipe: flow
  * control for scripts) and hold back lines already read. Resuming hands
- * them over from the loop, never from inside the caller.
+ * them over from the loop, never from inside the caller. With nothing held
+ * back, the read event alone resumes: stdin is blocking (it may be shared
+ * with other processes), so a read it did not say is ready would stop the
+ * whole loop until the writer writes again.
  */
 static void
 batch_pause(struct ui *ui, int pause)
@@ -244,7 +247,8 @@ batch_pause(struct ui *ui, int pause)
 		else
 			event_add(b->ev, &tick);
 	}
-	event_active(b->ev, b->polled ? EV_READ : EV_TIMEOUT, 0);
+	if (b->pos < b->n || b->eof != 0 || !b->polled)
+		event_active(b->ev, b->polled ? EV_READ : EV_TIMEOUT, 0);
 }
 
 static void

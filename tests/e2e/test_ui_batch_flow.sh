@@ -5,7 +5,12 @@
 # acknowledges nothing, and A is given 600 lines at once: A must take only
 # as many as its send queue to B holds (CHAT_SEND_QUEUE_MAX = 256) and hold
 # the rest back, not refuse them. B continues (SIGCONT): all 600 arrive at B
-# once and in order, and A reports nothing undelivered. No root needed.
+# once and in order, and A reports nothing undelivered.
+# Then the edge: with B stopped again, A is given exactly 256 lines, so its
+# queue fills on the last line it has (input paused with nothing more to
+# read). When B continues, A must go on: all 256 acknowledged ("delivered")
+# and a line written afterwards sent too. (A once resumed with a read of
+# its empty stdin, blocking its whole loop: B got 64 lines.) No root needed.
 . "${top_srcdir:-.}/tests/lib.sh"
 t_need_cmd dhtnode timeout
 N=600
@@ -41,3 +46,18 @@ seq=$(grep -o '"text":"flow line [0-9]*"' "$T_TMP/B.log" | grep -o '[0-9]*')
 [ "$seq" = "$(seq 1 $N)" ] || t_fail "B's lines are not 1..$N once and in order"
 grep -q '"event":"undelivered"' "$T_TMP/A.log" && t_fail "A reported undelivered lines"
 echo "ok: all $N lines at B once and in order, $((SECONDS - start)) s after B continued; none refused"
+
+# --- the queue fills on the last line there is --------------------------------------
+delivered() { grep -c '"event":"delivered"' "$T_TMP/A.log"; }
+t_wait_for 30 eval '[ "$(delivered)" -ge "$N" ]' || t_fail "A saw $(delivered) of $N lines acknowledged"
+kill -STOP "${T_GPID[B]}"
+for ((i = 1; i <= QUEUE; i++)); do t_say A "edge line $i"; done
+t_wait_for 10 eval '[ "$(sent_count)" -ge $((N + QUEUE)) ]' || t_fail "A took only $(($(sent_count) - N)) of $QUEUE edge lines"
+sleep 1
+kill -CONT "${T_GPID[B]}"
+start=$SECONDS
+t_wait_for 30 eval '[ "$(delivered)" -ge $((N + QUEUE)) ]' ||
+	t_fail "after B continued A saw only $(($(delivered) - N)) of $QUEUE edge lines acknowledged (B got $(grep -c '"text":"edge line' "$T_TMP/B.log"))"
+t_say A "after the edge"
+t_wait_for 10 grep -q '"event":"message".*"text":"after the edge"' "$T_TMP/B.log" || t_fail "A's next line did not reach B"
+echo "ok: A's queue filled on its last line ($QUEUE): all acknowledged $((SECONDS - start)) s after B continued, and input went on"
