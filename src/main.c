@@ -90,7 +90,8 @@ enum long_only {
 	OPT_DOWNLOAD_DIR,
 	OPT_NO_PORT_MAPPING,
 	OPT_NO_PEER_EXCHANGE,
-	OPT_DHT_PROXY
+	OPT_DHT_PROXY,
+	OPT_DHT_HYBRID
 };
 
 struct options {
@@ -120,6 +121,7 @@ struct options {
 	struct cfgfile cfg;		/* the config file's settings; wiped (TURN credentials) */
 	char cfg_path[1024];		/* the file read, "" when none */
 	const char *dht_proxy;		/* --dht-proxy, else the config file's; NULL: none */
+	bool dht_hybrid;		/* --dht-hybrid: our UDP node beside the proxy */
 	const char *download_dir;	/* --download-dir, else the config file's; NULL: default */
 	char download_buf[1024];	/* the config file's, "~/" expanded */
 	int64_t time_offset_ms;		/* GONET_FAKE_TIME_OFFSET (seconds), for tests */
@@ -179,6 +181,8 @@ usage(FILE *f)
 	    "  --no-peer-exchange     never hand the room's records to peers nor take theirs\n"
 	    "  --dht-proxy URL        reach the DHT through an OpenDHT proxy (http://HOST:PORT)\n"
 	    "                         over TCP instead of UDP: no bootstrap needed\n"
+	    "  --dht-hybrid           with --dht-proxy: our own UDP DHT node too, every\n"
+	    "                         put and listen both ways (the first answer wins)\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
@@ -323,6 +327,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "no-port-mapping", no_argument, NULL, OPT_NO_PORT_MAPPING },
 		{ "no-peer-exchange", no_argument, NULL, OPT_NO_PEER_EXCHANGE },
 		{ "dht-proxy", required_argument, NULL, OPT_DHT_PROXY },
+		{ "dht-hybrid", no_argument, NULL, OPT_DHT_HYBRID },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -450,6 +455,9 @@ parse_args(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->dht_proxy = optarg;
+			break;
+		case OPT_DHT_HYBRID:
+			o->dht_hybrid = true;
 			break;
 		case OPT_LOOPBACK:
 			o->loopback = true;
@@ -609,6 +617,11 @@ settle(struct options *o)
 		o->dht_port = c->dht_port;
 	if (o->dht_proxy == NULL && (c->have & 1u << CFG_DHT_PROXY))
 		o->dht_proxy = c->dht_proxy;
+	if (o->dht_hybrid && o->dht_proxy == NULL) {
+		cli_error(o, "usage",
+		    "--dht-hybrid needs a proxy (--dht-proxy, or dht-proxy in the config file)");
+		return -1;
+	}
 	if (o->download_dir == NULL && (c->have & 1u << CFG_DOWNLOAD_DIR)) {
 		env = getenv("HOME");
 		if (c->download_dir[0] == '~' && (env == NULL || env[0] != '/')) {
@@ -763,6 +776,7 @@ run_dump(struct options *o)
 	rc.nbootstrap = (size_t)o->nbootstrap;
 	rc.lan_discovery = o->lan;
 	rc.proxy = o->dht_proxy;
+	rc.proxy_and_udp = o->dht_hybrid;
 	rc.log = o->verbose >= 2;
 	rc.warn = dump_warn;
 	rc.warn_arg = o;
@@ -823,6 +837,7 @@ run_session(struct options *o)
 	sc.wait_s = o->wait;
 	sc.to = o->to;
 	sc.dht_proxy = o->dht_proxy;
+	sc.dht_hybrid = o->dht_hybrid;
 	sc.download_dir = o->download_dir;
 	sc.clock = &o->clock;
 	return session_run(&sc);

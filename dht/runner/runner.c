@@ -20,6 +20,14 @@
  * runner_free() deletes the OpenDHT runner first (joining its thread), then
  * frees whatever is left.
  *
+ * Hybrid (runner_config.proxy with proxy_and_udp): two OpenDHT runners, our
+ * own UDP node (r->dht) and a proxy client (r->proxy). Each put, get and
+ * listen then has a side in each (struct op_side, OpenDHT's user data);
+ * values from either reach the one user callback, and the done callback
+ * runs once: at the first side that succeeds, or when every side has
+ * failed. An op is finished when every side is. Bootstrap pings, the node
+ * id, ports and public addresses are the UDP node's.
+ *
  * Bootstrap names are resolved off the loop: one detached thread per name
  * (getaddrinfo, every A and AAAA address) hands its addresses to the loop
  * through the same queue (MSG_RESOLVED), and the loop pings each. A thread
@@ -69,19 +77,33 @@ enum op_kind {
 	OP_PING
 };
 
+enum {
+	SIDES_MAX = 2			/* the UDP node and, in a hybrid, the proxy client */
+};
+
+/* An op's part in one OpenDHT runner: OpenDHT holds a pointer to it. */
+struct op_side {
+	struct runner_op *op;
+	dht_runner *dht;
+	dht_value *value;		/* OP_PUT, OP_PUT_ONCE: our reference */
+	dht_op_token *token;		/* OP_LISTEN */
+	uint64_t value_id;		/* OP_PUT: OpenDHT assigns it; known after done */
+	bool finished;			/* OpenDHT will not call back again (loop only) */
+	bool cancel_on_done;		/* OP_PUT cancelled before its id was known */
+};
+
 struct runner_op {
 	struct runner *r;
 	enum op_kind kind;
 	dht_infohash hash;
-	dht_value *value;		/* OP_PUT: our reference */
-	dht_op_token *token;		/* OP_LISTEN */
-	uint64_t value_id;		/* OP_PUT: OpenDHT assigns it; known after done */
+	struct op_side side[SIDES_MAX];
+	size_t nsides;
 	size_t value_max;		/* OP_LISTEN, OP_GET: larger values are not copied; 0: no limit */
 	size_t boot;			/* OP_PING: index in r->boots */
 	struct timespec sent;		/* OP_PING */
 	atomic_bool released;		/* the user let go: no more user callbacks */
-	bool finished;			/* OpenDHT will not call back again (loop only) */
-	bool cancel_on_done;		/* OP_PUT cancelled before its id was known */
+	bool finished;			/* every side finished (loop only) */
+	bool told;			/* the done callback ran (loop only) */
 	void (*value_cb)(void *, const uint8_t *, size_t, uint64_t, bool);
 	void (*done_cb)(void *, bool);
 	void *arg;
@@ -117,7 +139,7 @@ struct resolve_job {
 
 struct runner_msg {
 	STAILQ_ENTRY(runner_msg) entry;
-	struct runner_op *op;
+	struct op_side *side;		/* NULL for MSG_RESOLVED */
 	enum msg_kind kind;
 	bool flag;			/* MSG_VALUE: expired; MSG_DONE: ok */
 	bool too_big;			/* MSG_VALUE: over the op's value_max, data not copied */
@@ -129,7 +151,8 @@ struct runner_msg {
 STAILQ_HEAD(runner_msgq, runner_msg);
 
 struct runner {
-	dht_runner *dht;
+	dht_runner *dht;		/* our UDP node, or the proxy client alone */
+	dht_runner *proxy;		/* hybrid: the proxy client beside it; else NULL */
 	struct event_base *base;
 	struct event *wake;
 
@@ -172,8 +195,8 @@ say(const struct runner *r, const char *fmt, ...)
 /* --- runner thread side: copy, enqueue, wake ----------------------------- */
 
 static void
-enqueue(struct runner *r, struct runner_op *op, enum msg_kind kind, bool flag, uint64_t value_id,
-    const uint8_t *data, size_t len)
+enqueue(struct runner *r, struct op_side *side, enum msg_kind kind, bool flag,
+    uint64_t value_id, const uint8_t *data, size_t len)
 {
 	struct runner_msg *m;
 
@@ -188,7 +211,7 @@ enqueue(struct runner *r, struct runner_op *op, enum msg_kind kind, bool flag, u
 
 	if ((m = malloc(sizeof(*m) + (data != NULL ? len : 0))) == NULL)
 		return;			/* lost a value; OpenDHT will offer it again */
-	m->op = op;
+	m->side = side;
 	m->kind = kind;
 	m->flag = flag;
 	m->too_big = data == NULL && len > 0;
@@ -207,14 +230,15 @@ enqueue(struct runner *r, struct runner_op *op, enum msg_kind kind, bool flag, u
 static bool
 value_cb(const dht_value *v, bool expired, void *user)
 {
-	struct runner_op *op = user;
+	struct op_side *side = user;
+	struct runner_op *op = side->op;
 	dht_data_view d;
 
 	if (atomic_load(&op->released))
 		return false;		/* tells OpenDHT to stop this listen or get */
 	d = dht_value_get_data(v);
 	/* Too big for the listener: its length only, never a copy of up to 64 KiB. */
-	enqueue(op->r, op, MSG_VALUE, expired, dht_value_get_id(v),
+	enqueue(op->r, side, MSG_VALUE, expired, dht_value_get_id(v),
 	    op->value_max != 0 && d.size > op->value_max ? NULL : d.data, d.size);
 	return true;
 }
@@ -228,21 +252,21 @@ get_cb(const dht_value *v, void *user)
 static void
 done_cb(bool ok, void *user)
 {
-	struct runner_op *op = user;
+	struct op_side *side = user;
 	uint64_t id = 0;
 
 	/* OpenDHT gave the value its id on this thread, before announcing it. */
-	if (op->kind == OP_PUT || op->kind == OP_PUT_ONCE)
-		id = dht_value_get_id(op->value);
-	enqueue(op->r, op, MSG_DONE, ok, id, NULL, 0);
+	if (side->value != NULL)
+		id = dht_value_get_id(side->value);
+	enqueue(side->op->r, side, MSG_DONE, ok, id, NULL, 0);
 }
 
 static void
 gone_cb(void *user)
 {
-	struct runner_op *op = user;
+	struct op_side *side = user;
 
-	enqueue(op->r, op, MSG_GONE, false, 0, NULL, 0);
+	enqueue(side->op->r, side, MSG_GONE, false, 0, NULL, 0);
 }
 
 /* --- loop side ------------------------------------------------------------- */
@@ -258,10 +282,22 @@ ms_since(const struct timespec *t0)
 
 static void add_boots(struct runner *r, const struct resolved *res);
 
+static bool
+all_finished(const struct runner_op *op)
+{
+	size_t i;
+
+	for (i = 0; i < op->nsides; i++)
+		if (!op->side[i].finished)
+			return false;
+	return true;
+}
+
 static void
 deliver(struct runner *r, struct runner_msg *m)
 {
-	struct runner_op *op = m->op;
+	struct op_side *side = m->side;
+	struct runner_op *op;
 	bool live;
 
 	if (m->kind == MSG_RESOLVED) {
@@ -277,6 +313,7 @@ deliver(struct runner *r, struct runner_msg *m)
 			r->boot_cb(r->boot_arg, false);
 		return;
 	}
+	op = side->op;
 	live = !atomic_load(&op->released);
 	switch (m->kind) {
 	case MSG_VALUE:
@@ -285,9 +322,10 @@ deliver(struct runner *r, struct runner_msg *m)
 			    m->flag);
 		break;
 	case MSG_DONE:
-		if (op->kind == OP_PUT || op->kind == OP_PUT_ONCE) {
-			op->value_id = m->value_id;
-		} else if (op->kind == OP_PING) {
+		side->finished = true;
+		if (op->kind == OP_PUT || op->kind == OP_PUT_ONCE)
+			side->value_id = m->value_id;
+		if (op->kind == OP_PING) {
 			struct runner_boot *b = &r->boots[op->boot];
 
 			b->state = m->flag ? RUNNER_BOOT_OK : RUNNER_BOOT_FAILED;
@@ -295,21 +333,24 @@ deliver(struct runner *r, struct runner_msg *m)
 			if (r->boot_cb != NULL)
 				r->boot_cb(r->boot_arg, m->flag);
 		}
-		if (live && op->done_cb != NULL)
-			op->done_cb(op->arg, m->flag);
-		if (op->kind == OP_GET || op->kind == OP_PING || op->kind == OP_PUT_ONCE) {
-			op->finished = true;
-			atomic_store(&op->released, true);
-		} else if (op->kind == OP_PUT) {
-			op->finished = true;	/* the user's handle until runner_cancel_put */
-			/* Cancelled before (or in its done callback): now OpenDHT can be told. */
-			if (op->cancel_on_done && op->value_id != 0)
-				dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
-			op->cancel_on_done = false;
+		/* Cancelled before (or in its done callback): now OpenDHT can be told. */
+		if (op->kind == OP_PUT && side->cancel_on_done && side->value_id != 0)
+			dht_runner_cancel_put(side->dht, &op->hash, side->value_id);
+		side->cancel_on_done = false;
+		op->finished = all_finished(op);
+		/* Once: the first side that made it, or the last that did not. */
+		if (!op->told && (m->flag || op->finished)) {
+			op->told = true;
+			if (live && op->done_cb != NULL)
+				op->done_cb(op->arg, m->flag);
+			/* The user's handle ends here; a side still out is freed when done. */
+			if (op->kind == OP_GET || op->kind == OP_PING || op->kind == OP_PUT_ONCE)
+				atomic_store(&op->released, true);
 		}
 		break;
 	case MSG_GONE:
-		op->finished = true;
+		side->finished = true;
+		op->finished = all_finished(op);
 		break;
 	case MSG_RESOLVED:
 		break;		/* handled above: it has no op */
@@ -348,20 +389,41 @@ op_new(struct runner *r, enum op_kind kind, const uint8_t *hash)
 	atomic_init(&op->released, false);
 	if (hash != NULL)
 		memcpy(op->hash.d, hash, RUNNER_HASH_LEN);
+	/* A bootstrap ping is the UDP node's alone. */
+	op->nsides = r->proxy != NULL && kind != OP_PING ? 2 : 1;
+	op->side[0].dht = r->dht;
+	op->side[1].dht = r->proxy;
+	op->side[0].op = op->side[1].op = op;
 	TAILQ_INSERT_TAIL(&r->ops, op, entry);
 	return op;
+}
+
+/* OP_PUT, OP_PUT_ONCE: a value of its own for each side (OpenDHT sets its id). */
+static int
+op_values(struct runner_op *op, const uint8_t *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < op->nsides; i++)
+		if ((op->side[i].value = dht_value_new(data, len)) == NULL)
+			return -1;
+	return 0;
 }
 
 static void
 op_free(struct runner_op *op)
 {
+	size_t i;
+
 	if (op == NULL)
 		return;
 	TAILQ_REMOVE(&op->r->ops, op, entry);
-	if (op->value != NULL)
-		dht_value_unref(op->value);
-	if (op->token != NULL)
-		dht_op_token_delete(op->token);
+	for (i = 0; i < op->nsides; i++) {
+		if (op->side[i].value != NULL)
+			dht_value_unref(op->side[i].value);
+		if (op->side[i].token != NULL)
+			dht_op_token_delete(op->side[i].token);
+	}
 	free(op);
 }
 
@@ -449,7 +511,7 @@ ping_boot(struct runner *r, size_t i)
 	clock_gettime(CLOCK_MONOTONIC, &op->sent);
 	r->boots[i].state = RUNNER_BOOT_PENDING;
 	dht_runner_ping(r->dht, (struct sockaddr *)&r->boots[i].addr, r->boots[i].addrlen,
-	    done_cb, op);
+	    done_cb, &op->side[0]);
 }
 
 /* The loop side of a resolution: every address is pinged (and so joins the table). */
@@ -586,6 +648,30 @@ bootstrap_one(struct runner *r, const struct runner_host *h)
 
 /* --- public interface ----------------------------------------------------- */
 
+/* Hybrid: the proxy client beside our UDP node (a node id of its own, no port kept). */
+static int
+start_proxy(struct runner *r, const struct runner_config *cfg)
+{
+	dht_runner_config dc;
+	int e;
+
+	if ((r->proxy = dht_runner_new()) == NULL)
+		return -1;
+	dht_runner_config_default(&dc);
+	dc.threaded = true;
+	dc.log = cfg->log;
+	dc.dht_config.node_config.maintain_storage = false;
+	dc.proxy_server = cfg->proxy;
+	dc.peer_discovery = dc.peer_publish = false;
+	if ((e = dht_runner_run_config(r->proxy, 0, &dc)) != 0) {
+		say(r, "dht: cannot start the proxy client: %s", strerror(e < 0 ? -e : e));
+		dht_runner_delete(r->proxy);
+		r->proxy = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 struct runner *
 runner_new(struct event_base *base, const struct runner_config *cfg)
 {
@@ -624,7 +710,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 	dc.log = cfg->log;
 	dc.dht_config.node_config.node_id = saved_id;	/* zero: OpenDHT picks one */
 	dc.dht_config.node_config.maintain_storage = false;
-	if (cfg->proxy != NULL) {
+	if (cfg->proxy != NULL && !cfg->proxy_and_udp) {
 		dc.proxy_server = cfg->proxy;
 		dc.peer_discovery = dc.peer_publish = false;
 	}
@@ -652,7 +738,9 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 
 		node_save(cfg->cache_dir, &id, dht_runner_get_bound_port(r->dht, AF_INET));
 	}
-	for (i = 0; cfg->proxy == NULL && i < cfg->nbootstrap; i++)
+	if (cfg->proxy != NULL && cfg->proxy_and_udp && start_proxy(r, cfg) != 0)
+		goto err_dht;
+	for (i = 0; (cfg->proxy == NULL || cfg->proxy_and_udp) && i < cfg->nbootstrap; i++)
 		bootstrap_one(r, &cfg->bootstrap[i]);
 	return r;
 
@@ -682,7 +770,10 @@ runner_free(struct runner *r)
 		pthread_mutex_unlock(&r->jobs[i]->lock);
 		job_put(r->jobs[i]);
 	}
-	/* Joins OpenDHT's thread: no callback runs after this. */
+	/* Joins OpenDHT's threads: no callback runs after this. */
+	if (r->proxy != NULL)
+		dht_runner_delete(r->proxy);
+	r->proxy = NULL;
 	dht_runner_delete(r->dht);
 	r->dht = NULL;
 	while ((m = STAILQ_FIRST(&r->queue)) != NULL) {
@@ -702,15 +793,19 @@ runner_put(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uint8_t 
 {
 	struct runner_op *op;
 
+	size_t i;
+
 	if ((op = op_new(r, OP_PUT, hash)) == NULL)
 		return NULL;
-	if ((op->value = dht_value_new(data, len)) == NULL) {
+	if (op_values(op, data, len) != 0) {
 		op_free(op);
 		return NULL;
 	}
 	op->done_cb = done;
 	op->arg = arg;
-	dht_runner_put(r->dht, &op->hash, op->value, done_cb, op, true);
+	for (i = 0; i < op->nsides; i++)
+		dht_runner_put(op->side[i].dht, &op->hash, op->side[i].value, done_cb, &op->side[i],
+		    true);
 	return op;
 }
 
@@ -720,34 +815,42 @@ runner_put_once(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], const uin
 {
 	struct runner_op *op;
 
+	size_t i;
+
 	if ((op = op_new(r, OP_PUT_ONCE, hash)) == NULL)
 		return NULL;
-	if ((op->value = dht_value_new(data, len)) == NULL) {
+	if (op_values(op, data, len) != 0) {
 		op_free(op);
 		return NULL;
 	}
 	op->done_cb = done;
 	op->arg = arg;
-	dht_runner_put(r->dht, &op->hash, op->value, done_cb, op, false);
+	for (i = 0; i < op->nsides; i++)
+		dht_runner_put(op->side[i].dht, &op->hash, op->side[i].value, done_cb, &op->side[i],
+		    false);
 	return op;
 }
 
 void
 runner_cancel_put(struct runner *r, struct runner_op *op)
 {
+	struct op_side *side;
+	size_t i;
+
+	(void)r;
 	if (op == NULL)
 		return;
 	atomic_store(&op->released, true);
 	if (op->kind == OP_PUT_ONCE)
 		return;		/* it goes out anyway; freed when done arrives */
-	if (!op->finished) {
-		/* No value id yet: cancelled, and freed, when done brings it. */
-		op->cancel_on_done = true;
-		return;
+	for (i = 0; i < op->nsides; i++) {
+		side = &op->side[i];
+		if (!side->finished)
+			side->cancel_on_done = true;	/* no value id yet: when done brings it */
+		else if (side->value_id != 0)
+			dht_runner_cancel_put(side->dht, &op->hash, side->value_id);
 	}
-	if (op->value_id != 0)
-		dht_runner_cancel_put(r->dht, &op->hash, op->value_id);
-	op_free(op);		/* done came: OpenDHT holds op no more */
+	op_maybe_free(op);	/* every done came: OpenDHT holds op no more */
 }
 
 struct runner_op *
@@ -773,15 +876,20 @@ runner_listen_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t 
     void (*value)(void *, const uint8_t *, size_t, uint64_t, bool), void *arg)
 {
 	struct runner_op *op;
+	size_t i;
 
 	if ((op = op_new(r, OP_LISTEN, hash)) == NULL)
 		return NULL;
 	op->value_max = max;		/* before OpenDHT's thread can see op */
 	op->value_cb = value;
 	op->arg = arg;
-	op->token = dht_runner_listen(r->dht, &op->hash, value_cb, gone_cb, op);
-	if (op->token == NULL) {
-		/* Never registered: nothing will call back. */
+	for (i = 0; i < op->nsides; i++) {
+		struct op_side *side = &op->side[i];
+
+		side->token = dht_runner_listen(side->dht, &op->hash, value_cb, gone_cb, side);
+		side->finished = side->token == NULL;	/* never registered: no callback */
+	}
+	if (all_finished(op)) {
 		op_free(op);
 		return NULL;
 	}
@@ -791,10 +899,15 @@ runner_listen_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t 
 void
 runner_cancel_listen(struct runner *r, struct runner_op *op)
 {
+	size_t i;
+
+	(void)r;
 	if (op == NULL)
 		return;
 	atomic_store(&op->released, true);
-	dht_runner_cancel_listen(r->dht, &op->hash, op->token);
+	for (i = 0; i < op->nsides; i++)
+		if (op->side[i].token != NULL)
+			dht_runner_cancel_listen(op->side[i].dht, &op->hash, op->side[i].token);
 	op_maybe_free(op);
 }
 
@@ -812,6 +925,7 @@ runner_get_start_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size
     void *arg)
 {
 	struct runner_op *op;
+	size_t i;
 
 	if ((op = op_new(r, OP_GET, hash)) == NULL)
 		return NULL;
@@ -819,7 +933,8 @@ runner_get_start_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size
 	op->value_cb = value;
 	op->done_cb = done;
 	op->arg = arg;
-	dht_runner_get(r->dht, &op->hash, get_cb, done_cb, op);
+	for (i = 0; i < op->nsides; i++)
+		dht_runner_get(op->side[i].dht, &op->hash, get_cb, done_cb, &op->side[i]);
 	return op;
 }
 

@@ -48,6 +48,12 @@ struct runner_config {
 	 * UDP; no bootstrap, no LAN discovery. NULL: none.
 	 */
 	const char *proxy;
+	/*
+	 * With proxy: our own UDP node too (bootstrap, LAN discovery as
+	 * without a proxy), and every put, get and listen goes both ways; the
+	 * first answer wins, and either alone keeps the room found.
+	 */
+	bool proxy_and_udp;
 	bool log;			/* OpenDHT's own log on stdout */
 	/*
 	 * What the user should know (a bootstrap host that does not resolve,

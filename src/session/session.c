@@ -195,15 +195,19 @@ report_boot(struct session *s)
 		return;		/* wait for the rest, or the timer */
 	s->boot_reported = 1;
 	timer_stop(s->boot_timer);
-	if (s->cfg->dht_proxy != NULL)
+	if (s->cfg->dht_proxy != NULL && !s->cfg->dht_hybrid)
 		session_status(s, "dht", "through the DHT proxy %s", s->cfg->dht_proxy);
 	else if (n == 0)
-		session_status(s, "dht", "node on port %u, no bootstrap node%s",
+		session_status(s, "dht", "node on port %u, no bootstrap node%s%s%s",
 		    runner_bound_port(s->runner, AF_INET),
-		    s->cfg->lan_discovery ? " (LAN discovery only)" : "");
+		    s->cfg->lan_discovery ? " (LAN discovery only)" : "",
+		    s->cfg->dht_proxy != NULL ? "; and through the DHT proxy " : "",
+		    s->cfg->dht_proxy != NULL ? s->cfg->dht_proxy : "");
 	else
-		session_status(s, "dht", "node on port %u, %zu of %zu bootstrap address%s reached",
-		    runner_bound_port(s->runner, AF_INET), ok, n, n == 1 ? "" : "es");
+		session_status(s, "dht", "node on port %u, %zu of %zu bootstrap address%s reached%s%s",
+		    runner_bound_port(s->runner, AF_INET), ok, n, n == 1 ? "" : "es",
+		    s->cfg->dht_proxy != NULL ? "; and through the DHT proxy " : "",
+		    s->cfg->dht_proxy != NULL ? s->cfg->dht_proxy : "");
 	if (s->cfg->dht_proxy == NULL && n > 0 && ok == 0)
 		session_error(s, "no DHT bootstrap node answered: peers can only be found once one does");
 }
@@ -324,6 +328,7 @@ start_dht(struct session *s)
 	rc.nbootstrap = s->cfg->nbootstrap;
 	rc.lan_discovery = s->cfg->lan_discovery;
 	rc.proxy = s->cfg->dht_proxy;
+	rc.proxy_and_udp = s->cfg->dht_hybrid;
 	rc.log = s->cfg->verbose >= 2 && !s->cfg->batch;	/* OpenDHT's log is not JSON */
 	rc.warn = on_runner_warn;
 	rc.warn_arg = s;

@@ -69,6 +69,7 @@ struct session_config {
 	 * the DHT through OpenDHT's proxy client, no bootstrap. NULL: none.
 	 */
 	const char *dht_proxy;
+	int dht_hybrid;			/* with dht_proxy: our UDP node too (runner.h) */
 	/* Where received files go; NULL: $XDG_DOWNLOAD_DIR/gonet, else ~/Downloads/gonet. */
 	const char *download_dir;
 	/* The clock (tests shift its wall time); NULL: the real clock. */

@@ -14,6 +14,8 @@
 # (put through the proxy) reaches B over UDP and B's reaches A (listened
 # through the proxy); both bring the path up; a line each way is delivered.
 # C, a second proxy peer, finds A and B through the proxy too.
+# --dht-hybrid (our UDP node and the proxy at once): D, whose proxy is dead,
+# and E, whose UDP bootstrap is dead, each meet everyone and chat.
 # Needs no root: loopback only, no LAN discovery. SKIP if dhtnode is missing.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -54,4 +56,24 @@ t_wait_for 10 got A "$FB" "over udp" || t_fail "A did not get B's line"
 t_gonet C "$ROOM" 9 --dht-proxy "$URL"
 t_wait_for 20 eval "up C '$FA' && up C '$FB'" || t_fail "C (proxy) did not come up with A and B"
 echo "proxy: A and C through $URL, B on UDP: records and chat work"
+
+# --dht-hybrid: each side alone must do. D's proxy is dead (nothing listens
+# on port 1), its UDP node is not; E's UDP bootstrap is dead, its proxy not.
+t_gonet D "$ROOM" "${PORTS[0]}" --dht-proxy "http://127.0.0.1:1" --dht-hybrid
+t_gonet E "$ROOM" 9 --dht-proxy "$URL" --dht-hybrid
+t_wait_for 5 eval "[ -n \"\$(t_fp D)\" ] && [ -n \"\$(t_fp E)\" ]" || t_fail "D or E did not start"
+FD=$(t_fp D)
+FE=$(t_fp E)
+grep '"what":"dht"' "$T_TMP/D.log" | grep -q "reached; and through the DHT proxy http://127.0.0.1:1" ||
+	t_fail "D does not say it uses both: $(grep '"what":"dht"' "$T_TMP/D.log")"
+t_wait_for 20 eval "up D '$FA' && up D '$FB' && up D '$FE'" ||
+	t_fail "D (hybrid, dead proxy) did not come up with A, B and E: $(grep -c '"event":"path-up"' "$T_TMP/D.log") paths"
+t_wait_for 20 eval "up E '$FA' && up E '$FB' && up E '$FD'" ||
+	t_fail "E (hybrid, dead UDP bootstrap) did not come up with A, B and D: $(grep -c '"event":"path-up"' "$T_TMP/E.log") paths"
+t_say D "hybrid d"
+t_say E "hybrid e"
+t_wait_for 10 got E "$FD" "hybrid d" || t_fail "E did not get D's line"
+t_wait_for 10 got D "$FE" "hybrid e" || t_fail "D did not get E's line"
+t_wait_for 10 got A "$FE" "hybrid e" || t_fail "A did not get E's line"
+echo "hybrid: D (dead proxy, UDP node) and E (proxy, dead UDP bootstrap) meet everyone and chat"
 exit 0
