@@ -11,6 +11,11 @@
  *            freed (runner_ops_count back where it was), not kept until
  *            runner_free
  *
+ * Both twice: A a plain node, then a hybrid (runner_config.proxy_and_udp)
+ * whose proxy is dead (nothing listens on 127.0.0.1 port 1): its UDP side
+ * alone brings the values, every done comes once, and cancelled puts are
+ * freed although their proxy side failed.
+ *
  * Every wait is bounded (WAIT_S); OpenDHT's answers come within a second
  * on loopback.
  */
@@ -123,33 +128,20 @@ ops_back(void)
 	return runner_ops_count(ra) <= ops_base;
 }
 
-int
-main(void)
+/* A (ra, as ca says) against B (rb): the size and cancel checks above. */
+static void
+exercise(struct runner *rb, const struct runner_config *ca, const char *name)
 {
-	struct runner_config ca, cb;
-	struct runner_host boot;
-	struct runner *rb;
 	struct runner_op *put[PUTS], *listen, *keep_small, *keep_big;
 	uint8_t h1[RUNNER_HASH_LEN], h2[RUNNER_HASH_LEN], small[200], big[1000], v[64];
 	unsigned i;
 
-	if (sodium_init() < 0)
-		return 1;
-	evthread_use_pthreads();
-	base = event_base_new();
-	memset(&cb, 0, sizeof(cb));
-	if ((rb = runner_new(base, &cb)) == NULL) {
-		printf("SKIP: no OpenDHT node on 127.0.0.1\n");
-		return 77;
-	}
-	boot.host = "127.0.0.1";
-	boot.port = runner_bound_port(rb, AF_INET);
-	memset(&ca, 0, sizeof(ca));
-	ca.bootstrap = &boot;
-	ca.nbootstrap = 1;
-	CHECK((ra = runner_new(base, &ca)) != NULL);
+	small_seen = big_seen = big_null = dones = 0;
+	big_len = 0;
+	get_over = 0;
+	CHECK((ra = runner_new(base, ca)) != NULL);
 	if (ra == NULL)
-		return check_exit("test_runner");
+		return;
 	randombytes_buf(h1, sizeof(h1));
 	randombytes_buf(h2, sizeof(h2));
 
@@ -188,13 +180,42 @@ main(void)
 		runner_cancel_put(ra, put[i]);		/* after */
 	CHECK_MSG(run_until(ops_back), "%zu operations held, %zu before the puts",
 	    runner_ops_count(ra), ops_base);
-	printf("test_runner: %u small, %u big values (all as length only); ops %zu -> %zu\n",
-	    small_seen, big_seen, ops_base, runner_ops_count(ra));
+	CHECK_MSG(dones == want_dones, "%u done callbacks for %u puts answered", dones, want_dones);
+	printf("test_runner: %s: %u small, %u big values (all as length only); ops %zu -> %zu\n",
+	    name, small_seen, big_seen, ops_base, runner_ops_count(ra));
 
 	runner_cancel_listen(ra, listen);
 	runner_cancel_put(rb, keep_big);
 	runner_cancel_put(rb, keep_small);
 	runner_free(ra);
+	ra = NULL;
+}
+
+int
+main(void)
+{
+	struct runner_config ca, cb;
+	struct runner_host boot;
+	struct runner *rb;
+
+	if (sodium_init() < 0)
+		return 1;
+	evthread_use_pthreads();
+	base = event_base_new();
+	memset(&cb, 0, sizeof(cb));
+	if ((rb = runner_new(base, &cb)) == NULL) {
+		printf("SKIP: no OpenDHT node on 127.0.0.1\n");
+		return 77;
+	}
+	boot.host = "127.0.0.1";
+	boot.port = runner_bound_port(rb, AF_INET);
+	memset(&ca, 0, sizeof(ca));
+	ca.bootstrap = &boot;
+	ca.nbootstrap = 1;
+	exercise(rb, &ca, "plain");
+	ca.proxy = "http://127.0.0.1:1";
+	ca.proxy_and_udp = true;
+	exercise(rb, &ca, "hybrid, dead proxy");
 	runner_free(rb);
 	event_base_free(base);
 	return check_exit("test_runner");
