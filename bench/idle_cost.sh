@@ -34,13 +34,15 @@
 # (--dht-proxy to a `dhtnode --proxyserver` on loopback, bootstrapped into
 # the same DHT; A's --bootstrap is a dead port): A then has no UDP socket on
 # the DHT, and bytes/packets also count its TCP to the proxy (both
-# directions, on the output hook, by the proxy's port).
+# directions, on the output hook, by the proxy's port). With IDLE_PROXY=hybrid,
+# A has both: --dht-proxy and --dht-hybrid, its UDP node bootstrapped as
+# without a proxy; both are counted.
 #
 # RUNS (default 3) runs; the last line is the median of each figure.
 # Not part of make check.
 #
 #   top_builddir=BUILD top_srcdir=SRC [IDLE_SECONDS=120] [RUNS=3] \
-#       [GONET_BEFORE=OTHER_BUILD/gonet] [IDLE_PROXY=1] bench/idle_cost.sh
+#       [GONET_BEFORE=OTHER_BUILD/gonet] [IDLE_PROXY=1|hybrid] bench/idle_cost.sh
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 export top_srcdir top_builddir
@@ -106,7 +108,12 @@ PP=
 if [ -n "${IDLE_PROXY:-}" ]; then
 	t_dht_proxy "${T_DHT_PORTS[1]}" $((IDLE + 150)) || t_fail "dhtnode --proxyserver does not start"
 	PP=$T_PROXY_PORT
-	T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" 9 --dht-proxy "http://127.0.0.1:$PP"
+	if [ "$IDLE_PROXY" = hybrid ]; then
+		T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" "${T_DHT_PORTS[1]}" \
+			--dht-proxy "http://127.0.0.1:$PP" --dht-hybrid
+	else
+		T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" 9 --dht-proxy "http://127.0.0.1:$PP"
+	fi
 else
 	T_GONET_BIN=$IDLE_BIN t_gonet A "$ROOM" "${T_DHT_PORTS[1]}"
 fi
