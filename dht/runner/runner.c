@@ -25,8 +25,10 @@
  * listen then has a side in each (struct op_side, OpenDHT's user data);
  * values from either reach the one user callback, and the done callback
  * runs once: at the first side that succeeds, or when every side has
- * failed. An op is finished when every side is. Bootstrap pings, the node
- * id, ports and public addresses are the UDP node's.
+ * failed (a put: or when the UDP side failed, so that a dead proxy never
+ * delays publishing again). An op is finished when every side is.
+ * Bootstrap pings, the node id, ports and public addresses are the UDP
+ * node's.
  *
  * Bootstrap names are resolved off the loop: one detached thread per name
  * (getaddrinfo, every A and AAAA address) hands its addresses to the loop
@@ -338,8 +340,13 @@ deliver(struct runner *r, struct runner_msg *m)
 			dht_runner_cancel_put(side->dht, &op->hash, side->value_id);
 		side->cancel_on_done = false;
 		op->finished = all_finished(op);
-		/* Once: the first side that made it, or the last that did not. */
-		if (!op->told && (m->flag || op->finished)) {
+		/*
+		 * Once: the first side that made it, or the last that did not; a
+		 * put also when our UDP node's failed (the caller publishes again,
+		 * as it would without a proxy, not after a dead proxy's timeout).
+		 */
+		if (!op->told && (m->flag || op->finished ||
+		    (side == &op->side[0] && (op->kind == OP_PUT || op->kind == OP_PUT_ONCE)))) {
 			op->told = true;
 			if (live && op->done_cb != NULL)
 				op->done_cb(op->arg, m->flag);
