@@ -617,9 +617,12 @@ settle(struct options *o)
 		o->dht_port = c->dht_port;
 	if (o->dht_proxy == NULL && (c->have & 1u << CFG_DHT_PROXY))
 		o->dht_proxy = c->dht_proxy;
+	if (!o->dht_hybrid && (c->have & 1u << CFG_DHT_HYBRID))
+		o->dht_hybrid = c->dht_hybrid;
 	if (o->dht_hybrid && o->dht_proxy == NULL) {
 		cli_error(o, "usage",
-		    "--dht-hybrid needs a proxy (--dht-proxy, or dht-proxy in the config file)");
+		    "--dht-hybrid (or dht-hybrid = yes) needs a proxy (--dht-proxy, or dht-proxy in "
+		    "the config file)");
 		return -1;
 	}
 	if (o->download_dir == NULL && (c->have & 1u << CFG_DOWNLOAD_DIR)) {
@@ -667,6 +670,10 @@ print_config(const struct options *o)
 	eff.port = o->port;
 	eff.dht_port = o->dht_port;
 	eff.have |= 1u << CFG_BOOTSTRAP | 1u << CFG_STUN | 1u << CFG_PORT | 1u << CFG_DHT_PORT;
+	if (o->dht_hybrid) {
+		eff.have |= 1u << CFG_DHT_HYBRID;
+		eff.dht_hybrid = 1;
+	}
 	if (o->dht_proxy != NULL) {
 		eff.have |= 1u << CFG_DHT_PROXY;
 		snprintf(eff.dht_proxy, sizeof(eff.dht_proxy), "%s", o->dht_proxy);

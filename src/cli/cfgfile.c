@@ -40,6 +40,7 @@ static int check_turn(const char *v, size_t len, const char **why);
 static int check_port(const char *v, size_t len, const char **why);
 static int check_url(const char *v, size_t len, const char **why);
 static int check_dir(const char *v, size_t len, const char **why);
+static int check_yesno(const char *v, size_t len, const char **why);
 
 static const struct key_def keys[CFG__COUNT] = {
 	{ "nick", CFG_NICK, 1, check_nick },
@@ -50,6 +51,7 @@ static const struct key_def keys[CFG__COUNT] = {
 	{ "dht-port", CFG_DHT_PORT, 1, check_port },
 	{ "dht-proxy", CFG_DHT_PROXY, 1, check_url },
 	{ "download-dir", CFG_DOWNLOAD_DIR, 1, check_dir },
+	{ "dht-hybrid", CFG_DHT_HYBRID, 1, check_yesno },
 };
 
 const char *
@@ -152,6 +154,15 @@ check_dir(const char *v, size_t len, const char **why)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+check_yesno(const char *v, size_t len, const char **why)
+{
+	if ((len == 3 && memcmp(v, "yes", 3) == 0) || (len == 2 && memcmp(v, "no", 2) == 0))
+		return 0;
+	*why = "want yes or no";
+	return -1;
 }
 
 /* --- the parser ----------------------------------------------------------------------- */
@@ -262,7 +273,7 @@ setting(struct parse *ps, const char *key, size_t klen, const char *v, size_t vl
 			d = &keys[i];
 	if (d == NULL)
 		return fail(ps, "unknown key \"%.*s\" (known: nick, bootstrap, stun, turn, port, "
-		    "dht-port, dht-proxy)", (int)klen, key);
+		    "dht-port, dht-proxy, download-dir, dht-hybrid)", (int)klen, key);
 	if (vlen == 0)
 		return fail(ps, "%s: no value", d->name);
 	if (vlen > CFGFILE_VALUE_MAX)
@@ -293,6 +304,10 @@ setting(struct parse *ps, const char *key, size_t klen, const char *v, size_t vl
 	c->have |= 1u << d->key;
 	if (d->key == CFG_PORT || d->key == CFG_DHT_PORT) {
 		*(d->key == CFG_PORT ? &c->port : &c->dht_port) = (uint16_t)strtoul(value, NULL, 10);
+		return 0;
+	}
+	if (d->key == CFG_DHT_HYBRID) {
+		c->dht_hybrid = strcmp(value, "yes") == 0;
 		return 0;
 	}
 	dst = slot(c, d->key, &cap);
@@ -524,6 +539,8 @@ cfgfile_write(FILE *f, const struct cfgfile *c)
 		fprintf(f, "dht-proxy = %s\n", c->dht_proxy);
 	if (c->have & 1u << CFG_DOWNLOAD_DIR)
 		fprintf(f, "download-dir = %s\n", c->download_dir);
+	if (c->have & 1u << CFG_DHT_HYBRID)
+		fprintf(f, "dht-hybrid = %s\n", c->dht_hybrid ? "yes" : "no");
 }
 
 void

@@ -14,6 +14,7 @@
  *	port = 41641				the data socket's UDP port
  *	dht-port = 4222
  *	dht-proxy = https://proxy.example.org:8080   as --dht-proxy
+ *	dht-hybrid = yes			as --dht-hybrid; "yes" or "no"
  *	download-dir = ~/Downloads/gonet	where received files go (/ or ~/ first)
  *
  * Blanks around the key, the '=' and the value are ignored; a CR before
@@ -63,6 +64,7 @@ enum cfgfile_key {
 	CFG_DHT_PORT,
 	CFG_DHT_PROXY,
 	CFG_DOWNLOAD_DIR,
+	CFG_DHT_HYBRID,
 	CFG__COUNT
 };
 
@@ -77,6 +79,7 @@ struct cfgfile {
 	unsigned nturn;
 	uint16_t port, dht_port;
 	char dht_proxy[CFGFILE_VALUE_MAX + 1];
+	int dht_hybrid;				/* "yes": 1, "no": 0 */
 	char download_dir[CFGFILE_VALUE_MAX + 1];	/* as written: "~/" not expanded */
 };
 

@@ -37,6 +37,7 @@ port = 41641
 dht-port = 4222
 dht-proxy = https://proxy.example.org:8080
 download-dir = ~/in
+dht-hybrid = yes
 EOF
 chmod 600 "$CFG"
 g --print-config >"$T_TMP/p1" || t_fail "--print-config failed: $(cat "$T_TMP/p1")"
@@ -45,6 +46,7 @@ g --print-config >"$T_TMP/p1" || t_fail "--print-config failed: $(cat "$T_TMP/p1
 [ "$(key "$T_TMP/p1" stun)" = "127.0.0.1:3479" ] || t_fail "stun not from the file"
 [ "$(key "$T_TMP/p1" port)" = 41641 ] && [ "$(key "$T_TMP/p1" dht-port)" = 4222 ] || t_fail "ports not from the file"
 [ "$(key "$T_TMP/p1" dht-proxy)" = "https://proxy.example.org:8080" ] || t_fail "dht-proxy not carried"
+[ "$(key "$T_TMP/p1" dht-hybrid)" = yes ] || t_fail "dht-hybrid not carried"
 grep -q "^# .*Config file: $CFG" "$T_TMP/p1" || t_fail "--print-config does not name the file"
 [ "$(key "$T_TMP/p1" download-dir)" = "$H/in" ] || t_fail "download-dir not from the file, ~ expanded: $(key "$T_TMP/p1" download-dir)"
 
@@ -65,6 +67,10 @@ g --print-config --bootstrap 127.0.0.1:4310 >"$T_TMP/p4" || t_fail "p4"
 [ "$(key "$T_TMP/p4" bootstrap)" = 127.0.0.1:4310 ] || t_fail "--bootstrap did not beat the file"
 
 g --print-config --no-config >"$T_TMP/p5" || t_fail "p5"
+[ -z "$(key "$T_TMP/p5" dht-hybrid)" ] || t_fail "--no-config still hybrid"
+g --print-config --no-config --dht-hybrid >"$T_TMP/p5h" 2>&1; st=$?
+[ "$st" -eq 2 ] && grep -q "needs a proxy" "$T_TMP/p5h" ||
+	t_fail "--dht-hybrid without a proxy: exit $st, $(cat "$T_TMP/p5h")"
 [ "$(key "$T_TMP/p5" nick)" = envuser ] && [ "$(key "$T_TMP/p5" port)" = 0 ] &&
 	[ "$(key "$T_TMP/p5" bootstrap)" = bootstrap.jami.net:4222 ] || t_fail "--no-config: $(cat "$T_TMP/p5")"
 printf 'nick = other\n' >"$T_TMP/other.conf"

@@ -73,6 +73,12 @@ static const struct parse_case {
 	{ "download-dir = ~/Downloads/gonet\n", NULL },
 	{ "download-dir = Downloads\n", "t:1: download-dir: want an absolute path" },
 	{ "download-dir = ~alice/x\n", "t:1: download-dir: want an absolute path" },
+	{ "dht-hybrid = yes\n", NULL },
+	{ "dht-hybrid = no\n", NULL },
+	{ "dht-hybrid = Yes\n", "t:1: dht-hybrid: want yes or no" },
+	{ "dht-hybrid = yess\n", "t:1: dht-hybrid: want yes or no" },
+	{ "dht-hybrid = none\n", "t:1: dht-hybrid: want yes or no" },
+	{ "dht-hybrid = no\ndht-hybrid = yes\n", "t:2: dht-hybrid given twice" },
 	{ "nick = a\n\0nick = b\n", "t:2: a NUL byte" },
 	{ "0123456789012345678901234567890123 = x\n", "t:1: key longer than 32 bytes" },
 };
@@ -105,7 +111,7 @@ test_parse(void)
 	{
 		static const char all[] = "nick = alice\nbootstrap = a:1\nbootstrap = b\n"
 		    "stun = none\nturn = turn:u:p@h\nport = 7\ndht-port = 8\ndht-proxy = http://x\n"
-		    "download-dir = ~/in\n";
+		    "download-dir = ~/in\ndht-hybrid = yes\n";
 
 		r = cfgfile_parse(&c, all, sizeof(all) - 1, "t", err, sizeof(err));
 	}
@@ -118,7 +124,10 @@ test_parse(void)
 	CHECK(c.port == 7 && c.dht_port == 8);
 	CHECK_STR(c.dht_proxy, "http://x");
 	CHECK_STR(c.download_dir, "~/in");
+	CHECK(c.dht_hybrid == 1);
 	CHECK(c.have == (1u << CFG__COUNT) - 1);
+	CHECK(cfgfile_parse(&c, "dht-hybrid = no\n", 16, "t", err, sizeof(err)) == 0 &&
+	    c.dht_hybrid == 0 && c.have == 1u << CFG_DHT_HYBRID);
 
 	/* A refused file leaves nothing behind (no credential either). */
 	r = cfgfile_parse(&c, "turn = turn:u:p@h\nbad\n", 22, "t", err, sizeof(err));
@@ -143,7 +152,7 @@ test_write(void)
 {
 	static const char text[] = "nick = alice\nbootstrap = [2001:db8::1]:4222\nstun = s:1\n"
 	    "turn = turn:us%3Aer:pa%40ss@[2001:db8::2]:3478\nturn = turn:u:p@h\nport = 9\n"
-	    "dht-proxy = https://p\n";
+	    "dht-proxy = https://p\ndht-hybrid = yes\n";
 	char err[CFGFILE_ERR_LEN], *out = NULL;
 	struct cfgfile c, d;
 	size_t len = 0;
@@ -159,7 +168,7 @@ test_write(void)
 	CHECK(cfgfile_parse(&d, out, len, "out", err, sizeof(err)) == 0);
 	CHECK(d.have == c.have && d.nturn == 2 && strcmp(d.nick, c.nick) == 0 &&
 	    strcmp(d.bootstrap[0], c.bootstrap[0]) == 0 && d.port == 9 &&
-	    strcmp(d.dht_proxy, c.dht_proxy) == 0);
+	    strcmp(d.dht_proxy, c.dht_proxy) == 0 && d.dht_hybrid == 1);
 	free(out);
 	cfgfile_wipe(&c);
 	cfgfile_wipe(&d);
