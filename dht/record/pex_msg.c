@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "dht/record/pex_msg.h"
 #include "dht/wire/mpack.h"
 #include "dht/wire/mpack_writer.h"
@@ -70,6 +72,55 @@ pex_msg_encode(uint64_t epoch, const uint8_t *const *value, const size_t *len, u
 	return (int)written;
 }
 
+int
+pex_have_encode(const uint8_t salt[PEX_HAVE_SALT], const uint8_t *digests, unsigned n,
+    uint8_t *out, size_t cap)
+{
+	struct mpack_writer w;
+	size_t written;
+
+	if (n > PEX_HAVE_MAX)
+		return -1;
+	mpack_writer_init(&w, out, cap < PEX_MAX_MSG ? cap : PEX_MAX_MSG);
+	mpack_write_array(&w, 3);
+	mpack_write_uint(&w, PEX_TYPE_HAVE);
+	mpack_write_bin(&w, salt, PEX_HAVE_SALT);
+	mpack_write_bin(&w, digests, (size_t)n * PEX_HAVE_DIGEST);
+	if (mpack_writer_end(&w, &written) != 0)
+		return -1;
+	return (int)written;
+}
+
+void
+pex_have_digest(const uint8_t salt[PEX_HAVE_SALT], const uint8_t *value, size_t len,
+    uint8_t out[PEX_HAVE_DIGEST])
+{
+	uint8_t h[16];
+
+	crypto_generichash(h, sizeof(h), value, len, salt, PEX_HAVE_SALT);
+	memcpy(out, h, PEX_HAVE_DIGEST);
+}
+
+/* The rest of a HAVE, after its type; count is the array's length. */
+static enum pex_msg_error
+decode_have(struct mpack_reader *r, uint64_t count, struct pex_msg *m)
+{
+	const uint8_t *salt, *d;
+	size_t slen, dlen;
+
+	if (count != 3 || mpack_read_bin(r, &salt, &slen, "salt") != 0 || slen != PEX_HAVE_SALT ||
+	    mpack_read_bin(r, &d, &dlen, "digests") != 0 || dlen % PEX_HAVE_DIGEST != 0 ||
+	    mpack_end(r, "trailing bytes") != 0)
+		return PEX_MSG_SHAPE;
+	if (dlen / PEX_HAVE_DIGEST > PEX_HAVE_MAX)
+		return PEX_MSG_COUNT;
+	m->type = PEX_TYPE_HAVE;
+	m->salt = salt;
+	m->digests = d;
+	m->ndigests = (unsigned)(dlen / PEX_HAVE_DIGEST);
+	return PEX_MSG_OK;
+}
+
 enum pex_msg_error
 pex_msg_decode(const uint8_t *buf, size_t len, struct pex_msg *m)
 {
@@ -85,6 +136,8 @@ pex_msg_decode(const uint8_t *buf, size_t len, struct pex_msg *m)
 	if (mpack_read_array(&r, &count, "message") != 0 || count < 1 ||
 	    mpack_read_uint(&r, &type, "type") != 0)
 		return PEX_MSG_SHAPE;
+	if (type == PEX_TYPE_HAVE)
+		return decode_have(&r, count, m);
 	if (type != PEX_TYPE_RECORDS)
 		return PEX_MSG_TYPE;
 	if (count != 3 || mpack_read_uint(&r, &m->epoch, "epoch") != 0 ||
@@ -106,6 +159,7 @@ pex_msg_decode(const uint8_t *buf, size_t len, struct pex_msg *m)
 		memset(m, 0, sizeof(*m));
 		return PEX_MSG_SHAPE;
 	}
+	m->type = PEX_TYPE_RECORDS;
 	m->n = (unsigned)n;
 	return PEX_MSG_OK;
 }

@@ -6,7 +6,8 @@
  * message must re-encode to one that decodes to the same message (the
  * encoder writes the shortest forms, so the bytes may differ: int16 and
  * uint16 take as many), and every value in it goes through record_open()
- * and record_accept() as the receiver does.
+ * and record_accept() as the receiver does. A HAVE must re-encode to the
+ * same message too, its digests inside the input.
  */
 #include "config.h"
 
@@ -40,10 +41,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = pex_msg_decode(data, size, &m);
 	assert((unsigned)e < PEX_MSG__COUNT);
 	if (e != PEX_MSG_OK) {
-		assert(m.n == 0);
+		assert(m.n == 0 && m.type == 0 && m.ndigests == 0);
 		return 0;
 	}
-	assert(m.n >= 1 && m.n <= PEX_MAX_VALUES && size <= PEX_MAX_MSG);
+	if (m.type == PEX_TYPE_HAVE) {
+		assert(m.n == 0 && m.ndigests <= PEX_HAVE_MAX);
+		assert(m.salt >= data && m.salt + PEX_HAVE_SALT <= data + size);
+		assert(m.digests >= data && m.digests + (size_t)m.ndigests * PEX_HAVE_DIGEST <= data + size);
+		n = pex_have_encode(m.salt, m.digests, m.ndigests, out, sizeof(out));
+		assert(n > 0 && (size_t)n <= size);
+		assert(pex_msg_decode(out, (size_t)n, &again) == PEX_MSG_OK);
+		assert(again.type == PEX_TYPE_HAVE && again.ndigests == m.ndigests &&
+		    memcmp(again.salt, m.salt, PEX_HAVE_SALT) == 0 &&
+		    memcmp(again.digests, m.digests, (size_t)m.ndigests * PEX_HAVE_DIGEST) == 0);
+		return 0;
+	}
+	assert(m.type == PEX_TYPE_RECORDS && m.n >= 1 && m.n <= PEX_MAX_VALUES && size <= PEX_MAX_MSG);
 	for (i = 0; i < m.n; i++) {
 		assert(m.len[i] >= 1 && m.len[i] <= RECORD_MAX_VALUE);
 		assert(m.value[i] >= data && m.value[i] + m.len[i] <= data + size);

@@ -2,8 +2,9 @@
 /*
  * test_pex.c — dht/record/pex_msg.c: the vector of doc/PROTOCOL.md "Peer
  * exchange" (the example record's value in a RECORDS message), whose value
- * still opens as the example record after the round trip; every drop
- * reason; packing sizes.
+ * still opens as the example record after the round trip; the HAVE vector
+ * (that value's digest under salt 00..0f, computed beside this test with
+ * Python's hashlib.blake2b); every drop reason; packing sizes.
  */
 #include "config.h"
 
@@ -68,6 +69,7 @@ test_vector(void)
 	CHECK(pex_msg_size(lens, 1) >= (size_t)n);
 
 	CHECK_EQ(pex_msg_decode(want, hlen + vlen, &m), PEX_MSG_OK);
+	CHECK_EQ(m.type, PEX_TYPE_RECORDS);
 	CHECK_EQ(m.epoch, 493000);
 	CHECK_EQ(m.n, 1);
 	CHECK_EQ(m.len[0], 260);
@@ -78,6 +80,71 @@ test_vector(void)
 	CHECK_EQ(record_open(m.value[0], m.len[0], key, ih, NOW, &rec), REC_OK);
 	CHECK_STR(rec.nick, "alice");
 	CHECK_EQ(rec.seq, 1774800100000ull);
+}
+
+/* HAVE = [2, salt 00..0f, digest of the example value]: 26 bytes. */
+static const char HAVE_VECTOR[] = "9302c410000102030405060708090a0b0c0d0e0fc404a23fe2a0";
+
+static void
+test_have(void)
+{
+	uint8_t value[RECORD_MAX_VALUE], salt[PEX_HAVE_SALT], d[PEX_HAVE_MAX][PEX_HAVE_DIGEST];
+	uint8_t want[64], out[PEX_MAX_MSG];
+	struct pex_msg m;
+	size_t vlen, wlen;
+	unsigned i;
+	int n;
+
+	vlen = unhex(VECTOR_VALUE, value, sizeof(value));
+	wlen = unhex(HAVE_VECTOR, want, sizeof(want));
+	for (i = 0; i < PEX_HAVE_SALT; i++)
+		salt[i] = (uint8_t)i;
+	pex_have_digest(salt, value, vlen, d[0]);
+	CHECK_MEM(d[0], "\xa2\x3f\xe2\xa0", PEX_HAVE_DIGEST);
+	n = pex_have_encode(salt, &d[0][0], 1, out, sizeof(out));
+	CHECK_EQ(n, 26);
+	CHECK_MEM(out, want, wlen);
+	CHECK_EQ(pex_msg_decode(want, wlen, &m), PEX_MSG_OK);
+	CHECK_EQ(m.type, PEX_TYPE_HAVE);
+	CHECK_EQ(m.n, 0);
+	CHECK_EQ(m.ndigests, 1);
+	CHECK(m.salt == want + 4 && m.digests == want + 22);
+	/* Another salt, another digest: nobody can aim one at a value for every HAVE. */
+	salt[0] ^= 1;
+	pex_have_digest(salt, value, vlen, d[1]);
+	CHECK(memcmp(d[0], d[1], PEX_HAVE_DIGEST) != 0);
+
+	/* None, and the most: 256 (every value a member holds) in one message. */
+	n = pex_have_encode(salt, &d[0][0], 0, out, sizeof(out));
+	CHECK(n > 0);
+	CHECK_EQ(pex_msg_decode(out, (size_t)n, &m), PEX_MSG_OK);
+	CHECK_EQ(m.ndigests, 0);
+	memset(d, 7, sizeof(d));
+	n = pex_have_encode(salt, &d[0][0], PEX_HAVE_MAX, out, sizeof(out));
+	CHECK(n > 0 && n <= PEX_MAX_MSG);
+	CHECK_EQ(pex_msg_decode(out, (size_t)n, &m), PEX_MSG_OK);
+	CHECK_EQ(m.ndigests, PEX_HAVE_MAX);
+	CHECK_EQ(pex_have_encode(salt, &d[0][0], PEX_HAVE_MAX + 1, out, sizeof(out)), -1);
+	CHECK_EQ(pex_have_encode(salt, &d[0][0], PEX_HAVE_MAX, out, 100), -1);
+	/* 257 digests: "count". */
+	{
+		uint8_t big[PEX_MAX_MSG];
+		size_t k = 0;
+
+		big[k++] = 0x93;
+		big[k++] = 0x02;
+		big[k++] = 0xc4;
+		big[k++] = 0x10;
+		memset(big + k, 0, 16);
+		k += 16;
+		big[k++] = 0xc5;
+		big[k++] = (uint8_t)((PEX_HAVE_MAX + 1) * 4 >> 8);
+		big[k++] = (uint8_t)((PEX_HAVE_MAX + 1) * 4);
+		memset(big + k, 9, (PEX_HAVE_MAX + 1) * 4);
+		k += (PEX_HAVE_MAX + 1) * 4;
+		CHECK_EQ(pex_msg_decode(big, k, &m), PEX_MSG_COUNT);
+		CHECK(m.type == 0 && m.ndigests == 0 && m.digests == NULL);
+	}
 }
 
 /* Several values, the limits of the encoder, and its size estimate. */
@@ -129,8 +196,17 @@ test_drops(void)
 		{ "c0", PEX_MSG_SHAPE },				/* nil */
 		{ "90", PEX_MSG_SHAPE },				/* [] */
 		{ "91a131", PEX_MSG_SHAPE },				/* ["1"] */
-		{ "9102", PEX_MSG_TYPE },				/* [2]: a later type */
-		{ "93020102", PEX_MSG_TYPE },
+		{ "9103", PEX_MSG_TYPE },				/* [3]: a later type */
+		{ "93030102", PEX_MSG_TYPE },
+		/* HAVE */
+		{ "9102", PEX_MSG_SHAPE },				/* [2] */
+		{ "9302c410000102030405060708090a0b0c0d0e0f", PEX_MSG_SHAPE },	/* no digests */
+		{ "9302c40f000102030405060708090a0b0c0d0ec400", PEX_MSG_SHAPE },	/* salt 15 */
+		{ "9302c410000102030405060708090a0b0c0d0e0fc403010203", PEX_MSG_SHAPE },	/* 3 bytes */
+		{ "9302a3616263c400", PEX_MSG_SHAPE },			/* salt a str */
+		{ "9302c410000102030405060708090a0b0c0d0e0f90", PEX_MSG_SHAPE },	/* an array */
+		{ "9302c410000102030405060708090a0b0c0d0e0fc40000", PEX_MSG_SHAPE },	/* trailing */
+		{ "9402c410000102030405060708090a0b0c0d0e0fc40000", PEX_MSG_SHAPE },	/* four */
 		{ "920101", PEX_MSG_SHAPE },				/* [1, 1] */
 		{ "9401019101c0", PEX_MSG_SHAPE },			/* four elements */
 		{ "930101c0", PEX_MSG_SHAPE },				/* values not an array */
@@ -156,7 +232,7 @@ test_drops(void)
 		e = pex_msg_decode(buf, n, &m);
 		CHECK_MSG(e == cases[i].want, "case %zu (%s): %s, want %s", i, cases[i].hex,
 		    pex_msg_error_name(e), pex_msg_error_name(cases[i].want));
-		CHECK(m.n == 0);
+		CHECK(m.n == 0 && m.type == 0 && m.ndigests == 0);
 	}
 	/* A value of 601 bytes, and a message over PEX_MAX_MSG. */
 	memset(buf, 0, sizeof(buf));
@@ -172,6 +248,7 @@ main(void)
 	if (sodium_init() < 0)
 		return 1;
 	test_vector();
+	test_have();
 	test_pack();
 	test_drops();
 	return check_exit("test_pex");
