@@ -7,10 +7,12 @@
 #ifndef GONET_SESSION_PEER_H
 #define GONET_SESSION_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "dht/record/pex_msg.h"
 #include "dht/record/record.h"
 #include "src/identity/identity.h"
 #include "src/session/link.h"
@@ -125,6 +127,12 @@ struct peer_pex {
 	uint64_t sent_gen;		/* every kept value up to this gen went to it */
 	enum { PEX_SYNC_ALL, PEX_SYNC_NEWS } sync;	/* since its path came up / then */
 	struct bucket tx, rx;		/* its budgets out and in (zeroed: a full burst) */
+	/* HAVE: ours is owed to it (have_out); its, once come (have_in), until SYNC_NEWS. */
+	bool have_out, have_in;
+	uint64_t have_until;		/* SYNC_ALL waits for its HAVE until then (ms) */
+	uint8_t salt[PEX_HAVE_SALT];
+	unsigned nhave;
+	uint8_t have[PEX_HAVE_MAX][PEX_HAVE_DIGEST];	/* sorted */
 };
 
 /* Our message ids (the UI's seq) per chat_peer id, while pending. */

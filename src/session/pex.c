@@ -8,10 +8,17 @@
  * (p->pex.sent_gen), packed by epoch into messages, as far as the peer's
  * budget goes; a peer left with news re-arms the timer for its next token.
  * A path that comes up resets sent_gen: the peer gets everything
- * (PEX_SYNC_ALL); after that only news (rendezvous_value.news): records
+ * (PEX_SYNC_ALL) but what its HAVE says it holds; after that only news (rendezvous_value.news): records
  * that changed, and our own. A member's plain republication every 300 s
  * thus goes to its peers once, from it, not flooded on by each of them
  * (N^2 values per 300 s in a full room of N, not N^3).
+ *
+ * HAVE: when a path comes up each side sends the digests of every value
+ * it holds (salted afresh each time), and the full sync waits for the
+ * other's, at most PEX_HAVE_WAIT_MS. In a room of N coming up at once, or
+ * a joiner meeting N members one after another, that is one message per
+ * pair instead of N values: the joiner learns the room from the first
+ * member, and its HAVE then tells every other it has it all.
  *
  * Receiving queues what passed the sender's budget and takes it from a timer
  * of its own: a value may add, replace or free peers (a member's record with
@@ -45,6 +52,10 @@ enum {
 
 static const struct bucket_rate budget = { PEX_RATE_PER_S, PEX_BURST };
 
+_Static_assert((int)RENDEZVOUS_MAX_VALUES <= (int)PEX_HAVE_MAX, "a HAVE lists every value we hold");
+_Static_assert(PEX_HAVE_MAX * PEX_HAVE_DIGEST + PEX_HAVE_SALT + 8 <= PEX_MAX_MSG,
+    "a full HAVE fits in a message");
+
 /* A value received, waiting for in_timer. */
 struct pex_pending {
 	uint8_t from[RECORD_ID_LEN];	/* the sender's record id */
@@ -64,6 +75,9 @@ struct pex_part {
 	uint64_t epoch;			/* values under an epoch we do not listen on */
 	uint64_t rate;			/* values over a sender's budget */
 	uint64_t send_failed;		/* messages WireGuard would not take */
+	uint64_t haves_out, haves_in;	/* HAVE messages */
+	uint64_t have_skipped;		/* values not sent: the peer's HAVE listed them */
+	uint64_t have_late;		/* full syncs that waited out PEX_HAVE_WAIT_MS (peers before HAVE) */
 };
 
 static void
@@ -87,6 +101,43 @@ send_msg(struct pex_part *x, struct peer *p, uint64_t epoch, const uint8_t *cons
 	}
 	x->msgs_out++;
 	x->values_out += k;
+}
+
+static int
+digest_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, PEX_HAVE_DIGEST);
+}
+
+/* Our HAVE to p: a digest of every value we hold, under a new salt. */
+static void
+send_have(struct pex_part *x, struct peer *p, const struct rendezvous_value *v, size_t n)
+{
+	uint8_t salt[PEX_HAVE_SALT], d[PEX_HAVE_MAX][PEX_HAVE_DIGEST], buf[PEX_MAX_MSG];
+	size_t i;
+	int len;
+
+	randombytes_buf(salt, sizeof(salt));
+	for (i = 0; i < n && i < PEX_HAVE_MAX; i++)
+		pex_have_digest(salt, v[i].data, v[i].len, d[i]);
+	if ((len = pex_have_encode(salt, &d[0][0], (unsigned)i, buf, sizeof(buf))) < 0 ||
+	    inner_send(p, PEX_PORT, buf, (size_t)len) != 0) {
+		x->send_failed++;
+		return;
+	}
+	x->haves_out++;
+}
+
+/* p's HAVE lists v (p is in its full sync, and its HAVE came). */
+static bool
+peer_has(const struct peer *p, const struct rendezvous_value *v)
+{
+	uint8_t d[PEX_HAVE_DIGEST];
+
+	if (!p->pex.have_in || p->pex.nhave == 0)
+		return false;
+	pex_have_digest(p->pex.salt, v->data, v->len, d);
+	return bsearch(d, p->pex.have, p->pex.nhave, PEX_HAVE_DIGEST, digest_cmp) != NULL;
 }
 
 /* What p has not had of v[0..n), within its budget. 1 if some is left for later. */
@@ -113,6 +164,11 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 			p->pex.sent_gen = v[i].gen;
 			continue;
 		}
+		if (p->pex.sync == PEX_SYNC_ALL && peer_has(p, &v[i])) {
+			x->have_skipped++;
+			p->pex.sent_gen = v[i].gen;
+			continue;
+		}
 		if (!bucket_take(&p->pex.tx, &budget, 1, now)) {
 			left = 1;
 			break;
@@ -136,8 +192,11 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 	}
 	if (k > 0)
 		send_msg(x, p, epoch, val, len, k);
-	if (!left)
+	if (!left) {
 		p->pex.sync = PEX_SYNC_NEWS;
+		p->pex.have_in = false;	/* news is news to it: no HAVE needed */
+		p->pex.nhave = 0;
+	}
 	return left;
 }
 
@@ -157,6 +216,20 @@ on_timer(void *arg)
 	for (p = s->peers; p != NULL; p = p->next) {
 		if (p->state != PEER_UP)
 			continue;
+		if (p->pex.have_out) {
+			p->pex.have_out = false;
+			send_have(x, p, v, n);
+		}
+		if (p->pex.sync == PEX_SYNC_ALL && !p->pex.have_in && !s->cfg->pex_no_have) {
+			if (now < p->pex.have_until) {
+				if (p->pex.have_until < next)
+					next = p->pex.have_until;
+				continue;
+			}
+			x->have_late++;
+			p->pex.have_in = true;	/* waited enough: it gets everything */
+			p->pex.nhave = 0;
+		}
 		if (flush_peer(x, p, v, n, now)) {
 			uint64_t at = bucket_next(&p->pex.tx, &budget, 1, now);
 
@@ -236,11 +309,28 @@ pex_input(struct peer *p, const uint8_t *buf, size_t len)
 		s->drops[SDROP_INNER_PORT]++;	/* off: port 7778 is nobody's */
 		return;
 	}
-	if ((e = pex_msg_decode(buf, len, &m)) != PEX_MSG_OK) {
-		x->bad[e]++;
+	if ((e = pex_msg_decode(buf, len, &m)) != PEX_MSG_OK ||
+	    (m.type == PEX_TYPE_HAVE && s->cfg->pex_no_have)) {
+		x->bad[e != PEX_MSG_OK ? e : PEX_MSG_TYPE]++;
 		return;
 	}
 	x->msgs_in++;
+	if (m.type == PEX_TYPE_HAVE) {
+		if (!bucket_take(&p->pex.rx, &budget, 1, now)) {
+			x->rate++;
+			return;
+		}
+		x->haves_in++;
+		if (p->pex.sync != PEX_SYNC_ALL)
+			return;		/* too late, or again: news goes by news */
+		memcpy(p->pex.salt, m.salt, PEX_HAVE_SALT);
+		memcpy(p->pex.have, m.digests, (size_t)m.ndigests * PEX_HAVE_DIGEST);
+		p->pex.nhave = m.ndigests;
+		qsort(p->pex.have, p->pex.nhave, PEX_HAVE_DIGEST, digest_cmp);
+		p->pex.have_in = true;
+		arm(x, now, now);
+		return;
+	}
 	for (i = 0; i < m.n; i++) {
 		struct pex_pending *q;
 
@@ -271,6 +361,10 @@ pex_peer_up(struct peer *p)
 		return;
 	p->pex.sent_gen = 0;
 	p->pex.sync = PEX_SYNC_ALL;
+	p->pex.have_out = !p->s->cfg->pex_no_have;
+	p->pex.have_in = false;
+	p->pex.nhave = 0;
+	p->pex.have_until = now + PEX_HAVE_WAIT_MS;
 	arm(x, now, now);
 }
 
@@ -299,9 +393,22 @@ pex_report(struct session *s)
 	    (unsigned long long)x->values_in);
 	for (i = 1; i < PEX_MSG__COUNT; i++)
 		tell_count(&l, "", pex_msg_error_name((enum pex_msg_error)i), x->bad[i]);
+	if ((x->haves_out | x->haves_in) != 0)
+		tell_add(&l, ", HAVE out %llu, in %llu (%llu records not sent, %llu waited out)",
+		    (unsigned long long)x->haves_out, (unsigned long long)x->haves_in,
+		    (unsigned long long)x->have_skipped, (unsigned long long)x->have_late);
 	if ((x->epoch | x->rate | x->queue_full | x->send_failed) != 0)
 		tell_add(&l, ", epoch %llu, rate %llu, queue %llu, "
 		    "send-failed %llu", (unsigned long long)x->epoch, (unsigned long long)x->rate,
 		    (unsigned long long)x->queue_full, (unsigned long long)x->send_failed);
 	session_info(s, "pex", "peer exchange: %s", l.text);
+}
+
+void
+pex_counts(const struct session *s, uint64_t *values_in, uint64_t *have_skipped)
+{
+	const struct pex_part *x = s->pex;
+
+	*values_in = x != NULL ? x->values_in : 0;
+	*have_skipped = x != NULL ? x->have_skipped : 0;
 }

@@ -14,7 +14,9 @@
  *   per peer out  PEX_BURST values at once, then PEX_RATE_PER_S a second;
  *   per peer in   the same; beyond it values are dropped and counted
  *                 ("rate") before any crypto is spent on them;
- *   what          a peer is never sent its own record, nor one it sent us.
+ *   what          a peer is never sent its own record, nor one it sent us,
+ *                 nor (when its path comes up) one its HAVE says it holds;
+ *   HAVE in       one token of its budget each; kept until its sync is done.
  * With --no-peer-exchange nothing is sent and port 7778 is an unknown port.
  */
 #ifndef GONET_SESSION_PEX_H
@@ -29,7 +31,13 @@ struct session;
 enum {
 	PEX_BURST = 128,		/* values a peer may send us / we send it at once */
 	PEX_RATE_PER_S = 2,		/* then this many a second */
-	PEX_COALESCE_MS = 100		/* news waits this long for more to fill a message */
+	PEX_COALESCE_MS = 100,		/* news waits this long for more to fill a message */
+	/*
+	 * A path up: what it holds goes in a HAVE at once, and everything it
+	 * lacks waits for its HAVE this long at most (a peer from before
+	 * HAVE never sends one: then it gets everything, as before).
+	 */
+	PEX_HAVE_WAIT_MS = 300
 };
 
 /* 0 (also when off: s->pex stays NULL), -1 on failure. */
@@ -43,5 +51,7 @@ void pex_peer_up(struct peer *p);
 void pex_changed(struct session *s);
 /* Exit statistics (batch, -v). */
 void pex_report(struct session *s);
+/* Values taken in from peers, and values not sent because a HAVE listed them (tests). */
+void pex_counts(const struct session *s, uint64_t *values_in, uint64_t *have_skipped);
 
 #endif

@@ -671,6 +671,7 @@ static void node_start_opts(int i, const char *name, unsigned wait_s, const char
 static const char *const no_stun[] = { NULL };
 static const char *const *node_stun = no_stun;	/* the next node_start's --stun */
 static int node_no_pex;				/* the next node_start's --no-peer-exchange */
+static int node_pex_old;			/* ... peer exchange as before HAVE */
 
 static void
 node_start(int i, const char *name)
@@ -696,6 +697,7 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	n->cfg.stun = node_stun;
 	n->cfg.loopback = 1;
 	n->cfg.no_peer_exchange = node_no_pex;
+	n->cfg.pex_no_have = node_pex_old;
 	n->cfg.wait_s = wait_s;
 	n->cfg.to = to;
 	n->cfg.cache_dir = with_cache ? n->dir : NULL;
@@ -1648,17 +1650,23 @@ test_hard(void)
 	node_stop(1);
 }
 
-/* The pex case once: how many members the joiner (the last node) came up with. */
+/*
+ * The pex case once: how many members the joiner (the last node) came up
+ * with; *got: the values peer exchange brought it. old_members, old_joiner:
+ * those nodes as before HAVE.
+ */
 static unsigned
-pex_room(int no_pex)
+pex_room(int no_pex, int old_members, int old_joiner, uint64_t *got)
 {
 	static char names[NODES][8];
 	const struct event_rec *r;
 	unsigned reached = 0;
+	uint64_t skipped;
 	int i, j;
 
 	reset_world();
 	node_no_pex = no_pex;
+	node_pex_old = old_members;
 	for (i = 0; i < NODES; i++)
 		snprintf(names[i], sizeof(names[i]), "m%02d", i);
 	node_start(0, names[0]);
@@ -1669,9 +1677,12 @@ pex_room(int no_pex)
 		run_for(300);
 	}
 	run_for(5000);
+	node_pex_old = old_joiner;
 	node_start(NODES - 1, names[NODES - 1]);	/* the joiner */
 	run_for(10000);
 	node_no_pex = 0;
+	node_pex_old = 0;
+	pex_counts(nodes[NODES - 1].s, got, &skipped);
 	for (j = 0; j < NODES - 1; j++) {
 		r = find(&nodes[NODES - 1], 0, UI_EV_PATH_UP, NULL, names[j], NULL);
 		reached += r != NULL;
@@ -1824,17 +1835,37 @@ out:
 static void
 test_pex(void)
 {
-	unsigned with, without;
+	unsigned with, without, old, mixed_a, mixed_b;
+	uint64_t got, got_old, got_a, got_b, unused;
 
 	pex_deferred();
 	pex_flood();
-	with = pex_room(0);
-	without = pex_room(1);
+	with = pex_room(0, 0, 0, &got);
+	without = pex_room(1, 0, 0, &unused);
 	CHECK_MSG(with == NODES - 1, "with peer exchange the joiner reached %u of %d", with,
 	    NODES - 1);
 	/* The proof that peer exchange did it: the same room without it. */
 	CHECK_MSG(without == 1, "without peer exchange the joiner reached %u of %d", without,
 	    NODES - 1);
+	/*
+	 * HAVE: the joiner learns the room from the first member; every other
+	 * member it then meets sees from its HAVE that it holds everything. So
+	 * about one value per member, not one per member per member (a room
+	 * from before HAVE: the same check fails).
+	 */
+	old = pex_room(0, 1, 1, &got_old);
+	CHECK_MSG(got <= 2 * (NODES - 1), "with HAVE the joiner took in %llu values", (unsigned long long)got);
+	CHECK_MSG(old == NODES - 1 && got_old > 4 * (NODES - 1),
+	    "a room from before HAVE: the joiner reached %u and took in %llu values", old,
+	    (unsigned long long)got_old);
+	/* Mixed rooms still work: each waits PEX_HAVE_WAIT_MS for a HAVE that never comes. */
+	mixed_a = pex_room(0, 1, 0, &got_a);
+	mixed_b = pex_room(0, 0, 1, &got_b);
+	CHECK_MSG(mixed_a == NODES - 1 && mixed_b == NODES - 1,
+	    "old members, new joiner: %u; new members, old joiner: %u", mixed_a, mixed_b);
+	fprintf(stderr, "pex: the joiner took in %llu values with HAVE, %llu before it "
+	    "(mixed: %llu, %llu)\n", (unsigned long long)got, (unsigned long long)got_old,
+	    (unsigned long long)got_a, (unsigned long long)got_b);
 }
 
 /* --- port prediction ------------------------------------------------------------------ */
