@@ -99,5 +99,23 @@ done
 summary() { local name=$1 unit=$2 s; shift 2; s=($(printf '%s\n' "$@" | sort -n));
 	echo "$name: min ${s[0]}$unit median ${s[$((${#s[@]} / 2))]}$unit max ${s[$((${#s[@]} - 1))]}$unit"; }
 [ ${#cpus[@]} -gt 0 ] && summary "cpu per peer" " ms" "${cpus[@]}" && summary "rss per peer" " MB" "${rss[@]}"
+
+# Each peer's exit report: the records peer exchange sent and took in.
+for ((i = 0; i < N; i++)); do
+	pid=$(pgrep -P "${TPID[p$i]}" | head -1)
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+done
+for ((i = 0; i < 50; i++)); do
+	[ "$(grep -l '"what":"pex"' "$T_TMP"/p*.log 2>/dev/null | wc -l)" -ge "$N" ] && break
+	sleep 0.1
+done
+pex_out=() pex_in=()
+for ((i = 0; i < N; i++)); do
+	l=$(grep -h '"what":"pex"' "$T_TMP/p$i.log" | tail -1)
+	[[ $l =~ messages\ out\ [0-9]+\ \(([0-9]+)\ records\),\ in\ [0-9]+\ \(([0-9]+)\ records\) ]] || continue
+	pex_out+=("${BASH_REMATCH[1]}") pex_in+=("${BASH_REMATCH[2]}")
+done
+[ ${#pex_out[@]} -gt 0 ] && summary "peer exchange records out per peer" "" "${pex_out[@]}" &&
+	summary "peer exchange records in per peer" "" "${pex_in[@]}"
 [ -n "${BENCH_KEEP:-}" ] && cp -r "$T_TMP" "$BENCH_KEEP"
 [ -n "$done_t" ]
