@@ -709,6 +709,7 @@ peer_free(struct peer *p)
 	}
 	links_peer_gone(p->s, p);
 	files_peer_gone(p);
+	pex_peer_gone(p);
 	path_stop(p);
 	peer_chat_free(p);		/* reports what is still pending as undelivered */
 	fallback_free(p);

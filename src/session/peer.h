@@ -132,7 +132,8 @@ struct peer_pex {
 	uint64_t have_until;		/* SYNC_ALL waits for its HAVE until then (ms) */
 	uint8_t salt[PEX_HAVE_SALT];
 	unsigned nhave;
-	uint8_t have[PEX_HAVE_MAX][PEX_HAVE_DIGEST];	/* sorted */
+	/* Sorted; allocated when its HAVE comes, freed when the sync is done (pex_peer_gone). */
+	uint8_t (*have)[PEX_HAVE_DIGEST];
 };
 
 /* Our message ids (the UI's seq) per chat_peer id, while pending. */

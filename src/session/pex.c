@@ -194,8 +194,7 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 		send_msg(x, p, epoch, val, len, k);
 	if (!left) {
 		p->pex.sync = PEX_SYNC_NEWS;
-		p->pex.have_in = false;	/* news is news to it: no HAVE needed */
-		p->pex.nhave = 0;
+		pex_peer_gone(p);	/* news is news to it: its HAVE is of no more use */
 	}
 	return left;
 }
@@ -228,7 +227,6 @@ on_timer(void *arg)
 			}
 			x->have_late++;
 			p->pex.have_in = true;	/* waited enough: it gets everything */
-			p->pex.nhave = 0;
 		}
 		if (flush_peer(x, p, v, n, now)) {
 			uint64_t at = bucket_next(&p->pex.tx, &budget, 1, now);
@@ -323,6 +321,9 @@ pex_input(struct peer *p, const uint8_t *buf, size_t len)
 		x->haves_in++;
 		if (p->pex.sync != PEX_SYNC_ALL)
 			return;		/* too late, or again: news goes by news */
+		if (p->pex.have == NULL &&
+		    (p->pex.have = malloc(PEX_HAVE_MAX * sizeof(p->pex.have[0]))) == NULL)
+			return;		/* then it gets everything */
 		memcpy(p->pex.salt, m.salt, PEX_HAVE_SALT);
 		memcpy(p->pex.have, m.digests, (size_t)m.ndigests * PEX_HAVE_DIGEST);
 		p->pex.nhave = m.ndigests;
@@ -361,11 +362,19 @@ pex_peer_up(struct peer *p)
 		return;
 	p->pex.sent_gen = 0;
 	p->pex.sync = PEX_SYNC_ALL;
+	pex_peer_gone(p);
 	p->pex.have_out = !p->s->cfg->pex_no_have;
-	p->pex.have_in = false;
-	p->pex.nhave = 0;
 	p->pex.have_until = now + PEX_HAVE_WAIT_MS;
 	arm(x, now, now);
+}
+
+void
+pex_peer_gone(struct peer *p)
+{
+	free(p->pex.have);
+	p->pex.have = NULL;
+	p->pex.nhave = 0;
+	p->pex.have_in = false;
 }
 
 void

@@ -47,6 +47,8 @@ void pex_stop(struct session *s);
 void pex_input(struct peer *p, const uint8_t *buf, size_t len);
 /* p's tunnel came up: everything we hold goes to it. */
 void pex_peer_up(struct peer *p);
+/* Frees what peer exchange holds for p (its HAVE). */
+void pex_peer_gone(struct peer *p);
 /* The rendezvous kept a newer value: hand it on soon. */
 void pex_changed(struct session *s);
 /* Exit statistics (batch, -v). */
