@@ -127,12 +127,12 @@ struct peer_pex {
 	uint64_t sent_gen;		/* every kept value up to this gen went to it */
 	enum { PEX_SYNC_ALL, PEX_SYNC_NEWS } sync;	/* since its path came up / then */
 	struct bucket tx, rx;		/* its budgets out and in (zeroed: a full burst) */
-	/* HAVE: ours is owed to it (have_out); its, once come (have_in), until SYNC_NEWS. */
-	bool have_out, have_in;
-	uint64_t have_until;		/* SYNC_ALL waits for its HAVE until then (ms) */
+	/* HAVE: ours is owed to it (have_out); its, once come, until SYNC_NEWS. */
+	bool have_out;
+	uint64_t have_until;		/* SYNC_ALL waits for its HAVE until then (ms); 0: no more */
 	uint8_t salt[PEX_HAVE_SALT];
 	unsigned nhave;
-	/* Sorted; allocated when its HAVE comes, freed when the sync is done (pex_peer_gone). */
+	/* Sorted; allocated when its HAVE comes, freed when the sync is done. */
 	uint8_t (*have)[PEX_HAVE_DIGEST];
 };
 

@@ -109,6 +109,15 @@ digest_cmp(const void *a, const void *b)
 	return memcmp(a, b, PEX_HAVE_DIGEST);
 }
 
+/* p's HAVE list, once its full sync is done or its path starts over. */
+static void
+drop_have(struct peer *p)
+{
+	free(p->pex.have);
+	p->pex.have = NULL;
+	p->pex.nhave = 0;
+}
+
 /* Our HAVE to p: a digest of every value we hold, under a new salt. */
 static void
 send_have(struct pex_part *x, struct peer *p, const struct rendezvous_value *v, size_t n)
@@ -134,7 +143,7 @@ peer_has(const struct peer *p, const struct rendezvous_value *v)
 {
 	uint8_t d[PEX_HAVE_DIGEST];
 
-	if (!p->pex.have_in || p->pex.nhave == 0)
+	if (p->pex.have == NULL || p->pex.nhave == 0)
 		return false;
 	pex_have_digest(p->pex.salt, v->data, v->len, d);
 	return bsearch(d, p->pex.have, p->pex.nhave, PEX_HAVE_DIGEST, digest_cmp) != NULL;
@@ -194,7 +203,7 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 		send_msg(x, p, epoch, val, len, k);
 	if (!left) {
 		p->pex.sync = PEX_SYNC_NEWS;
-		pex_peer_gone(p);	/* news is news to it: its HAVE is of no more use */
+		drop_have(p);	/* news is news to it: its HAVE is of no more use */
 	}
 	return left;
 }
@@ -219,14 +228,14 @@ on_timer(void *arg)
 			p->pex.have_out = false;
 			send_have(x, p, v, n);
 		}
-		if (p->pex.sync == PEX_SYNC_ALL && !p->pex.have_in && !s->cfg->pex_no_have) {
+		if (p->pex.sync == PEX_SYNC_ALL && p->pex.have_until != 0) {
 			if (now < p->pex.have_until) {
 				if (p->pex.have_until < next)
 					next = p->pex.have_until;
 				continue;
 			}
 			x->have_late++;
-			p->pex.have_in = true;	/* waited enough: it gets everything */
+			p->pex.have_until = 0;	/* waited enough: it gets everything */
 		}
 		if (flush_peer(x, p, v, n, now)) {
 			uint64_t at = bucket_next(&p->pex.tx, &budget, 1, now);
@@ -293,6 +302,33 @@ pex_stop(struct session *s)
 	s->pex = NULL;
 }
 
+/* p's HAVE: kept for its full sync, which then starts at once. */
+static void
+have_input(struct pex_part *x, struct peer *p, const struct pex_msg *m, uint64_t now)
+{
+	if (p->s->cfg->pex_no_have) {
+		x->bad[PEX_MSG_TYPE]++;		/* as a peer from before HAVE */
+		return;
+	}
+	x->msgs_in++;
+	if (!bucket_take(&p->pex.rx, &budget, 1, now)) {
+		x->rate++;
+		return;
+	}
+	x->haves_in++;
+	if (p->pex.sync != PEX_SYNC_ALL)
+		return;		/* too late, or again: news goes by news */
+	if (p->pex.have == NULL &&
+	    (p->pex.have = malloc(PEX_HAVE_MAX * sizeof(p->pex.have[0]))) == NULL)
+		return;		/* then it waits out PEX_HAVE_WAIT_MS and gets everything */
+	memcpy(p->pex.salt, m->salt, PEX_HAVE_SALT);
+	memcpy(p->pex.have, m->digests, (size_t)m->ndigests * PEX_HAVE_DIGEST);
+	p->pex.nhave = m->ndigests;
+	qsort(p->pex.have, p->pex.nhave, PEX_HAVE_DIGEST, digest_cmp);
+	p->pex.have_until = 0;
+	arm(x, now, now);
+}
+
 void
 pex_input(struct peer *p, const uint8_t *buf, size_t len)
 {
@@ -307,31 +343,15 @@ pex_input(struct peer *p, const uint8_t *buf, size_t len)
 		s->drops[SDROP_INNER_PORT]++;	/* off: port 7778 is nobody's */
 		return;
 	}
-	if ((e = pex_msg_decode(buf, len, &m)) != PEX_MSG_OK ||
-	    (m.type == PEX_TYPE_HAVE && s->cfg->pex_no_have)) {
-		x->bad[e != PEX_MSG_OK ? e : PEX_MSG_TYPE]++;
+	if ((e = pex_msg_decode(buf, len, &m)) != PEX_MSG_OK) {
+		x->bad[e]++;
+		return;
+	}
+	if (m.type == PEX_TYPE_HAVE) {
+		have_input(x, p, &m, now);
 		return;
 	}
 	x->msgs_in++;
-	if (m.type == PEX_TYPE_HAVE) {
-		if (!bucket_take(&p->pex.rx, &budget, 1, now)) {
-			x->rate++;
-			return;
-		}
-		x->haves_in++;
-		if (p->pex.sync != PEX_SYNC_ALL)
-			return;		/* too late, or again: news goes by news */
-		if (p->pex.have == NULL &&
-		    (p->pex.have = malloc(PEX_HAVE_MAX * sizeof(p->pex.have[0]))) == NULL)
-			return;		/* then it gets everything */
-		memcpy(p->pex.salt, m.salt, PEX_HAVE_SALT);
-		memcpy(p->pex.have, m.digests, (size_t)m.ndigests * PEX_HAVE_DIGEST);
-		p->pex.nhave = m.ndigests;
-		qsort(p->pex.have, p->pex.nhave, PEX_HAVE_DIGEST, digest_cmp);
-		p->pex.have_in = true;
-		arm(x, now, now);
-		return;
-	}
 	for (i = 0; i < m.n; i++) {
 		struct pex_pending *q;
 
@@ -362,19 +382,16 @@ pex_peer_up(struct peer *p)
 		return;
 	p->pex.sent_gen = 0;
 	p->pex.sync = PEX_SYNC_ALL;
-	pex_peer_gone(p);
+	drop_have(p);
 	p->pex.have_out = !p->s->cfg->pex_no_have;
-	p->pex.have_until = now + PEX_HAVE_WAIT_MS;
+	p->pex.have_until = p->s->cfg->pex_no_have ? 0 : now + PEX_HAVE_WAIT_MS;
 	arm(x, now, now);
 }
 
 void
 pex_peer_gone(struct peer *p)
 {
-	free(p->pex.have);
-	p->pex.have = NULL;
-	p->pex.nhave = 0;
-	p->pex.have_in = false;
+	drop_have(p);
 }
 
 void
@@ -413,11 +430,8 @@ pex_report(struct session *s)
 	session_info(s, "pex", "peer exchange: %s", l.text);
 }
 
-void
-pex_counts(const struct session *s, uint64_t *values_in, uint64_t *have_skipped)
+uint64_t
+pex_values_in(const struct session *s)
 {
-	const struct pex_part *x = s->pex;
-
-	*values_in = x != NULL ? x->values_in : 0;
-	*have_skipped = x != NULL ? x->have_skipped : 0;
+	return s->pex != NULL ? s->pex->values_in : 0;
 }

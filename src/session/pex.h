@@ -53,7 +53,7 @@ void pex_peer_gone(struct peer *p);
 void pex_changed(struct session *s);
 /* Exit statistics (batch, -v). */
 void pex_report(struct session *s);
-/* Values taken in from peers, and values not sent because a HAVE listed them (tests). */
-void pex_counts(const struct session *s, uint64_t *values_in, uint64_t *have_skipped);
+/* Values taken in from peers (tests). */
+uint64_t pex_values_in(const struct session *s);
 
 #endif
