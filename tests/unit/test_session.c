@@ -10,6 +10,11 @@
  *            "lan": loopback), exchange a line each way, each delivered once
  *            and acknowledged; no fallback kind is ever tried. Alone, and
  *            once both are up, neither listens on its DHT mailbox.
+ *   crossed  both initiate WireGuard in the same instant (each node's first
+ *            initiation held, then both released): each consumes the
+ *            other's and drops the response to its own; the smaller key
+ *            initiates again PEER_CROSSED_RETRY_MS later and both are up
+ *            within a second (without that retry: not within 4 s).
  *   relay    A and B cannot reach each other, C reaches both: A and B chat
  *            through C (path "relay", via C), sought no earlier than
  *            FALLBACK_RELAY_MS into punching; once the cut is gone the next
@@ -563,7 +568,7 @@ static int cap_from = -1;
 static uint16_t cap_port;
 static uint8_t cap_relay[DGRAM], cap_ping[DGRAM];
 static size_t cap_relay_len, cap_ping_len;
-static unsigned long long spoof_sent, keys_in_clear, probes_seen;
+static unsigned long long spoof_sent, keys_in_clear, probes_seen, held_dropped;
 
 static void
 wiretap(int from, const struct endpoint *to, const uint8_t *buf, size_t len)
@@ -591,6 +596,60 @@ wiretap(int from, const struct endpoint *to, const uint8_t *buf, size_t len)
 	}
 }
 
+/*
+ * crossed: while holding, each node's first WireGuard initiation (type 1,
+ * 148 bytes) is kept off the wire; release_inits() puts every one held on it
+ * in the same instant, so each side consumes the other's while its own is
+ * in flight.
+ */
+enum { WG_INITIATION_LEN = 148 };
+static int holding;
+static struct {
+	int from;
+	uint16_t to_port;
+	uint8_t data[WG_INITIATION_LEN];
+} held[NODES];
+static unsigned nheld;
+static int held_from[NODES];
+
+static int
+hold_init(const struct node *n, const struct endpoint *to, const uint8_t *buf, size_t len)
+{
+	int i = (int)(n - nodes);
+
+	if (!holding || len != WG_INITIATION_LEN || buf[0] != 1)
+		return 0;
+	if (held_from[i]) {
+		held_dropped++;		/* a retransmission: the first is what crosses */
+		return 1;
+	}
+	held_from[i] = 1;
+	held[nheld].from = i;
+	held[nheld].to_port = to->port;
+	memcpy(held[nheld].data, buf, len);
+	nheld++;
+	return 1;
+}
+
+static void
+release_inits(void)
+{
+	unsigned k;
+
+	holding = 0;
+	for (k = 0; k < nheld; k++) {
+		struct dgram *d = queue_put();
+
+		if (d == NULL)
+			abort();
+		d->from = held[k].from;
+		d->to_port = held[k].to_port;
+		d->len = WG_INITIATION_LEN;
+		memcpy(d->data, held[k].data, WG_INITIATION_LEN);
+	}
+	nheld = 0;
+}
+
 static int
 wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 {
@@ -602,6 +661,8 @@ wire_send(void *arg, const struct endpoint *to, const uint8_t *buf, size_t len)
 		return 0;
 	if (nat_world)
 		return nat_send((int)(n - nodes), -1, to, buf, len);
+	if (hold_init(n, to, buf, len))
+		return 0;
 	if (len > DGRAM || (d = queue_put()) == NULL)
 		return -1;
 	d->from = (int)(n - nodes);
@@ -809,6 +870,58 @@ test_meet(void)
 	CHECK(nodes[0].done);
 	run_for(1000);
 	CHECK(find(&nodes[1], 0, UI_EV_PEER_LEFT, NULL, "alicia", NULL) != NULL);
+	node_stop(0);
+	node_stop(1);
+}
+
+/*
+ * Both sides initiate WireGuard at once. Each node's first initiation is
+ * held until both have sent one (the larger key after its responder grace),
+ * then both go on the wire in the same instant: each side consumes the
+ * other's while its own is in flight and drops the response to its own.
+ * The smaller key initiates again PEER_CROSSED_RETRY_MS later, so both are
+ * up well within a second of the crossing, not after WireGuard's 5 s
+ * retransmission (which may cross again).
+ */
+static void
+test_crossed(void)
+{
+	const struct event_rec *up_a, *up_b, *msg;
+	uint64_t released, deadline;
+
+	reset_world();
+	memset(held_from, 0, sizeof(held_from));
+	held_dropped = 0;
+	holding = 1;
+	node_start(0, "alice");
+	node_start(1, "bob");
+	deadline = now_ms() + 10000;
+	while (!(held_from[0] && held_from[1]) && now_ms() < deadline)
+		run_for(10);
+	CHECK_MSG(held_from[0] && held_from[1], "initiations held: alice %d, bob %d",
+	    held_from[0], held_from[1]);
+	CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, NULL, "bob", NULL) == NULL);
+	CHECK(find(&nodes[1], 0, UI_EV_PATH_UP, NULL, "alice", NULL) == NULL);
+	released = now_ms();
+	release_inits();
+	run_for(4000);
+
+	up_a = find(&nodes[0], 0, UI_EV_PATH_UP, "lan", "bob", NULL);
+	up_b = find(&nodes[1], 0, UI_EV_PATH_UP, "lan", "alice", NULL);
+	CHECK(up_a != NULL && up_b != NULL);
+	if (up_a != NULL && up_b != NULL) {
+		uint64_t last = up_a->at_ms > up_b->at_ms ? up_a->at_ms : up_b->at_ms;
+
+		printf("test_session crossed: up %llu ms after the crossing (%llu held back)\n",
+		    (unsigned long long)(last - released), held_dropped);
+		CHECK_MSG(last <= released + 1000, "up %llu ms after the crossing",
+		    (unsigned long long)(last - released));
+	}
+	say(0, "after the crossing");
+	run_for(1000);
+	msg = find(&nodes[1], 0, UI_EV_MESSAGE, NULL, "alice", NULL);
+	CHECK(msg != NULL && strcmp(msg->text, "after the crossing") == 0);
+	CHECK_EQ(count(&nodes[0], UI_EV_PEER_FAILED, NULL), 0);
 	node_stop(0);
 	node_stop(1);
 }
@@ -2067,6 +2180,7 @@ main(void)
 		return 1;
 	harness_init(net_deliver);
 	test_meet();
+	test_crossed();
 	test_relay();
 	test_dht();
 	test_direct();
