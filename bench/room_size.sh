@@ -109,13 +109,18 @@ for ((i = 0; i < 50; i++)); do
 	[ "$(grep -l '"what":"pex"' "$T_TMP"/p*.log 2>/dev/null | wc -l)" -ge "$N" ] && break
 	sleep 0.1
 done
-pex_out=() pex_in=()
+pex_out=() pex_in=() pex_sync=() pex_own=() pex_fwd=()
+re='messages out [0-9]+ \(([0-9]+) records: ([0-9]+) full sync, ([0-9]+) ours, ([0-9]+) forwarded\), in [0-9]+ \(([0-9]+) records\)'
 for ((i = 0; i < N; i++)); do
 	l=$(grep -h '"what":"pex"' "$T_TMP/p$i.log" | tail -1)
-	[[ $l =~ messages\ out\ [0-9]+\ \(([0-9]+)\ records\),\ in\ [0-9]+\ \(([0-9]+)\ records\) ]] || continue
-	pex_out+=("${BASH_REMATCH[1]}") pex_in+=("${BASH_REMATCH[2]}")
+	[[ $l =~ $re ]] || continue
+	pex_out+=("${BASH_REMATCH[1]}") pex_in+=("${BASH_REMATCH[5]}")
+	pex_sync+=("${BASH_REMATCH[2]}") pex_own+=("${BASH_REMATCH[3]}") pex_fwd+=("${BASH_REMATCH[4]}")
 done
 [ ${#pex_out[@]} -gt 0 ] && summary "peer exchange records out per peer" "" "${pex_out[@]}" &&
+	summary "  of them in full syncs" "" "${pex_sync[@]}" &&
+	summary "  of them our own news" "" "${pex_own[@]}" &&
+	summary "  of them others' news" "" "${pex_fwd[@]}" &&
 	summary "peer exchange records in per peer" "" "${pex_in[@]}"
 [ -n "${BENCH_KEEP:-}" ] && cp -r "$T_TMP" "$BENCH_KEEP"
 [ -n "$done_t" ]

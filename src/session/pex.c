@@ -71,6 +71,7 @@ struct pex_part {
 	size_t nqueue;
 	uint64_t queue_full;		/* values dropped: the queue was full */
 	uint64_t msgs_out, values_out, msgs_in, values_in;
+	uint64_t out_sync, out_own, out_fwd;	/* values_out: full syncs, our news, others' news */
 	uint64_t bad[PEX_MSG__COUNT];	/* messages dropped by the decoder, by reason */
 	uint64_t epoch;			/* values under an epoch we do not listen on */
 	uint64_t rate;			/* values over a sender's budget */
@@ -193,6 +194,12 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 				k = 0;
 			}
 		}
+		if (p->pex.sync == PEX_SYNC_ALL)
+			x->out_sync++;
+		else if (memcmp(v[i].id, identity_sign_pk(p->s->id), RECORD_ID_LEN) == 0)
+			x->out_own++;
+		else
+			x->out_fwd++;
 		epoch = v[i].epoch;
 		val[k] = v[i].data;
 		len[k] = v[i].len;
@@ -413,10 +420,11 @@ pex_report(struct session *s)
 
 	if (x == NULL || !session_counting(s))
 		return;
-	tell_add(&l, "messages out %llu (%llu records), "
+	tell_add(&l, "messages out %llu (%llu records: %llu full sync, %llu ours, %llu forwarded), "
 	    "in %llu (%llu records)", (unsigned long long)x->msgs_out,
-	    (unsigned long long)x->values_out, (unsigned long long)x->msgs_in,
-	    (unsigned long long)x->values_in);
+	    (unsigned long long)x->values_out, (unsigned long long)x->out_sync,
+	    (unsigned long long)x->out_own, (unsigned long long)x->out_fwd,
+	    (unsigned long long)x->msgs_in, (unsigned long long)x->values_in);
 	for (i = 1; i < PEX_MSG__COUNT; i++)
 		tell_count(&l, "", pex_msg_error_name((enum pex_msg_error)i), x->bad[i]);
 	if ((x->haves_out | x->haves_in) != 0)
