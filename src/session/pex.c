@@ -8,10 +8,13 @@
  * (p->pex.sent_gen), packed by epoch into messages, as far as the peer's
  * budget goes; a peer left with news re-arms the timer for its next token.
  * A path that comes up resets sent_gen: the peer gets everything
- * (PEX_SYNC_ALL) but what its HAVE says it holds; after that only news (rendezvous_value.news): records
- * that changed, and our own. A member's plain republication every 300 s
- * thus goes to its peers once, from it, not flooded on by each of them
- * (N^2 values per 300 s in a full room of N, not N^3).
+ * (PEX_SYNC_ALL) but what its HAVE says it holds; after that only news
+ * (rendezvous_value.news): records that changed, and our own. A member's
+ * plain republication every 300 s thus goes to its peers once, from it,
+ * not flooded on by each of them (N^2 values per 300 s in a full room of
+ * N, not N^3). Others' news goes on only once settle_news() has said so
+ * (pex_forward_in(): by who brought it, after a random wait): about one
+ * member hands each record on, not every member to every other.
  *
  * HAVE: when a path comes up each side sends the digests of every value
  * it holds (salted afresh each time), and the full sync waits for the
@@ -72,6 +75,7 @@ struct pex_part {
 	uint64_t queue_full;		/* values dropped: the queue was full */
 	uint64_t msgs_out, values_out, msgs_in, values_in;
 	uint64_t out_sync, out_own, out_fwd;	/* values_out: full syncs, our news, others' news */
+	uint64_t news_forwarded, news_echoed;	/* others' news values settled (settle_news) */
 	uint64_t bad[PEX_MSG__COUNT];	/* messages dropped by the decoder, by reason */
 	uint64_t epoch;			/* values under an epoch we do not listen on */
 	uint64_t rate;			/* values over a sender's budget */
@@ -170,7 +174,7 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 		 */
 		if (memcmp(v[i].id, p->rec.id, RECORD_ID_LEN) == 0 ||
 		    (v[i].from != NULL && memcmp(v[i].from, p->rec.id, RECORD_ID_LEN) == 0) ||
-		    (p->pex.sync == PEX_SYNC_NEWS && !v[i].news)) {
+		    (p->pex.sync == PEX_SYNC_NEWS && (!v[i].news || !v[i].forwarded))) {
 			p->pex.sent_gen = v[i].gen;
 			continue;
 		}
@@ -215,19 +219,82 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 	return left;
 }
 
+/*
+ * Whether others' news e goes on to our peers (each value once, for good).
+ * Returns -1 for no, else in how many ms (0: now):
+ * - the DHT and some member both brought it: no. Every member's listen has
+ *   it, and that member handed it on.
+ * - its owner handed it to us first-hand: yes, a random share (its lot) of
+ *   PEX_FORWARD_OWNER_MS later, unless the DHT brings it meanwhile. No
+ *   member can stop this one, so a joiner's record reaches the room from
+ *   the member it met even when the DHT keeps nothing.
+ * - the DHT or one other member brought it: yes, a share of
+ *   PEX_FORWARD_WAIT_MS later, unless a second source brings it first
+ *   (the first of us to hand it on usually does, for everyone).
+ * - two other members did, and not its owner: no.
+ */
+int64_t
+pex_forward_in(const struct rendezvous_value *e)
+{
+	bool dht = e->dht_age_ms != UINT64_MAX, owner = e->owner_age_ms != UINT64_MAX;
+	uint64_t age, wait;
+
+	if ((dht && (owner || e->relays > 0)) || (!owner && e->relays > 1))
+		return -1;
+	if (owner) {
+		age = e->owner_age_ms;
+		wait = e->lot % PEX_FORWARD_OWNER_MS;
+	} else {
+		age = dht ? e->dht_age_ms : e->relay_age_ms;
+		wait = e->lot % PEX_FORWARD_WAIT_MS;
+	}
+	return age >= wait ? 0 : (int64_t)(wait - age);
+}
+
+/* Settle what pex_forward_in() says of each news value; when the next is due. */
+static uint64_t
+settle_news(struct session *s, struct pex_part *x, const struct rendezvous_value *v, size_t n,
+    uint64_t now, int *changed)
+{
+	uint64_t next = UINT64_MAX;
+	int64_t in;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].settled || !v[i].news)
+			continue;
+		in = s->cfg->pex_old ? 0 : pex_forward_in(&v[i]);
+		if (in < 0) {
+			rendezvous_forward(s->rv, v[i].gen, false);
+			x->news_echoed++;
+		} else if (in == 0) {
+			rendezvous_forward(s->rv, v[i].gen, true);
+			x->news_forwarded++;
+			*changed = 1;
+		} else if (now + (uint64_t)in < next) {
+			next = now + (uint64_t)in;
+		}
+	}
+	return next;
+}
+
 static void
 on_timer(void *arg)
 {
 	struct session *s = arg;
 	struct pex_part *x = s->pex;
 	struct rendezvous_value v[RENDEZVOUS_MAX_VALUES];
-	uint64_t now = session_now_ms(s), next = UINT64_MAX;
+	uint64_t now = session_now_ms(s), next;
 	struct peer *p;
+	int changed = 0;
 	size_t n;
 
 	if (s->rv == NULL)
 		return;
 	n = rendezvous_values(s->rv, v, RENDEZVOUS_MAX_VALUES);
+	next = settle_news(s, x, v, n, now, &changed);
+	if (changed)
+		n = rendezvous_values(s->rv, v, RENDEZVOUS_MAX_VALUES);
 	for (p = s->peers; p != NULL; p = p->next) {
 		if (p->state != PEER_UP)
 			continue;
@@ -313,7 +380,7 @@ pex_stop(struct session *s)
 static void
 have_input(struct pex_part *x, struct peer *p, const struct pex_msg *m, uint64_t now)
 {
-	if (p->s->cfg->pex_no_have) {
+	if (p->s->cfg->pex_old) {
 		x->bad[PEX_MSG_TYPE]++;		/* as a peer from before HAVE */
 		return;
 	}
@@ -390,8 +457,8 @@ pex_peer_up(struct peer *p)
 	p->pex.sent_gen = 0;
 	p->pex.sync = PEX_SYNC_ALL;
 	drop_have(p);
-	p->pex.have_out = !p->s->cfg->pex_no_have;
-	p->pex.have_until = p->s->cfg->pex_no_have ? 0 : now + PEX_HAVE_WAIT_MS;
+	p->pex.have_out = !p->s->cfg->pex_old;
+	p->pex.have_until = p->s->cfg->pex_old ? 0 : now + PEX_HAVE_WAIT_MS;
 	arm(x, now, now);
 }
 
@@ -431,6 +498,9 @@ pex_report(struct session *s)
 		tell_add(&l, ", HAVE out %llu, in %llu (%llu records not sent, %llu waited out)",
 		    (unsigned long long)x->haves_out, (unsigned long long)x->haves_in,
 		    (unsigned long long)x->have_skipped, (unsigned long long)x->have_late);
+	if ((x->news_forwarded | x->news_echoed) != 0)
+		tell_add(&l, ", others' news forwarded %llu, not (brought twice) %llu",
+		    (unsigned long long)x->news_forwarded, (unsigned long long)x->news_echoed);
 	if ((x->epoch | x->rate | x->queue_full | x->send_failed) != 0)
 		tell_add(&l, ", epoch %llu, rate %llu, queue %llu, "
 		    "send-failed %llu", (unsigned long long)x->epoch, (unsigned long long)x->rate,

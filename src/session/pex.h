@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 struct peer;
+struct rendezvous_value;
 struct session;
 
 enum {
@@ -37,7 +38,14 @@ enum {
 	 * lacks waits for its HAVE this long at most (a peer from before
 	 * HAVE never sends one: then it gets everything, as before).
 	 */
-	PEX_HAVE_WAIT_MS = 300
+	PEX_HAVE_WAIT_MS = 1000,
+	/*
+	 * Others' news waits a random share of these before it goes on to
+	 * our peers: after its owner handed it to us / after the DHT or
+	 * another member did (pex.c settle_news).
+	 */
+	PEX_FORWARD_OWNER_MS = 250,
+	PEX_FORWARD_WAIT_MS = 2000
 };
 
 /* 0 (also when off: s->pex stays NULL), -1 on failure. */
@@ -53,6 +61,11 @@ void pex_peer_gone(struct peer *p);
 void pex_changed(struct session *s);
 /* Exit statistics (batch, -v). */
 void pex_report(struct session *s);
+/*
+ * Whether a news value of another member's goes on to our peers: -1 never,
+ * else in how many ms (0: now). The rule is in pex.c.
+ */
+int64_t pex_forward_in(const struct rendezvous_value *e);
 /* Values taken in from peers (tests). */
 uint64_t pex_values_in(const struct session *s);
 

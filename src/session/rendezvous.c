@@ -76,6 +76,12 @@ struct rv_value {
 	uint64_t hash;			/* value_hash() of data */
 	uint64_t content;		/* content_hash(): what the record says, but seq and exp */
 	uint64_t news_until;		/* unix s; 0: not news (rendezvous_value.news) */
+	/* unix ms the DHT / its owner / another member first brought it; 0: not yet */
+	uint64_t dht_ms, owner_ms, relay_ms;
+	uint8_t relay_from[RECORD_ID_LEN];	/* that other member */
+	bool relays_two;		/* and a second one since */
+	bool settled, forwarded;	/* rendezvous_forward() */
+	uint16_t lot;
 	size_t len;
 	uint8_t data[RECORD_MAX_VALUE];
 };
@@ -308,8 +314,8 @@ content_hash(const struct rendezvous *rv, const struct record *rec)
 }
 
 /* The kept, unexpired value with exactly these bytes under epoch, or NULL. */
-static const struct rv_value *
-kept_same(const struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size_t len,
+static struct rv_value *
+kept_same(struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size_t len,
     uint64_t now)
 {
 	uint64_t h;
@@ -319,7 +325,7 @@ kept_same(const struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size
 		return NULL;
 	h = value_hash(rv, data, len);
 	for (i = 0; i < RENDEZVOUS_MAX_VALUES; i++) {
-		const struct rv_value *v = &rv->values[i];
+		struct rv_value *v = &rv->values[i];
 
 		if (v->used && v->hash == h && v->epoch == epoch && v->len == len &&
 		    v->exp > now && memcmp(v->data, data, len) == 0)
@@ -328,12 +334,30 @@ kept_same(const struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size
 	return NULL;
 }
 
+/* Who brought v (from NULL: the DHT): the first time each kind did. */
+static void
+note_copy(struct rv_value *v, const uint8_t *from, uint64_t ms)
+{
+	if (from == NULL) {
+		if (v->dht_ms == 0)
+			v->dht_ms = ms;
+	} else if (memcmp(from, v->id, RECORD_ID_LEN) == 0) {
+		if (v->owner_ms == 0)
+			v->owner_ms = ms;
+	} else if (v->relay_ms == 0) {
+		v->relay_ms = ms;
+		memcpy(v->relay_from, from, RECORD_ID_LEN);
+	} else if (memcmp(from, v->relay_from, RECORD_ID_LEN) != 0) {
+		v->relays_two = true;
+	}
+}
+
 /* Keep data as rec's value under epoch, unless a newer one is kept already. */
 static void
 keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch, const uint8_t *data,
     size_t len, const uint8_t *from)
 {
-	uint64_t now = now_ms(rv) / 1000, content, news_until;
+	uint64_t ms = now_ms(rv), now = ms / 1000, content, news_until;
 	const struct rv_value *prev = NULL;
 	struct rv_value *v = NULL, *soonest = NULL;
 	size_t i;
@@ -394,6 +418,10 @@ keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch, const uint
 	v->content = content;
 	v->news_until = news_until;
 	v->own = memcmp(rec->id, rv->cfg.self.id, RECORD_ID_LEN) == 0;
+	v->settled = v->forwarded = v->own;
+	if (!v->own)
+		note_copy(v, from, ms);
+	v->lot = (uint16_t)randombytes_uniform(65536);
 	if (rv->cfg.on_kept != NULL)
 		rv->cfg.on_kept(rv->cfg.arg);
 }
@@ -435,10 +463,16 @@ by_gen(const void *a, const void *b)
 	return x->gen < y->gen ? -1 : x->gen > y->gen;
 }
 
+static uint64_t
+age(uint64_t since, uint64_t ms)
+{
+	return since == 0 ? UINT64_MAX : ms > since ? ms - since : 0;
+}
+
 size_t
 rendezvous_values(const struct rendezvous *rv, struct rendezvous_value *out, size_t max)
 {
-	uint64_t now = now_ms(rv) / 1000;
+	uint64_t ms = now_ms(rv), now = ms / 1000;
 	size_t i, n = 0;
 
 	if (rv->values == NULL)
@@ -457,10 +491,39 @@ rendezvous_values(const struct rendezvous *rv, struct rendezvous_value *out, siz
 		out[n].data = v->data;
 		out[n].len = v->len;
 		out[n].news = v->news_until > now;
+		out[n].own = v->own;
+		out[n].settled = v->settled;
+		out[n].forwarded = v->forwarded;
+		out[n].dht_age_ms = age(v->dht_ms, ms);
+		out[n].owner_age_ms = age(v->owner_ms, ms);
+		out[n].relay_age_ms = age(v->relay_ms, ms);
+		out[n].relays = v->relay_ms == 0 ? 0 : v->relays_two ? 2 : 1;
+		out[n].lot = v->lot;
 		n++;
 	}
 	qsort(out, n, sizeof(out[0]), by_gen);
 	return n;
+}
+
+void
+rendezvous_forward(struct rendezvous *rv, uint64_t gen, bool forward)
+{
+	size_t i;
+
+	if (rv->values == NULL)
+		return;
+	for (i = 0; i < RENDEZVOUS_MAX_VALUES; i++) {
+		struct rv_value *v = &rv->values[i];
+
+		if (v->used && v->gen == gen && !v->settled) {
+			v->settled = true;
+			if (forward) {
+				v->forwarded = true;
+				v->gen = ++rv->gen;
+			}
+			return;
+		}
+	}
 }
 
 uint64_t
@@ -476,14 +539,16 @@ static void
 take(struct rendezvous *rv, const struct rv_listen *l, const uint8_t *data, size_t len,
     const uint8_t *from)
 {
-	uint64_t now = now_ms(rv) / 1000;
-	const struct rv_value *same;
+	uint64_t ms = now_ms(rv), now = ms / 1000;
+	struct rv_value *same;
 	enum record_reject why;
 	struct record rec;
 
 	/* What the full checks would say of a value we already took, without them. */
 	if (data != NULL && (same = kept_same(rv, l->epoch, data, len, now)) != NULL) {
 		why = same->own ? REC_OWNID : REC_DUPLICATE;
+		if (!same->own)
+			note_copy(same, from, ms);
 		rv->counters[why]++;
 		if (rv->cfg.on_reject != NULL)
 			rv->cfg.on_reject(rv->cfg.arg, why, len, l->epoch);

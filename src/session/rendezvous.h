@@ -98,7 +98,7 @@ struct rendezvous_value {
 	const uint8_t *from;		/* the member that handed it to us; NULL: the DHT or ours */
 	uint64_t epoch;
 	uint64_t seq;
-	uint64_t gen;			/* when it was kept: larger is later, never reused */
+	uint64_t gen;			/* when it was kept or forwarded: larger is later, never reused */
 	/*
 	 * Worth handing to peers already up: ours, or what a member can be
 	 * reached at changed (WireGuard key, candidates, NAT class, nick)
@@ -107,6 +107,17 @@ struct rendezvous_value {
 	 * content) is not: each member sends its own.
 	 */
 	bool news;
+	bool own;			/* our record */
+	/*
+	 * Others' news goes on to peers only once peer exchange has said so
+	 * (rendezvous_forward(): settled, and forwarded or not); ours is
+	 * settled and forwarded from the start.
+	 */
+	bool settled, forwarded;
+	/* Since the DHT / its owner / another member first brought it; UINT64_MAX: never. */
+	uint64_t dht_age_ms, owner_age_ms, relay_age_ms;
+	unsigned relays;		/* other members that handed it to us: 0, 1, 2 (or more) */
+	uint16_t lot;			/* random, drawn once for the value */
 	const uint8_t *data;
 	size_t len;
 };
@@ -117,6 +128,12 @@ struct rendezvous_value {
  * they were kept (gen ascending). Returns how many (at most max).
  */
 size_t rendezvous_values(const struct rendezvous *rv, struct rendezvous_value *out, size_t max);
+/*
+ * Settle whether the value kept as gen goes on to peers as news; once, the
+ * first call wins. Forwarded, it takes a new gen: it comes after whatever
+ * any peer was sent so far.
+ */
+void rendezvous_forward(struct rendezvous *rv, uint64_t gen, bool forward);
 /* The gen of the latest kept value (0: none yet). */
 uint64_t rendezvous_gen(const struct rendezvous *rv);
 

@@ -54,7 +54,7 @@ struct session_config {
 	int no_dht_fallback;		/* --no-dht-fallback: never chat through the DHT mailbox */
 	int no_port_mapping;		/* --no-port-mapping: never ask the gateway (PCP, NAT-PMP) */
 	int no_peer_exchange;		/* --no-peer-exchange: never hand records to peers or take theirs */
-	int pex_no_have;		/* peer exchange as before HAVE (no option: for tests of old peers) */
+	int pex_old;			/* peer exchange as before HAVE: none sent, all news forwarded at once (no option: for tests of old peers) */
 	int lan_discovery;
 	int loopback;			/* publish loopback candidates too (tests on one host) */
 	int verbose;			/* -1 quiet, 0 normal, 1+ more */

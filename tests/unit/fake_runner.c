@@ -14,6 +14,7 @@ size_t fake_nops;
 unsigned fake_puts_made, fake_listens_made;
 struct runner fake_runner;
 static bool keep_nothing;
+static const struct runner *deliver_only;
 
 static struct runner_op *
 op_new(const uint8_t hash[RUNNER_HASH_LEN])
@@ -38,6 +39,7 @@ store(const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len)
 	fake_store[fake_nstore].len = len;
 	fake_store[fake_nstore].dropped = false;
 	fake_store[fake_nstore].live_only = keep_nothing;
+	fake_store[fake_nstore].only = deliver_only;
 	fake_store[fake_nstore].ops_at_put = fake_nops;
 	fake_nstore++;
 	fake_puts_made++;
@@ -118,7 +120,7 @@ runner_listen_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t 
 {
 	struct runner_op *op = op_new(hash);
 
-	(void)r;
+	op->r = r;
 	op->value_max = max;
 	op->listen = true;
 	op->value = value;
@@ -142,9 +144,9 @@ runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
 {
 	size_t j;
 
-	(void)r;
 	for (j = 0; j < fake_nstore; j++)
 		if (!fake_store[j].dropped && !fake_store[j].live_only &&
+		    (fake_store[j].only == NULL || fake_store[j].only == r) &&
 		    memcmp(fake_store[j].hash, hash, RUNNER_HASH_LEN) == 0 && value != NULL)
 			value(arg, fake_store[j].data, fake_store[j].len, j + 1, false);
 	if (done != NULL)
@@ -167,7 +169,7 @@ runner_get_start_max(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size
 {
 	struct runner_op *op = op_new(hash);
 
-	(void)r;
+	op->r = r;
 	op->value_max = max;
 	op->get = true;
 	op->value = value;
@@ -242,12 +244,19 @@ fake_runner_reset(void)
 	fake_nstore = fake_nops = 0;
 	fake_puts_made = fake_listens_made = 0;
 	keep_nothing = false;
+	deliver_only = NULL;
 }
 
 void
 fake_runner_keep_nothing(bool on)
 {
 	keep_nothing = on;
+}
+
+void
+fake_runner_deliver_only(const struct runner *r)
+{
+	deliver_only = r;
 }
 
 unsigned
@@ -267,6 +276,7 @@ fake_runner_flush(void)
 				op->answered = true;
 				for (j = 0; j < fake_nstore && !op->cancelled; j++)
 					if (!fake_store[j].dropped && !fake_store[j].live_only &&
+					    (fake_store[j].only == NULL || fake_store[j].only == op->r) &&
 					    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) == 0) {
 						op->value(op->arg, op->value_max != 0 &&
 						    fake_store[j].len > op->value_max ? NULL :
@@ -283,6 +293,7 @@ fake_runner_flush(void)
 				op->next = j + 1;
 				if (fake_store[j].dropped ||
 				    (fake_store[j].live_only && i >= fake_store[j].ops_at_put) ||
+				    (fake_store[j].only != NULL && fake_store[j].only != op->r) ||
 				    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) != 0)
 					continue;
 				op->value(op->arg, op->value_max != 0 &&

@@ -13,6 +13,8 @@
  *					open at that moment; no later listen or
  *					get sees it (the nodes that held the key
  *					churned away right after)
+ *	fake_runner_deliver_only(r)	from now on a put reaches r's listens and
+ *					gets alone (a DHT that only some see)
  *
  * Values stay stored after a cancel, as on OpenDHT (they linger until they
  * expire); every runner_new() of a process shares the one store.
@@ -39,6 +41,7 @@ struct fake_value {
 	bool dropped;			/* fake_runner_drop(): gone from the DHT */
 	bool live_only;			/* fake_runner_keep_nothing(): only for ... */
 	size_t ops_at_put;		/* ... the listens made before this op index */
+	const struct runner *only;	/* fake_runner_deliver_only(): for its listens alone */
 };
 
 struct runner_op {
@@ -50,6 +53,7 @@ struct runner_op {
 	void (*done)(void *, bool);
 	void *arg;
 	size_t next;			/* listen: values before this were handed over */
+	const struct runner *r;		/* whose listen or get */
 };
 
 extern struct fake_value fake_store[FAKE_MAX_VALUES];
@@ -78,5 +82,7 @@ size_t fake_runner_live_listens(void);
 void fake_runner_drop(const uint8_t hash[RUNNER_HASH_LEN]);
 /* On: the DHT stores no new value (see above); reset turns it off. */
 void fake_runner_keep_nothing(bool on);
+/* From now on a put reaches the listens and gets of r alone (NULL: all again). */
+void fake_runner_deliver_only(const struct runner *r);
 
 #endif

@@ -18,6 +18,8 @@
  *     told nothing, who takes them through the DHT's own checks and
  *     counters (a duplicate, a tampered copy, an epoch not listened on,
  *     junk from the DHT counted under the same reason);
+ *   - who brought each value (the DHT, its owner, one or two other
+ *     members), and settling whether it is forwarded, once;
  *   - what is news for peers already up: a new member's record, ours, a
  *     changed one; not a plain republication.
  */
@@ -362,6 +364,70 @@ test_put_retry(struct event_base *base, const struct room_keys *keys)
 }
 
 /* Peer exchange: c learns a and b from a's kept values alone. */
+/* id's value in rv's list into *out: 1, or 0 if not listed. */
+static int
+value_of(const struct rendezvous *rv, const uint8_t *id, struct rendezvous_value *out)
+{
+	static struct rendezvous_value v[8];
+	size_t n, i;
+
+	n = rendezvous_values(rv, v, 8);
+	for (i = 0; i < n; i++) {
+		if (memcmp(v[i].id, id, 32) == 0) {
+			*out = v[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Who brought each value, for peer exchange's forwarding rule: c holds b's
+ * record from a (another member), a's from a itself (its owner), and its
+ * own. b's own copy, a third member's and the DHT's are noted too; a
+ * copy from the same member twice counts once.
+ */
+static void
+test_copies(struct peer *c, struct peer *a, struct peer *b, const struct room_keys *keys)
+{
+	struct rendezvous_value e, f;
+	uint8_t third[32], data[RECORD_MAX_VALUE], ih[ROOM_INFOHASH_LEN];
+	uint64_t gen;
+
+	memset(third, 0x33, sizeof(third));
+	CHECK(value_of(c->rv, b->pk, &e));
+	CHECK(e.relays == 1 && e.owner_age_ms == UINT64_MAX && e.dht_age_ms == UINT64_MAX);
+	CHECK(!e.own && !e.settled && !e.forwarded);
+	CHECK(value_of(c->rv, a->pk, &f));
+	CHECK(f.relays == 0 && f.owner_age_ms != UINT64_MAX && f.dht_age_ms == UINT64_MAX);
+	CHECK(value_of(c->rv, c->pk, &f));
+	CHECK(f.own && f.settled && f.forwarded);
+
+	memcpy(data, e.data, e.len);
+	CHECK_EQ(rendezvous_offer(c->rv, e.epoch, data, e.len, a->pk), 0);
+	CHECK(value_of(c->rv, b->pk, &f) && f.relays == 1);	/* a again: still one */
+	CHECK_EQ(rendezvous_offer(c->rv, e.epoch, data, e.len, b->pk), 0);
+	CHECK(value_of(c->rv, b->pk, &f) && f.relays == 1 && f.owner_age_ms != UINT64_MAX);
+	CHECK_EQ(rendezvous_offer(c->rv, e.epoch, data, e.len, third), 0);
+	CHECK(value_of(c->rv, b->pk, &f) && f.relays == 2 && f.dht_age_ms == UINT64_MAX);
+	room_infohash(keys, e.epoch, ih);
+	runner_put(&fake_runner, ih, data, e.len, NULL, NULL);
+	fake_runner_flush();
+	CHECK(value_of(c->rv, b->pk, &f) && f.dht_age_ms != UINT64_MAX);
+	CHECK_EQ(f.gen, e.gen);			/* copies change nothing else */
+
+	/* Settled once: forwarded under a new gen; a later call changes nothing. */
+	gen = rendezvous_gen(c->rv);
+	rendezvous_forward(c->rv, e.gen, true);
+	CHECK(value_of(c->rv, b->pk, &f) && f.settled && f.forwarded && f.gen == gen + 1);
+	rendezvous_forward(c->rv, f.gen, false);
+	CHECK(value_of(c->rv, b->pk, &f) && f.settled && f.forwarded);
+	/* Settled as not forwarded: the gen stays. */
+	CHECK(value_of(c->rv, a->pk, &e));
+	rendezvous_forward(c->rv, e.gen, false);
+	CHECK(value_of(c->rv, a->pk, &f) && f.settled && !f.forwarded && f.gen == e.gen);
+}
+
 static void
 test_offer(struct event_base *base, const struct room_keys *keys)
 {
@@ -446,6 +512,7 @@ test_offer(struct event_base *base, const struct room_keys *keys)
 			b_from_a += v[i].from != NULL && memcmp(v[i].from, a.pk, 32) == 0;
 	}
 	CHECK(own_c == 1 && b_from_a == 1);
+	test_copies(&c, &a, &b, keys);
 	peer_stop(&c);
 	peer_stop(&b);
 	peer_stop(&a);

@@ -68,6 +68,14 @@
  *            exchange the last joiner reaches all 15 members (the first
  *            hands it the others' records); with --no-peer-exchange the
  *            same room leaves it with the first member alone.
+ *            A DHT that only the first member sees: the joiner's record
+ *            reaches the others through that member (it forwards what the
+ *            DHT brought it that nobody else handed on); without peer
+ *            exchange the joiner has the first member alone.
+ *            Forwarding is once: pex_forward_in()'s rule, case by case
+ *            (no member can stop a record its owner handed over), and a
+ *            room of 16 starting at once takes in at most 3 values per
+ *            pair (every member forwarding all news: over 1,000).
  *            And a flood: bob, up with alice, hands her 1,600 junk values
  *            at once and again 10 s later: she opens at most PEX_BURST,
  *            then PEX_RATE_PER_S a second of them (the rest are dropped
@@ -758,7 +766,7 @@ node_start_opts(int i, const char *name, unsigned wait_s, const char *to)
 	n->cfg.stun = node_stun;
 	n->cfg.loopback = 1;
 	n->cfg.no_peer_exchange = node_no_pex;
-	n->cfg.pex_no_have = node_pex_old;
+	n->cfg.pex_old = node_pex_old;
 	n->cfg.wait_s = wait_s;
 	n->cfg.to = to;
 	n->cfg.cache_dir = with_cache ? n->dir : NULL;
@@ -1809,6 +1817,114 @@ pex_room(int no_pex, int old_members, int old_joiner, uint64_t *got)
 }
 
 /*
+ * A DHT that only the first member sees: the joiner's record reaches that
+ * member alone, which hands it on (others' news, from the DHT, by the
+ * first of us: here the only one). Returns how many of the 15 members
+ * reached the joiner.
+ */
+static unsigned
+pex_partial(int no_pex)
+{
+	static char names[NODES][8];
+	unsigned reached = 0;
+	int i, j;
+
+	reset_world();
+	node_no_pex = no_pex;
+	for (i = 0; i < NODES; i++)
+		snprintf(names[i], sizeof(names[i]), "p%02d", i);
+	node_start(0, names[0]);
+	run_for(1000);
+	fake_runner_keep_nothing(true);
+	for (i = 1; i < NODES - 1; i++) {
+		node_start(i, names[i]);
+		run_for(300);
+	}
+	run_for(5000);
+	fake_runner_keep_nothing(false);
+	fake_runner_deliver_only(nodes[0].s->runner);
+	node_start(NODES - 1, names[NODES - 1]);	/* the joiner */
+	run_for(10000);
+	node_no_pex = 0;
+	for (j = 0; j < NODES - 1; j++)
+		reached += find(&nodes[NODES - 1], 0, UI_EV_PATH_UP, NULL, names[j], NULL) != NULL;
+	for (i = 0; i < NODES; i++)
+		node_stop(i);
+	return reached;
+}
+
+/*
+ * pex_forward_in(): others' news is handed on once. Two sources, one of
+ * them the DHT, or two other members: never. Its owner first-hand: soon,
+ * whatever other members send (none of them can stop it); only the DHT
+ * can, and a member from whom the DHT keeps nothing cannot fake that.
+ */
+static void
+pex_rule(void)
+{
+	struct rendezvous_value e;
+	const uint64_t never = UINT64_MAX;
+
+	memset(&e, 0, sizeof(e));
+	e.news = true;
+	e.lot = 1100;
+	e.dht_age_ms = 0, e.owner_age_ms = never, e.relay_age_ms = never;
+	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_WAIT_MS);
+	e.dht_age_ms = 1500;
+	CHECK_EQ(pex_forward_in(&e), 0);
+	e.relays = 1, e.relay_age_ms = 10;
+	CHECK_EQ(pex_forward_in(&e), -1);	/* the DHT and a member */
+	e.relays = 0, e.relay_age_ms = never, e.owner_age_ms = 10;
+	CHECK_EQ(pex_forward_in(&e), -1);	/* the DHT and its owner */
+
+	e.dht_age_ms = never;
+	e.owner_age_ms = 0;
+	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_OWNER_MS);
+	e.relays = 2, e.relay_age_ms = 0;	/* members echo it at once */
+	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_OWNER_MS);
+	e.owner_age_ms = PEX_FORWARD_OWNER_MS;
+	CHECK_EQ(pex_forward_in(&e), 0);
+
+	e.owner_age_ms = never;
+	CHECK_EQ(pex_forward_in(&e), -1);	/* two other members */
+	e.relays = 1, e.relay_age_ms = 400;
+	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_WAIT_MS - 400);
+}
+
+/*
+ * A room of NODES started in one second: every record is news to every
+ * member, first from the DHT. Returns the values all members took in over
+ * peer exchange (*mesh: the pairs up, of NODES * (NODES - 1)).
+ */
+static uint64_t
+pex_mass_start(int old, unsigned *mesh)
+{
+	static char names[NODES][8];
+	uint64_t in = 0;
+	int i, j;
+
+	reset_world();
+	node_pex_old = old;
+	for (i = 0; i < NODES; i++) {
+		snprintf(names[i], sizeof(names[i]), "s%02d", i);
+		node_start(i, names[i]);
+		run_for(1000 / NODES);
+	}
+	run_for(15000);
+	node_pex_old = 0;
+	*mesh = 0;
+	for (i = 0; i < NODES; i++) {
+		in += pex_values_in(nodes[i].s);
+		for (j = 0; j < NODES; j++)
+			if (j != i && find(&nodes[i], 0, UI_EV_PATH_UP, NULL, names[j], NULL) != NULL)
+				(*mesh)++;
+	}
+	for (i = 0; i < NODES; i++)
+		node_stop(i);
+	return in;
+}
+
+/*
  * bob hands alice, over peer exchange, the record of a member she has not
  * met: nothing is taken inside pex_input() (WireGuard's receive path of
  * bob's packet, where a new peer must not be added, nor one freed); it is,
@@ -1947,9 +2063,10 @@ out:
 static void
 test_pex(void)
 {
-	unsigned with, without, old, mixed_a, mixed_b;
-	uint64_t got, got_old, got_a, got_b, unused;
+	unsigned with, without, old, mixed_a, mixed_b, mesh, mesh_old;
+	uint64_t got, got_old, got_a, got_b, unused, mass, mass_old;
 
+	pex_rule();
 	pex_deferred();
 	pex_flood();
 	with = pex_room(0, 0, 0, &got);
@@ -1978,6 +2095,27 @@ test_pex(void)
 	fprintf(stderr, "pex: the joiner took in %llu values with HAVE, %llu before it "
 	    "(mixed: %llu, %llu)\n", (unsigned long long)got, (unsigned long long)got_old,
 	    (unsigned long long)got_a, (unsigned long long)got_b);
+
+	with = pex_partial(0);
+	without = pex_partial(1);
+	CHECK_MSG(with == NODES - 1 && without == 1,
+	    "a DHT only the first member sees: the joiner reached %u of %d, %u without peer "
+	    "exchange", with, NODES - 1, without);
+
+	/*
+	 * Others' news goes on once (settle_news): in a room starting at once,
+	 * each record is handed on by about one member, not by every member to
+	 * every other (NODES^3 in all).
+	 */
+	mass = pex_mass_start(0, &mesh);
+	mass_old = pex_mass_start(1, &mesh_old);
+	fprintf(stderr, "pex: a room of %d starting at once took in %llu values, %llu "
+	    "forwarding all news at once\n", NODES, (unsigned long long)mass,
+	    (unsigned long long)mass_old);
+	CHECK_MSG(mesh == NODES * (NODES - 1) && mesh_old == NODES * (NODES - 1),
+	    "mesh: %u and %u pairs up of %d", mesh, mesh_old, NODES * (NODES - 1));
+	CHECK_MSG(mass <= 3 * NODES * (NODES - 1), "a room starting at once took in %llu values",
+	    (unsigned long long)mass);
 }
 
 /* --- port prediction ------------------------------------------------------------------ */
