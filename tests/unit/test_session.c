@@ -1772,6 +1772,28 @@ test_hard(void)
 }
 
 /*
+ * Members 0 .. NODES - 2, named PREFIX00 ..: the first on a DHT that keeps
+ * its record, then one every 300 ms on a DHT that stores nothing (a put
+ * reaches only the listens open at that moment); all up 5 s later.
+ */
+static void
+pex_members(char names[NODES][8], char prefix)
+{
+	int i;
+
+	for (i = 0; i < NODES; i++)
+		snprintf(names[i], 8, "%c%02d", prefix, i);
+	node_start(0, names[0]);
+	run_for(1000);
+	fake_runner_keep_nothing(true);
+	for (i = 1; i < NODES - 1; i++) {
+		node_start(i, names[i]);
+		run_for(300);
+	}
+	run_for(5000);
+}
+
+/*
  * The pex case once: how many members the joiner (the last node) came up
  * with; *got: the values peer exchange brought it. old_members, old_joiner:
  * those nodes as before HAVE.
@@ -1787,16 +1809,7 @@ pex_room(int no_pex, int old_members, int old_joiner, uint64_t *got)
 	reset_world();
 	node_no_pex = no_pex;
 	node_pex_old = old_members;
-	for (i = 0; i < NODES; i++)
-		snprintf(names[i], sizeof(names[i]), "m%02d", i);
-	node_start(0, names[0]);
-	run_for(1000);
-	fake_runner_keep_nothing(true);
-	for (i = 1; i < NODES - 1; i++) {
-		node_start(i, names[i]);
-		run_for(300);
-	}
-	run_for(5000);
+	pex_members(names, 'm');
 	node_pex_old = old_joiner;
 	node_start(NODES - 1, names[NODES - 1]);	/* the joiner */
 	run_for(10000);
@@ -1831,16 +1844,7 @@ pex_partial(int no_pex)
 
 	reset_world();
 	node_no_pex = no_pex;
-	for (i = 0; i < NODES; i++)
-		snprintf(names[i], sizeof(names[i]), "p%02d", i);
-	node_start(0, names[0]);
-	run_for(1000);
-	fake_runner_keep_nothing(true);
-	for (i = 1; i < NODES - 1; i++) {
-		node_start(i, names[i]);
-		run_for(300);
-	}
-	run_for(5000);
+	pex_members(names, 'p');
 	fake_runner_keep_nothing(false);
 	fake_runner_deliver_only(nodes[0].s->runner);
 	node_start(NODES - 1, names[NODES - 1]);	/* the joiner */
