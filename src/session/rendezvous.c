@@ -76,7 +76,7 @@ struct rv_value {
 	uint64_t hash;			/* value_hash() of data */
 	uint64_t content;		/* content_hash(): what the record says, but seq and exp */
 	uint64_t news_until;		/* unix s; 0: not news (rendezvous_value.news) */
-	/* unix ms the DHT / its owner / another member first brought it; 0: not yet */
+	/* mono_ms() when the DHT / its owner / another member first brought it; 0: not yet */
 	uint64_t dht_ms, owner_ms, relay_ms;
 	uint8_t relay_from[RECORD_ID_LEN];	/* that other member */
 	bool relays_two;		/* and a second one since */
@@ -118,6 +118,13 @@ static uint64_t
 now_ms(const struct rendezvous *rv)
 {
 	return clock_unix_ms(timers_clock(rv->cfg.timers));
+}
+
+/* For intervals: never steps back with the wall clock. */
+static uint64_t
+mono_ms(const struct rendezvous *rv)
+{
+	return clock_mono_ms(timers_clock(rv->cfg.timers));
 }
 
 /* --- seq persistence ---------------------------------------------------------- */
@@ -338,6 +345,8 @@ kept_same(struct rendezvous *rv, uint64_t epoch, const uint8_t *data, size_t len
 static void
 note_copy(struct rv_value *v, const uint8_t *from, uint64_t ms)
 {
+	if (ms == 0)
+		ms = 1;		/* 0 reads as never */
 	if (from == NULL) {
 		if (v->dht_ms == 0)
 			v->dht_ms = ms;
@@ -357,7 +366,7 @@ static void
 keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch, const uint8_t *data,
     size_t len, const uint8_t *from)
 {
-	uint64_t ms = now_ms(rv), now = ms / 1000, content, news_until;
+	uint64_t now = now_ms(rv) / 1000, content, news_until;
 	const struct rv_value *prev = NULL;
 	struct rv_value *v = NULL, *soonest = NULL;
 	size_t i;
@@ -420,7 +429,7 @@ keep(struct rendezvous *rv, const struct record *rec, uint64_t epoch, const uint
 	v->own = memcmp(rec->id, rv->cfg.self.id, RECORD_ID_LEN) == 0;
 	v->settled = v->forwarded = v->own;
 	if (!v->own)
-		note_copy(v, from, ms);
+		note_copy(v, from, mono_ms(rv));
 	v->lot = (uint16_t)randombytes_uniform(65536);
 	if (rv->cfg.on_kept != NULL)
 		rv->cfg.on_kept(rv->cfg.arg);
@@ -472,7 +481,7 @@ age(uint64_t since, uint64_t ms)
 size_t
 rendezvous_values(const struct rendezvous *rv, struct rendezvous_value *out, size_t max)
 {
-	uint64_t ms = now_ms(rv), now = ms / 1000;
+	uint64_t now = now_ms(rv) / 1000, ms = mono_ms(rv);
 	size_t i, n = 0;
 
 	if (rv->values == NULL)
@@ -539,7 +548,7 @@ static void
 take(struct rendezvous *rv, const struct rv_listen *l, const uint8_t *data, size_t len,
     const uint8_t *from)
 {
-	uint64_t ms = now_ms(rv), now = ms / 1000;
+	uint64_t now = now_ms(rv) / 1000;
 	struct rv_value *same;
 	enum record_reject why;
 	struct record rec;
@@ -548,7 +557,7 @@ take(struct rendezvous *rv, const struct rv_listen *l, const uint8_t *data, size
 	if (data != NULL && (same = kept_same(rv, l->epoch, data, len, now)) != NULL) {
 		why = same->own ? REC_OWNID : REC_DUPLICATE;
 		if (!same->own)
-			note_copy(same, from, ms);
+			note_copy(same, from, mono_ms(rv));
 		rv->counters[why]++;
 		if (rv->cfg.on_reject != NULL)
 			rv->cfg.on_reject(rv->cfg.arg, why, len, l->epoch);
