@@ -222,16 +222,18 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 /*
  * Whether others' news e goes on to our peers (each value once, for good).
  * Returns -1 for no, else in how many ms (0: now):
- * - the DHT and some member both brought it: no. Every member's listen has
- *   it, and that member handed it on.
- * - its owner handed it to us first-hand: yes, a random share (its lot) of
- *   PEX_FORWARD_OWNER_MS later, unless the DHT brings it meanwhile. No
- *   member can stop this one, so a joiner's record reaches the room from
- *   the member it met even when the DHT keeps nothing.
- * - the DHT or one other member brought it: yes, a share of
- *   PEX_FORWARD_WAIT_MS later, unless a second source brings it first
+ * - the DHT and some member both brought it, or two other members did:
+ *   no. Every member's listen has it, or two members handed it on.
+ * - its owner handed it to us first-hand: yes, PEX_COALESCE_MS and a
+ *   random share (its lot) of PEX_FORWARD_OWNER_MS later, unless the
+ *   above happens meanwhile. One
+ *   member alone cannot stop it, so a joiner's record reaches the room
+ *   from the member it met even when the DHT keeps nothing.
+ * - the DHT or one other member brought it: yes, PEX_COALESCE_MS and a
+ *   share of PEX_FORWARD_WAIT_MS later, unless a second source brings it first
  *   (the first of us to hand it on usually does, for everyone).
- * - two other members did, and not its owner: no.
+ * When the owner pushed it to every member at once (a changed record),
+ * the first two of them to forward it stop all the others.
  */
 int64_t
 pex_forward_in(const struct rendezvous_value *e)
@@ -239,14 +241,19 @@ pex_forward_in(const struct rendezvous_value *e)
 	bool dht = e->dht_age_ms != UINT64_MAX, owner = e->owner_age_ms != UINT64_MAX;
 	uint64_t age, wait;
 
-	if ((dht && (owner || e->relays > 0)) || (!owner && e->relays > 1))
+	if ((dht && (owner || e->relays > 0)) || e->relays > 1)
 		return -1;
+	/*
+	 * Counted from the first run after it came (PEX_COALESCE_MS), or every
+	 * member whose share is shorter than that would forward in that one
+	 * run, all at once.
+	 */
 	if (owner) {
 		age = e->owner_age_ms;
-		wait = e->lot % PEX_FORWARD_OWNER_MS;
+		wait = PEX_COALESCE_MS + e->lot % PEX_FORWARD_OWNER_MS;
 	} else {
 		age = dht ? e->dht_age_ms : e->relay_age_ms;
-		wait = e->lot % PEX_FORWARD_WAIT_MS;
+		wait = PEX_COALESCE_MS + e->lot % PEX_FORWARD_WAIT_MS;
 	}
 	return age >= wait ? 0 : (int64_t)(wait - age);
 }

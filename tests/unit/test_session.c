@@ -73,9 +73,11 @@
  *            DHT brought it that nobody else handed on); without peer
  *            exchange the joiner has the first member alone.
  *            Forwarding is once: pex_forward_in()'s rule, case by case
- *            (no member can stop a record its owner handed over), and a
+ *            (one member cannot stop a record its owner handed over); a
  *            room of 16 starting at once takes in at most 3 values per
- *            pair (every member forwarding all news: over 1,000).
+ *            pair (every member forwarding all news: over 1,000); then a
+ *            new nick, which the DHT shows nobody else, goes on from
+ *            about two members, not from each (at most 5 per member).
  *            And a flood: bob, up with alice, hands her 1,600 junk values
  *            at once and again 10 s later: she opens at most PEX_BURST,
  *            then PEX_RATE_PER_S a second of them (the rest are dropped
@@ -1860,8 +1862,8 @@ pex_partial(int no_pex)
 /*
  * pex_forward_in(): others' news is handed on once. Two sources, one of
  * them the DHT, or two other members: never. Its owner first-hand: soon,
- * whatever other members send (none of them can stop it); only the DHT
- * can, and a member from whom the DHT keeps nothing cannot fake that.
+ * and one other member cannot stop it (a member from whom the DHT keeps
+ * nothing cannot fake the DHT's copy either).
  */
 static void
 pex_rule(void)
@@ -1873,8 +1875,8 @@ pex_rule(void)
 	e.news = true;
 	e.lot = 1100;
 	e.dht_age_ms = 0, e.owner_age_ms = never, e.relay_age_ms = never;
-	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_WAIT_MS);
-	e.dht_age_ms = 1500;
+	CHECK_EQ(pex_forward_in(&e), PEX_COALESCE_MS + 1100 % PEX_FORWARD_WAIT_MS);
+	e.dht_age_ms = PEX_COALESCE_MS + 1100;
 	CHECK_EQ(pex_forward_in(&e), 0);
 	e.relays = 1, e.relay_age_ms = 10;
 	CHECK_EQ(pex_forward_in(&e), -1);	/* the DHT and a member */
@@ -1883,16 +1885,18 @@ pex_rule(void)
 
 	e.dht_age_ms = never;
 	e.owner_age_ms = 0;
-	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_OWNER_MS);
-	e.relays = 2, e.relay_age_ms = 0;	/* members echo it at once */
-	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_OWNER_MS);
-	e.owner_age_ms = PEX_FORWARD_OWNER_MS;
+	CHECK_EQ(pex_forward_in(&e), PEX_COALESCE_MS + 1100 % PEX_FORWARD_OWNER_MS);
+	e.relays = 1, e.relay_age_ms = 0;	/* a member echoes it at once */
+	CHECK_EQ(pex_forward_in(&e), PEX_COALESCE_MS + 1100 % PEX_FORWARD_OWNER_MS);
+	e.owner_age_ms = PEX_COALESCE_MS + PEX_FORWARD_OWNER_MS;
 	CHECK_EQ(pex_forward_in(&e), 0);
+	e.relays = 2;				/* two members handed it on */
+	CHECK_EQ(pex_forward_in(&e), -1);
 
 	e.owner_age_ms = never;
 	CHECK_EQ(pex_forward_in(&e), -1);	/* two other members */
 	e.relays = 1, e.relay_age_ms = 400;
-	CHECK_EQ(pex_forward_in(&e), 1100 % PEX_FORWARD_WAIT_MS - 400);
+	CHECK_EQ(pex_forward_in(&e), PEX_COALESCE_MS + 1100 % PEX_FORWARD_WAIT_MS - 400);
 }
 
 /*
@@ -1901,10 +1905,10 @@ pex_rule(void)
  * peer exchange (*mesh: the pairs up, of NODES * (NODES - 1)).
  */
 static uint64_t
-pex_mass_start(int old, unsigned *mesh)
+pex_mass_start(int old, unsigned *mesh, uint64_t *nick_in)
 {
 	static char names[NODES][8];
-	uint64_t in = 0;
+	uint64_t in = 0, after = 0;
 	int i, j;
 
 	reset_world();
@@ -1923,6 +1927,16 @@ pex_mass_start(int old, unsigned *mesh)
 			if (j != i && find(&nodes[i], 0, UI_EV_PATH_UP, NULL, names[j], NULL) != NULL)
 				(*mesh)++;
 	}
+	/*
+	 * Then one member changes its record (/nick) while the DHT shows the
+	 * new one to nobody else yet: it pushes it to everyone itself.
+	 */
+	fake_runner_deliver_only(nodes[5].s->runner);
+	say(5, "/nick renamed");
+	run_for(3000);
+	for (i = 0; i < NODES; i++)
+		after += pex_values_in(nodes[i].s);
+	*nick_in = after - in;
 	for (i = 0; i < NODES; i++)
 		node_stop(i);
 	return in;
@@ -2068,7 +2082,7 @@ static void
 test_pex(void)
 {
 	unsigned with, without, old, mixed_a, mixed_b, mesh, mesh_old;
-	uint64_t got, got_old, got_a, got_b, unused, mass, mass_old;
+	uint64_t got, got_old, got_a, got_b, unused, mass, mass_old, nick, nick_old;
 
 	pex_rule();
 	pex_deferred();
@@ -2111,15 +2125,19 @@ test_pex(void)
 	 * each record is handed on by about one member, not by every member to
 	 * every other (NODES^3 in all).
 	 */
-	mass = pex_mass_start(0, &mesh);
-	mass_old = pex_mass_start(1, &mesh_old);
+	mass = pex_mass_start(0, &mesh, &nick);
+	mass_old = pex_mass_start(1, &mesh_old, &nick_old);
 	fprintf(stderr, "pex: a room of %d starting at once took in %llu values, %llu "
-	    "forwarding all news at once\n", NODES, (unsigned long long)mass,
-	    (unsigned long long)mass_old);
+	    "forwarding all news at once; a new nick then %llu, %llu\n", NODES,
+	    (unsigned long long)mass, (unsigned long long)mass_old, (unsigned long long)nick,
+	    (unsigned long long)nick_old);
 	CHECK_MSG(mesh == NODES * (NODES - 1) && mesh_old == NODES * (NODES - 1),
 	    "mesh: %u and %u pairs up of %d", mesh, mesh_old, NODES * (NODES - 1));
 	CHECK_MSG(mass <= 3 * NODES * (NODES - 1), "a room starting at once took in %llu values",
 	    (unsigned long long)mass);
+	/* A changed record its owner pushes to all: on from about two members, not from each. */
+	CHECK_MSG(nick <= 5 * (NODES - 1), "a new nick: %llu values taken in",
+	    (unsigned long long)nick);
 }
 
 /* --- port prediction ------------------------------------------------------------------ */
