@@ -44,7 +44,7 @@ t0=$(lab_ms)
 lab_gonet "$(lab_host A)" A "$ROOM" 203.0.113.11:4222
 lab_gonet "$(lab_host B)" B "$ROOM" "203.0.113.1$LAB_DHT_N:4222"
 t_wait_for 60 lab_event A path-up || t_fail "A: no path-up in 60 s: $(grep -v '"status"' "$T_TMP/A.log" | tail -5)"
-t_wait_for 20 lab_event B path-up || t_fail "B: no path-up: $(grep -v '"status"' "$T_TMP/B.log" | tail -5)"
+t_wait_for 20 lab_event B path-up || t_fail "B: no path-up: $(grep -v '"status"' "$T_TMP/B.log" | tail -5); B's statuses: $(grep -o '"what":"[a-z-]*"' "$T_TMP/B.log" | tr '\n' ' '); B's stderr: $(tail -3 "$T_TMP/B.err"); A: $(lab_event A path-up)"
 t_up=$(($(lab_ms) - t0))
 echo "connected after $t_up ms under ${DELAY_MS} ms + ${LOSS}% loss per access link: A $(lab_field "$(lab_event A path-up)" path) $(lab_field "$(lab_event A path-up)" endpoint), B $(lab_field "$(lab_event B path-up)" path) $(lab_field "$(lab_event B path-up)" endpoint)"
 
