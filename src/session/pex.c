@@ -200,7 +200,7 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
 		}
 		if (p->pex.sync == PEX_SYNC_ALL)
 			x->out_sync++;
-		else if (memcmp(v[i].id, identity_sign_pk(p->s->id), RECORD_ID_LEN) == 0)
+		else if (v[i].own)
 			x->out_own++;
 		else
 			x->out_fwd++;
@@ -226,12 +226,12 @@ flush_peer(struct pex_part *x, struct peer *p, const struct rendezvous_value *v,
  *   no. Every member's listen has it, or two members handed it on.
  * - its owner handed it to us first-hand: yes, PEX_COALESCE_MS and a
  *   random share (its lot) of PEX_FORWARD_OWNER_MS later, unless the
- *   above happens meanwhile. One
- *   member alone cannot stop it, so a joiner's record reaches the room
- *   from the member it met even when the DHT keeps nothing.
+ *   above happens meanwhile. One member alone cannot stop it, so a
+ *   joiner's record reaches the room from the member it met even when
+ *   the DHT keeps nothing.
  * - the DHT or one other member brought it: yes, PEX_COALESCE_MS and a
- *   share of PEX_FORWARD_WAIT_MS later, unless a second source brings it first
- *   (the first of us to hand it on usually does, for everyone).
+ *   share of PEX_FORWARD_WAIT_MS later, unless a second source brings it
+ *   first (the first of us to hand it on usually does, for everyone).
  * When the owner pushed it to every member at once (a changed record),
  * the first two of them to forward it stop all the others.
  */
