@@ -40,9 +40,9 @@ enum {
 	 */
 	PEX_HAVE_WAIT_MS = 1000,
 	/*
-	 * Others' news waits a random share of these before it goes on to
-	 * our peers: after its owner handed it to us / after the DHT or
-	 * another member did (pex.c settle_news).
+	 * Others' news waits PEX_COALESCE_MS and then a random share of
+	 * these before it goes on to our peers: after its owner handed it
+	 * to us / after the DHT or another member did (pex.c settle_news).
 	 */
 	PEX_FORWARD_OWNER_MS = 250,
 	PEX_FORWARD_WAIT_MS = 2000

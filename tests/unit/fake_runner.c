@@ -45,6 +45,24 @@ store(const uint8_t hash[RUNNER_HASH_LEN], const uint8_t *data, size_t len)
 	fake_puts_made++;
 }
 
+/*
+ * Whether stored value j reaches runner r's op on hash: a dropped value
+ * never does, one stored for one runner only reaches that one, and a
+ * live-only value only a listen that was made before it was stored (op
+ * index `listen` below its ops_at_put; a get passes NO_LISTEN).
+ */
+#define NO_LISTEN ((size_t)-1)
+
+static bool
+visible(size_t j, const struct runner *r, const uint8_t hash[RUNNER_HASH_LEN], size_t listen)
+{
+	const struct fake_value *v = &fake_store[j];
+
+	return !v->dropped && !(v->live_only && listen >= v->ops_at_put) &&
+	    (v->only == NULL || v->only == r) &&
+	    memcmp(v->hash, hash, RUNNER_HASH_LEN) == 0;
+}
+
 struct runner *
 runner_new(struct event_base *base, const struct runner_config *cfg)
 {
@@ -145,9 +163,7 @@ runner_get(struct runner *r, const uint8_t hash[RUNNER_HASH_LEN],
 	size_t j;
 
 	for (j = 0; j < fake_nstore; j++)
-		if (!fake_store[j].dropped && !fake_store[j].live_only &&
-		    (fake_store[j].only == NULL || fake_store[j].only == r) &&
-		    memcmp(fake_store[j].hash, hash, RUNNER_HASH_LEN) == 0 && value != NULL)
+		if (value != NULL && visible(j, r, hash, NO_LISTEN))
 			value(arg, fake_store[j].data, fake_store[j].len, j + 1, false);
 	if (done != NULL)
 		done(arg, true);
@@ -275,9 +291,7 @@ fake_runner_flush(void)
 			if (op->get && !op->cancelled && !op->answered) {
 				op->answered = true;
 				for (j = 0; j < fake_nstore && !op->cancelled; j++)
-					if (!fake_store[j].dropped && !fake_store[j].live_only &&
-					    (fake_store[j].only == NULL || fake_store[j].only == op->r) &&
-					    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) == 0) {
+					if (visible(j, op->r, op->hash, NO_LISTEN)) {
 						op->value(op->arg, op->value_max != 0 &&
 						    fake_store[j].len > op->value_max ? NULL :
 						    fake_store[j].data, fake_store[j].len, j + 1, false);
@@ -291,10 +305,7 @@ fake_runner_flush(void)
 
 			for (j = op->next; op->listen && !op->cancelled && j < fake_nstore; j++) {
 				op->next = j + 1;
-				if (fake_store[j].dropped ||
-				    (fake_store[j].live_only && i >= fake_store[j].ops_at_put) ||
-				    (fake_store[j].only != NULL && fake_store[j].only != op->r) ||
-				    memcmp(op->hash, fake_store[j].hash, RUNNER_HASH_LEN) != 0)
+				if (!visible(j, op->r, op->hash, i))
 					continue;
 				op->value(op->arg, op->value_max != 0 &&
 				    fake_store[j].len > op->value_max ? NULL : fake_store[j].data,
