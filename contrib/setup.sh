@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 # Build and test dependencies, all Debian 12 packages.
 PKGS_BUILD="build-essential autoconf automake pkg-config libsodium-dev libevent-dev
-	libmsgpack-dev libopendht-c-dev libb2-dev libreadline-dev nettle-dev
+	libmsgpack-dev libopendht-c-dev libopendht-dev libb2-dev libreadline-dev nettle-dev
 	zlib1g-dev libminiupnpc-dev"
 # What the tests start for real: DHT nodes, wireguard-go, NAT lab, fuzzers.
 PKGS_TEST="dhtnode wireguard-go wireguard-tools iproute2 nftables iptables conntrack

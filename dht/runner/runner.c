@@ -30,6 +30,9 @@
  * Bootstrap pings, the node id, ports and public addresses are the UDP
  * node's.
  *
+ * OpenDHT's proxy client (alone or in a hybrid) is started behind a gate
+ * (run_config, proxy_gate.cpp): its constructor races its own HTTP thread.
+ *
  * Bootstrap names are resolved off the loop: one detached thread per name
  * (getaddrinfo, every A and AAAA address) hands its addresses to the loop
  * through the same queue (MSG_RESOLVED), and the loop pings each. A thread
@@ -62,6 +65,7 @@
 #include <opendht/opendht_c.h>
 #include <sodium.h>
 
+#include "dht/runner/proxy_gate.h"
 #include "dht/runner/runner.h"
 
 enum {
@@ -655,6 +659,28 @@ bootstrap_one(struct runner *r, const struct runner_host *h)
 
 /* --- public interface ----------------------------------------------------- */
 
+/*
+ * dht_runner_run_config(), with OpenDHT's proxy client (dc->proxy_server)
+ * behind a gate until it is built: its constructor races its own HTTP
+ * thread (proxy_gate.cpp).
+ */
+static int
+run_config(dht_runner *d, uint16_t port, const dht_runner_config *dc)
+{
+	dht_runner_config gated = *dc;
+	struct proxy_gate *g;
+	int e;
+
+	if (dc->proxy_server == NULL)
+		return dht_runner_run_config(d, port, dc);
+	g = proxy_gate_close(d, dc->log);
+	if (g != NULL)
+		gated.log = false;	/* the gate's logger prints it */
+	e = dht_runner_run_config(d, port, &gated);
+	proxy_gate_open(g);
+	return e;
+}
+
 /* Hybrid: the proxy client beside our UDP node (a node id of its own, no port kept). */
 static int
 start_proxy(struct runner *r, const struct runner_config *cfg)
@@ -670,7 +696,7 @@ start_proxy(struct runner *r, const struct runner_config *cfg)
 	dc.dht_config.node_config.maintain_storage = false;
 	dc.proxy_server = cfg->proxy;
 	dc.peer_discovery = dc.peer_publish = false;
-	if ((e = dht_runner_run_config(r->proxy, 0, &dc)) != 0) {
+	if ((e = run_config(r->proxy, 0, &dc)) != 0) {
 		say(r, "dht: cannot start the proxy client: %s", strerror(e < 0 ? -e : e));
 		dht_runner_delete(r->proxy);
 		r->proxy = NULL;
@@ -722,7 +748,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 		dc.peer_discovery = dc.peer_publish = false;
 	}
 
-	if ((e = dht_runner_run_config(r->dht, port, &dc)) != 0 && cfg->port == 0 && port != 0) {
+	if ((e = run_config(r->dht, port, &dc)) != 0 && cfg->port == 0 && port != 0) {
 		/*
 		 * The saved port is taken, most likely by another gonet with the
 		 * same cache dir: take any port, and a fresh node id so that two
@@ -734,7 +760,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 		dht_infohash_zero(&dc.dht_config.node_config.node_id);
 		persist = false;
 		port = 0;
-		e = dht_runner_run_config(r->dht, 0, &dc);
+		e = run_config(r->dht, 0, &dc);
 	}
 	if (e != 0) {
 		say(r, "dht: cannot start on port %u: %s", port, strerror(e < 0 ? -e : e));
