@@ -10,7 +10,7 @@
  * descheduled for a moment), onProxyInfos() goes through the still null
  * timer and the process dies of SIGSEGV. CI saw it with the proxy on
  * loopback; tests/e2e/test_proxy_start.sh makes it happen within a few
- * starts by stalling our thread (tests/e2e/proxy_start.c).
+ * starts by stalling our thread (tests/helpers/proxy_start.c).
  *
  * The C binding has no way in, but DhtRunner::setLogger() is public, and
  * run() keeps a logger set before it when its config asks for none; the

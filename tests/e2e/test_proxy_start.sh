@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# tests/e2e/test_proxy_start.sh — OpenDHT's proxy client started again and
-# again while the starting thread is stalled (tests/e2e/proxy_start.c): the
-# proxy's first answer must never reach a half-built client. Before the gate
+# tests/e2e/test_proxy_start.sh — OpenDHT's proxy client started again
+# and again while the starting thread is stalled (tests/helpers/proxy_start.c):
+# the proxy's first answer must never reach a half-built client. Before the gate
 # (dht/runner/proxy_gate.cpp) a start died of SIGSEGV within a few; CI once
 # lost test_dht_proxy's peer C that way.
 #
@@ -12,7 +12,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 
 t_need_cmd dhtnode timeout ss
-BIN=$T_BUILD/tests/e2e/proxy_start
+BIN=$T_BUILD/tests/helpers/proxy_start
 [ -x "$BIN" ] || t_fail "no $BIN"
 STARTS=40
 LIMIT=120
