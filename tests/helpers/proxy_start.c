@@ -63,15 +63,6 @@ on_done(void *arg, bool ok)
 	get_ok = ok;
 }
 
-static void
-on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	event_base_loopbreak(base);
-}
-
 /* One start: runner_new under stalls, then a get through the proxy. */
 static int
 one_start(const char *url, timer_t t, unsigned i)
@@ -79,7 +70,6 @@ one_start(const char *url, timer_t t, unsigned i)
 	struct itimerspec on, off;
 	struct runner_config cfg;
 	struct timeval tick = { 0, 50000 };
-	struct event *ev;
 	struct runner *r;
 	uint8_t hash[RUNNER_HASH_LEN];
 	time_t end;
@@ -100,13 +90,12 @@ one_start(const char *url, timer_t t, unsigned i)
 	memset(hash, 0, sizeof(hash));
 	hash[0] = (uint8_t)i;
 	get_over = get_ok = 0;
-	ev = event_new(base, -1, EV_PERSIST, on_tick, NULL);
-	event_add(ev, &tick);
 	end = time(NULL) + GET_WAIT_S;
 	if (runner_get_start(r, hash, NULL, on_done, NULL) != NULL)
-		while (!get_over && time(NULL) < end)
+		while (!get_over && time(NULL) < end) {
+			event_base_loopexit(base, &tick);	/* look again every 50 ms */
 			event_base_loop(base, 0);
-	event_free(ev);
+		}
 	runner_free(r);
 	if (!get_ok)
 		fprintf(stderr, "proxy_start: start %u: the get through the proxy %s\n", i,
