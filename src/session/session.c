@@ -208,7 +208,13 @@ report_boot(struct session *s)
 		    runner_bound_port(s->runner, AF_INET), ok, n, n == 1 ? "" : "es",
 		    s->cfg->dht_proxy != NULL ? "; and through the DHT proxy " : "",
 		    s->cfg->dht_proxy != NULL ? s->cfg->dht_proxy : "");
-	if (s->cfg->dht_proxy == NULL && n > 0 && ok == 0)
+	/*
+	 * No bootstrap address answered its ping: an error only while the
+	 * DHT has not shown otherwise. On a lossy link every try of a ping
+	 * can be lost while our record is taken and members' records come.
+	 */
+	if (s->cfg->dht_proxy == NULL && n > 0 && ok == 0 && !s->published_reported &&
+	    s->peers == NULL)
 		session_error(s, "no DHT bootstrap node answered: peers can only be found once one does");
 }
 

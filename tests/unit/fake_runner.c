@@ -15,6 +15,7 @@ unsigned fake_puts_made, fake_listens_made;
 struct runner fake_runner;
 static bool keep_nothing;
 static const struct runner *deliver_only;
+static bool refuse_puts, boot_pending;
 
 static struct runner_op *
 op_new(const uint8_t hash[RUNNER_HASH_LEN])
@@ -74,6 +75,10 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->port = next_port++;
+	if (boot_pending) {
+		r->nboots = 1;
+		r->boot.state = RUNNER_BOOT_PENDING;
+	}
 	return r;
 }
 
@@ -235,9 +240,8 @@ runner_public_addrs(const struct runner *r, struct sockaddr_storage *out, size_t
 const struct runner_boot *
 runner_boots(const struct runner *r, size_t *n)
 {
-	(void)r;
-	*n = 0;
-	return NULL;
+	*n = r->nboots;
+	return r->nboots > 0 ? &r->boot : NULL;
 }
 
 size_t
@@ -261,6 +265,27 @@ fake_runner_reset(void)
 	fake_puts_made = fake_listens_made = 0;
 	keep_nothing = false;
 	deliver_only = NULL;
+	refuse_puts = boot_pending = false;
+}
+
+void
+fake_runner_refuse_puts(bool on)
+{
+	refuse_puts = on;
+}
+
+void
+fake_runner_boot_pending(bool on)
+{
+	boot_pending = on;
+}
+
+void
+fake_runner_boot_answer(struct runner *r, bool ok)
+{
+	r->boot.state = ok ? RUNNER_BOOT_OK : RUNNER_BOOT_FAILED;
+	if (r->boot_cb != NULL)
+		r->boot_cb(r->boot_arg, ok);
 }
 
 void
@@ -332,7 +357,7 @@ fake_runner_answer_puts(bool ok)
 		op->answered = true;
 		n++;
 		if (op->done != NULL)
-			op->done(op->arg, ok);
+			op->done(op->arg, ok && !refuse_puts);
 	}
 	return n;
 }

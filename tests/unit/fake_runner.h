@@ -68,6 +68,8 @@ struct runner {
 	void (*boot_cb)(void *, bool);
 	void *boot_arg;
 	uint16_t port;
+	struct runner_boot boot;	/* fake_runner_boot(): one bootstrap address */
+	size_t nboots;
 };
 
 /* Forget every value and operation. */
@@ -84,5 +86,11 @@ void fake_runner_drop(const uint8_t hash[RUNNER_HASH_LEN]);
 void fake_runner_keep_nothing(bool on);
 /* From now on a put reaches the listens and gets of r alone (NULL: all again). */
 void fake_runner_deliver_only(const struct runner *r);
+/* On: every put is answered failed (no DHT node took it); reset turns it off. */
+void fake_runner_refuse_puts(bool on);
+/* On: each runner made from now on has one bootstrap address, its ping pending. */
+void fake_runner_boot_pending(bool on);
+/* The ping of r's bootstrap address is answered (ok) or given up. */
+void fake_runner_boot_answer(struct runner *r, bool ok);
 
 #endif

@@ -2333,6 +2333,48 @@ test_predict_backoff(void)
 	nat_reset(NAT_OFF, NAT_OFF);
 }
 
+/*
+ * The bootstrap ping lost on every try (a lossy link) while the DHT works:
+ * no error once a member's record came (test_chat_loss saw one, in the
+ * middle of a chat); the error when the DHT showed nothing either.
+ */
+static void
+test_boot_lost(void)
+{
+	const struct event_rec *e;
+
+	reset_world();
+	fake_runner_boot_pending(true);
+	node_start(0, "bl0");
+	node_start(1, "bl1");
+	run_for(3000);
+	CHECK(find(&nodes[0], 0, UI_EV_PATH_UP, NULL, "bl1", NULL) != NULL);
+	fake_runner_boot_answer(nodes[0].s->runner, false);
+	run_for(1000);
+	e = find(&nodes[0], 0, UI_EV_STATUS, NULL, NULL, "dht");
+	CHECK(e != NULL && strstr(e->text, "0 of 1 bootstrap address reached") != NULL);
+	CHECK_MSG(count(&nodes[0], UI_EV_ERROR, NULL) == 0, "%u errors, the first: %s",
+	    count(&nodes[0], UI_EV_ERROR, NULL),
+	    find(&nodes[0], 0, UI_EV_ERROR, NULL, NULL, NULL) != NULL ?
+	    find(&nodes[0], 0, UI_EV_ERROR, NULL, NULL, NULL)->text : "");
+	node_stop(0);
+	node_stop(1);
+
+	/* Alone, and no DHT node takes our record: the bootstrap error stays. */
+	reset_world();
+	fake_runner_refuse_puts(true);
+	fake_runner_boot_pending(true);
+	node_start(0, "bl2");
+	run_for(SESSION_BOOT_WAIT_MS + 1000);
+	for (e = find(&nodes[0], 0, UI_EV_ERROR, NULL, NULL, NULL);
+	    e != NULL && strstr(e->text, "bootstrap") == NULL;
+	    e = find(&nodes[0], (unsigned)(e - nodes[0].ev) + 1, UI_EV_ERROR, NULL, NULL, NULL))
+		;
+	CHECK_MSG(e != NULL, "alone with no DHT: no bootstrap error");
+	node_stop(0);
+	reset_world();
+}
+
 int
 main(void)
 {
@@ -2353,6 +2395,7 @@ main(void)
 	test_pex();
 	test_predict_hit();
 	test_predict_backoff();
+	test_boot_lost();
 	CHECK_EQ(timers_next(timers), UINT64_MAX);	/* every timer went with its session */
 	CHECK_MSG(probes_seen > 500, "only %llu probe-family datagrams", probes_seen);
 	CHECK_MSG(keys_in_clear == 0, "%llu of %llu probe-family datagrams showed a WireGuard key",
