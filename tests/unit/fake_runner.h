@@ -68,7 +68,7 @@ struct runner {
 	void (*boot_cb)(void *, bool);
 	void *boot_arg;
 	uint16_t port;
-	struct runner_boot boot;	/* fake_runner_boot(): one bootstrap address */
+	struct runner_boot boot;	/* fake_runner_boot_pending(): one bootstrap address */
 	size_t nboots;
 };
 
