@@ -91,7 +91,8 @@ enum long_only {
 	OPT_NO_PORT_MAPPING,
 	OPT_NO_PEER_EXCHANGE,
 	OPT_DHT_PROXY,
-	OPT_DHT_HYBRID
+	OPT_DHT_HYBRID,
+	OPT_DHT_LOG
 };
 
 struct options {
@@ -122,6 +123,7 @@ struct options {
 	char cfg_path[1024];		/* the file read, "" when none */
 	const char *dht_proxy;		/* --dht-proxy, else the config file's; NULL: none */
 	bool dht_hybrid;		/* --dht-hybrid: our UDP node beside the proxy */
+	const char *dht_log;		/* --dht-log: OpenDHT's own log to this file */
 	const char *download_dir;	/* --download-dir, else the config file's; NULL: default */
 	char download_buf[1024];	/* the config file's, "~/" expanded */
 	int64_t time_offset_ms;		/* GONET_FAKE_TIME_OFFSET (seconds), for tests */
@@ -183,6 +185,7 @@ usage(FILE *f)
 	    "                         over TCP instead of UDP: no bootstrap needed\n"
 	    "  --dht-hybrid           with --dht-proxy: our own UDP DHT node too, every\n"
 	    "                         put and listen both ways (the first answer wins)\n"
+	    "  --dht-log FILE         append OpenDHT's own log to FILE (also in --batch)\n"
 	    "  --identity FILE        identity file (default ~/.config/gonet/identity)\n"
 	    "  --nick NICK            name shown to the room (default $USER)\n"
 	    "  --no-lan-discovery     no OpenDHT multicast peer discovery\n"
@@ -328,6 +331,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "no-peer-exchange", no_argument, NULL, OPT_NO_PEER_EXCHANGE },
 		{ "dht-proxy", required_argument, NULL, OPT_DHT_PROXY },
 		{ "dht-hybrid", no_argument, NULL, OPT_DHT_HYBRID },
+		{ "dht-log", required_argument, NULL, OPT_DHT_LOG },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *env;
@@ -458,6 +462,13 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DHT_HYBRID:
 			o->dht_hybrid = true;
+			break;
+		case OPT_DHT_LOG:
+			if (*optarg == '\0') {
+				fprintf(stderr, "gonet: bad --dht-log: want a file name\n");
+				return -1;
+			}
+			o->dht_log = optarg;
 			break;
 		case OPT_LOOPBACK:
 			o->loopback = true;
@@ -785,6 +796,7 @@ run_dump(struct options *o)
 	rc.proxy = o->dht_proxy;
 	rc.proxy_and_udp = o->dht_hybrid;
 	rc.log = o->verbose >= 2;
+	rc.log_path = o->dht_log;
 	rc.warn = dump_warn;
 	rc.warn_arg = o;
 	if ((r = runner_new(base, &rc)) != NULL) {
@@ -845,6 +857,7 @@ run_session(struct options *o)
 	sc.to = o->to;
 	sc.dht_proxy = o->dht_proxy;
 	sc.dht_hybrid = o->dht_hybrid;
+	sc.dht_log = o->dht_log;
 	sc.download_dir = o->download_dir;
 	sc.clock = &o->clock;
 	return session_run(&sc);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
- * proxy_gate.cpp — the one C++ file: a start-up race in OpenDHT's proxy
- * client, closed from outside.
+ * proxy_gate.cpp — a start-up race in OpenDHT's proxy client, closed from
+ * outside.
  *
  * DhtProxyClient's constructor (OpenDHT 2.4.12, and upstream's as of
  * this writing) starts its HTTP thread, arms the first proxy-info query
@@ -40,6 +40,7 @@
 #include <opendht/dhtrunner.h>
 #include <opendht/log.h>
 
+#include "dht/runner/odht_run.h"
 #include "dht/runner/proxy_gate.h"
 
 namespace {
@@ -80,11 +81,12 @@ struct proxy_gate {
 };
 
 extern "C" struct proxy_gate *
-proxy_gate_close(dht_runner *d, bool log)
+proxy_gate_close(dht_runner *d, bool log, int log_fd)
 {
 	try {
 		auto gate = std::make_unique<proxy_gate>();
-		std::shared_ptr<dht::Logger> print = log ? dht::log::getStdLogger() : nullptr;
+		std::shared_ptr<dht::Logger> print = log_fd >= 0 ? odht_fd_logger(log_fd) :
+		    log ? dht::log::getStdLogger() : nullptr;
 
 		gate->g = std::make_shared<Gate>();
 		reinterpret_cast<dht::DhtRunner *>(d)->setLogger(std::make_shared<dht::Logger>(

@@ -32,6 +32,8 @@
  *
  * OpenDHT's proxy client (alone or in a hybrid) is started behind a gate
  * (run_config, proxy_gate.cpp): its constructor races its own HTTP thread.
+ * Every OpenDHT runner is started by odht_run.cpp, which can send
+ * OpenDHT's log to a file (runner_config.log_path, --dht-log).
  *
  * Bootstrap names are resolved off the loop: one detached thread per name
  * (getaddrinfo, every A and AAAA address) hands its addresses to the loop
@@ -49,6 +51,7 @@
 #include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -65,6 +68,7 @@
 #include <opendht/opendht_c.h>
 #include <sodium.h>
 
+#include "dht/runner/odht_run.h"
 #include "dht/runner/proxy_gate.h"
 #include "dht/runner/runner.h"
 
@@ -178,6 +182,7 @@ struct runner {
 	void *boot_arg;
 	void (*warn)(void *, const char *);
 	void *warn_arg;
+	int log_fd;			/* runner_config.log_path, open; else -1 */
 };
 
 static void op_maybe_free(struct runner_op *op);
@@ -660,23 +665,25 @@ bootstrap_one(struct runner *r, const struct runner_host *h)
 /* --- public interface ----------------------------------------------------- */
 
 /*
- * dht_runner_run_config(), with OpenDHT's proxy client (dc->proxy_server)
- * behind a gate until it is built: its constructor races its own HTTP
- * thread (proxy_gate.cpp).
+ * dht_runner_run_config() with OpenDHT's log to r->log_fd if open
+ * (odht_run.cpp), and OpenDHT's proxy client (dc->proxy_server) behind a
+ * gate until it is built: its constructor races its own HTTP thread
+ * (proxy_gate.cpp).
  */
 static int
-run_config(dht_runner *d, uint16_t port, const dht_runner_config *dc)
+run_config(const struct runner *r, dht_runner *d, uint16_t port, const dht_runner_config *dc)
 {
 	dht_runner_config gated = *dc;
 	struct proxy_gate *g;
 	int e;
 
 	if (dc->proxy_server == NULL)
-		return dht_runner_run_config(d, port, dc);
-	g = proxy_gate_close(d, dc->log);
-	if (g != NULL)
-		gated.log = false;	/* the gate's logger prints it */
-	e = dht_runner_run_config(d, port, &gated);
+		return odht_run(d, port, dc, r->log_fd);
+	g = proxy_gate_close(d, dc->log, r->log_fd);
+	if (g == NULL)
+		return odht_run(d, port, dc, r->log_fd);
+	gated.log = false;	/* the gate's logger prints it */
+	e = odht_run(d, port, &gated, -1);
 	proxy_gate_open(g);
 	return e;
 }
@@ -696,7 +703,7 @@ start_proxy(struct runner *r, const struct runner_config *cfg)
 	dc.dht_config.node_config.maintain_storage = false;
 	dc.proxy_server = cfg->proxy;
 	dc.peer_discovery = dc.peer_publish = false;
-	if ((e = run_config(r->proxy, 0, &dc)) != 0) {
+	if ((e = run_config(r, r->proxy, 0, &dc)) != 0) {
 		say(r, "dht: cannot start the proxy client: %s", strerror(e < 0 ? -e : e));
 		dht_runner_delete(r->proxy);
 		r->proxy = NULL;
@@ -721,6 +728,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 	r->base = base;
 	r->warn = cfg->warn;
 	r->warn_arg = cfg->warn_arg;
+	r->log_fd = -1;
 	STAILQ_INIT(&r->queue);
 	TAILQ_INIT(&r->ops);
 	pthread_mutex_init(&r->lock, NULL);
@@ -730,8 +738,13 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 	}
 	if ((r->wake = event_new(base, -1, 0, on_wake, r)) == NULL)
 		goto err_lock;
-	if ((r->dht = dht_runner_new()) == NULL)
+	if (cfg->log_path != NULL &&
+	    (r->log_fd = open(cfg->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) == -1) {
+		say(r, "dht: cannot open the DHT log %s: %s", cfg->log_path, strerror(errno));
 		goto err_wake;
+	}
+	if ((r->dht = dht_runner_new()) == NULL)
+		goto err_log;
 
 	node_load(cfg->cache_dir, &saved_id, &saved_port);
 	port = cfg->port != 0 ? cfg->port : saved_port;
@@ -748,7 +761,7 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 		dc.peer_discovery = dc.peer_publish = false;
 	}
 
-	if ((e = run_config(r->dht, port, &dc)) != 0 && cfg->port == 0 && port != 0) {
+	if ((e = run_config(r, r->dht, port, &dc)) != 0 && cfg->port == 0 && port != 0) {
 		/*
 		 * The saved port is taken, most likely by another gonet with the
 		 * same cache dir: take any port, and a fresh node id so that two
@@ -756,11 +769,11 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 		 */
 		dht_runner_delete(r->dht);
 		if ((r->dht = dht_runner_new()) == NULL)
-			goto err_wake;
+			goto err_log;
 		dht_infohash_zero(&dc.dht_config.node_config.node_id);
 		persist = false;
 		port = 0;
-		e = run_config(r->dht, 0, &dc);
+		e = run_config(r, r->dht, 0, &dc);
 	}
 	if (e != 0) {
 		say(r, "dht: cannot start on port %u: %s", port, strerror(e < 0 ? -e : e));
@@ -779,6 +792,9 @@ runner_new(struct event_base *base, const struct runner_config *cfg)
 
 err_dht:
 	dht_runner_delete(r->dht);
+err_log:
+	if (r->log_fd != -1)
+		close(r->log_fd);
 err_wake:
 	event_free(r->wake);
 err_lock:
@@ -815,6 +831,8 @@ runner_free(struct runner *r)
 	}
 	while ((op = TAILQ_FIRST(&r->ops)) != NULL)
 		op_free(op);
+	if (r->log_fd != -1)
+		close(r->log_fd);	/* OpenDHT's threads, which wrote to it, are gone */
 	event_free(r->wake);
 	pthread_mutex_destroy(&r->lock);
 	free(r);

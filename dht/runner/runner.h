@@ -56,6 +56,11 @@ struct runner_config {
 	bool proxy_and_udp;
 	bool log;			/* OpenDHT's own log on stdout */
 	/*
+	 * OpenDHT's own log appended to this file instead (created 0600;
+	 * runner_new fails if it cannot be opened). NULL: none.
+	 */
+	const char *log_path;
+	/*
 	 * What the user should know (a bootstrap host that does not resolve,
 	 * a port that cannot be bound): one sentence, called inside
 	 * runner_new on the caller's thread. NULL: printed with warnx.

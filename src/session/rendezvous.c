@@ -108,6 +108,8 @@ struct rendezvous {
 	uint64_t next_tick_s;
 
 	uint64_t counters[REC__COUNT];
+	uint64_t from_dht[REC__COUNT];	/* the share of counters the DHT brought */
+	uint64_t answers[2];		/* to our puts: [0] failed, [1] taken */
 
 	struct rv_value *values;	/* RENDEZVOUS_MAX_VALUES slots */
 	uint64_t gen;
@@ -192,6 +194,7 @@ put_done(void *arg, bool ok)
 	struct rendezvous *rv = p->rv;
 	uint64_t now = now_ms(rv) / 1000, wait;
 
+	rv->answers[ok]++;
 	if (ok) {
 		rv->put_failures = 0;
 		rv->retry_s = 0;
@@ -559,6 +562,7 @@ take(struct rendezvous *rv, const struct rv_listen *l, const uint8_t *data, size
 		if (!same->own)
 			note_copy(same, from, mono_ms(rv));
 		rv->counters[why]++;
+		rv->from_dht[why] += from == NULL;
 		if (rv->cfg.on_reject != NULL)
 			rv->cfg.on_reject(rv->cfg.arg, why, len, l->epoch);
 		return;
@@ -569,6 +573,7 @@ take(struct rendezvous *rv, const struct rv_listen *l, const uint8_t *data, size
 	if (why == REC_OK)
 		why = record_accept(rv->seen, &rec, now);
 	rv->counters[why]++;
+	rv->from_dht[why] += from == NULL;
 	if (why == REC_OK) {
 		keep(rv, &rec, l->epoch, data, len, from);
 		if (rv->cfg.on_peer != NULL)
@@ -798,6 +803,14 @@ void
 rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT])
 {
 	memcpy(out, rv->counters, sizeof(rv->counters));
+}
+
+void
+rendezvous_dht_counts(const struct rendezvous *rv, uint64_t from_dht[REC__COUNT],
+    uint64_t puts[2])
+{
+	memcpy(from_dht, rv->from_dht, sizeof(rv->from_dht));
+	memcpy(puts, rv->answers, sizeof(rv->answers));
 }
 
 uint64_t

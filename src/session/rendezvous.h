@@ -139,6 +139,13 @@ uint64_t rendezvous_gen(const struct rendezvous *rv);
 
 /* For --dht-dump, tests and /who. */
 void rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT]);
+/*
+ * The DHT's side alone, for the exit report: the verdicts on values its
+ * gets and listens brought (ours come back as REC_OWNID), and the answers
+ * to our puts, puts[0] failed and puts[1] taken.
+ */
+void rendezvous_dht_counts(const struct rendezvous *rv, uint64_t from_dht[REC__COUNT],
+    uint64_t puts[2]);
 uint64_t rendezvous_seq(const struct rendezvous *rv);
 /* The epochs we publish under / listen on now; returns how many. */
 int rendezvous_publishing(const struct rendezvous *rv, uint64_t out[2]);

@@ -336,6 +336,7 @@ start_dht(struct session *s)
 	rc.proxy = s->cfg->dht_proxy;
 	rc.proxy_and_udp = s->cfg->dht_hybrid;
 	rc.log = s->cfg->verbose >= 2 && !s->cfg->batch;	/* OpenDHT's log is not JSON */
+	rc.log_path = s->cfg->dht_log;
 	rc.warn = on_runner_warn;
 	rc.warn_arg = s;
 	if ((s->runner = runner_new(s->env.base, &rc)) == NULL) {
@@ -606,6 +607,27 @@ session_interrupt(struct session *s, const char *why)
 	session_quit(s);
 }
 
+/* What the DHT brought and took: a room that never met shows where it stopped. */
+static void
+report_dht(struct session *s)
+{
+	struct tell_line l = { .pos = 0 };
+	uint64_t got[REC__COUNT], puts[2], n = 0;
+	int i;
+
+	if (s->rv == NULL)
+		return;
+	rendezvous_dht_counts(s->rv, got, puts);
+	for (i = 0; i < REC__COUNT; i++) {
+		n += got[i];
+		tell_count(&l, "", i == REC_OWNID ? "ours" : record_reject_name(i), got[i]);
+	}
+	session_info(s, "rendezvous", "rendezvous: %llu record%s from the DHT's gets and listens"
+	    "%s%s%s; puts taken %llu, failed %llu", (unsigned long long)n, n == 1 ? "" : "s", l.pos ? " (" : "",
+	    l.pos ? l.text : "", l.pos ? ")" : "", (unsigned long long)puts[1],
+	    (unsigned long long)puts[0]);
+}
+
 /* What the session dropped, by reason (batch and -v): named, never silent. */
 void
 session_report(struct session *s)
@@ -621,6 +643,7 @@ session_report(struct session *s)
 	for (i = 1; i < PROBE_REJ__COUNT; i++)
 		tell_count(&l, "probe-", probe_reject_name((enum probe_reject)i), s->probes.rejected[i]);
 	session_info(s, "drops", "dropped: %s", l.pos ? l.text : "nothing");
+	report_dht(s);
 	session_info(s, "budget", "punching pings: %llu sent; over budget: %llu global, "
 	    "%llu destination, %llu table; records dropped with %d peers: %llu, peers replaced: %llu",
 	    (unsigned long long)s->budget.counts[BUDGET_OK],

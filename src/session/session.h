@@ -71,6 +71,7 @@ struct session_config {
 	 */
 	const char *dht_proxy;
 	int dht_hybrid;			/* with dht_proxy: our UDP node too (runner.h) */
+	const char *dht_log;		/* OpenDHT's own log to this file; NULL: none */
 	/* Where received files go; NULL: $XDG_DOWNLOAD_DIR/gonet, else ~/Downloads/gonet. */
 	const char *download_dir;
 	/* The clock (tests shift its wall time); NULL: the real clock. */

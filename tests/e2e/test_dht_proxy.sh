@@ -52,9 +52,14 @@ t_say B "over udp"
 t_wait_for 10 got B "$FA" "through the proxy" || t_fail "B did not get A's line"
 t_wait_for 10 got A "$FB" "over udp" || t_fail "A did not get B's line"
 
-# A second peer on the proxy alone finds both.
-t_gonet C "$ROOM" 9 --dht-proxy "$URL"
+# A second peer on the proxy alone finds both. Its OpenDHT log (--dht-log)
+# comes through the gate's logger (dht/runner/proxy_gate.cpp).
+t_gonet C "$ROOM" 9 --dht-proxy "$URL" --dht-log "$T_TMP/C.dht"
 t_wait_for 20 eval "up C '$FA' && up C '$FB'" || t_fail "C (proxy) did not come up with A and B"
+grep -q "^\[[0-9.]*\] \[proxy:client\] start proxy with $URL" "$T_TMP/C.dht" ||
+	t_fail "C's --dht-log has no proxy start: $(head -3 "$T_TMP/C.dht")"
+grep -q '\[proxy:client\] starting io_context' "$T_TMP/C.dht" ||
+	t_fail "C's --dht-log has nothing from the proxy client's own thread"
 echo "proxy: A and C through $URL, B on UDP: records and chat work"
 
 # --dht-hybrid: each side alone must do. D's proxy is dead (nothing listens

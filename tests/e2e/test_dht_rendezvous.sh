@@ -45,14 +45,16 @@ bounded() {
 	T_PID=${child:-$tpid}
 }
 
-# peer HOME_NAME BOOT_PORT [ENV=VALUE...]: a gonet --batch with its own dirs.
+# peer HOME_NAME BOOT_PORT [ENV=VALUE...]: a gonet --batch with its own dirs,
+# and the options in PEER_ARGS.
+PEER_ARGS=()
 peer() {
 	local name=$1 boot=$2 d=$T_TMP/$1
 	shift 2
 	mkdir -p "$d"
 	bounded "$name" env HOME="$d" XDG_CONFIG_HOME="$d/config" XDG_CACHE_HOME="$d/cache" \
 		GONET_BOOTSTRAP= "$@" "$G" --batch --linger $LIMIT --nick "$name" --no-lan-discovery \
-		--bootstrap "127.0.0.1:$boot" "$ROOM"
+		--bootstrap "127.0.0.1:$boot" "${PEER_ARGS[@]}" "$ROOM"
 }
 
 fp_of() { sed -n 's/.*"what":"identity".*"fp":"\([0-9a-f-]*\)".*/\1/p' "$T_TMP/$1.log" | head -1; }
@@ -84,7 +86,9 @@ fi
 
 # --- A and B -------------------------------------------------------------------------
 t0=$(ms)
+PEER_ARGS=(--dht-log "$T_TMP/A.dht")	# OpenDHT's log of A's node, beside its JSON
 peer A "${PORTS[1]}"
+PEER_ARGS=()
 peer B "${PORTS[3]}"
 t_wait_for 5 test -n "\$(fp_of A)" || true
 t_wait_for 5 eval "started A && started B" ||
@@ -104,6 +108,23 @@ done
 worst=$((ta > tb ? ta : tb))
 echo "rendezvous: A saw B after $ta ms, B saw A after $tb ms (from launch, incl. Argon2id); worst $worst ms"
 [ -n "${T_RENDEZVOUS_ONLY:-}" ] && exit 0
+
+# --dht-log: OpenDHT's own lines in the file, time-stamped, none on A's
+# stdout (JSON only), the file A's alone; A's room search is in it.
+[ "$(stat -c %a "$T_TMP/A.dht")" = 600 ] || t_fail "--dht-log file mode $(stat -c %a "$T_TMP/A.dht")"
+[ "$(grep -c '' "$T_TMP/A.dht")" -ge 10 ] || t_fail "--dht-log: $(grep -c '' "$T_TMP/A.dht") lines"
+bad=$(grep -cv '^\[[0-9]\{6,\}\.[0-9]\{6\}\] ' "$T_TMP/A.dht")
+[ "$bad" -eq 0 ] || t_fail "--dht-log: $bad lines without a time stamp: $(grep -v '^\[' "$T_TMP/A.dht" | head -3)"
+bad=$(grep -cv '^{' "$T_TMP/A.log")
+[ "$bad" -eq 0 ] || t_fail "A's stdout has $bad lines that are not JSON: $(grep -v '^{' "$T_TMP/A.log" | head -3)"
+ih=$(grep '"what":"published"' "$T_TMP/A.log" | head -1 | sed -n 's/.*"epoch":\([0-9]*\).*/\1/p')
+grep -q 'search' "$T_TMP/A.dht" || t_fail "--dht-log: no search in OpenDHT's log"
+echo "dht-log: A's OpenDHT log has $(grep -c '' "$T_TMP/A.dht") lines (epoch $ih published)"
+out=$(timeout -k 2 10 "$G" --batch --no-lan-discovery --dht-log "$T_TMP/no/such/dir/x" "$ROOM" </dev/null 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] || t_fail "--dht-log to a missing directory: exit $rc: $out"
+echo "$out" | grep -q "cannot open the DHT log $T_TMP/no/such/dir/x: No such file or directory" ||
+	t_fail "--dht-log to a missing directory said: $out"
 
 # The junk reached the peers too, and was refused with the right reasons.
 for why in magic decrypt shape sig binding exp; do

@@ -139,8 +139,11 @@ run_pair() {
 	local turn=()
 	[ -n "${MATRIX_TURN:-}" ] && turn=(--turn "$LAB_TURN_URI")
 	# NAT traversal is measured here: no chat through the DHT when it fails.
-	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}" "${BOOTS[@]}" --no-dht-fallback
-	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222" "${BOOTS[@]}" --no-dht-fallback
+	# OpenDHT's own log of each peer's node, shown for a pair that fails.
+	lab_gonet "${HA[$i]}" "$A" "$room" 203.0.113.11:4222 "${turn[@]}" "${BOOTS[@]}" --no-dht-fallback \
+		--dht-log "$T_TMP/$A.dht"
+	lab_gonet "${HB[$i]}" "$B" "$room" "203.0.113.1$LAB_DHT_N:4222" "${BOOTS[@]}" --no-dht-fallback \
+		--dht-log "$T_TMP/$B.dht"
 	case "$exp" in
 	fail | maybe) deadline=$((t0 + MATRIX_FAIL_S * 1000)) ;;
 	turn | either) deadline=$((t0 + MATRIX_TURN_S * 1000)) ;;
@@ -197,6 +200,12 @@ run_pair() {
 		res=partial note="path-up ${upA:--}/${upB:--}, messages ${msgA:--}/${msgB:--}, peer-failed ${failA:--}/${failB:--}"
 	else
 		res=hang note="nothing by the deadline; peer-failed ${failA:--}/${failB:--}; punching $punches; peer events $(grep -c '"event":"peer"' "$T_TMP/$A.log")/$(grep -c '"event":"peer"' "$T_TMP/$B.log")"
+		# What the DHT holds for the room while both still run: printed
+		# with the pair's logs below (were both records there?).
+		mkdir -p "$T_TMP/dump-$i"
+		lab_exec "$T_ID-dht1" env HOME="$T_TMP/dump-$i" XDG_CONFIG_HOME="$T_TMP/dump-$i/c" \
+			XDG_CACHE_HOME="$T_TMP/dump-$i/k" timeout -k 2 20 "$LAB_GONET" --dht-dump --json \
+			--no-lan-discovery "${BOOTS[@]}" "$room" >"$T_TMP/p${i}-dump.json" 2>&1
 	fi
 	echo "$res|$(lab_field "$(lab_event "$A" path-up)" path)|$(lab_field "$(lab_event "$B" path-up)" path)|$(lab_field "$(lab_event "$A" path-up)" endpoint)|$(lab_field "$(lab_event "$B" path-up)" endpoint)|$(lab_field "$(lab_event "$A" path-up)" strategy)|$(lab_field "$(lab_event "$B" path-up)" strategy)|${upA:-}/${upB:-}|${first:-}|$note" >"$T_TMP/pair-$i.result"
 	lab_stop "$A"
@@ -246,6 +255,11 @@ if [ "$fail" -ne 0 ]; then
 		grep -q '^ok|' "$T_TMP/pair-$i.result" 2>/dev/null && continue
 		t_log "--- ${PAIRS[$i]}: p${i}A"; tail -n 15 "$T_TMP/p${i}A.log" "$T_TMP/p${i}A.err" >&2
 		t_log "--- ${PAIRS[$i]}: p${i}B"; tail -n 15 "$T_TMP/p${i}B.log" "$T_TMP/p${i}B.err" >&2
+		[ -f "$T_TMP/p${i}-dump.json" ] && { t_log "--- ${PAIRS[$i]}: --dht-dump of the room"; cat "$T_TMP/p${i}-dump.json" >&2; }
+		for p in A B; do
+			t_log "--- ${PAIRS[$i]}: p$i$p's OpenDHT log, $(grep -c '' "$T_TMP/p$i$p.dht" 2>/dev/null) lines; its searches:"
+			grep -i 'search' "$T_TMP/p$i$p.dht" 2>/dev/null | tail -n 40 | cut -c 1-200 >&2
+		done
 	done
 	t_fail "pairs above did not behave as expected"
 fi

@@ -862,6 +862,18 @@ test_meet(void)
 	CHECK_EQ(count(&nodes[0], UI_EV_DELIVERED, NULL), 1);
 	CHECK_EQ(count(&nodes[1], UI_EV_DELIVERED, NULL), 1);
 
+	/* The exit report says what the DHT brought: bob's record, and ours taken. */
+	{
+		unsigned mark = nodes[0].nev;
+		const struct event_rec *rv;
+
+		session_report(nodes[0].s);
+		rv = find(&nodes[0], mark, UI_EV_INFO, NULL, NULL, "rendezvous");
+		CHECK_MSG(rv != NULL && strstr(rv->text, " (ok ") != NULL &&
+		    strstr(rv->text, "failed 0") != NULL && strstr(rv->text, "puts taken 0") == NULL,
+		    "alice's rendezvous report: %s", rv != NULL ? rv->text : "none");
+	}
+
 	/* /who lists bob on path lan. */
 	say(0, "/who");
 	CHECK(find(&nodes[0], 0, UI_EV_WHO, "lan", "bob", NULL) != NULL);
@@ -2367,6 +2379,14 @@ test_boot_lost(void)
 	run_for(SESSION_BOOT_WAIT_MS + 1000);
 	CHECK_MSG(find_text(&nodes[0], 0, UI_EV_ERROR, "no DHT bootstrap node answered: peers can "
 	    "only be found once one does") != NULL, "alone with no DHT: no bootstrap error");
+	session_report(nodes[0].s);
+	e = find(&nodes[0], 0, UI_EV_INFO, NULL, NULL, "rendezvous");
+	{
+		const char *f = e != NULL ? strstr(e->text, "; puts taken 0, failed ") : NULL;
+
+		CHECK_MSG(f != NULL && strcmp(f + 23, "0") != 0,
+		    "the report of refused puts: %s", e != NULL ? e->text : "none");
+	}
 	node_stop(0);
 	reset_world();
 }
