@@ -23,7 +23,9 @@ t_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "${T_KEEP_LOGS:-}" ]; then
+	# T_KEEP_LOGS=1: a failed test's logs stay; T_KEEP_LOGS=all: every test's.
+	if { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "${T_KEEP_LOGS:-}" ]; } ||
+		[ "${T_KEEP_LOGS:-}" = all ]; then
 		t_log "logs kept in $T_TMP"
 	else
 		rm -rf "$T_TMP"
