@@ -5,13 +5,7 @@
  * Schedule: one timer. Each tick reads the clock and
  *   1. republishes (fresh seq, every copy re-sealed) when the publish set
  *      room_publish_epochs(now) changed, the candidates changed, or
- *      RENDEZVOUS_REPUBLISH s passed since the last publication; a change
- *      while a put of the last publication is unanswered is held until
- *      its answer (put_done), at most RENDEZVOUS_HOLD_MAX s: OpenDHT sends
- *      every put it holds once the key's search is synced, so without the
- *      hold each candidate found during start-up became one more value on
- *      every node and in every member's get (the last one is all they
- *      need; the others are refused as older seqs);
+ *      RENDEZVOUS_REPUBLISH s passed since the last publication;
  *   2. moves the listens to room_dht_listen_epochs(now), keeping the ones that
  *      are still wanted (a listen is never dropped and re-made needlessly:
  *      OpenDHT would send every value again); each new listen gets a get
@@ -104,8 +98,6 @@ struct rendezvous {
 	uint64_t seq;			/* last published */
 	uint64_t published_s;		/* when (injected clock, s); 0: never */
 	bool dirty;			/* candidates changed since */
-	unsigned unanswered;		/* puts of the last publication with no answer yet */
-	uint64_t held_s;		/* a change held since (unanswered puts); 0: none */
 	struct rv_put puts[MAX_EPOCHS];
 	int nputs;
 
@@ -203,8 +195,6 @@ put_done(void *arg, bool ok)
 	uint64_t now = now_ms(rv) / 1000, wait;
 
 	rv->answers[ok]++;
-	if (rv->unanswered > 0)
-		rv->unanswered--;
 	if (ok) {
 		rv->put_failures = 0;
 		rv->retry_s = 0;
@@ -213,10 +203,6 @@ put_done(void *arg, bool ok)
 		rv->put_failures++;
 		rv->retry_s = now + (wait < RENDEZVOUS_RETRY_MAX ? wait : RENDEZVOUS_RETRY_MAX);
 		schedule(rv, now);
-	}
-	if (rv->unanswered == 0 && rv->held_s != 0) {
-		rv->next_tick_s = now;	/* the held change goes out now (rendezvous_tick) */
-		timer_in(rv->timer, 0);
 	}
 	if (rv->cfg.on_published != NULL)
 		rv->cfg.on_published(rv->cfg.arg, p->epoch, p->seq, ok);
@@ -232,7 +218,6 @@ cancel_puts(struct rendezvous *rv)
 		rv->puts[i].op = NULL;
 	}
 	rv->nputs = 0;
-	rv->unanswered = 0;	/* a cancelled put is never answered (runner.h) */
 }
 
 static void
@@ -270,15 +255,12 @@ publish(struct rendezvous *rv, uint64_t ms)
 		p->epoch = epochs[i];
 		p->seq = rec.seq;
 		p->op = runner_put(rv->cfg.runner, ih, value, (size_t)len, put_done, p);
-		if (p->op != NULL) {
+		if (p->op != NULL)
 			rv->nputs++;
-			rv->unanswered++;
-		}
 		keep(rv, &rec, epochs[i], value, (size_t)len, NULL);
 	}
 	rv->published_s = now;
 	rv->dirty = false;
-	rv->held_s = 0;
 }
 
 /* The epochs our current puts cover equal room_publish_epochs(now)? */
@@ -702,8 +684,6 @@ schedule(struct rendezvous *rv, uint64_t now)
 		next = ahead;
 	if (now < listen_ahead && listen_ahead < next)
 		next = listen_ahead;
-	if (rv->held_s != 0 && rv->held_s + RENDEZVOUS_HOLD_MAX < next)
-		next = rv->held_s + RENDEZVOUS_HOLD_MAX;
 	if (boundary < next)
 		next = boundary;
 	if (next < now)
@@ -719,12 +699,9 @@ rendezvous_tick(struct rendezvous *rv)
 	int n;
 
 	n = room_publish_epochs(now, epochs);
-	if (rv->dirty && rv->unanswered > 0 && rv->held_s == 0)
-		rv->held_s = now;	/* until put_done, or RENDEZVOUS_HOLD_MAX */
-	if (rv->published_s == 0 || !publish_set_same(rv, epochs, n) ||
+	if (rv->dirty || rv->published_s == 0 || !publish_set_same(rv, epochs, n) ||
 	    now >= rv->published_s + RENDEZVOUS_REPUBLISH || now < rv->published_s ||
-	    (rv->retry_s != 0 && now >= rv->retry_s) ||
-	    (rv->dirty && (rv->unanswered == 0 || now >= rv->held_s + RENDEZVOUS_HOLD_MAX))) {
+	    (rv->retry_s != 0 && now >= rv->retry_s)) {
 		rv->retry_s = 0;
 		publish(rv, ms);
 	}

@@ -38,13 +38,6 @@ enum {
 	RENDEZVOUS_REPUBLISH = 300,	/* seconds between publications of a fresh seq */
 	RENDEZVOUS_RETRY_MIN = 2,	/* a put failed: publish again after 2, 4, ... s */
 	RENDEZVOUS_RETRY_MAX = 60,
-	/*
-	 * A change (candidates, NAT, nick) while our last publication's put is
-	 * unanswered waits for that answer, at most this many seconds: OpenDHT
-	 * sends every put it holds once the search is ready, so each change at
-	 * start-up was one more value on every node (7 per peer seen).
-	 */
-	RENDEZVOUS_HOLD_MAX = 10,
 	/* Values kept for peer exchange: 2 epochs x 128 members. */
 	RENDEZVOUS_MAX_VALUES = 256,
 	RENDEZVOUS_NEWS_S = 60		/* a record replacing news within this is news too */
