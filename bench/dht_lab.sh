@@ -44,7 +44,7 @@
 # each run is made twice on the same lab, as set and with the lever, the
 # two taking turns to go first; both distributions are printed),
 # BENCH_LOGS (a directory: every run's events, each with its ms since
-# launch, and stderr are kept there). About 8 minutes for RUNS=20 and both
+# launch, stderr and OpenDHT's own log (--dht-log) are kept there). About 8 minutes for RUNS=20 and both
 # conditions, 9 for one condition with a lever. Root (the lab), else SKIP
 # (77); not part of make check.
 #
@@ -262,10 +262,15 @@ run() {
 	: >"$T_TMP/$B.log"
 	exec {fa}<"$T_TMP/$A.log" {fb}<"$T_TMP/$B.log"
 	st=() part=()
+	local la=() lb=()
+	if [ -n "${BENCH_LOGS:-}" ]; then
+		mkdir -p "$BENCH_LOGS/$cond"
+		la=(--dht-log "$BENCH_LOGS/$cond/$A.dht") lb=(--dht-log "$BENCH_LOGS/$cond/$B.dht")
+	fi
 	t0=$(ms_now)
-	lab_gonet "$(lab_host SA)" "$A" "$room" "${ba[1]}" "${ba[@]:2}" "${opts[@]}"
+	lab_gonet "$(lab_host SA)" "$A" "$room" "${ba[1]}" "${ba[@]:2}" "${opts[@]}" "${la[@]}"
 	pa=$LAB_PID
-	lab_gonet "$(lab_host SB)" "$B" "$room" "${bb[1]}" "${bb[@]:2}" "${opts[@]}"
+	lab_gonet "$(lab_host SB)" "$B" "$room" "${bb[1]}" "${bb[@]:2}" "${opts[@]}" "${lb[@]}"
 	pb=$LAB_PID
 	lab_say "$A" "hello from A $i"
 	lab_say "$B" "hello from B $i"

@@ -2384,7 +2384,7 @@ test_boot_lost(void)
 	{
 		const char *f = e != NULL ? strstr(e->text, "; puts taken 0, failed ") : NULL;
 
-		CHECK_MSG(f != NULL && strcmp(f + 23, "0") != 0,
+		CHECK_MSG(f != NULL && f[23] >= '1' && f[23] <= '9',
 		    "the report of refused puts: %s", e != NULL ? e->text : "none");
 	}
 	node_stop(0);
