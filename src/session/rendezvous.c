@@ -674,7 +674,10 @@ relisten(struct rendezvous *rv, uint64_t now)
 /*
  * While no member's record has come (from the DHT or a member), each
  * listen's get again at growing intervals (RENDEZVOUS_REGET_MIN doubling
- * to RENDEZVOUS_REGET_MAX); a get still running is left alone.
+ * to RENDEZVOUS_REGET_MAX). A get still running is let go (its values no
+ * longer reach us; OpenDHT ends it on its own): on a DHT full of silent
+ * nodes the first one runs for many seconds, and it is the new get that
+ * makes OpenDHT refill the search.
  */
 static void
 reget(struct rendezvous *rv, uint64_t now)
@@ -690,13 +693,16 @@ reget(struct rendezvous *rv, uint64_t now)
 		rv->reget_s = now + rv->reget_step;
 		return;
 	}
+	if (rv->reget_s > now + rv->reget_step)
+		rv->reget_s = now + rv->reget_step;	/* the clock stepped back */
 	if (now < rv->reget_s)
 		return;
 	for (i = 0; i < MAX_EPOCHS; i++) {
 		struct rv_listen *l = &rv->listens[i];
 
-		if (l->op == NULL || l->get != NULL)
+		if (l->op == NULL)
 			continue;
+		runner_cancel_get(rv->cfg.runner, l->get);
 		l->get = runner_get_start_max(rv->cfg.runner, l->infohash, RECORD_MAX_VALUE,
 		    on_value, on_get_done, l);
 		rv->regets += l->get != NULL;
