@@ -106,9 +106,6 @@ struct rendezvous {
 
 	struct rv_listen listens[MAX_EPOCHS];
 	uint64_t next_tick_s;
-	uint64_t reget_s;		/* gets again then, while alone (0: not yet set) */
-	uint64_t reget_step;		/* s, doubling from RENDEZVOUS_REGET_MIN */
-	uint64_t regets;		/* gets made again, for the exit report */
 
 	uint64_t counters[REC__COUNT];
 	uint64_t from_dht[REC__COUNT];	/* the share of counters the DHT brought */
@@ -671,47 +668,6 @@ relisten(struct rendezvous *rv, uint64_t now)
 	}
 }
 
-/*
- * While no member's record has come (from the DHT or a member), each
- * listen's get again at growing intervals (RENDEZVOUS_REGET_MIN doubling
- * to RENDEZVOUS_REGET_MAX). A get still running is let go (its values no
- * longer reach us; OpenDHT ends it on its own): on a DHT full of silent
- * nodes the first one runs for many seconds, and it is the new get that
- * makes OpenDHT refill the search.
- */
-static void
-reget(struct rendezvous *rv, uint64_t now)
-{
-	int i;
-
-	if (rv->counters[REC_OK] != 0) {
-		rv->reget_s = 0;	/* a member came: the listens do the rest */
-		return;
-	}
-	if (rv->reget_s == 0) {
-		rv->reget_step = RENDEZVOUS_REGET_MIN;
-		rv->reget_s = now + rv->reget_step;
-		return;
-	}
-	if (rv->reget_s > now + rv->reget_step)
-		rv->reget_s = now + rv->reget_step;	/* the clock stepped back */
-	if (now < rv->reget_s)
-		return;
-	for (i = 0; i < MAX_EPOCHS; i++) {
-		struct rv_listen *l = &rv->listens[i];
-
-		if (l->op == NULL)
-			continue;
-		runner_cancel_get(rv->cfg.runner, l->get);
-		l->get = runner_get_start_max(rv->cfg.runner, l->infohash, RECORD_MAX_VALUE,
-		    on_value, on_get_done, l);
-		rv->regets += l->get != NULL;
-	}
-	rv->reget_step = rv->reget_step * 2 < RENDEZVOUS_REGET_MAX ? rv->reget_step * 2 :
-	    RENDEZVOUS_REGET_MAX;
-	rv->reget_s = now + rv->reget_step;
-}
-
 /* --- schedule ---------------------------------------------------------------------- */
 
 static void
@@ -728,8 +684,6 @@ schedule(struct rendezvous *rv, uint64_t now)
 		next = ahead;
 	if (now < listen_ahead && listen_ahead < next)
 		next = listen_ahead;
-	if (rv->reget_s != 0 && rv->reget_s < next)
-		next = rv->reget_s;
 	if (boundary < next)
 		next = boundary;
 	if (next < now)
@@ -752,7 +706,6 @@ rendezvous_tick(struct rendezvous *rv)
 		publish(rv, ms);
 	}
 	relisten(rv, now);
-	reget(rv, now);
 	schedule(rv, now);
 }
 
@@ -854,11 +807,10 @@ rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT])
 
 void
 rendezvous_dht_counts(const struct rendezvous *rv, uint64_t from_dht[REC__COUNT],
-    uint64_t puts[2], uint64_t *regets)
+    uint64_t puts[2])
 {
 	memcpy(from_dht, rv->from_dht, sizeof(rv->from_dht));
 	memcpy(puts, rv->answers, sizeof(rv->answers));
-	*regets = rv->regets;
 }
 
 uint64_t

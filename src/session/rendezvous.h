@@ -38,16 +38,6 @@ enum {
 	RENDEZVOUS_REPUBLISH = 300,	/* seconds between publications of a fresh seq */
 	RENDEZVOUS_RETRY_MIN = 2,	/* a put failed: publish again after 2, 4, ... s */
 	RENDEZVOUS_RETRY_MAX = 60,
-	/*
-	 * While no member's record has come: each listen's get again after 2,
-	 * 4, 8, ... s, at most every RENDEZVOUS_REGET_MAX s. A get makes
-	 * OpenDHT refill the key's search from its routing table, which
-	 * learns the nodes truly closest to the key over the first seconds;
-	 * the listen stays on the nodes its search first synced on, which on
-	 * a DHT full of silent nodes can be a few others than the writer's.
-	 */
-	RENDEZVOUS_REGET_MIN = 2,
-	RENDEZVOUS_REGET_MAX = 60,
 	/* Values kept for peer exchange: 2 epochs x 128 members. */
 	RENDEZVOUS_MAX_VALUES = 256,
 	RENDEZVOUS_NEWS_S = 60		/* a record replacing news within this is news too */
@@ -151,12 +141,11 @@ uint64_t rendezvous_gen(const struct rendezvous *rv);
 void rendezvous_counters(const struct rendezvous *rv, uint64_t out[REC__COUNT]);
 /*
  * The DHT's side alone, for the exit report: the verdicts on values its
- * gets and listens brought (ours come back as REC_OWNID), the answers to
- * our puts, puts[0] failed and puts[1] taken, and the gets made again
- * while alone (RENDEZVOUS_REGET_MIN).
+ * gets and listens brought (ours come back as REC_OWNID), and the answers
+ * to our puts, puts[0] failed and puts[1] taken.
  */
 void rendezvous_dht_counts(const struct rendezvous *rv, uint64_t from_dht[REC__COUNT],
-    uint64_t puts[2], uint64_t *regets);
+    uint64_t puts[2]);
 uint64_t rendezvous_seq(const struct rendezvous *rv);
 /* The epochs we publish under / listen on now; returns how many. */
 int rendezvous_publishing(const struct rendezvous *rv, uint64_t out[2]);

@@ -612,21 +612,20 @@ static void
 report_dht(struct session *s)
 {
 	struct tell_line l = { .pos = 0 };
-	uint64_t got[REC__COUNT], puts[2], regets, n = 0;
+	uint64_t got[REC__COUNT], puts[2], n = 0;
 	int i;
 
 	if (s->rv == NULL)
 		return;
-	rendezvous_dht_counts(s->rv, got, puts, &regets);
+	rendezvous_dht_counts(s->rv, got, puts);
 	for (i = 0; i < REC__COUNT; i++) {
 		n += got[i];
 		tell_count(&l, "", i == REC_OWNID ? "ours" : record_reject_name(i), got[i]);
 	}
 	session_info(s, "rendezvous", "rendezvous: %llu record%s from the DHT's gets and listens"
-	    "%s%s%s; puts taken %llu, failed %llu; gets again while alone %llu",
-	    (unsigned long long)n, n == 1 ? "" : "s", l.pos ? " (" : "", l.pos ? l.text : "",
-	    l.pos ? ")" : "", (unsigned long long)puts[1], (unsigned long long)puts[0],
-	    (unsigned long long)regets);
+	    "%s%s%s; puts taken %llu, failed %llu", (unsigned long long)n, n == 1 ? "" : "s", l.pos ? " (" : "",
+	    l.pos ? l.text : "", l.pos ? ")" : "", (unsigned long long)puts[1],
+	    (unsigned long long)puts[0]);
 }
 
 /* What the session dropped, by reason (batch and -v): named, never silent. */

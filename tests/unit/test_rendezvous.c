@@ -180,17 +180,9 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 	uint64_t seq;
 	unsigned puts;
 
-	struct peer b;
-
 	peer_init(&a, "a", 0);
-	peer_init(&b, "b", 0);
 	world = B - 1000;
 	peer_start(&a, base, keys, NULL);
-	/* A member's record, so that a is not alone (test_reget: gets again). */
-	peer_start(&b, base, keys, NULL);
-	fake_runner_flush();
-	CHECK(a.last_seq == rendezvous_seq(b.rv));
-	rendezvous_tick(a.rv);
 
 	/* Early in e: publish under e only, listen on e only. */
 	CHECK(epochs_are(a.rv, rendezvous_publishing, 1, E, 0));
@@ -259,7 +251,6 @@ test_schedule(struct event_base *base, const struct room_keys *keys)
 		rendezvous_set_candidates(a.rv, &c2, 1);	/* unchanged: nothing */
 		CHECK(rendezvous_seq(a.rv) == seq);
 	}
-	peer_stop(&b);
 	peer_stop(&a);
 }
 
@@ -575,80 +566,6 @@ test_news(struct event_base *base, const struct room_keys *keys)
 	peer_stop(&a);
 }
 
-/* The gets made so far (runner_get_start), answered or not. */
-static unsigned
-gets_made(void)
-{
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < fake_nops; i++)
-		n += fake_ops[i].get;
-	return n;
-}
-
-/*
- * Alone, the listen's get goes again after 2, 4, 8, ... s (capped at
- * RENDEZVOUS_REGET_MAX), the last one let go if it still runs; once a
- * member's record has come, no more.
- */
-static void
-test_reget(struct event_base *base, const struct room_keys *keys)
-{
-	struct peer a, b;
-	unsigned g;
-	int64_t t0;
-	uint64_t counts[REC__COUNT], puts[2], regets;
-
-	fake_runner_reset();
-	t0 = world = (int64_t)500200 * ROOM_EPOCH_SECONDS + 100;
-	peer_init(&a, "a", 0);
-	peer_start(&a, base, keys, NULL);
-	g = gets_made();
-	CHECK_EQ(g, 1);					/* the one beside the listen */
-	rendezvous_tick(a.rv);
-	CHECK_EQ(rendezvous_next_tick(a.rv), (uint64_t)(t0 + RENDEZVOUS_REGET_MIN));
-	world = t0 + RENDEZVOUS_REGET_MIN;
-	rendezvous_tick(a.rv);
-	CHECK_EQ(gets_made(), g + 1);			/* the first, still running, let go */
-	{
-		size_t i, cancelled = 0;
-
-		for (i = 0; i < fake_nops; i++)
-			cancelled += fake_ops[i].get && fake_ops[i].cancelled;
-		CHECK_EQ(cancelled, 1);
-	}
-	fake_runner_flush();				/* answered */
-	world = t0 + RENDEZVOUS_REGET_MIN + 2 * RENDEZVOUS_REGET_MIN;
-	CHECK_EQ(rendezvous_next_tick(a.rv), (uint64_t)world);
-	rendezvous_tick(a.rv);
-	CHECK_EQ(gets_made(), g + 2);
-	fake_runner_flush();
-	/* The steps double up to the cap. */
-	while (world < t0 + 10 * RENDEZVOUS_REGET_MAX) {
-		world = (int64_t)rendezvous_next_tick(a.rv);
-		rendezvous_tick(a.rv);
-		fake_runner_flush();
-	}
-	rendezvous_dht_counts(a.rv, counts, puts, &regets);
-	CHECK(regets >= 8 && regets <= 8 + 10);
-	CHECK(rendezvous_next_tick(a.rv) <= (uint64_t)(world + RENDEZVOUS_REGET_MAX));
-
-	/* A member comes: no more gets. */
-	peer_init(&b, "b", 0);
-	peer_start(&b, base, keys, NULL);
-	fake_runner_flush();
-	CHECK(a.last_seq == rendezvous_seq(b.rv));
-	g = gets_made();
-	world += RENDEZVOUS_REGET_MAX;
-	rendezvous_tick(a.rv);
-	world += RENDEZVOUS_REGET_MAX;
-	rendezvous_tick(a.rv);
-	CHECK_EQ(gets_made(), g);
-	peer_stop(&b);
-	peer_stop(&a);
-}
-
 int
 main(void)
 {
@@ -670,7 +587,6 @@ main(void)
 	test_put_retry(base, &keys);
 	test_offer(base, &keys);
 	test_news(base, &keys);
-	test_reget(base, &keys);
 
 	event_base_free(base);
 	return check_exit("test_rendezvous");
