@@ -16,14 +16,22 @@
  * alone brings the values, every done comes once, and cancelled puts are
  * freed although their proxy side failed.
  *
+ *   log      runner_config.log_path: A's OpenDHT log goes to a file, its
+ *            puts and (hybrid) its proxy client's start in it, every line
+ *            time-stamped; a file that cannot be opened fails runner_new
+ *            with a warning that names it
+ *
  * Every wait is bounded (WAIT_S); OpenDHT's answers come within a second
  * on loopback.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -191,12 +199,47 @@ exercise(struct runner *rb, const struct runner_config *ca, const char *name)
 	ra = NULL;
 }
 
+static char warned[512];
+
+static void
+on_warn(void *arg, const char *text)
+{
+	(void)arg;
+	snprintf(warned, sizeof(warned), "%s", text);
+}
+
+/* Lines of path that contain what (NULL: all), and whether each is stamped. */
+static unsigned
+log_lines(const char *path, const char *what, bool *all_stamped)
+{
+	char line[2048];
+	unsigned n = 0;
+	FILE *f = fopen(path, "r");
+
+	*all_stamped = true;
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned s, us;
+		char c;
+
+		if (sscanf(line, "[%u.%u%c", &s, &us, &c) != 3 || c != ']')
+			*all_stamped = false;
+		n += what == NULL || strstr(line, what) != NULL;
+	}
+	fclose(f);
+	return n;
+}
+
 int
 main(void)
 {
 	struct runner_config ca, cb;
 	struct runner_host boot;
 	struct runner *rb;
+	char logpath[] = "/tmp/gonet-test-runner-log.XXXXXX";
+	bool stamped;
+	int fd;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -212,10 +255,31 @@ main(void)
 	memset(&ca, 0, sizeof(ca));
 	ca.bootstrap = &boot;
 	ca.nbootstrap = 1;
+	if ((fd = mkstemp(logpath)) == -1) {
+		perror("mkstemp");
+		return 1;
+	}
+	close(fd);
+	ca.log_path = logpath;
 	exercise(rb, &ca, "plain");
+	CHECK(log_lines(logpath, "put: adding", &stamped) >= PUTS);
+	CHECK(stamped);
+	CHECK_EQ(log_lines(logpath, "[proxy:client]", &stamped), 0);
 	ca.proxy = "http://127.0.0.1:1";
 	ca.proxy_and_udp = true;
 	exercise(rb, &ca, "hybrid, dead proxy");
+	CHECK(log_lines(logpath, "[proxy:client] start proxy with http://127.0.0.1:1", &stamped) == 1);
+	CHECK(stamped);
+	printf("test_runner: log: %u lines\n", log_lines(logpath, NULL, &stamped));
+	unlink(logpath);
+
+	/* A log file that cannot be opened: no runner, and the user is told which. */
+	memset(&ca, 0, sizeof(ca));
+	ca.log_path = "/nonexistent-dir-of-gonet/dht.log";
+	ca.warn = on_warn;
+	CHECK(runner_new(base, &ca) == NULL);
+	CHECK_MSG(strstr(warned, "cannot open the DHT log /nonexistent-dir-of-gonet/dht.log") != NULL,
+	    "warned: %s", warned);
 	runner_free(rb);
 	event_base_free(base);
 	return check_exit("test_runner");
