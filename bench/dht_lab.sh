@@ -44,9 +44,9 @@
 # each run is made twice on the same lab, as set and with the lever, the
 # two taking turns to go first; both distributions are printed),
 # BENCH_LOGS (a directory: every run's events, each with its ms since
-# launch, stderr and OpenDHT's own log (--dht-log) are kept there). About 8 minutes for RUNS=20 and both
-# conditions, 9 for one condition with a lever. Root (the lab), else SKIP
-# (77); not part of make check.
+# launch, stderr and OpenDHT's own log (--dht-log) are kept there). About
+# 8 minutes for RUNS=20 and both conditions, 9 for one condition with a
+# lever. Root (the lab), else SKIP (77); not part of make check.
 #
 #   top_builddir=BUILD top_srcdir=SRC bench/dht_lab.sh [RUNS]
 set -u

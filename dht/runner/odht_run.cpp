@@ -77,6 +77,14 @@ odht_fd_logger(int fd)
 	return std::make_shared<dht::Logger>(dht::LogMethod(m), dht::LogMethod(m), dht::LogMethod(m));
 }
 
+std::shared_ptr<dht::Logger>
+odht_logger(int log_fd, bool log)
+{
+	if (log_fd >= 0)
+		return odht_fd_logger(log_fd);
+	return log ? dht::log::getStdLogger() : nullptr;
+}
+
 extern "C" int
 odht_run(dht_runner *d, uint16_t port, const dht_runner_config *c, int log_fd)
 {
@@ -104,10 +112,7 @@ odht_run(dht_runner *d, uint16_t port, const dht_runner_config *c, int log_fd)
 		config.peer_publish = c->peer_publish;
 
 		dht::DhtRunner::Context context;
-		if (log_fd >= 0)
-			context.logger = odht_fd_logger(log_fd);
-		else if (c->log)
-			context.logger = dht::log::getStdLogger();
+		context.logger = odht_logger(log_fd, c->log);
 		runner->run(port, config, std::move(context));
 	} catch (...) {
 		return ENOTCONN;

@@ -19,6 +19,8 @@
 
 /* A logger appending each line, time-stamped, to fd (which it never closes). */
 std::shared_ptr<dht::Logger> odht_fd_logger(int fd);
+/* The log odht_run() gives OpenDHT: to log_fd if >= 0, else with log on stdout, else none. */
+std::shared_ptr<dht::Logger> odht_logger(int log_fd, bool log);
 
 extern "C" {
 #endif

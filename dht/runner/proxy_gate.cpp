@@ -85,8 +85,7 @@ proxy_gate_close(dht_runner *d, bool log, int log_fd)
 {
 	try {
 		auto gate = std::make_unique<proxy_gate>();
-		std::shared_ptr<dht::Logger> print = log_fd >= 0 ? odht_fd_logger(log_fd) :
-		    log ? dht::log::getStdLogger() : nullptr;
+		std::shared_ptr<dht::Logger> print = odht_logger(log_fd, log);
 
 		gate->g = std::make_shared<Gate>();
 		reinterpret_cast<dht::DhtRunner *>(d)->setLogger(std::make_shared<dht::Logger>(

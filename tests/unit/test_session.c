@@ -2382,9 +2382,10 @@ test_boot_lost(void)
 	session_report(nodes[0].s);
 	e = find(&nodes[0], 0, UI_EV_INFO, NULL, NULL, "rendezvous");
 	{
-		const char *f = e != NULL ? strstr(e->text, "; puts taken 0, failed ") : NULL;
+		static const char taken0[] = "; puts taken 0, failed ";
+		const char *f = e != NULL ? strstr(e->text, taken0) : NULL;
 
-		CHECK_MSG(f != NULL && f[23] >= '1' && f[23] <= '9',
+		CHECK_MSG(f != NULL && f[sizeof(taken0) - 1] >= '1' && f[sizeof(taken0) - 1] <= '9',
 		    "the report of refused puts: %s", e != NULL ? e->text : "none");
 	}
 	node_stop(0);
